@@ -1,0 +1,236 @@
+#include "actors/channel.hpp"
+
+#include <unordered_map>
+#include <vector>
+
+#include "actors/history_store.hpp"
+#include "actors/idempotency_window.hpp"
+
+namespace sy {
+
+namespace {
+
+struct subscriber {
+  session_actor session;
+  std::uint32_t sub_id;
+};
+
+// Subscribers with the same scopes share one filter evaluation per event.
+struct group {
+  scope_filter filter;
+  std::vector<subscriber> members;
+};
+
+struct channel_state {
+  channel_args args;
+  namespace_config ns;
+  std::unique_ptr<history_store> history;
+  std::unique_ptr<idempotency_window> idempotency;
+  std::uint64_t next_seq = 1;
+  std::unordered_map<std::string, group> groups; // by scope_filter::key()
+  struct location {
+    std::string group_key;
+    std::size_t index;
+  };
+  std::unordered_map<caf::actor_addr, location> where;
+  std::uint64_t directory_msgs = 0; // handled messages that came through the directory
+  std::int64_t last_activity_ms = 0;
+  bool idle_reported = false;
+
+  static inline const char* name = "channel";
+};
+
+using channel_ptr = channel_actor::stateful_pointer<channel_state>;
+
+std::uint64_t last_seq(const channel_state& st) {
+  return st.next_seq - 1;
+}
+
+void remove_subscriber(channel_ptr self, const caf::actor_addr& addr) {
+  auto& st = self->state;
+  auto it = st.where.find(addr);
+  if (it == st.where.end())
+    return;
+  auto loc = it->second;
+  st.where.erase(it);
+  auto g = st.groups.find(loc.group_key);
+  auto& members = g->second.members;
+  if (loc.index + 1 != members.size()) {
+    members[loc.index] = std::move(members.back());
+    st.where[members[loc.index].session.address()].index = loc.index;
+  }
+  members.pop_back();
+  if (members.empty())
+    st.groups.erase(g);
+}
+
+void add_subscriber(channel_ptr self, const sub_request& req) {
+  auto& st = self->state;
+  auto key = req.scopes.key();
+  auto& g = st.groups[key];
+  if (g.members.empty())
+    g.filter = req.scopes;
+  st.where[req.session.address()] = {key, g.members.size()};
+  g.members.push_back({req.session, req.sub_id});
+}
+
+void fan_out(channel_ptr self, const event_ptr& ev) {
+  for (auto& [key, g] : self->state.groups) {
+    if (!g.filter.empty() && !g.filter.matches(ev->ev.metadata))
+      continue;
+    for (auto& m : g.members)
+      self->send(m.session, deliver_atom::value, m.sub_id, ev);
+  }
+}
+
+publish_result publish(channel_ptr self, publish_cmd& cmd) {
+  auto& st = self->state;
+  auto now = wall_clock_ms();
+  if (!cmd.idempotency_key.empty())
+    if (auto prior = st.idempotency->find(cmd.idempotency_key, now))
+      return {prior, true};
+  event e;
+  e.channel = st.args.name;
+  e.epoch = st.args.epoch;
+  e.seq = st.next_seq++;
+  e.timestamp_ms = now;
+  e.type = cmd.type.empty() ? "message" : std::move(cmd.type);
+  e.data_json = std::move(cmd.data_json);
+  e.metadata_json = std::move(cmd.metadata_json);
+  e.metadata = std::move(cmd.metadata);
+  e.idempotency_key = std::move(cmd.idempotency_key);
+  e.correlation_id = std::move(cmd.correlation_id);
+  auto ev = std::make_shared<const encoded_event>(encode_event(std::move(e)));
+  st.history->append(ev);
+  if (!ev->ev.idempotency_key.empty())
+    st.idempotency->remember(ev->ev.idempotency_key, ev, now);
+  fan_out(self, ev);
+  return {ev, false};
+}
+
+// Replay and registration in the same turn: the ack (with the replay) is sent before any later
+// live event, and CAF keeps per-sender order, so nothing is lost or repeated in between.
+void subscribe(channel_ptr self, sub_request& req) {
+  auto& st = self->state;
+  // A re-subscribe replaces filter and cursor; the session is already monitored then.
+  bool known = st.where.count(req.session.address()) > 0;
+  remove_subscriber(self, req.session.address());
+  sub_ack ack;
+  ack.sub_id = req.sub_id;
+  ack.topic = st.args.name;
+  ack.channel = self;
+  ack.cursor = format_cursor({st.args.epoch, last_seq(st)});
+  auto head = last_seq(st);
+  if (req.has_since) {
+    ack.has_since = true;
+    auto first = st.history->first_seq();
+    bool same_epoch = req.since.epoch == st.args.epoch && req.since.seq <= head;
+    bool in_window = st.history->size() == 0 ? req.since.seq == head
+                                             : req.since.seq + 1 >= first;
+    ack.recovered = same_epoch && in_window;
+    auto from = ack.recovered ? req.since.seq : 0;
+    ack.replay = st.history->read_after(from, st.history->size());
+  } else if (st.ns.snapshot > 0) {
+    ack.snapshot = true;
+    ack.replay = st.history->last(st.ns.snapshot);
+  }
+  // Filters hold on replay too.
+  if (!req.scopes.empty()) {
+    std::vector<event_ptr> kept;
+    for (auto& ev : ack.replay)
+      if (req.scopes.matches(ev->ev.metadata))
+        kept.push_back(std::move(ev));
+    ack.replay = std::move(kept);
+  }
+  if (!known)
+    self->monitor(req.session);
+  self->send(req.session, suback_atom::value, std::move(ack));
+  add_subscriber(self, req);
+}
+
+history_page read_history(channel_ptr self, const history_query& q) {
+  auto& st = self->state;
+  history_page page;
+  auto head = last_seq(st);
+  std::uint64_t after = 0;
+  if (q.has_cursor) {
+    if (q.after.epoch == st.args.epoch) {
+      after = q.after.seq;
+      auto first = st.history->first_seq();
+      page.recovered = st.history->size() == 0 || after + 1 >= first;
+    } else {
+      page.recovered = false; // an older incarnation of this channel
+    }
+  }
+  page.events = st.history->read_after(after, q.limit);
+  if (!page.events.empty())
+    page.next_cursor = page.events.back()->id;
+  else // nothing new: the caller's position, or the head when it had none
+    page.next_cursor = format_cursor({st.args.epoch, after > 0 ? after : head});
+  page.has_more = !page.events.empty() && page.events.back()->ev.seq < head;
+  return page;
+}
+
+channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args args) {
+  auto& st = self->state;
+  st.ns = args.cfg->namespace_for(args.name);
+  st.history = make_memory_history(st.ns.history_size);
+  st.idempotency = std::make_unique<idempotency_window>(args.cfg->idempotency_window_ms,
+                                                        args.cfg->idempotency_max_keys);
+  st.last_activity_ms = steady_clock_ms();
+  auto idle_ms = args.cfg->channel_idle_ms;
+  st.args = std::move(args);
+  self->set_down_handler([self](caf::down_msg& dm) { remove_subscriber(self, dm.source); });
+  self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
+  auto touch = [self] {
+    self->state.directory_msgs++;
+    self->state.last_activity_ms = steady_clock_ms();
+    self->state.idle_reported = false;
+  };
+  return {
+    [self, touch](publish_atom, publish_cmd& cmd) -> publish_result {
+      touch();
+      return publish(self, cmd);
+    },
+    [self, touch](subscribe_atom, sub_request& req) {
+      touch();
+      subscribe(self, req);
+    },
+    [self](unsubscribe_atom, const caf::actor_addr& who, std::uint32_t sub_id) {
+      auto it = self->state.where.find(who);
+      if (it == self->state.where.end())
+        return;
+      auto& g = self->state.groups[it->second.group_key];
+      if (g.members[it->second.index].sub_id != sub_id)
+        return; // a newer subscription of the same session replaced this one
+      self->demonitor(who);
+      remove_subscriber(self, who);
+      self->state.last_activity_ms = steady_clock_ms();
+    },
+    [self, touch](history_atom, const history_query& q) -> caf::result<history_page> {
+      touch();
+      auto& st = self->state;
+      if (q.has_cursor && q.after.epoch == st.args.epoch && q.after.seq > last_seq(st))
+        return caf::make_error(caf::sec::invalid_argument, "cursor is ahead of the channel");
+      return read_history(self, q);
+    },
+    [self, idle_ms](tick_atom) {
+      auto& st = self->state;
+      if (st.where.empty() && !st.idle_reported
+          && steady_clock_ms() - st.last_activity_ms >= idle_ms) {
+        st.idle_reported = true;
+        self->send(st.args.directory, idle_atom::value, st.args.name, st.directory_msgs);
+      }
+      self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
+    },
+    [self](retire_atom) { self->quit(); },
+  };
+}
+
+} // namespace
+
+channel_actor spawn_channel(caf::actor_system& sys, channel_args args) {
+  return sys.spawn(channel_behavior, std::move(args));
+}
+
+} // namespace sy

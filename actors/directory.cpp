@@ -1,0 +1,90 @@
+#include "actors/directory.hpp"
+
+#include <random>
+#include <unordered_map>
+
+#include "actors/channel.hpp"
+
+namespace sy {
+
+namespace {
+
+struct directory_state {
+  struct entry {
+    channel_actor channel;
+    std::uint64_t forwarded = 0; // messages sent to the channel by the directory
+  };
+  std::shared_ptr<const config> cfg;
+  std::unordered_map<std::string, entry> channels;
+  std::uint64_t next_epoch = 0;
+
+  static inline const char* name = "directory";
+};
+
+using directory_ptr = directory_actor::stateful_pointer<directory_state>;
+
+directory_state::entry& lookup(directory_ptr self, const std::string& name) {
+  auto& st = self->state;
+  auto it = st.channels.find(name);
+  if (it != st.channels.end())
+    return it->second;
+  channel_args args;
+  args.name = name;
+  args.epoch = st.next_epoch++;
+  args.directory = self;
+  args.cfg = st.cfg;
+  auto ch = spawn_channel(self->system(), std::move(args));
+  return st.channels.emplace(name, directory_state::entry{std::move(ch), 0}).first->second;
+}
+
+directory_actor::behavior_type directory_behavior(directory_ptr self,
+                                                  std::shared_ptr<const config> cfg) {
+  self->state.cfg = std::move(cfg);
+  // Epochs start at a random point so cursors of a previous process never look current.
+  std::random_device rd;
+  self->state.next_epoch = ((std::uint64_t{rd()} << 20) ^ wall_clock_ms()) & 0xffffffffffffULL;
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& [name, e] : self->state.channels)
+      self->send_exit(e.channel, msg.reason);
+    self->state.channels.clear();
+    self->quit(msg.reason);
+  });
+  return {
+    [self](publish_atom, publish_cmd& cmd) {
+      auto& e = lookup(self, cmd.channel);
+      e.forwarded++;
+      return self->delegate(e.channel, publish_atom::value, std::move(cmd));
+    },
+    [self](subscribe_atom, sub_request& req) {
+      auto& e = lookup(self, req.topic);
+      e.forwarded++;
+      self->send(e.channel, subscribe_atom::value, std::move(req));
+    },
+    [self](history_atom, history_query& q) -> caf::result<history_page> {
+      auto it = self->state.channels.find(q.channel);
+      if (it == self->state.channels.end()) {
+        // Never spawn for a read. A cursor means the reader saw events that are gone now.
+        history_page page;
+        page.recovered = !q.has_cursor;
+        return page;
+      }
+      it->second.forwarded++;
+      return self->delegate(it->second.channel, history_atom::value, std::move(q));
+    },
+    [self](idle_atom, const std::string& name, std::uint64_t handled) {
+      auto it = self->state.channels.find(name);
+      if (it == self->state.channels.end() || it->second.forwarded != handled)
+        return; // more messages are on their way: the channel stays
+      self->send(it->second.channel, retire_atom::value);
+      self->state.channels.erase(it);
+    },
+  };
+}
+
+} // namespace
+
+directory_actor spawn_directory(caf::actor_system& sys, std::shared_ptr<const config> cfg) {
+  return sys.spawn(directory_behavior, std::move(cfg));
+}
+
+} // namespace sy

@@ -1,0 +1,32 @@
+#pragma once
+// Per-channel event history. An interface so a durable store (sqlite, rocksdb) can replace the
+// in-memory ring without touching the channel actor. Owned and used by one channel actor only.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "schema/event.hpp"
+
+namespace sy {
+
+class history_store {
+public:
+  virtual ~history_store() = default;
+  /// Appends the next event; seq must be last_seq() + 1 (or anything when empty).
+  virtual void append(event_ptr e) = 0;
+  /// Oldest retained seq, 0 when empty.
+  virtual std::uint64_t first_seq() const = 0;
+  /// Newest retained seq, 0 when empty.
+  virtual std::uint64_t last_seq() const = 0;
+  virtual std::size_t size() const = 0;
+  /// Retained events with seq > after, oldest first, at most `limit`.
+  virtual std::vector<event_ptr> read_after(std::uint64_t after, std::size_t limit) const = 0;
+  /// The newest `n` retained events, oldest first.
+  virtual std::vector<event_ptr> last(std::size_t n) const = 0;
+};
+
+/// A bounded ring: the oldest event leaves when `capacity` is reached.
+std::unique_ptr<history_store> make_memory_history(std::size_t capacity);
+
+} // namespace sy

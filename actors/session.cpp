@@ -1,0 +1,255 @@
+#include "actors/session.hpp"
+
+#include <unordered_map>
+
+#include <boost/json/object.hpp>
+
+#include "actors/log_event.hpp"
+#include "schema/codes.hpp"
+
+namespace sy {
+
+namespace {
+
+struct subscription {
+  std::string topic;
+  channel_actor channel; // set by the ack
+  bool active = false;   // ack received
+  bool cancelled = false; // unsubscribed before the ack arrived
+};
+
+struct session_state {
+  session_args args;
+  std::unordered_map<std::uint32_t, subscription> subs; // by subscription id
+  std::unordered_map<std::string, std::uint32_t> by_topic;
+  std::uint32_t next_sub_id = 1;
+  std::int64_t connected_ms = 0;
+  std::int64_t last_heartbeat_ms = 0;
+  std::string id;
+
+  static inline const char* name = "session";
+};
+
+using session_ptr = session_actor::stateful_pointer<session_state>;
+
+void send_text(session_ptr self, std::string text) {
+  self->state.args.link->send(make_frame(std::move(text)));
+}
+
+void publish_log(session_ptr self, std::string type, boost::json::object data) {
+  // fire-and-forget: the session has no use for the stored event
+  caf::anon_send(self->state.args.directory, publish_atom::value,
+                 make_log_event(std::move(type), data));
+}
+
+boost::json::object identity(session_ptr self) {
+  return {{"sessionId", self->state.id}, {"sub", self->state.args.client.sub}};
+}
+
+void drop_subscription(session_ptr self, std::uint32_t sub_id) {
+  auto& st = self->state;
+  auto it = st.subs.find(sub_id);
+  if (it == st.subs.end())
+    return;
+  if (it->second.active) {
+    self->send(it->second.channel, unsubscribe_atom::value, self->address(), sub_id);
+    st.subs.erase(it);
+  } else {
+    it->second.cancelled = true; // the ack will come; unsubscribe then
+  }
+}
+
+void subscribe(session_ptr self, const fabric::command& cmd) {
+  auto& st = self->state;
+  for (const auto& topic : cmd.topics) {
+    if (!valid_channel_name(topic)) {
+      send_text(self, fabric::encode_error(error_code::invalid_topic,
+                                           "topic names are 1-200 characters of [A-Za-z0-9._:-]",
+                                           topic));
+      continue;
+    }
+    sub_request req;
+    const std::string* since = nullptr;
+    for (const auto& [t, cur] : cmd.since)
+      if (t == topic)
+        since = &cur;
+    if (since) {
+      auto parsed = parse_cursor(*since);
+      if (!parsed) {
+        send_text(self, fabric::encode_error(error_code::bad_cursor,
+                                             "since cursor is not a Switchyard cursor", topic));
+        continue;
+      }
+      req.has_since = true;
+      req.since = *parsed;
+    }
+    auto existing = st.by_topic.find(topic);
+    if (existing == st.by_topic.end() && st.by_topic.size() >= st.args.cfg->topic_limit) {
+      send_text(self, fabric::encode_error(error_code::quota_exceeded,
+                                           "topic limit of "
+                                             + std::to_string(st.args.cfg->topic_limit)
+                                             + " reached (REALTIME_TOPIC_LIMIT)",
+                                           topic));
+      continue;
+    }
+    if (existing != st.by_topic.end())
+      drop_subscription(self, existing->second);
+    auto id = st.next_sub_id++;
+    st.by_topic[topic] = id;
+    st.subs[id] = subscription{topic, {}, false, false};
+    req.topic = topic;
+    req.session = self;
+    req.sub_id = id;
+    req.scopes = cmd.scopes;
+    self->send(st.args.directory, subscribe_atom::value, std::move(req));
+  }
+}
+
+void unsubscribe(session_ptr self, const fabric::command& cmd) {
+  auto& st = self->state;
+  for (const auto& topic : cmd.topics) {
+    if (auto it = st.by_topic.find(topic); it != st.by_topic.end()) {
+      drop_subscription(self, it->second);
+      st.by_topic.erase(it);
+    }
+    send_text(self, fabric::encode_unsubscribed(topic));
+  }
+}
+
+void on_ack(session_ptr self, const sub_ack& ack) {
+  auto& st = self->state;
+  auto it = st.subs.find(ack.sub_id);
+  if (it == st.subs.end() || it->second.cancelled) {
+    self->send(ack.channel, unsubscribe_atom::value, self->address(), ack.sub_id);
+    if (it != st.subs.end())
+      st.subs.erase(it);
+    return;
+  }
+  it->second.active = true;
+  it->second.channel = ack.channel;
+  std::optional<bool> recovered;
+  if (ack.has_since)
+    recovered = ack.recovered;
+  send_text(self, fabric::encode_subscribed(ack.topic, ack.cursor, ack.replay.size(), recovered));
+  auto& link = *st.args.link;
+  for (const auto& ev : ack.replay)
+    if (ack.snapshot)
+      link.send(make_frame(fabric::encode_snapshot(*ev)));
+    else
+      link.send(ev->fabric_live); // resume replay shares the live bytes
+}
+
+void on_tick(session_ptr self) {
+  auto& st = self->state;
+  auto now = steady_clock_ms();
+  const auto& cfg = *st.args.cfg;
+  if (now - st.args.link->last_rx_ms() >= cfg.idle_timeout_ms) {
+    st.args.link->close(close_code::idle_timeout, "idle_timeout");
+    return; // on_closed follows and ends the actor
+  }
+  if (now - st.last_heartbeat_ms >= cfg.heartbeat_ms) {
+    st.last_heartbeat_ms = now;
+    send_text(self, fabric::encode_heartbeat(wall_clock_ms()));
+  }
+  auto period = std::min(cfg.heartbeat_ms, cfg.idle_timeout_ms / 4);
+  self->delayed_send(self, std::chrono::milliseconds(std::max<std::int64_t>(period, 50)),
+                     tick_atom::value);
+}
+
+void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) {
+  auto& st = self->state;
+  if (code == close_code::slow_consumer) {
+    auto data = identity(self);
+    data["limitBytes"] = st.args.cfg->outbound_queue_bytes;
+    publish_log(self, "session.slow_consumer", std::move(data));
+  }
+  auto data = identity(self);
+  data["dialect"] = "fabric";
+  data["code"] = code;
+  data["reason"] = reason;
+  data["durationMs"] = steady_clock_ms() - st.connected_ms;
+  data["topics"] = st.by_topic.size();
+  publish_log(self, "session.disconnect", std::move(data));
+  // Channels learn through their monitors; the explicit unsubscribe just frees them sooner.
+  for (auto& [id, sub] : st.subs)
+    if (sub.active)
+      self->send(sub.channel, unsubscribe_atom::value, self->address(), id);
+  self->quit();
+}
+
+session_actor::behavior_type session_behavior(session_ptr self, session_args args) {
+  auto& st = self->state;
+  st.args = std::move(args);
+  st.id = "s" + std::to_string(self->id());
+  st.connected_ms = steady_clock_ms();
+  st.last_heartbeat_ms = st.connected_ms;
+  // If a handler throws, the actor dies: make sure its socket goes with it.
+  self->attach_functor([link = st.args.link](const caf::error& reason) {
+    if (reason && reason != caf::exit_reason::normal)
+      link->close(close_code::internal_error, "internal error");
+  });
+  auto data = identity(self);
+  data["dialect"] = "fabric";
+  data["remote"] = st.args.client.remote;
+  data["origin"] = st.args.client.origin;
+  data["userAgent"] = st.args.client.user_agent;
+  publish_log(self, "session.connect", std::move(data));
+  on_tick(self);
+  return {
+    [self](deliver_atom, std::uint32_t sub_id, const event_ptr& ev) {
+      auto it = self->state.subs.find(sub_id);
+      if (it != self->state.subs.end() && it->second.active)
+        self->state.args.link->send(ev->fabric_live);
+    },
+    [self](suback_atom, const sub_ack& ack) { on_ack(self, ack); },
+    [self](command_atom, const fabric::command& cmd) {
+      switch (cmd.kind) {
+        case fabric::op::ping:
+          send_text(self, fabric::encode_pong());
+          break;
+        case fabric::op::subscribe:
+          subscribe(self, cmd);
+          break;
+        case fabric::op::unsubscribe:
+          unsubscribe(self, cmd);
+          break;
+        case fabric::op::invalid:
+          send_text(self, fabric::encode_error(cmd.error_code, cmd.error_message));
+          break;
+      }
+    },
+    [self](closed_atom, std::uint16_t code, const std::string& reason) {
+      on_closed(self, code, reason);
+    },
+    [self](tick_atom) { on_tick(self); },
+  };
+}
+
+// Runs on the connection's strand: decode there (parallel across I/O threads), hand the actor
+// a typed command.
+class session_bridge final : public ws_handler {
+public:
+  explicit session_bridge(session_actor s) : session_(std::move(s)) {
+  }
+
+  void on_text(std::string&& text) override {
+    caf::anon_send(session_, command_atom::value, fabric::decode(text));
+  }
+
+  void on_closed(std::uint16_t code, std::string reason) override {
+    caf::anon_send(session_, closed_atom::value, code, std::move(reason));
+    session_ = nullptr; // break the link -> handler -> actor cycle
+  }
+
+private:
+  session_actor session_;
+};
+
+} // namespace
+
+std::shared_ptr<ws_handler> spawn_session(caf::actor_system& sys, session_args args) {
+  auto s = sys.spawn(session_behavior, std::move(args));
+  return std::make_shared<session_bridge>(std::move(s));
+}
+
+} // namespace sy

@@ -1,0 +1,31 @@
+#pragma once
+// One actor per WebSocket connection. Owns the connection's subscriptions, topic quota, claims
+// and heartbeat/idle clock; writes to its socket only through ws_link (posted to the strand).
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "schema/link.hpp"
+#include "schema/messages.hpp"
+
+namespace sy {
+
+struct client_info {
+  std::string sub;        // JWT subject
+  std::string remote;     // peer address:port
+  std::string origin;
+  std::string user_agent;
+};
+
+struct session_args {
+  std::shared_ptr<ws_link> link;
+  directory_actor directory;
+  std::shared_ptr<const config> cfg;
+  client_info client;
+};
+
+/// Spawns the session actor and returns the connection-side handler that feeds it: client
+/// frames are decoded on the I/O thread and arrive at the actor as typed commands.
+std::shared_ptr<ws_handler> spawn_session(caf::actor_system& sys, session_args args);
+
+} // namespace sy

@@ -1,0 +1,428 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+namespace json = boost::json;
+
+namespace sy {
+
+namespace {
+
+// -- one row per setting: dotted key, environment names, parser, printer ---------------------------
+
+struct field {
+  std::string key;                       // dotted, as in the config file
+  std::vector<std::string> env;          // environment names, first is canonical
+  std::function<std::string(config&, std::string_view)> set; // returns error text
+  std::function<json::value(const config&)> get;
+  bool secret = false;
+};
+
+std::string trim(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos)
+    return {};
+  auto e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+template <class T>
+std::string parse_uint(std::string_view v, T& out) {
+  auto t = trim(v);
+  unsigned long long x = 0;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), x);
+  if (t.empty() || r.ec != std::errc{} || r.ptr != t.data() + t.size())
+    return "expected a non-negative integer, got \"" + std::string(v) + "\"";
+  out = static_cast<T>(x);
+  return {};
+}
+
+std::string parse_bool(std::string_view v, bool& out) {
+  auto t = trim(v);
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (t == "1" || t == "true" || t == "yes" || t == "on") {
+    out = true;
+    return {};
+  }
+  if (t == "0" || t == "false" || t == "no" || t == "off") {
+    out = false;
+    return {};
+  }
+  return "expected a boolean (1/0/true/false), got \"" + std::string(v) + "\"";
+}
+
+std::vector<std::string> split_list(std::string_view v) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= v.size()) {
+    auto comma = v.find(',', pos);
+    auto item = trim(v.substr(pos, comma == std::string_view::npos ? v.npos : comma - pos));
+    if (!item.empty())
+      out.push_back(item);
+    if (comma == std::string_view::npos)
+      break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+std::string parse_namespaces(std::string_view v, std::vector<namespace_config>& out) {
+  boost::system::error_code ec;
+  json::value jv = json::parse(v, ec);
+  if (ec || !jv.is_array())
+    return "namespaces must be a JSON array of {\"prefix\",\"history_size\",\"snapshot\"}";
+  std::vector<namespace_config> result;
+  for (const auto& item : jv.get_array()) {
+    if (!item.is_object())
+      return "each namespace must be an object";
+    const auto& o = item.get_object();
+    namespace_config ns;
+    auto p = o.find("prefix");
+    if (p == o.end() || !p->value().is_string())
+      return "each namespace needs a string \"prefix\"";
+    ns.prefix = std::string(p->value().get_string());
+    for (const auto& kv : o) {
+      if (kv.key() == "prefix")
+        continue;
+      if (!kv.value().is_int64() || kv.value().get_int64() < 0)
+        return "namespace \"" + ns.prefix + "\": \"" + std::string(kv.key())
+               + "\" must be a non-negative integer";
+      auto n = static_cast<std::size_t>(kv.value().get_int64());
+      if (kv.key() == "history_size")
+        ns.history_size = n;
+      else if (kv.key() == "snapshot")
+        ns.snapshot = n;
+      else
+        return "namespace \"" + ns.prefix + "\": unknown key \"" + std::string(kv.key()) + "\"";
+    }
+    result.push_back(std::move(ns));
+  }
+  out = std::move(result);
+  return {};
+}
+
+json::value namespaces_json(const std::vector<namespace_config>& v) {
+  json::array a;
+  for (const auto& ns : v)
+    a.push_back(json::object{{"prefix", ns.prefix},
+                             {"history_size", ns.history_size},
+                             {"snapshot", ns.snapshot}});
+  return a;
+}
+
+template <class T>
+field uint_field(std::string key, std::vector<std::string> env, T config::*m) {
+  return {std::move(key), std::move(env),
+          [m](config& c, std::string_view v) { return parse_uint(v, c.*m); },
+          [m](const config& c) { return json::value(static_cast<std::uint64_t>(c.*m)); }};
+}
+
+field int_field(std::string key, std::vector<std::string> env, std::int64_t config::*m) {
+  return {std::move(key), std::move(env),
+          [m](config& c, std::string_view v) {
+            std::uint64_t x = 0;
+            auto err = parse_uint(v, x);
+            if (err.empty())
+              c.*m = static_cast<std::int64_t>(x);
+            return err;
+          },
+          [m](const config& c) { return json::value(c.*m); }};
+}
+
+field string_field(std::string key, std::vector<std::string> env, std::string config::*m,
+                   bool secret = false) {
+  return {std::move(key), std::move(env),
+          [m](config& c, std::string_view v) {
+            c.*m = std::string(v);
+            return std::string{};
+          },
+          [m](const config& c) { return json::value(c.*m); }, secret};
+}
+
+const std::vector<field>& fields() {
+  static const std::vector<field> table = [] {
+    std::vector<field> t;
+    t.push_back(string_field("listen", {"SWITCHYARD_LISTEN"}, &config::listen));
+    t.push_back(uint_field("io_threads", {"SWITCHYARD_IO_THREADS"}, &config::io_threads));
+    t.push_back(uint_field("http.max_body_bytes", {"SWITCHYARD_MAX_BODY_BYTES"},
+                           &config::max_body_bytes));
+    t.push_back(uint_field("http.max_header_bytes", {"SWITCHYARD_MAX_HEADER_BYTES"},
+                           &config::max_header_bytes));
+    t.push_back(int_field("shutdown_grace_ms", {"SWITCHYARD_SHUTDOWN_GRACE_MS"},
+                          &config::shutdown_grace_ms));
+    t.push_back(string_field("auth.jwt_secret", {"SWITCHYARD_JWT_SECRET"}, &config::jwt_secret,
+                             true));
+    t.push_back(string_field("auth.api_key", {"SWITCHYARD_API_KEY"}, &config::api_key, true));
+    t.push_back(int_field("auth.token_default_ttl_s", {"SWITCHYARD_TOKEN_TTL_S"},
+                          &config::token_default_ttl_s));
+    t.push_back({"realtime.enabled",
+                 {"SWITCHYARD_REALTIME_ENABLED", "REALTIME_ENABLED"},
+                 [](config& c, std::string_view v) { return parse_bool(v, c.realtime_enabled); },
+                 [](const config& c) { return json::value(c.realtime_enabled); }});
+    t.push_back(uint_field("realtime.topic_limit",
+                           {"SWITCHYARD_REALTIME_TOPIC_LIMIT", "REALTIME_TOPIC_LIMIT"},
+                           &config::topic_limit));
+    t.push_back({"realtime.origins",
+                 {"SWITCHYARD_REALTIME_ORIGINS", "REALTIME_ORIGINS"},
+                 [](config& c, std::string_view v) {
+                   c.origins = split_list(v);
+                   return std::string{};
+                 },
+                 [](const config& c) {
+                   json::array a;
+                   for (const auto& o : c.origins)
+                     a.emplace_back(o);
+                   return json::value(std::move(a));
+                 }});
+    t.push_back(int_field("realtime.heartbeat_ms", {"SWITCHYARD_HEARTBEAT_MS"},
+                          &config::heartbeat_ms));
+    t.push_back(int_field("realtime.idle_timeout_ms", {"SWITCHYARD_IDLE_TIMEOUT_MS"},
+                          &config::idle_timeout_ms));
+    t.push_back(uint_field("realtime.max_frame_bytes", {"SWITCHYARD_MAX_FRAME_BYTES"},
+                           &config::max_frame_bytes));
+    t.push_back(uint_field("realtime.outbound_queue_bytes", {"SWITCHYARD_OUTBOUND_QUEUE_BYTES"},
+                           &config::outbound_queue_bytes));
+    t.push_back(uint_field("history.size", {"SWITCHYARD_HISTORY_SIZE"}, &config::history_size));
+    t.push_back(uint_field("history.default_limit", {"SWITCHYARD_HISTORY_DEFAULT_LIMIT"},
+                           &config::history_default_limit));
+    t.push_back(uint_field("history.max_limit", {"SWITCHYARD_HISTORY_MAX_LIMIT"},
+                           &config::history_max_limit));
+    t.push_back(int_field("idempotency.window_ms", {"SWITCHYARD_IDEMPOTENCY_WINDOW_MS"},
+                          &config::idempotency_window_ms));
+    t.push_back(uint_field("idempotency.max_keys", {"SWITCHYARD_IDEMPOTENCY_MAX_KEYS"},
+                           &config::idempotency_max_keys));
+    t.push_back(int_field("channel.idle_ms", {"SWITCHYARD_CHANNEL_IDLE_MS"},
+                          &config::channel_idle_ms));
+    t.push_back({"namespaces",
+                 {"SWITCHYARD_NAMESPACES"},
+                 [](config& c, std::string_view v) { return parse_namespaces(v, c.namespaces); },
+                 [](const config& c) { return namespaces_json(c.namespaces); }});
+    t.push_back(string_field("scheduler.policy", {"SWITCHYARD_SCHEDULER_POLICY"},
+                             &config::scheduler_policy));
+    t.push_back(uint_field("scheduler.threads", {"SWITCHYARD_SCHEDULER_THREADS"},
+                           &config::scheduler_threads));
+    t.push_back(int_field("request_timeout_ms", {"SWITCHYARD_REQUEST_TIMEOUT_MS"},
+                          &config::request_timeout_ms));
+    t.push_back(string_field("log_level", {"SWITCHYARD_LOG_LEVEL"}, &config::log_level));
+    return t;
+  }();
+  return table;
+}
+
+std::string derived_env_name(const std::string& key) {
+  std::string out = "SWITCHYARD_";
+  for (char c : key)
+    out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return out;
+}
+
+// Flattens nested objects to dotted keys; arrays and scalars are leaves.
+void flatten(const json::object& o, const std::string& prefix,
+             std::vector<std::pair<std::string, const json::value*>>& out) {
+  for (const auto& kv : o) {
+    std::string key = prefix.empty() ? std::string(kv.key()) : prefix + "." + std::string(kv.key());
+    if (kv.value().is_object() && key != "namespaces")
+      flatten(kv.value().get_object(), key, out);
+    else
+      out.emplace_back(std::move(key), &kv.value());
+  }
+}
+
+std::string value_text(const json::value& v) {
+  if (v.is_string())
+    return std::string(v.get_string());
+  if (v.is_array()) {
+    // lists of strings (origins) become comma lists; namespaces stay JSON
+    bool all_strings = std::all_of(v.get_array().begin(), v.get_array().end(),
+                                   [](const json::value& x) { return x.is_string(); });
+    if (all_strings) {
+      std::string out;
+      for (const auto& x : v.get_array()) {
+        if (!out.empty())
+          out += ',';
+        out += std::string(x.get_string());
+      }
+      return out;
+    }
+  }
+  return json::serialize(v);
+}
+
+std::string load_file(const std::string& path, config& cfg) {
+  std::ifstream in(path);
+  if (!in)
+    return "cannot read config file " + path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json::parse_options opts;
+  opts.allow_comments = true;
+  opts.allow_trailing_commas = true;
+  boost::system::error_code ec;
+  json::value v = json::parse(ss.str(), ec, {}, opts);
+  if (ec)
+    return path + ": invalid JSON: " + ec.message();
+  if (!v.is_object())
+    return path + ": top level must be an object";
+  std::vector<std::pair<std::string, const json::value*>> items;
+  flatten(v.get_object(), "", items);
+  for (const auto& [key, val] : items) {
+    auto err = apply_setting(cfg, key, key == "namespaces" ? json::serialize(*val)
+                                                           : value_text(*val));
+    if (!err.empty())
+      return path + ": " + err;
+  }
+  return {};
+}
+
+} // namespace
+
+namespace_config config::namespace_for(std::string_view channel) const {
+  const namespace_config* best = nullptr;
+  for (const auto& ns : namespaces)
+    if (channel.substr(0, ns.prefix.size()) == ns.prefix
+        && (!best || ns.prefix.size() > best->prefix.size()))
+      best = &ns;
+  if (best)
+    return *best;
+  namespace_config dflt;
+  dflt.history_size = history_size;
+  return dflt;
+}
+
+bool config::uses_dev_credentials() const {
+  config d;
+  return jwt_secret == d.jwt_secret || api_key == d.api_key;
+}
+
+std::string apply_setting(config& cfg, std::string_view key, std::string_view value) {
+  for (const auto& f : fields())
+    if (f.key == key) {
+      auto err = f.set(cfg, value);
+      return err.empty() ? err : std::string(key) + ": " + err;
+    }
+  return "unknown setting \"" + std::string(key) + "\"";
+}
+
+config_result load_config(const std::optional<std::string>& config_file,
+                          const std::vector<std::string>& flag_sets) {
+  config_result r;
+  std::optional<std::string> file = config_file;
+  if (!file)
+    if (const char* e = std::getenv("SWITCHYARD_CONFIG"); e && *e)
+      file = std::string(e);
+  if (file) {
+    r.source_file = *file;
+    r.error = load_file(*file, r.cfg);
+    if (!r.error.empty())
+      return r;
+  }
+  for (const auto& f : fields()) {
+    // Every key also answers to SWITCHYARD_<KEY> (dots -> underscores); the listed names are
+    // applied after it, the canonical (first) one last so that it wins.
+    std::vector<std::string> names{derived_env_name(f.key)};
+    names.insert(names.end(), f.env.rbegin(), f.env.rend());
+    for (auto it = names.begin(); it != names.end(); ++it)
+      if (const char* e = std::getenv(it->c_str())) {
+        auto err = f.set(r.cfg, e);
+        if (!err.empty()) {
+          r.error = *it + ": " + err;
+          return r;
+        }
+      }
+  }
+  for (const auto& s : flag_sets) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos) {
+      r.error = "--set expects key=value, got \"" + s + "\"";
+      return r;
+    }
+    r.error = apply_setting(r.cfg, trim(s.substr(0, eq)), s.substr(eq + 1));
+    if (!r.error.empty())
+      return r;
+  }
+  r.error = validate_config(r.cfg);
+  return r;
+}
+
+bool split_host_port(std::string_view hp, std::string& host, std::uint16_t& port) {
+  auto colon = hp.rfind(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return false;
+  unsigned p = 0;
+  auto ps = hp.substr(colon + 1);
+  auto r = std::from_chars(ps.data(), ps.data() + ps.size(), p);
+  if (ps.empty() || r.ec != std::errc{} || r.ptr != ps.data() + ps.size() || p > 65535)
+    return false;
+  host = std::string(hp.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  port = static_cast<std::uint16_t>(p);
+  return true;
+}
+
+std::string validate_config(const config& c) {
+  std::string host;
+  std::uint16_t port = 0;
+  if (!split_host_port(c.listen, host, port))
+    return "listen: expected host:port, got \"" + c.listen + "\"";
+  if (c.jwt_secret.empty())
+    return "auth.jwt_secret must not be empty";
+  if (c.api_key.empty())
+    return "auth.api_key must not be empty";
+  if (c.io_threads == 0 || c.io_threads > 64)
+    return "io_threads must be 1..64";
+  if (c.topic_limit == 0)
+    return "realtime.topic_limit must be at least 1";
+  if (c.heartbeat_ms < 100 || c.idle_timeout_ms < 100)
+    return "realtime.heartbeat_ms and realtime.idle_timeout_ms must be at least 100";
+  if (c.max_frame_bytes < 1024 || c.max_body_bytes < 1024 || c.max_header_bytes < 1024)
+    return "frame, body and header limits must be at least 1024 bytes";
+  if (c.outbound_queue_bytes < 1024)
+    return "realtime.outbound_queue_bytes must be at least 1024";
+  if (c.history_size == 0)
+    return "history.size must be at least 1";
+  if (c.history_default_limit == 0 || c.history_max_limit == 0
+      || c.history_default_limit > c.history_max_limit)
+    return "history.default_limit must be 1..history.max_limit";
+  if (c.idempotency_window_ms < 1 || c.idempotency_max_keys == 0)
+    return "idempotency.window_ms and idempotency.max_keys must be positive";
+  if (c.channel_idle_ms < 1)
+    return "channel.idle_ms must be positive";
+  if (c.scheduler_policy != "sharing" && c.scheduler_policy != "stealing")
+    return "scheduler.policy must be \"sharing\" or \"stealing\"";
+  for (const auto& ns : c.namespaces) {
+    if (ns.prefix.empty())
+      return "namespace prefix must not be empty";
+    if (ns.history_size == 0)
+      return "namespace \"" + ns.prefix + "\": history_size must be at least 1";
+    if (ns.snapshot > ns.history_size)
+      return "namespace \"" + ns.prefix + "\": snapshot cannot exceed history_size";
+  }
+  if (c.log_level != "trace" && c.log_level != "debug" && c.log_level != "info"
+      && c.log_level != "warn" && c.log_level != "error" && c.log_level != "off")
+    return "log_level must be trace|debug|info|warn|error|off";
+  return {};
+}
+
+std::string describe_config(const config& c) {
+  json::object o;
+  for (const auto& f : fields()) {
+    if (f.secret) {
+      auto v = f.get(c);
+      o[f.key] = "<set, " + std::to_string(v.get_string().size()) + " bytes>";
+    } else {
+      o[f.key] = f.get(c);
+    }
+  }
+  return json::serialize(o);
+}
+
+} // namespace sy

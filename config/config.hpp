@@ -1,0 +1,84 @@
+#pragma once
+// The one configuration struct. Defaults are embedded here (and mirrored, with reasons, in
+// config/switchyard.conf). Precedence: defaults < config file < environment < command-line flags.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sy {
+
+/// Settings for channels whose name starts with `prefix` (longest prefix wins).
+struct namespace_config {
+  std::string prefix;
+  std::size_t history_size = 500; // events kept per channel
+  std::size_t snapshot = 0;       // events sent with "snapshot":true right after subscribe
+};
+
+struct config {
+  // -- network --
+  std::string listen = "127.0.0.1:9009";
+  std::size_t io_threads = 1;            // Beast/Asio threads; actors run on the CAF scheduler
+  std::size_t max_body_bytes = 65536;    // REST request body limit (413 above)
+  std::size_t max_header_bytes = 8192;   // HTTP header block limit (431 above)
+  std::int64_t shutdown_grace_ms = 3000; // SIGTERM: time for close handshakes before exit
+
+  // -- credentials (development defaults; a warning is logged while they are in use) --
+  std::string jwt_secret = "switchyard-dev-secret";
+  std::string api_key = "switchyard-dev-key";
+  std::int64_t token_default_ttl_s = 3600;
+
+  // -- realtime (Fabric WebSocket at /realtime) --
+  bool realtime_enabled = true;
+  std::size_t topic_limit = 32;
+  std::vector<std::string> origins;      // empty: any Origin is accepted
+  std::int64_t heartbeat_ms = 30000;
+  std::int64_t idle_timeout_ms = 120000; // no client frame for this long: close 4002
+  std::size_t max_frame_bytes = 65536;   // inbound frame limit: close 1009
+  std::size_t outbound_queue_bytes = 1 << 20; // per-session send queue: close 4009 above
+
+  // -- channels and history --
+  std::size_t history_size = 500;
+  std::uint32_t history_default_limit = 100;
+  std::uint32_t history_max_limit = 1000;
+  std::int64_t idempotency_window_ms = 300000;
+  std::size_t idempotency_max_keys = 100000; // per channel; oldest keys leave first
+  std::int64_t channel_idle_ms = 600000;     // channel with no subscriber and no publish retires
+  // Seed 000's status/metrics topics seed UI state with a snapshot right after subscribing.
+  std::vector<namespace_config> namespaces = {
+    {"tunnel.", 500, 1}, {"retrylab.", 500, 1}, {"scanner.", 500, 10}};
+
+  // -- runtime --
+  std::string scheduler_policy = "sharing";  // "sharing" or "stealing"
+  std::size_t scheduler_threads = 0;         // 0: one per core
+  std::int64_t request_timeout_ms = 5000;    // REST -> actor request timeout (503 after)
+  std::string log_level = "info";
+
+  /// Namespace settings for a channel (falls back to the global history size, no snapshot).
+  namespace_config namespace_for(std::string_view channel) const;
+  /// True when the built-in development secret or API key is in use.
+  bool uses_dev_credentials() const;
+};
+
+/// Result of loading: the config, or the first error found (file, env or flag).
+struct config_result {
+  config cfg;
+  std::string error; // empty on success
+  std::string source_file;
+};
+
+/// Builds the effective config. `flag_sets` are "key=value" overrides from the command line.
+config_result load_config(const std::optional<std::string>& config_file,
+                          const std::vector<std::string>& flag_sets);
+/// Applies "key=value" (dotted key, as printed by describe_config).
+std::string apply_setting(config& cfg, std::string_view key, std::string_view value);
+/// Semantic checks; empty string when valid.
+std::string validate_config(const config& cfg);
+/// The effective config as JSON text, secrets masked.
+std::string describe_config(const config& cfg);
+/// Splits "host:port"; false when malformed.
+bool split_host_port(std::string_view hp, std::string& host, std::uint16_t& port);
+
+} // namespace sy

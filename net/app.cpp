@@ -1,0 +1,81 @@
+#include "net/app.hpp"
+
+#include <algorithm>
+
+#include "actors/session.hpp"
+#include "net/url.hpp"
+
+namespace sy {
+
+namespace {
+
+http_reply refuse(unsigned status, std::string_view code, std::string_view message) {
+  return {status, json_error_body(code, message), "application/json"};
+}
+
+class app final : public app_handler {
+public:
+  app(caf::actor_system& sys, directory_actor directory, std::shared_ptr<const config> cfg,
+      std::shared_ptr<const authenticator> auth, std::shared_ptr<rest_api> rest)
+    : sys_(sys),
+      directory_(std::move(directory)),
+      cfg_(std::move(cfg)),
+      auth_(std::move(auth)),
+      rest_(std::move(rest)) {
+  }
+
+  void on_http(http_request req, reply_fn reply) override {
+    rest_->handle(std::move(req), std::move(reply));
+  }
+
+  upgrade_decision on_upgrade(const http_request& req) override {
+    upgrade_decision d;
+    auto t = parse_target(req.target);
+    if (!t || t->segments.size() != 1 || t->segments[0] != "realtime") {
+      d.refusal = refuse(404, "not_found", "no WebSocket endpoint at this path");
+      return d;
+    }
+    if (!cfg_->realtime_enabled) {
+      d.refusal = refuse(404, "realtime_disabled", "WebSocket support is disabled");
+      return d;
+    }
+    if (!cfg_->origins.empty() && req.has_origin
+        && std::find(cfg_->origins.begin(), cfg_->origins.end(), req.origin)
+             == cfg_->origins.end()) {
+      d.refusal = refuse(403, "origin_denied", "Origin is not in REALTIME_ORIGINS");
+      return d;
+    }
+    std::string token = t->param("token").value_or("");
+    if (token.empty())
+      token = std::string(bearer_value(req.authorization));
+    auto r = auth_->verify_token(token);
+    if (!r.ok) {
+      d.refusal = refuse(401, "unauthorized", r.error);
+      return d;
+    }
+    client_info client{std::move(r.who.sub), req.remote, req.origin, req.user_agent};
+    d.open = [this, client = std::move(client)](std::shared_ptr<ws_link> link) {
+      return spawn_session(sys_, {std::move(link), directory_, cfg_, client});
+    };
+    return d;
+  }
+
+private:
+  caf::actor_system& sys_;
+  directory_actor directory_;
+  std::shared_ptr<const config> cfg_;
+  std::shared_ptr<const authenticator> auth_;
+  std::shared_ptr<rest_api> rest_;
+};
+
+} // namespace
+
+std::shared_ptr<app_handler> make_app(caf::actor_system& sys, directory_actor directory,
+                                      std::shared_ptr<const config> cfg,
+                                      std::shared_ptr<const authenticator> auth,
+                                      std::shared_ptr<rest_api> rest) {
+  return std::make_shared<app>(sys, std::move(directory), std::move(cfg), std::move(auth),
+                               std::move(rest));
+}
+
+} // namespace sy

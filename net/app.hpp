@@ -1,0 +1,19 @@
+#pragma once
+// The application behind the Beast server: REST goes to rest_api, WebSocket upgrades are
+// checked (path, enabled, Origin, token) and become session actors.
+#include <memory>
+
+#include "config/config.hpp"
+#include "net/auth.hpp"
+#include "net/rest_api.hpp"
+#include "net/transport.hpp"
+#include "schema/messages.hpp"
+
+namespace sy {
+
+std::shared_ptr<app_handler> make_app(caf::actor_system& sys, directory_actor directory,
+                                      std::shared_ptr<const config> cfg,
+                                      std::shared_ptr<const authenticator> auth,
+                                      std::shared_ptr<rest_api> rest);
+
+} // namespace sy

@@ -1,0 +1,286 @@
+#include "net/http_server.hpp"
+
+#include <chrono>
+#include <future>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "net/ws_connection.hpp"
+#include "schema/json_text.hpp"
+
+namespace sy {
+
+namespace http = beast::http;
+
+std::string json_error_body(std::string_view code, std::string_view message) {
+  std::string out = "{\"error\":{\"code\":";
+  append_json_string(out, code);
+  out += ",\"message\":";
+  append_json_string(out, message);
+  out += "}}";
+  return out;
+}
+
+namespace {
+
+// Slowloris guard: a request (headers and body) must arrive within this time.
+constexpr auto request_deadline = std::chrono::seconds(30);
+
+std::string header(const http::request<http::string_body>& req, http::field f) {
+  auto it = req.find(f);
+  return it == req.end() ? std::string{} : std::string(it->value());
+}
+
+class http_session final : public closable, public std::enable_shared_from_this<http_session> {
+public:
+  http_session(tcp::socket&& s, const server_options& opts, std::shared_ptr<app_handler> app,
+               std::shared_ptr<conn_registry> reg)
+    : stream_(std::move(s)), opts_(opts), app_(std::move(app)), registry_(std::move(reg)) {
+  }
+
+  ~http_session() override {
+    registry_->remove(this);
+  }
+
+  void start() {
+    registry_->add(shared_from_this());
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec)
+      remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    do_read();
+  }
+
+  void shutdown() override {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->stopping_ = true;
+      if (!self->busy_) {
+        beast::error_code ec;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->stream_.close();
+      }
+    });
+  }
+
+  void abandon() override {
+  }
+
+private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(opts_.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(opts_.max_header_bytes));
+    stream_.expires_after(request_deadline);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout
+        || ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+      return close();
+    }
+    if (ec == http::error::body_limit)
+      return write_error(413, "payload_too_large", "request body over http.max_body_bytes");
+    if (ec == http::error::header_limit)
+      return write_error(431, "headers_too_large", "header block over http.max_header_bytes");
+    if (ec)
+      return write_error(400, "bad_request", "malformed HTTP request: " + ec.message());
+
+    auto req = parser_->release();
+    parser_.reset();
+    http_request info;
+    info.method = std::string(req.method_string());
+    info.target = std::string(req.target());
+    info.authorization = header(req, http::field::authorization);
+    info.has_origin = req.find(http::field::origin) != req.end();
+    info.origin = header(req, http::field::origin);
+    info.user_agent = header(req, http::field::user_agent);
+    info.remote = remote_;
+    info.websocket_upgrade = beast::websocket::is_upgrade(req);
+    keep_alive_ = req.keep_alive();
+
+    if (info.websocket_upgrade) {
+      // Refuse broken handshakes here, as JSON, rather than with Beast's plain-text 400.
+      if (header(req, http::field::sec_websocket_key).empty()
+          || header(req, http::field::sec_websocket_version) != "13")
+        return write_error(400, "bad_request",
+                           "invalid WebSocket upgrade: needs Sec-WebSocket-Key and "
+                           "Sec-WebSocket-Version: 13");
+      auto decision = app_->on_upgrade(info);
+      if (decision.refusal) {
+        keep_alive_ = false;
+        return write(std::move(*decision.refusal));
+      }
+      stream_.expires_never();
+      auto conn = std::make_shared<ws_connection>(stream_.release_socket(), opts_, registry_);
+      conn->start(std::move(req), std::move(decision.open));
+      return; // the socket now belongs to the WebSocket connection
+    }
+    info.body = std::move(req.body());
+    busy_ = true;
+    stream_.expires_never(); // the application answers within its own request timeout
+    app_->on_http(std::move(info), [self = shared_from_this()](http_reply reply) {
+      asio::post(self->stream_.get_executor(),
+                 [self, r = std::move(reply)]() mutable { self->write(std::move(r)); });
+    });
+  }
+
+  void write_error(unsigned status, std::string_view code, std::string message) {
+    keep_alive_ = false;
+    write({status, json_error_body(code, message), "application/json"});
+  }
+
+  void write(http_reply reply) {
+    busy_ = false;
+    auto res = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(reply.status), 11);
+    res->set(http::field::server, "switchyard");
+    res->set(http::field::content_type, reply.content_type);
+    res->keep_alive(keep_alive_ && !stopping_);
+    res->body() = std::move(reply.body);
+    res->prepare_payload();
+    stream_.expires_after(request_deadline);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec || !res->keep_alive())
+                          return self->close();
+                        self->do_read();
+                      });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  server_options opts_;
+  std::shared_ptr<app_handler> app_;
+  std::shared_ptr<conn_registry> registry_;
+  std::string remote_;
+  bool keep_alive_ = true;
+  bool busy_ = false;
+  bool stopping_ = false;
+};
+
+class server_impl final : public http_server {
+public:
+  server_impl(server_options opts, std::shared_ptr<app_handler> app)
+    : opts_(std::move(opts)),
+      app_(std::move(app)),
+      work_(asio::make_work_guard(ioc_)),
+      acceptor_(asio::make_strand(ioc_)),
+      signals_(ioc_, SIGINT, SIGTERM),
+      registry_(std::make_shared<conn_registry>(ioc_)) {
+  }
+
+  ~server_impl() override {
+    stop_threads();
+  }
+
+  std::string listen() override {
+    beast::error_code ec;
+    auto addr = asio::ip::make_address(opts_.host, ec);
+    if (ec)
+      return "listen: \"" + opts_.host + "\" is not an IP address";
+    tcp::endpoint ep(addr, opts_.port);
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec)
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec)
+      acceptor_.bind(ep, ec);
+    if (!ec)
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      return "listen on " + opts_.host + ":" + std::to_string(opts_.port) + ": " + ec.message();
+    port_ = acceptor_.local_endpoint().port();
+    do_accept();
+    return {};
+  }
+
+  std::uint16_t port() const override {
+    return port_;
+  }
+
+  void run() override {
+    signals_.async_wait([this](beast::error_code ec, int) {
+      if (!ec)
+        signalled_.set_value();
+    });
+    for (std::size_t i = 0; i < opts_.io_threads; ++i)
+      threads_.emplace_back([this] { ioc_.run(); });
+  }
+
+  void wait_for_signal() override {
+    signalled_.get_future().wait();
+  }
+
+  void shutdown(std::int64_t grace_ms) override {
+    asio::dispatch(acceptor_.get_executor(), [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+    });
+    registry_->shutdown_all();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+    while (registry_->live() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    stop_threads();
+    for (auto& c : registry_->leftovers())
+      c->abandon();
+  }
+
+private:
+  void do_accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+        return;
+      if (!ec) {
+        s.set_option(tcp::no_delay(true), ec);
+        std::make_shared<http_session>(std::move(s), opts_, app_, registry_)->start();
+      }
+      do_accept(); // accept errors such as EMFILE are transient: keep serving
+    });
+  }
+
+  void stop_threads() {
+    work_.reset();
+    ioc_.stop();
+    for (auto& t : threads_)
+      if (t.joinable())
+        t.join();
+    threads_.clear();
+  }
+
+  server_options opts_;
+  std::shared_ptr<app_handler> app_;
+  asio::io_context ioc_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  std::shared_ptr<conn_registry> registry_;
+  std::promise<void> signalled_;
+  std::vector<std::thread> threads_;
+  std::uint16_t port_ = 0;
+};
+
+} // namespace
+
+std::unique_ptr<http_server> http_server::make(server_options opts,
+                                               std::shared_ptr<app_handler> app) {
+  return std::make_unique<server_impl>(std::move(opts), std::move(app));
+}
+
+} // namespace sy

@@ -1,0 +1,41 @@
+#pragma once
+// The listener: one port for REST and WebSocket upgrades. Owns the io_context and its threads.
+// Header is free of Beast/Asio so that main.cpp stays cheap to compile.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "net/transport.hpp"
+
+namespace sy {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 9009;
+  std::size_t io_threads = 1;
+  std::size_t max_body_bytes = 65536;
+  std::size_t max_header_bytes = 8192;
+  std::size_t max_frame_bytes = 65536;
+  std::size_t outbound_queue_bytes = 1 << 20;
+};
+
+class http_server {
+public:
+  virtual ~http_server() = default;
+  /// Binds and listens; returns "" on success or the error. port() is valid afterwards.
+  virtual std::string listen() = 0;
+  virtual std::uint16_t port() const = 0;
+  /// Starts the I/O threads.
+  virtual void run() = 0;
+  /// Blocks until SIGINT or SIGTERM.
+  virtual void wait_for_signal() = 0;
+  /// Stops accepting, closes every WebSocket with 1001 and every idle HTTP connection, waits up
+  /// to `grace_ms` for close handshakes, stops the I/O threads and reports connections that did
+  /// not finish as closed (1001) to their handlers.
+  virtual void shutdown(std::int64_t grace_ms) = 0;
+
+  static std::unique_ptr<http_server> make(server_options opts, std::shared_ptr<app_handler> app);
+};
+
+} // namespace sy

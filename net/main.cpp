@@ -1,0 +1,210 @@
+// switchyard: serve | token | check-config
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include <boost/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "actors/directory.hpp"
+#include "config/config.hpp"
+#include "net/app.hpp"
+#include "net/auth.hpp"
+#include "net/http_server.hpp"
+#include "net/jwt.hpp"
+#include "net/rest_api.hpp"
+
+namespace {
+
+constexpr const char* usage = R"(usage: switchyard <command> [options]
+
+commands:
+  serve          run the router (REST + WebSocket on one port)
+  token          print a development JWT signed with the configured secret
+  check-config   validate and print the effective configuration
+
+options (all commands):
+  --config FILE      JSON config file (also SWITCHYARD_CONFIG)
+  --set KEY=VALUE    override one setting (repeatable), e.g. --set realtime.topic_limit=64
+  --listen HOST:PORT same as --set listen=HOST:PORT (also SWITCHYARD_LISTEN)
+token options:
+  --sub NAME         subject claim (required)
+  --ttl SECONDS      lifetime (default auth.token_default_ttl_s = 3600)
+  --publish PATTERN  allow publishing to channels matching PATTERN (repeatable; "*" for all)
+  --admin            set the admin claim
+)";
+
+struct cli {
+  std::string command;
+  std::optional<std::string> config_file;
+  std::vector<std::string> sets;
+  std::string sub;
+  std::optional<std::int64_t> ttl;
+  std::vector<std::string> publish;
+  bool admin = false;
+  std::string error;
+};
+
+cli parse_cli(int argc, char** argv) {
+  cli c;
+  if (argc < 2) {
+    c.error = "missing command";
+    return c;
+  }
+  c.command = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) {
+        c.error = a + " needs a value";
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--config" && value(v))
+      c.config_file = v;
+    else if (a == "--set" && value(v))
+      c.sets.push_back(v);
+    else if (a == "--listen" && value(v))
+      c.sets.push_back("listen=" + v);
+    else if (a == "--sub" && value(v))
+      c.sub = v;
+    else if (a == "--ttl" && value(v))
+      c.ttl = std::atoll(v.c_str());
+    else if (a == "--publish" && value(v))
+      c.publish.push_back(v);
+    else if (a == "--admin")
+      c.admin = true;
+    else if (c.error.empty() && a.rfind("--", 0) == 0
+             && !(a == "--config" || a == "--set" || a == "--listen" || a == "--sub"
+                  || a == "--ttl" || a == "--publish"))
+      c.error = "unknown option " + a;
+    if (!c.error.empty())
+      break;
+  }
+  return c;
+}
+
+int cmd_token(const cli& c, const sy::config& cfg) {
+  if (c.sub.empty()) {
+    std::cerr << "token: --sub NAME is required\n";
+    return 2;
+  }
+  auto now = sy::wall_clock_ms() / 1000;
+  boost::json::object claims{{"sub", c.sub},
+                             {"iat", now},
+                             {"exp", now + c.ttl.value_or(cfg.token_default_ttl_s)}};
+  if (!c.publish.empty()) {
+    boost::json::array a;
+    for (const auto& p : c.publish)
+      a.emplace_back(p);
+    claims["publish"] = std::move(a);
+  }
+  if (c.admin)
+    claims["admin"] = true;
+  std::cout << sy::sign_hs256(boost::json::serialize(claims), cfg.jwt_secret) << "\n";
+  return 0;
+}
+
+int cmd_serve(const sy::config& cfg_in) {
+  auto cfg = std::make_shared<const sy::config>(cfg_in);
+  // Logs go to stderr: stdout carries only the "listening on" line that harnesses parse.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("switchyard"));
+  spdlog::set_level(spdlog::level::from_str(cfg->log_level));
+  if (cfg->uses_dev_credentials())
+    spdlog::warn("using the built-in development JWT secret or API key: set "
+                 "SWITCHYARD_JWT_SECRET and SWITCHYARD_API_KEY before exposing this server");
+
+  caf::actor_system_config caf_cfg;
+  // Sharing beats work stealing 5-10x for fan-out on 2 cores (FIELD-NOTES.md).
+  caf_cfg.set("scheduler.policy", cfg->scheduler_policy == "sharing" ? caf::atom("sharing")
+                                                                     : caf::atom("stealing"));
+  if (cfg->scheduler_threads > 0)
+    caf_cfg.set("scheduler.max-threads", cfg->scheduler_threads);
+  caf::actor_system sys{caf_cfg};
+
+  auto directory = sy::spawn_directory(sys, cfg);
+  std::shared_ptr<const sy::authenticator> auth = sy::make_authenticator(*cfg);
+  auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth);
+
+  sy::server_options opts;
+  sy::split_host_port(cfg->listen, opts.host, opts.port);
+  opts.io_threads = cfg->io_threads;
+  opts.max_body_bytes = cfg->max_body_bytes;
+  opts.max_header_bytes = cfg->max_header_bytes;
+  opts.max_frame_bytes = cfg->max_frame_bytes;
+  opts.outbound_queue_bytes = cfg->outbound_queue_bytes;
+  auto server = sy::http_server::make(opts, sy::make_app(sys, directory, cfg, auth, rest));
+  if (auto err = server->listen(); !err.empty()) {
+    spdlog::error("{}", err);
+    rest->stop();
+    caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  // Test harnesses and run.sh read this line to learn the (possibly ephemeral) port.
+  std::printf("switchyard listening on %s:%u\n", opts.host.c_str(), server->port());
+  std::fflush(stdout);
+  spdlog::info("ready: REST and ws://{}:{}/realtime (scheduler {}, io threads {})", opts.host,
+               server->port(), cfg->scheduler_policy, cfg->io_threads);
+  server->run();
+  server->wait_for_signal();
+  spdlog::info("shutting down: closing connections (grace {} ms)", cfg->shutdown_grace_ms);
+
+  // Whatever hangs, the process must end promptly after a signal.
+  std::atomic<bool> done{false};
+  std::thread watchdog([&done, grace = cfg->shutdown_grace_ms] {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace + 3000);
+    while (!done.load() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (!done.load()) {
+      std::fprintf(stderr, "switchyard: shutdown did not finish in time, exiting\n");
+      std::_Exit(0);
+    }
+  });
+  server->shutdown(cfg->shutdown_grace_ms);
+  rest->stop();
+  caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+  sys.await_all_actors_done();
+  server.reset();
+  done = true;
+  watchdog.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto c = parse_cli(argc, argv);
+  if (c.command == "--help" || c.command == "-h" || c.command == "help") {
+    std::cout << usage;
+    return 0;
+  }
+  if (!c.error.empty() || (c.command != "serve" && c.command != "token"
+                           && c.command != "check-config")) {
+    std::cerr << "switchyard: " << (c.error.empty() ? "unknown command " + c.command : c.error)
+              << "\n\n"
+              << usage;
+    return 2;
+  }
+  auto loaded = sy::load_config(c.config_file, c.sets);
+  if (!loaded.error.empty()) {
+    std::cerr << "switchyard: invalid configuration: " << loaded.error << "\n";
+    return 2;
+  }
+  if (c.command == "check-config") {
+    std::cout << sy::describe_config(loaded.cfg) << "\n";
+    std::cerr << "configuration OK"
+              << (loaded.source_file.empty() ? "" : " (" + loaded.source_file + ")") << "\n";
+    return 0;
+  }
+  if (c.command == "token")
+    return cmd_token(c, loaded.cfg);
+  return cmd_serve(loaded.cfg);
+}

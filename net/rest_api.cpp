@@ -1,0 +1,333 @@
+#include "net/rest_api.hpp"
+
+#include <charconv>
+
+#include <boost/json.hpp>
+
+#include "net/url.hpp"
+#include "schema/json_text.hpp"
+
+namespace json = boost::json;
+
+namespace sy {
+
+namespace {
+
+/// Answers exactly once: if the request is dropped unanswered (actor gone), 503.
+class replier {
+public:
+  explicit replier(reply_fn fn) : fn_(std::move(fn)) {
+  }
+  ~replier() {
+    if (fn_)
+      fn_({503, json_error_body("unavailable", "the router did not answer"), "application/json"});
+  }
+  void operator()(http_reply r) {
+    if (auto fn = std::move(fn_)) {
+      fn_ = nullptr;
+      fn(std::move(r));
+    }
+  }
+
+private:
+  reply_fn fn_;
+};
+
+using replier_ptr = std::shared_ptr<replier>;
+
+http_reply error_reply(unsigned status, std::string_view code, std::string_view message) {
+  return {status, json_error_body(code, message), "application/json"};
+}
+
+http_reply render_publish(const publish_result& r) {
+  const std::string& body = r.ev->rest_json;
+  std::string out;
+  out.reserve(body.size() + 20);
+  out.append(body, 0, body.size() - 1);
+  out += r.duplicate ? ",\"duplicate\":true}" : ",\"duplicate\":false}";
+  return {r.duplicate ? 200u : 201u, std::move(out), "application/json"};
+}
+
+http_reply render_page(const history_page& p) {
+  std::string out = "{\"events\":[";
+  bool first = true;
+  for (const auto& ev : p.events) {
+    if (!first)
+      out += ',';
+    first = false;
+    out += ev->rest_json;
+  }
+  out += "],\"nextCursor\":";
+  if (p.next_cursor.empty())
+    out += "null";
+  else
+    append_json_string(out, p.next_cursor);
+  out += p.has_more ? ",\"hasMore\":true" : ",\"hasMore\":false";
+  out += p.recovered ? ",\"recovered\":true}" : ",\"recovered\":false}";
+  return {200, std::move(out), "application/json"};
+}
+
+} // namespace
+
+} // namespace sy
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::replier_ptr)
+
+namespace sy {
+
+namespace {
+
+caf::behavior bridge_behavior(caf::event_based_actor* self, directory_actor dir,
+                              std::chrono::milliseconds timeout) {
+  return {
+    [=](publish_atom, publish_cmd& cmd, const replier_ptr& reply) {
+      self->request(dir, timeout, publish_atom::value, std::move(cmd))
+        .then([reply](const publish_result& r) { (*reply)(render_publish(r)); },
+              [reply](const caf::error& err) {
+                (*reply)(error_reply(503, "unavailable", "publish failed: " + to_string(err)));
+              });
+    },
+    [=](history_atom, history_query& q, const replier_ptr& reply) {
+      self->request(dir, timeout, history_atom::value, std::move(q))
+        .then([reply](const history_page& p) { (*reply)(render_page(p)); },
+              [reply](const caf::error& err) {
+                if (err == caf::sec::invalid_argument)
+                  (*reply)(error_reply(400, "bad_cursor", "cursor is ahead of the channel"));
+                else
+                  (*reply)(error_reply(503, "unavailable", "history failed: " + to_string(err)));
+              });
+    },
+  };
+}
+
+std::string now_iso() {
+  return format_timestamp(wall_clock_ms());
+}
+
+// Optional string field: absent/null -> "", string -> itself, number -> its text, else error.
+bool optional_text(const json::object& o, const char* key, std::string& out) {
+  auto it = o.find(key);
+  if (it == o.end() || it->value().is_null())
+    return true;
+  if (it->value().is_string() || it->value().is_number()) {
+    out = scalar_text(it->value());
+    return true;
+  }
+  return false;
+}
+
+void set_metadata(publish_cmd& cmd, const json::object& md) {
+  cmd.metadata_json = json::serialize(md);
+  cmd.metadata.clear();
+  for (const auto& kv : md)
+    cmd.metadata.emplace_back(std::string(kv.key()), scalar_text(kv.value()));
+}
+
+} // namespace
+
+struct rest_api::impl {
+  caf::actor_system& sys;
+  directory_actor directory;
+  std::shared_ptr<const config> cfg;
+  std::shared_ptr<const authenticator> auth;
+  caf::actor bridge;
+
+  // -- helpers ------------------------------------------------------------------------------------
+
+  // 401 when the credential is missing or wrong; nullopt when authenticated.
+  std::optional<http_reply> authenticate(const http_request& req, principal& who) const {
+    auto r = auth->verify_credential(bearer_value(req.authorization));
+    if (!r.ok)
+      return error_reply(401, "unauthorized", r.error);
+    who = std::move(r.who);
+    return std::nullopt;
+  }
+
+  std::optional<http_reply> parse_body(const http_request& req, json::object& out) const {
+    boost::system::error_code ec;
+    auto v = json::parse(req.body, ec);
+    if (ec)
+      return error_reply(400, "bad_json", "body is not valid JSON: " + ec.message());
+    if (!v.is_object())
+      return error_reply(400, "bad_request", "body must be a JSON object");
+    out = std::move(v.get_object());
+    return std::nullopt;
+  }
+
+  void publish(const http_request& req, const std::string& channel, publish_cmd cmd,
+               const replier_ptr& reply) {
+    cmd.channel = channel;
+    caf::anon_send(bridge, publish_atom::value, std::move(cmd), reply);
+  }
+
+  // -- routes -------------------------------------------------------------------------------------
+
+  void channel_publish(const http_request& req, const std::string& channel,
+                       const replier_ptr& reply) {
+    principal who;
+    if (auto e = authenticate(req, who))
+      return (*reply)(std::move(*e));
+    if (!may_publish(who, channel))
+      return (*reply)(error_reply(403, "forbidden", "token may not publish to this channel"));
+    json::object body;
+    if (auto e = parse_body(req, body))
+      return (*reply)(std::move(*e));
+    auto data = body.find("data");
+    if (data == body.end())
+      return (*reply)(error_reply(400, "bad_request", "\"data\" is required"));
+    publish_cmd cmd;
+    cmd.data_json = json::serialize(data->value());
+    if (!optional_text(body, "type", cmd.type))
+      return (*reply)(error_reply(400, "bad_request", "\"type\" must be a string"));
+    if (!optional_text(body, "idempotencyKey", cmd.idempotency_key))
+      return (*reply)(error_reply(400, "bad_request", "\"idempotencyKey\" must be a string"));
+    if (!optional_text(body, "correlationId", cmd.correlation_id))
+      return (*reply)(error_reply(400, "bad_request", "\"correlationId\" must be a string"));
+    if (auto md = body.find("metadata"); md != body.end() && !md->value().is_null()) {
+      if (!md->value().is_object())
+        return (*reply)(error_reply(400, "bad_request", "\"metadata\" must be an object"));
+      set_metadata(cmd, md->value().get_object());
+    }
+    publish(req, channel, std::move(cmd), reply);
+  }
+
+  // Seed 003: POST /feeds/:feedId/events
+  void feed_event(const http_request& req, const std::string& feed_id,
+                  const std::string& channel, const replier_ptr& reply) {
+    principal who;
+    if (auto e = authenticate(req, who))
+      return (*reply)(std::move(*e));
+    if (!may_publish(who, channel))
+      return (*reply)(error_reply(403, "forbidden", "token may not publish to this channel"));
+    json::object body;
+    if (auto e = parse_body(req, body))
+      return (*reply)(std::move(*e));
+    publish_cmd cmd;
+    if (!optional_text(body, "type", cmd.type))
+      return (*reply)(error_reply(400, "bad_request", "\"type\" must be a string"));
+    if (!optional_text(body, "eventId", cmd.idempotency_key))
+      return (*reply)(error_reply(400, "bad_request", "\"eventId\" must be a string"));
+    json::object data{{"feedId", feed_id}};
+    if (auto it = body.find("eventId"); it != body.end() && !it->value().is_null())
+      data["eventId"] = it->value();
+    if (auto it = body.find("payload"); it != body.end())
+      data["payload"] = it->value();
+    data["receivedAt"] = now_iso();
+    cmd.data_json = json::serialize(data);
+    json::object md;
+    auto src = body.find("source");
+    md["source"] = (src == body.end() || src->value().is_null()) ? json::value("api")
+                                                                  : src->value();
+    set_metadata(cmd, md);
+    publish(req, channel, std::move(cmd), reply);
+  }
+
+  // Seed 003: POST /feeds/:feedId/control
+  void feed_control(const http_request& req, const std::string& channel,
+                    const replier_ptr& reply) {
+    principal who;
+    if (auto e = authenticate(req, who))
+      return (*reply)(std::move(*e));
+    if (!may_publish(who, channel))
+      return (*reply)(error_reply(403, "forbidden", "token may not publish to this channel"));
+    json::object body;
+    if (auto e = parse_body(req, body))
+      return (*reply)(std::move(*e));
+    publish_cmd cmd;
+    cmd.type = "feed.control";
+    if (!optional_text(body, "commandId", cmd.idempotency_key))
+      return (*reply)(error_reply(400, "bad_request", "\"commandId\" must be a string"));
+    json::object data;
+    for (const char* key : {"action", "target"})
+      if (auto it = body.find(key); it != body.end())
+        data[key] = it->value();
+    data["requestedAt"] = now_iso();
+    cmd.data_json = json::serialize(data);
+    publish(req, channel, std::move(cmd), reply);
+  }
+
+  void history(const http_request& req, const request_target& t, const std::string& channel,
+               const replier_ptr& reply) {
+    principal who;
+    if (auto e = authenticate(req, who))
+      return (*reply)(std::move(*e));
+    history_query q;
+    q.channel = channel;
+    q.limit = cfg->history_default_limit;
+    if (auto l = t.param("limit")) {
+      unsigned long long n = 0;
+      auto r = std::from_chars(l->data(), l->data() + l->size(), n);
+      if (l->empty() || r.ec != std::errc{} || r.ptr != l->data() + l->size() || n == 0)
+        return (*reply)(error_reply(400, "bad_limit", "limit must be a positive integer"));
+      q.limit = static_cast<std::uint32_t>(std::min<unsigned long long>(n, cfg->history_max_limit));
+    }
+    if (auto c = t.param("cursor"); c && !c->empty()) {
+      auto parsed = parse_cursor(*c);
+      if (!parsed)
+        return (*reply)(error_reply(400, "bad_cursor", "cursor is not a Switchyard cursor"));
+      q.has_cursor = true;
+      q.after = *parsed;
+    }
+    caf::anon_send(bridge, history_atom::value, std::move(q), reply);
+  }
+
+  void route(http_request req, const replier_ptr& reply) {
+    auto t = parse_target(req.target);
+    if (!t)
+      return (*reply)(error_reply(400, "bad_request", "malformed request target"));
+    const auto& s = t->segments;
+    const bool get = req.method == "GET";
+    const bool post = req.method == "POST";
+    auto not_allowed = [&] {
+      (*reply)(error_reply(405, "method_not_allowed", req.method + " is not allowed here"));
+    };
+    if (s.size() == 1 && s[0] == "realtime")
+      return (*reply)(error_reply(426, "upgrade_required",
+                                  "/realtime is a WebSocket endpoint: send an upgrade request"));
+    if (s.size() == 1 && s[0] == "healthz")
+      return get ? (*reply)({200, "{\"status\":\"ok\"}", "application/json"}) : not_allowed();
+    if (s.size() == 4 && s[0] == "v1" && s[1] == "channels" && s[3] == "events") {
+      if (!valid_channel_name(s[2]))
+        return (*reply)(error_reply(400, "invalid_channel",
+                                    "channel names are 1-200 characters of [A-Za-z0-9._:-]"));
+      if (post)
+        return channel_publish(req, s[2], reply);
+      if (get)
+        return history(req, *t, s[2], reply);
+      return not_allowed();
+    }
+    if (s.size() == 3 && s[0] == "feeds" && (s[2] == "events" || s[2] == "control")) {
+      std::string channel = "feed_" + s[1];
+      if (!valid_channel_name(channel))
+        return (*reply)(error_reply(400, "invalid_channel",
+                                    "feed ids are characters of [A-Za-z0-9._:-]"));
+      if (s[2] == "control")
+        return post ? feed_control(req, channel, reply) : not_allowed();
+      if (post)
+        return feed_event(req, s[1], channel, reply);
+      if (get)
+        return history(req, *t, channel, reply);
+      return not_allowed();
+    }
+    (*reply)(error_reply(404, "not_found", "no route for " + req.method + " " + req.target));
+  }
+};
+
+rest_api::rest_api(caf::actor_system& sys, directory_actor directory,
+                   std::shared_ptr<const config> cfg, std::shared_ptr<const authenticator> auth)
+  : impl_(new impl{sys, directory, cfg, std::move(auth), {}}) {
+  impl_->bridge = sys.spawn(bridge_behavior, directory,
+                            std::chrono::milliseconds(cfg->request_timeout_ms));
+}
+
+rest_api::~rest_api() = default;
+
+void rest_api::handle(http_request req, reply_fn reply) {
+  impl_->route(std::move(req), std::make_shared<replier>(std::move(reply)));
+}
+
+void rest_api::stop() {
+  caf::anon_send_exit(impl_->bridge, caf::exit_reason::user_shutdown);
+}
+
+} // namespace sy

@@ -1,0 +1,52 @@
+#pragma once
+// What the Beast server needs from the application, without Beast or CAF types: the server
+// parses HTTP and WebSocket, the application decides. Implemented by net/app.cpp.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "schema/link.hpp"
+
+namespace sy {
+
+struct http_request {
+  std::string method;
+  std::string target;        // path + query, as sent
+  std::string body;
+  std::string authorization; // header values ("" when absent)
+  std::string origin;
+  bool has_origin = false;
+  std::string user_agent;
+  std::string remote;        // peer address:port
+  bool websocket_upgrade = false;
+};
+
+struct http_reply {
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+/// Completes an HTTP request; may be called from any thread, exactly once.
+using reply_fn = std::function<void(http_reply)>;
+
+struct upgrade_decision {
+  std::optional<http_reply> refusal; // set: answer with this instead of upgrading
+  /// Called on the connection's strand once the handshake succeeded.
+  std::function<std::shared_ptr<ws_handler>(std::shared_ptr<ws_link>)> open;
+};
+
+class app_handler {
+public:
+  virtual ~app_handler() = default;
+  virtual void on_http(http_request req, reply_fn reply) = 0;
+  virtual upgrade_decision on_upgrade(const http_request& req) = 0;
+};
+
+std::string json_error_body(std::string_view code, std::string_view message);
+
+} // namespace sy

@@ -1,0 +1,31 @@
+#pragma once
+// Every WebSocket close code and error-frame code Switchyard emits, in one place.
+// PROTOCOL.md documents the same table; change both together.
+#include <cstdint>
+#include <string_view>
+
+namespace sy::close_code {
+
+constexpr std::uint16_t normal = 1000;
+constexpr std::uint16_t going_away = 1001;      // server shutting down: reconnect elsewhere/later
+constexpr std::uint16_t unsupported_data = 1003; // binary frame received
+constexpr std::uint16_t too_big = 1009;          // frame larger than realtime.max_frame_bytes
+constexpr std::uint16_t internal_error = 1011;
+constexpr std::uint16_t idle_timeout = 4002;     // no client frame within realtime.idle_timeout_ms
+constexpr std::uint16_t slow_consumer = 4009;    // outbound queue over realtime.outbound_queue_bytes
+
+} // namespace sy::close_code
+
+namespace sy::error_code {
+
+// Fabric error frames: {"op":"error","code":<one of these>,...}
+constexpr std::string_view bad_json = "bad_json";
+constexpr std::string_view bad_request = "bad_request";
+constexpr std::string_view unknown_op = "unknown_op";
+constexpr std::string_view invalid_topic = "invalid_topic";
+constexpr std::string_view bad_cursor = "bad_cursor";
+constexpr std::string_view quota_exceeded = "quota_exceeded";
+constexpr std::string_view not_subscribed = "not_subscribed";
+constexpr std::string_view unavailable = "unavailable";
+
+} // namespace sy::error_code

@@ -1,0 +1,139 @@
+#include "schema/dialect_fabric.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "schema/codes.hpp"
+#include "schema/json_text.hpp"
+
+namespace json = boost::json;
+
+namespace sy::fabric {
+
+namespace {
+
+command invalid(std::string_view code, std::string message) {
+  command c;
+  c.error_code = std::string(code);
+  c.error_message = std::move(message);
+  return c;
+}
+
+// Reads "topics": a non-empty array of strings.
+bool read_topics(const json::object& o, command& c) {
+  auto it = o.find("topics");
+  if (it == o.end() || !it->value().is_array() || it->value().get_array().empty())
+    return false;
+  for (const auto& t : it->value().get_array()) {
+    if (!t.is_string())
+      return false;
+    c.topics.emplace_back(t.get_string().data(), t.get_string().size());
+  }
+  return true;
+}
+
+} // namespace
+
+command decode(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec)
+    return invalid(error_code::bad_json, "frame is not valid JSON: " + ec.message());
+  if (!v.is_object())
+    return invalid(error_code::bad_request, "frame must be a JSON object");
+  const auto& o = v.get_object();
+  auto op_it = o.find("op");
+  if (op_it == o.end() || !op_it->value().is_string())
+    return invalid(error_code::bad_request, "frame needs a string \"op\"");
+  std::string_view name = op_it->value().get_string();
+  command c;
+  if (name == "ping") {
+    c.kind = op::ping;
+    return c;
+  }
+  if (name == "subscribe" || name == "unsubscribe") {
+    if (!read_topics(o, c))
+      return invalid(error_code::bad_request,
+                     "\"topics\" must be a non-empty array of strings");
+    if (name == "unsubscribe") {
+      c.kind = op::unsubscribe;
+      return c;
+    }
+    if (auto s = o.find("scopes"); s != o.end() && !s->value().is_null()) {
+      if (!s->value().is_object())
+        return invalid(error_code::bad_request, "\"scopes\" must be an object");
+      for (const auto& kv : s->value().get_object())
+        c.scopes.terms.emplace_back(std::string(kv.key()), scalar_text(kv.value()));
+      c.scopes.normalize();
+    }
+    if (auto s = o.find("since"); s != o.end() && !s->value().is_null()) {
+      if (!s->value().is_object())
+        return invalid(error_code::bad_request,
+                       "\"since\" must be an object of topic -> cursor");
+      for (const auto& kv : s->value().get_object()) {
+        if (!kv.value().is_string())
+          return invalid(error_code::bad_cursor, "cursor for \"" + std::string(kv.key())
+                                                   + "\" must be a string");
+        const auto& cur = kv.value().get_string();
+        c.since.emplace_back(std::string(kv.key()), std::string(cur.data(), cur.size()));
+      }
+    }
+    c.kind = op::subscribe;
+    return c;
+  }
+  return invalid(error_code::unknown_op, "unknown op \"" + std::string(name) + "\"");
+}
+
+std::string encode_subscribed(std::string_view topic, std::string_view cursor, std::size_t replay,
+                              std::optional<bool> recovered) {
+  std::string out = "{\"op\":\"subscribed\",\"topic\":";
+  append_json_string(out, topic);
+  out += ",\"cursor\":";
+  append_json_string(out, cursor);
+  out += ",\"replay\":";
+  out += std::to_string(replay);
+  if (recovered) {
+    out += ",\"recovered\":";
+    out += *recovered ? "true" : "false";
+  }
+  out += '}';
+  return out;
+}
+
+std::string encode_unsubscribed(std::string_view topic) {
+  std::string out = "{\"op\":\"unsubscribed\",\"topic\":";
+  append_json_string(out, topic);
+  out += '}';
+  return out;
+}
+
+std::string encode_error(std::string_view code, std::string_view message, std::string_view topic) {
+  std::string out = "{\"op\":\"error\",\"code\":";
+  append_json_string(out, code);
+  if (!topic.empty()) {
+    out += ",\"topic\":";
+    append_json_string(out, topic);
+  }
+  out += ",\"message\":";
+  append_json_string(out, message);
+  out += '}';
+  return out;
+}
+
+std::string encode_pong() {
+  return "{\"op\":\"pong\"}";
+}
+
+std::string encode_heartbeat(std::int64_t wall_ms) {
+  return "{\"op\":\"heartbeat\",\"timestamp\":\"" + format_timestamp(wall_ms) + "\"}";
+}
+
+std::string encode_snapshot(const encoded_event& e) {
+  const std::string& live = *e.fabric_live;
+  static constexpr std::string_view tail = "false}";
+  std::string out(live, 0, live.size() - tail.size());
+  out += "true}";
+  return out;
+}
+
+} // namespace sy::fabric

@@ -1,0 +1,41 @@
+#include "schema/json_text.hpp"
+
+#include <boost/json/serialize.hpp>
+
+namespace sy {
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
+  out.push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(hex[c >> 4]);
+          out.push_back(hex[c & 0xf]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+std::string scalar_text(const boost::json::value& v) {
+  if (v.is_string()) {
+    const auto& s = v.get_string();
+    return std::string(s.data(), s.size());
+  }
+  return boost::json::serialize(v);
+}
+
+} // namespace sy

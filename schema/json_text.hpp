@@ -1,0 +1,24 @@
+#pragma once
+// Small helpers for writing JSON text by hand on hot paths (one pass, no DOM).
+#include <string>
+#include <string_view>
+
+#include <boost/json/value.hpp>
+
+namespace sy {
+
+/// Appends `s` as a quoted, escaped JSON string.
+void append_json_string(std::string& out, std::string_view s);
+
+inline std::string json_quote(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+/// The text used to compare a JSON value with a filter value: strings compare by content,
+/// numbers/bools/null by their JSON text, arrays/objects by their serialized form. So metadata
+/// {"payloadId":123} matches the scope {"payloadId":"123"}.
+std::string scalar_text(const boost::json::value& v);
+
+} // namespace sy

@@ -1,0 +1,37 @@
+#pragma once
+// The boundary between a session actor and its socket. `ws_link` is implemented by net/ (Beast);
+// `ws_handler` is implemented by actors/ (forwards into the session actor). Neither side sees the
+// other's library: no Beast in actors/, no CAF in the Beast translation units.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "schema/frame.hpp"
+
+namespace sy {
+
+/// The session's handle on its connection. Every member is safe to call from any thread: work is
+/// posted onto the connection's strand.
+class ws_link {
+public:
+  virtual ~ws_link() = default;
+  /// Queues one text message. If the queued bytes exceed the connection's bound the connection
+  /// is closed with close_code::slow_consumer and the handler's on_closed reports it.
+  virtual void send(frame_ptr frame) = 0;
+  /// Starts a close handshake with `code` (no-op when already closing).
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+  /// Milliseconds (steady clock) of the last frame received from the client, pings included.
+  virtual std::int64_t last_rx_ms() const = 0;
+};
+
+/// Callbacks from the connection, always on its strand.
+class ws_handler {
+public:
+  virtual ~ws_handler() = default;
+  virtual void on_text(std::string&& text) = 0;
+  /// Called exactly once, when the connection is gone (`code` 1006 when no close frame).
+  virtual void on_closed(std::uint16_t code, std::string reason) = 0;
+};
+
+} // namespace sy

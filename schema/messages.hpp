@@ -1,0 +1,140 @@
+#pragma once
+// Every typed message, atom and actor interface of the router, declared once. actors/ and the
+// REST bridge in net/ know each other only through these aliases. actors/README.md describes
+// which actor sends which message.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "schema/dialect_fabric.hpp"
+#include "schema/event.hpp"
+#include "schema/scope_filter.hpp"
+
+namespace sy {
+
+// -- atoms (CAF 0.17: at most 10 characters) ------------------------------------------------------
+
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscr")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using suback_atom = caf::atom_constant<caf::atom("suback")>;
+using history_atom = caf::atom_constant<caf::atom("history")>;
+using command_atom = caf::atom_constant<caf::atom("command")>;
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+
+// -- payloads -------------------------------------------------------------------------------------
+
+struct publish_cmd;
+struct publish_result;
+struct history_query;
+struct history_page;
+struct sub_request;
+struct sub_ack;
+
+using session_actor = caf::typed_actor<
+  caf::reacts_to<deliver_atom, std::uint32_t, event_ptr>,   // live event for subscription id
+  caf::reacts_to<suback_atom, sub_ack>,                      // confirmation + replay
+  caf::reacts_to<command_atom, fabric::command>,             // decoded client frame
+  caf::reacts_to<closed_atom, std::uint16_t, std::string>,   // connection gone
+  caf::reacts_to<tick_atom>>;                                // heartbeat / idle check
+
+using channel_actor = caf::typed_actor<
+  caf::replies_to<publish_atom, publish_cmd>::with<publish_result>,
+  caf::reacts_to<subscribe_atom, sub_request>,
+  caf::reacts_to<unsubscribe_atom, caf::actor_addr, std::uint32_t>,
+  caf::replies_to<history_atom, history_query>::with<history_page>,
+  caf::reacts_to<tick_atom>,     // idle check
+  caf::reacts_to<retire_atom>>;  // directory agreed: quit
+
+using directory_actor = caf::typed_actor<
+  caf::replies_to<publish_atom, publish_cmd>::with<publish_result>,
+  caf::reacts_to<subscribe_atom, sub_request>,
+  caf::replies_to<history_atom, history_query>::with<history_page>,
+  // channel name, number of directory messages the channel has handled
+  caf::reacts_to<idle_atom, std::string, std::uint64_t>>;
+
+struct publish_cmd {
+  std::string channel;
+  std::string type;
+  std::string data_json;
+  std::string metadata_json = "{}";
+  metadata_index metadata;
+  std::string idempotency_key;
+  std::string correlation_id;
+};
+
+struct publish_result {
+  event_ptr ev;
+  bool duplicate = false;
+};
+
+struct history_query {
+  std::string channel;
+  bool has_cursor = false;
+  cursor after;            // return events with seq > after.seq
+  std::uint32_t limit = 100;
+};
+
+struct history_page {
+  std::vector<event_ptr> events;
+  std::string next_cursor;
+  bool has_more = false;
+  bool recovered = true; // false: events between the cursor and the first returned are gone
+};
+
+struct sub_request {
+  std::string topic;
+  session_actor session;
+  std::uint32_t sub_id = 0;
+  scope_filter scopes;
+  bool has_since = false;
+  cursor since;
+};
+
+struct sub_ack {
+  std::uint32_t sub_id = 0;
+  std::string topic;
+  channel_actor channel;
+  std::vector<event_ptr> replay; // delivered before any live event, in order
+  bool snapshot = false;         // replay is the namespace snapshot (vs. resume replay)
+  bool has_since = false;
+  bool recovered = true;
+  std::string cursor;            // cursor of the newest event at subscribe time
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cursor& x) {
+  return f(x.epoch, x.seq);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, publish_cmd& x) {
+  return f(x.channel, x.type, x.data_json, x.metadata_json, x.metadata, x.idempotency_key,
+           x.correlation_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, history_query& x) {
+  return f(x.channel, x.has_cursor, x.after, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sub_request& x) {
+  return f(x.topic, x.session, x.sub_id, x.scopes, x.has_since, x.since);
+}
+
+} // namespace sy
+
+// Shared, immutable, process-local: these carry event_ptr (one allocation shared by every
+// receiver). Cluster messages (issue 6) will carry the serializable `event` instead.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::event_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::history_page)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::sub_ack)

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Switchyard builds against, only when one is missing.
+# Sourced by scripts/test.sh and scripts/run.sh; can also be run directly.
+# Never add libboost-all-dev / libboost-dev / any 1.74 dev package: they conflict with 1.81 and
+# apt would remove libboost1.81-dev (see FIELD-NOTES).
+
+SY_DEB_PACKAGES=(build-essential cmake ninja-build pkg-config libcaf-dev libboost1.81-dev
+                 libboost-json1.81-dev libspdlog-dev catch2 libssl-dev ca-certificates)
+
+# Prints the packages that are not fully installed, one per line.
+sy_missing_packages() {
+  local p
+  for p in "${SY_DEB_PACKAGES[@]}"; do
+    # dpkg -s also succeeds for removed-but-configured packages: check the status line.
+    dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed$' || echo "$p"
+  done
+}
+
+# Runs a command as root: directly when root, else through non-interactive sudo (no stdin here).
+sy_as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo -n "$@"
+  else
+    echo "deps.sh: not root and sudo is unavailable; cannot run: $*" >&2
+    return 1
+  fi
+}
+
+sy_install_deps() {
+  local missing
+  missing="$(sy_missing_packages | tr '\n' ' ')"
+  if [ -z "${missing// /}" ]; then
+    return 0
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "deps.sh: missing packages and no apt-get: $missing" >&2
+    return 1
+  fi
+  echo "deps.sh: installing: $missing" >&2
+  # Word splitting of $missing is intended: one argument per package.
+  # shellcheck disable=SC2086
+  sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null &&
+    sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      $missing </dev/null
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
+  sy_install_deps
+else
+  sy_install_deps || return 1
+fi

@@ -1,0 +1,257 @@
+// Drives the directory and channel actors directly: a probe actor stands in for a session and
+// forwards what it receives to the test's scoped actor.
+#include <catch2/catch.hpp>
+
+#include "actors/directory.hpp"
+
+using namespace sy;
+using namespace std::chrono_literals;
+
+namespace {
+
+using probe_ptr = session_actor::pointer;
+
+session_actor::behavior_type probe(probe_ptr self, caf::actor sink) {
+  return {
+    [=](deliver_atom, std::uint32_t id, const event_ptr& ev) {
+      caf::anon_send(sink, deliver_atom::value, id, ev);
+    },
+    [=](suback_atom, const sub_ack& ack) { caf::anon_send(sink, suback_atom::value, ack); },
+    [](command_atom, const fabric::command&) {},
+    [](closed_atom, std::uint16_t, const std::string&) {},
+    [](tick_atom) {},
+  };
+}
+
+struct fixture {
+  caf::actor_system_config cfg_caf;
+  caf::actor_system sys{cfg_caf};
+  std::shared_ptr<config> cfg = std::make_shared<config>();
+  directory_actor dir;
+  caf::scoped_actor self{sys};
+
+  fixture() {
+    cfg->namespaces = {{"snap.", 10, 2}, {"tiny.", 3, 0}};
+  }
+  ~fixture() {
+    caf::anon_send_exit(dir, caf::exit_reason::user_shutdown);
+  }
+  void start() {
+    dir = spawn_directory(sys, cfg);
+  }
+
+  publish_result publish(const std::string& ch, std::string data, std::string key = {},
+                         metadata_index md = {}) {
+    publish_cmd cmd;
+    cmd.channel = ch;
+    cmd.data_json = std::move(data);
+    cmd.idempotency_key = std::move(key);
+    cmd.metadata = std::move(md);
+    publish_result out;
+    self->request(dir, 2s, publish_atom::value, std::move(cmd))
+      .receive([&](const publish_result& r) { out = r; },
+               [&](const caf::error& e) { FAIL("publish failed: " << to_string(e)); });
+    return out;
+  }
+
+  session_actor subscribe(const std::string& topic, std::uint32_t id, scope_filter scopes = {},
+                          std::optional<cursor> since = std::nullopt) {
+    auto p = sys.spawn(probe, caf::actor{self});
+    sub_request req;
+    req.topic = topic;
+    req.session = p;
+    req.sub_id = id;
+    req.scopes = std::move(scopes);
+    if (since) {
+      req.has_since = true;
+      req.since = *since;
+    }
+    caf::anon_send(dir, subscribe_atom::value, std::move(req));
+    return p;
+  }
+
+  sub_ack expect_ack() {
+    sub_ack out;
+    self->receive([&](suback_atom, const sub_ack& a) { out = a; },
+                  caf::after(2s) >> [] { FAIL("no subscribe ack"); });
+    return out;
+  }
+
+  std::pair<std::uint32_t, event_ptr> expect_delivery() {
+    std::pair<std::uint32_t, event_ptr> out;
+    self->receive([&](deliver_atom, std::uint32_t id, const event_ptr& ev) { out = {id, ev}; },
+                  caf::after(2s) >> [] { FAIL("no delivery"); });
+    return out;
+  }
+
+  void expect_nothing() {
+    bool got = false;
+    self->receive([&](deliver_atom, std::uint32_t, const event_ptr&) { got = true; },
+                  caf::after(200ms) >> [] {});
+    CHECK_FALSE(got);
+  }
+};
+
+std::vector<std::uint64_t> seqs(const std::vector<event_ptr>& v) {
+  std::vector<std::uint64_t> out;
+  for (auto& e : v)
+    out.push_back(e->ev.seq);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(fixture, "publish fans out the same encoded bytes to every subscriber",
+                 "[channel]") {
+  start();
+  auto s1 = subscribe("orders", 1);
+  CHECK(expect_ack().topic == "orders");
+  auto s2 = subscribe("orders", 2);
+  expect_ack();
+  auto r = publish("orders", R"({"n":1})");
+  CHECK_FALSE(r.duplicate);
+  CHECK(r.ev->ev.seq == 1);
+  auto d1 = expect_delivery();
+  auto d2 = expect_delivery();
+  CHECK(d1.second == r.ev);                       // one event object ...
+  CHECK(d1.second->fabric_live == d2.second->fabric_live); // ... one encoding, shared
+  CHECK(d1.first + d2.first == 3);
+  caf::anon_send_exit(s1, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(s2, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(fixture, "idempotent retry returns the original and is not redelivered",
+                 "[channel]") {
+  start();
+  auto s = subscribe("pay", 7);
+  expect_ack();
+  auto a = publish("pay", "1", "key-1");
+  auto b = publish("pay", "2", "key-1");
+  CHECK_FALSE(a.duplicate);
+  CHECK(b.duplicate);
+  CHECK(b.ev == a.ev);
+  CHECK(expect_delivery().second->ev.seq == 1);
+  expect_nothing();
+  CHECK(publish("pay", "3", "key-2").ev->ev.seq == 2);
+  caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(fixture, "scopes filter live events and replays", "[channel]") {
+  start();
+  scope_filter f;
+  f.terms = {{"payloadId", "123"}};
+  publish("payload.list", "1", {}, {{"payloadId", "123"}});
+  publish("payload.list", "2", {}, {{"payloadId", "999"}});
+  auto s = subscribe("payload.list", 1, f, cursor{0, 0});
+  auto ack = expect_ack();
+  // epoch 0 is not this channel's: not recovered, so everything retained is replayed -- filtered
+  CHECK_FALSE(ack.recovered);
+  REQUIRE(ack.replay.size() == 1);
+  CHECK(ack.replay[0]->ev.data_json == "1");
+  publish("payload.list", "3", {}, {{"payloadId", "999"}});
+  publish("payload.list", "4", {}, {{"payloadId", "123"}});
+  CHECK(expect_delivery().second->ev.data_json == "4");
+  expect_nothing();
+  caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(fixture, "resume replays exactly the missed events, then live", "[channel]") {
+  start();
+  std::vector<publish_result> pub;
+  for (int i = 0; i < 5; ++i)
+    pub.push_back(publish("feed", std::to_string(i)));
+  auto c = parse_cursor(pub[1].ev->id); // seen seq 2
+  auto s = subscribe("feed", 1, {}, *c);
+  auto ack = expect_ack();
+  CHECK(ack.has_since);
+  CHECK(ack.recovered);
+  CHECK_FALSE(ack.snapshot);
+  CHECK(seqs(ack.replay) == std::vector<std::uint64_t>{3, 4, 5});
+  publish("feed", "6");
+  CHECK(expect_delivery().second->ev.seq == 6);
+  caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(fixture, "a cursor that left the window is reported not recovered",
+                 "[channel]") {
+  start();
+  std::vector<publish_result> pub;
+  for (int i = 0; i < 6; ++i)
+    pub.push_back(publish("tiny.x", std::to_string(i))); // history keeps 3
+  auto s = subscribe("tiny.x", 1, {}, *parse_cursor(pub[0].ev->id));
+  auto ack = expect_ack();
+  CHECK_FALSE(ack.recovered);
+  CHECK(seqs(ack.replay) == std::vector<std::uint64_t>{4, 5, 6});
+  caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(fixture, "snapshot namespaces replay the last N events flagged", "[channel]") {
+  start();
+  for (int i = 0; i < 4; ++i)
+    publish("snap.a", std::to_string(i));
+  auto s = subscribe("snap.a", 1);
+  auto ack = expect_ack();
+  CHECK(ack.snapshot);
+  CHECK(seqs(ack.replay) == std::vector<std::uint64_t>{3, 4});
+  caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(fixture, "a dead subscriber is dropped by its channel", "[channel]") {
+  start();
+  auto s1 = subscribe("c", 1);
+  expect_ack();
+  auto s2 = subscribe("c", 2);
+  expect_ack();
+  caf::anon_send_exit(s1, caf::exit_reason::user_shutdown);
+  self->wait_for(s1);
+  publish("c", "1");
+  auto d = expect_delivery();
+  CHECK(d.first == 2);
+  expect_nothing();
+  caf::anon_send_exit(s2, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(fixture, "history pages by cursor and rejects cursors ahead", "[channel]") {
+  start();
+  for (int i = 0; i < 5; ++i)
+    publish("h", std::to_string(i));
+  history_query q;
+  q.channel = "h";
+  q.limit = 2;
+  std::vector<std::uint64_t> all;
+  for (int pages = 0; pages < 5; ++pages) {
+    history_page page;
+    self->request(dir, 2s, history_atom::value, q)
+      .receive([&](const history_page& p) { page = p; },
+               [&](const caf::error& e) { FAIL(to_string(e)); });
+    for (auto& e : page.events)
+      all.push_back(e->ev.seq);
+    if (!page.has_more)
+      break;
+    q.has_cursor = true;
+    q.after = *parse_cursor(page.next_cursor);
+  }
+  CHECK(all == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+  q.after.seq = 99;
+  bool refused = false;
+  self->request(dir, 2s, history_atom::value, q)
+    .receive([&](const history_page&) {}, [&](const caf::error&) { refused = true; });
+  CHECK(refused);
+}
+
+TEST_CASE_METHOD(fixture, "idle empty channels retire and come back with a new epoch",
+                 "[channel]") {
+  cfg->channel_idle_ms = 50;
+  start();
+  auto first = publish("idle", "1");
+  // wait for retirement: a later publish starts over at seq 1 in another epoch
+  publish_result again;
+  for (int i = 0; i < 40; ++i) {
+    std::this_thread::sleep_for(50ms);
+    again = publish("idle.probe", "x"); // keeps the system busy; unrelated channel
+    (void)again;
+  }
+  auto second = publish("idle", "2");
+  CHECK(second.ev->ev.seq == 1);
+  CHECK(second.ev->ev.epoch != first.ev->ev.epoch);
+}

@@ -1,0 +1,91 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <unistd.h>
+
+#include "config/config.hpp"
+
+using namespace sy;
+
+TEST_CASE("defaults are valid and documented values", "[config]") {
+  config c;
+  CHECK(validate_config(c).empty());
+  CHECK(c.listen == "127.0.0.1:9009");
+  CHECK(c.topic_limit == 32);
+  CHECK(c.heartbeat_ms == 30000);
+  CHECK(c.history_size == 500);
+  CHECK(c.idempotency_window_ms == 300000);
+  CHECK(c.max_frame_bytes == 65536);
+  CHECK(c.scheduler_policy == "sharing");
+  CHECK(c.namespace_for("tunnel.status").snapshot == 1);
+  CHECK(c.namespace_for("orders").snapshot == 0);
+}
+
+TEST_CASE("settings apply by dotted key and reject bad values", "[config]") {
+  config c;
+  CHECK(apply_setting(c, "realtime.topic_limit", "64").empty());
+  CHECK(c.topic_limit == 64);
+  CHECK(apply_setting(c, "realtime.enabled", "0").empty());
+  CHECK_FALSE(c.realtime_enabled);
+  CHECK(apply_setting(c, "realtime.origins", "https://a.example, https://b.example").empty());
+  CHECK(c.origins == std::vector<std::string>{"https://a.example", "https://b.example"});
+  CHECK_FALSE(apply_setting(c, "realtime.topic_limit", "lots").empty());
+  CHECK_FALSE(apply_setting(c, "no.such.key", "1").empty());
+  CHECK(apply_setting(c, "namespaces", R"([{"prefix":"snap.","history_size":50,"snapshot":3}])")
+          .empty());
+  CHECK(c.namespace_for("snap.x").snapshot == 3);
+  CHECK(c.namespace_for("snap.x").history_size == 50);
+  CHECK_FALSE(apply_setting(c, "namespaces", R"([{"history_size":5}])").empty());
+}
+
+TEST_CASE("validation catches inconsistent settings", "[config]") {
+  config c;
+  c.listen = "nonsense";
+  CHECK_FALSE(validate_config(c).empty());
+  c = config{};
+  c.history_default_limit = 2000;
+  CHECK_FALSE(validate_config(c).empty());
+  c = config{};
+  c.scheduler_policy = "fastest";
+  CHECK_FALSE(validate_config(c).empty());
+  c = config{};
+  c.namespaces = {{"x.", 5, 10}};
+  CHECK_FALSE(validate_config(c).empty());
+}
+
+TEST_CASE("file, env and flags layer in that order", "[config]") {
+  auto path = std::string("/tmp/switchyard-config-test-") + std::to_string(::getpid()) + ".conf";
+  {
+    std::ofstream out(path);
+    out << R"({
+      // comments are allowed
+      "listen": "127.0.0.1:7000",
+      "realtime": { "topic_limit": 5, "heartbeat_ms": 1000, "origins": [] },
+      "namespaces": [{"prefix": "a.", "snapshot": 2}],
+    })";
+  }
+  ::setenv("REALTIME_TOPIC_LIMIT", "6", 1);
+  ::setenv("SWITCHYARD_HISTORY_MAX_LIMIT", "700", 1); // derived name of history.max_limit
+  auto r = load_config(path, {"realtime.heartbeat_ms=2000"});
+  ::unsetenv("REALTIME_TOPIC_LIMIT");
+  ::unsetenv("SWITCHYARD_HISTORY_MAX_LIMIT");
+  std::remove(path.c_str());
+  REQUIRE(r.error.empty());
+  CHECK(r.cfg.listen == "127.0.0.1:7000");
+  CHECK(r.cfg.topic_limit == 6);       // env beats file
+  CHECK(r.cfg.history_max_limit == 700);
+  CHECK(r.cfg.heartbeat_ms == 2000);   // flag beats file
+  CHECK(r.cfg.origins.empty());        // [] means any origin, not the origin "[]"
+  CHECK(r.cfg.namespace_for("a.b").snapshot == 2);
+  auto bad = load_config(std::string("/nonexistent/x.conf"), {});
+  CHECK_FALSE(bad.error.empty());
+}
+
+TEST_CASE("describe_config masks secrets", "[config]") {
+  config c;
+  c.jwt_secret = "super-secret-value";
+  auto text = describe_config(c);
+  CHECK(text.find("super-secret-value") == std::string::npos);
+  CHECK(text.find("realtime.topic_limit") != std::string::npos);
+}

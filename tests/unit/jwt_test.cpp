@@ -1,0 +1,82 @@
+#include <catch2/catch.hpp>
+
+#include "net/auth.hpp"
+#include "net/jwt.hpp"
+#include "net/url.hpp"
+
+using namespace sy;
+
+TEST_CASE("base64url round-trips", "[jwt]") {
+  for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar", "\xff\xfe\x00"}) {
+    auto d = base64url_decode(base64url_encode(s));
+    REQUIRE(d);
+    CHECK(*d == s);
+  }
+  CHECK(base64url_encode("\xfb\xff") == "-_8");
+  CHECK_FALSE(base64url_decode("a+b/"));
+}
+
+TEST_CASE("HS256 matches the published jwt.io example token", "[jwt]") {
+  auto t = sign_hs256(R"({"sub":"1234567890","name":"John Doe","iat":1516239022})",
+                      "your-256-bit-secret");
+  CHECK(t == "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c");
+}
+
+TEST_CASE("HS256 verification refuses each bad token kind", "[jwt]") {
+  const std::int64_t now = 1'700'000'000;
+  auto good = sign_hs256(R"({"sub":"alice","exp":1700000100,"publish":["orders*"]})", "k");
+  auto r = verify_hs256(good, "k", now, 30);
+  REQUIRE(r.ok);
+  CHECK(r.claims.sub == "alice");
+  CHECK(r.claims.publish == std::vector<std::string>{"orders*"});
+
+  CHECK_FALSE(verify_hs256(good, "other", now, 30).ok);                // bad signature
+  CHECK_FALSE(verify_hs256(good, "k", 1700000200, 30).ok);             // expired
+  CHECK(verify_hs256(good, "k", 1700000120, 30).ok);                   // within leeway
+  CHECK_FALSE(verify_hs256("a.b", "k", now, 30).ok);                   // malformed
+  CHECK_FALSE(verify_hs256("!!.??.**", "k", now, 30).ok);              // not base64url
+  auto nbf = sign_hs256(R"({"sub":"a","nbf":1700001000})", "k");
+  CHECK_FALSE(verify_hs256(nbf, "k", now, 30).ok);                     // not yet valid
+  // alg:none with an empty signature must never pass
+  auto none = base64url_encode(R"({"alg":"none","typ":"JWT"})") + "."
+              + base64url_encode(R"({"sub":"mallory"})") + ".";
+  CHECK_FALSE(verify_hs256(none, "k", now, 30).ok);
+  // a valid HS256 signature under a header claiming another alg is refused
+  auto body = base64url_encode(R"({"alg":"HS512"})") + "." + base64url_encode(R"({"sub":"x"})");
+  auto forged = body + "." + good.substr(good.rfind('.') + 1);
+  CHECK_FALSE(verify_hs256(forged, "k", now, 30).ok);
+}
+
+TEST_CASE("credentials: api key, tokens and publish patterns", "[jwt]") {
+  config c;
+  c.jwt_secret = "s";
+  c.api_key = "key-1";
+  auto auth = make_authenticator(c);
+  CHECK(auth->verify_credential("key-1").who.api_key);
+  CHECK_FALSE(auth->verify_credential("key-2").ok);
+  CHECK_FALSE(auth->verify_credential("").ok);
+  auto tok = sign_hs256(R"({"sub":"bob","publish":"orders*"})", "s");
+  auto r = auth->verify_credential(tok);
+  REQUIRE(r.ok);
+  CHECK(may_publish(r.who, "orders.eu"));
+  CHECK_FALSE(may_publish(r.who, "payments"));
+  CHECK(bearer_value("Bearer abc") == "abc");
+  CHECK(bearer_value("bearer  abc ") == "abc");
+  CHECK(bearer_value("Basic abc").empty());
+  CHECK(pattern_matches("*", "x"));
+  CHECK(pattern_matches("a.*", "a.b"));
+  CHECK_FALSE(pattern_matches("a.*", "b.a"));
+}
+
+TEST_CASE("request targets are split and percent-decoded", "[url]") {
+  auto t = parse_target("/v1/channels/a%2Eb/events?limit=5&cursor=x%2Dy&flag");
+  REQUIRE(t);
+  CHECK(t->segments == std::vector<std::string>{"v1", "channels", "a.b", "events"});
+  CHECK(t->param("limit") == std::optional<std::string>("5"));
+  CHECK(t->param("cursor") == std::optional<std::string>("x-y"));
+  CHECK(t->param("flag") == std::optional<std::string>(""));
+  CHECK_FALSE(t->param("none"));
+  CHECK_FALSE(parse_target("/a%zz"));
+  CHECK_FALSE(parse_target("/a%2"));
+  CHECK_FALSE(parse_target("nope"));
+}
