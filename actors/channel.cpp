@@ -13,6 +13,7 @@ namespace {
 struct subscriber {
   session_actor session;
   std::uint32_t sub_id;
+  std::uint64_t from_seq; // first seq it gets live; older ones came with its replay
 };
 
 // Subscribers with the same scopes share one filter evaluation per event.
@@ -36,6 +37,8 @@ struct channel_state {
   std::uint64_t directory_msgs = 0; // handled messages that came through the directory
   std::int64_t last_activity_ms = 0;
   bool idle_reported = false;
+  std::vector<event_ptr> pending; // published, not yet fanned out
+  bool flush_scheduled = false;
 
   static inline const char* name = "channel";
 };
@@ -71,15 +74,48 @@ void add_subscriber(channel_ptr self, const sub_request& req) {
   if (g.members.empty())
     g.filter = req.scopes;
   st.where[req.session.address()] = {key, g.members.size()};
-  g.members.push_back({req.session, req.sub_id});
+  g.members.push_back({req.session, req.sub_id, st.next_seq});
 }
 
-void fan_out(channel_ptr self, const event_ptr& ev) {
-  for (auto& [key, g] : self->state.groups) {
-    if (!g.filter.empty() && !g.filter.matches(ev->ev.metadata))
-      continue;
-    for (auto& m : g.members)
-      self->send(m.session, deliver_atom::value, m.sub_id, ev);
+// Publishes that arrive back-to-back share one flush: each subscriber gets one message per
+// burst instead of one per event. The flush is a message to self, so it runs right after the
+// publishes already queued; when idle it adds no latency.
+void schedule_flush(channel_ptr self) {
+  if (!self->state.flush_scheduled) {
+    self->state.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
+void send_batch(channel_ptr self, const subscriber& m, const event_batch& batch) {
+  // Events older than the subscriber's registration were in its replay already.
+  std::uint32_t offset = 0;
+  while (offset < batch->size() && (*batch)[offset]->ev.seq < m.from_seq)
+    ++offset;
+  if (offset < batch->size())
+    self->send(m.session, deliver_atom::value, m.sub_id, batch, offset);
+}
+
+void flush(channel_ptr self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.pending.empty())
+    return;
+  auto all = std::make_shared<const std::vector<event_ptr>>(std::move(st.pending));
+  st.pending.clear();
+  for (auto& [key, g] : st.groups) {
+    event_batch batch = all;
+    if (!g.filter.empty()) { // one evaluation per group, shared by its members
+      std::vector<event_ptr> kept;
+      for (const auto& ev : *all)
+        if (g.filter.matches(ev->ev.metadata))
+          kept.push_back(ev);
+      if (kept.empty())
+        continue;
+      batch = std::make_shared<const std::vector<event_ptr>>(std::move(kept));
+    }
+    for (const auto& m : g.members)
+      send_batch(self, m, batch);
   }
 }
 
@@ -104,12 +140,14 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
   st.history->append(ev);
   if (!ev->ev.idempotency_key.empty())
     st.idempotency->remember(ev->ev.idempotency_key, ev, now);
-  fan_out(self, ev);
+  st.pending.push_back(ev);
+  schedule_flush(self);
   return {ev, false};
 }
 
 // Replay and registration in the same turn: the ack (with the replay) is sent before any later
-// live event, and CAF keeps per-sender order, so nothing is lost or repeated in between.
+// live event, and CAF keeps per-sender order, so nothing is lost or repeated in between. Events
+// still pending a flush are in the replay; from_seq keeps the flush from sending them again.
 void subscribe(channel_ptr self, sub_request& req) {
   auto& st = self->state;
   // A re-subscribe replaces filter and cursor; the session is already monitored then.
@@ -223,6 +261,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       }
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
     },
+    [self](flush_atom) { flush(self); },
     [self](retire_atom) { self->quit(); },
   };
 }

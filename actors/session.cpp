@@ -196,10 +196,10 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
   publish_log(self, "session.connect", std::move(data));
   on_tick(self);
   return {
-    [self](deliver_atom, std::uint32_t sub_id, const event_ptr& ev) {
+    [self](deliver_atom, std::uint32_t sub_id, const event_batch& batch, std::uint32_t offset) {
       auto it = self->state.subs.find(sub_id);
       if (it != self->state.subs.end() && it->second.active)
-        self->state.args.link->send(ev->fabric_live);
+        self->state.args.link->send_batch(batch, offset);
     },
     [self](suback_atom, const sub_ack& ack) { on_ack(self, ack); },
     [self](command_atom, const fabric::command& cmd) {

@@ -59,6 +59,7 @@ void ws_connection::start(beast::http::request<beast::http::string_body> req, op
   auto self = shared_from_this();
   // The request must outlive the async handshake: keep it in the handler.
   auto held = std::make_shared<beast::http::request<beast::http::string_body>>(std::move(req));
+  ws_.next_layer().set_owner(self);
   ws_.async_accept(*held, [self, held, open = std::move(open)](beast::error_code ec) mutable {
     if (ec)
       return; // handshake failed: nothing was opened, nothing to report
@@ -104,40 +105,33 @@ void ws_connection::on_read(beast::error_code ec, std::size_t) {
   do_read();
 }
 
+bool ws_connection::queue_frame(const frame_ptr& frame) {
+  if (closing_)
+    return false;
+  auto& cork = ws_.next_layer();
+  if (cork.queued_bytes() + frame->size() > queue_limit_) {
+    notify_closed(close_code::slow_consumer, "slow_consumer");
+    cork.drop_pending(); // undelivered frames are dropped; clients resume with cursors
+    do_close(close_code::slow_consumer, "slow_consumer");
+    return false;
+  }
+  return cork.push_text(frame);
+}
+
 void ws_connection::send(frame_ptr frame) {
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), f = std::move(frame)]() mutable {
-    if (self->closing_)
-      return;
-    self->queued_bytes_ += f->size();
-    if (self->queued_bytes_ > self->queue_limit_) {
-      self->notify_closed(close_code::slow_consumer, "slow_consumer");
-      self->do_close(close_code::slow_consumer, "slow_consumer");
-      return;
-    }
-    self->queue_.push_back(std::move(f));
-    if (!self->writing_)
-      self->do_write();
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), f = std::move(frame)] {
+    if (self->queue_frame(f))
+      self->ws_.next_layer().flush();
   });
 }
 
-void ws_connection::do_write() {
-  writing_ = true;
-  inflight_ = std::move(queue_.front());
-  queue_.pop_front();
-  ws_.async_write(asio::buffer(*inflight_),
-                  [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                    self->on_write(ec, n);
-                  });
-}
-
-void ws_connection::on_write(beast::error_code ec, std::size_t) {
-  queued_bytes_ -= inflight_->size();
-  inflight_.reset();
-  writing_ = false;
-  if (ec || closing_)
-    return; // the read side reports the close
-  if (!queue_.empty())
-    do_write();
+void ws_connection::send_batch(event_batch batch, std::size_t offset) {
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), b = std::move(batch), offset] {
+    for (std::size_t i = offset; i < b->size(); ++i)
+      if (!self->queue_frame((*b)[i]->fabric_live))
+        return;
+    self->ws_.next_layer().flush();
+  });
 }
 
 void ws_connection::close(std::uint16_t code, std::string reason) {
@@ -152,14 +146,13 @@ void ws_connection::do_close(std::uint16_t code, std::string reason) {
     return;
   closing_ = true;
   close_code_ = code;
-  queue_.clear(); // undelivered frames are dropped; clients resume with cursors
-  queued_bytes_ = inflight_ ? inflight_->size() : 0;
   close_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor(), close_deadline);
   close_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec) {
       beast::error_code ignored;
-      self->ws_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
-      self->ws_.next_layer().close(ignored);
+      auto& sock = self->ws_.next_layer().next_layer();
+      sock.shutdown(tcp::socket::shutdown_both, ignored);
+      sock.close(ignored);
     }
   });
   websocket::close_reason cr(static_cast<websocket::close_code>(code),

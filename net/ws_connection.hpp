@@ -2,7 +2,6 @@
 // A server-side WebSocket connection (Beast over a plain socket: the smallest per-connection
 // footprint measured here). Implements ws_link for its session; all state lives on its strand.
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <memory>
 
@@ -14,6 +13,7 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include "net/conn_registry.hpp"
+#include "net/cork_socket.hpp"
 #include "net/http_server.hpp"
 
 namespace sy {
@@ -36,6 +36,7 @@ public:
 
   // -- ws_link --
   void send(frame_ptr frame) override;
+  void send_batch(event_batch batch, std::size_t offset) override;
   void close(std::uint16_t code, std::string reason) override;
   std::int64_t last_rx_ms() const override {
     return last_rx_ms_.load(std::memory_order_relaxed);
@@ -48,19 +49,15 @@ public:
 private:
   void do_read();
   void on_read(beast::error_code ec, std::size_t n);
-  void do_write();
-  void on_write(beast::error_code ec, std::size_t n);
+  /// Queues one frame; false when the connection is closing or the send queue overflowed.
+  bool queue_frame(const frame_ptr& frame);
   void do_close(std::uint16_t code, std::string reason);
   void notify_closed(std::uint16_t code, std::string reason);
   void touch();
 
-  beast::websocket::stream<tcp::socket> ws_;
+  beast::websocket::stream<cork_socket> ws_;
   beast::flat_buffer buffer_;
-  std::deque<frame_ptr> queue_;
-  frame_ptr inflight_;
-  std::size_t queued_bytes_ = 0;
   std::size_t queue_limit_;
-  bool writing_ = false;
   bool closing_ = false;
   bool registered_ = false;
   std::uint16_t close_code_ = 0;

@@ -38,6 +38,10 @@ struct encoded_event {
 
 using event_ptr = std::shared_ptr<const encoded_event>;
 
+/// Events a channel fans out together (published back-to-back), oldest first. One allocation
+/// shared by every receiving session.
+using event_batch = std::shared_ptr<const std::vector<event_ptr>>;
+
 // -- cursors --------------------------------------------------------------------------------------
 
 struct cursor {

@@ -28,6 +28,7 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -39,7 +40,8 @@ struct sub_request;
 struct sub_ack;
 
 using session_actor = caf::typed_actor<
-  caf::reacts_to<deliver_atom, std::uint32_t, event_ptr>,   // live event for subscription id
+  // live events for a subscription: batch[offset..] (one message per burst, not per event)
+  caf::reacts_to<deliver_atom, std::uint32_t, event_batch, std::uint32_t>,
   caf::reacts_to<suback_atom, sub_ack>,                      // confirmation + replay
   caf::reacts_to<command_atom, fabric::command>,             // decoded client frame
   caf::reacts_to<closed_atom, std::uint16_t, std::string>,   // connection gone
@@ -50,6 +52,7 @@ using channel_actor = caf::typed_actor<
   caf::reacts_to<subscribe_atom, sub_request>,
   caf::reacts_to<unsubscribe_atom, caf::actor_addr, std::uint32_t>,
   caf::replies_to<history_atom, history_query>::with<history_page>,
+  caf::reacts_to<flush_atom>,    // self-sent: fan out what was published since the last flush
   caf::reacts_to<tick_atom>,     // idle check
   caf::reacts_to<retire_atom>>;  // directory agreed: quit
 
@@ -135,6 +138,7 @@ typename Inspector::result_type inspect(Inspector& f, sub_request& x) {
 // Shared, immutable, process-local: these carry event_ptr (one allocation shared by every
 // receiver). Cluster messages (issue 6) will carry the serializable `event` instead.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::event_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::history_page)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::sub_ack)
