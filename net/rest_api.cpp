@@ -154,6 +154,18 @@ struct rest_api::impl {
     return std::nullopt;
   }
 
+  // Every publish route: credential (401), publish right for the channel (403), JSON object
+  // body (400). nullopt when the request may go on.
+  std::optional<http_reply> admit_publish(const http_request& req, const std::string& channel,
+                                          json::object& body) const {
+    principal who;
+    if (auto e = authenticate(req, who))
+      return e;
+    if (!may_publish(who, channel))
+      return error_reply(403, "forbidden", "token may not publish to this channel");
+    return parse_body(req, body);
+  }
+
   void publish(const http_request& req, const std::string& channel, publish_cmd cmd,
                const replier_ptr& reply) {
     cmd.channel = channel;
@@ -164,13 +176,8 @@ struct rest_api::impl {
 
   void channel_publish(const http_request& req, const std::string& channel,
                        const replier_ptr& reply) {
-    principal who;
-    if (auto e = authenticate(req, who))
-      return (*reply)(std::move(*e));
-    if (!may_publish(who, channel))
-      return (*reply)(error_reply(403, "forbidden", "token may not publish to this channel"));
     json::object body;
-    if (auto e = parse_body(req, body))
+    if (auto e = admit_publish(req, channel, body))
       return (*reply)(std::move(*e));
     auto data = body.find("data");
     if (data == body.end())
@@ -194,13 +201,8 @@ struct rest_api::impl {
   // Seed 003: POST /feeds/:feedId/events
   void feed_event(const http_request& req, const std::string& feed_id,
                   const std::string& channel, const replier_ptr& reply) {
-    principal who;
-    if (auto e = authenticate(req, who))
-      return (*reply)(std::move(*e));
-    if (!may_publish(who, channel))
-      return (*reply)(error_reply(403, "forbidden", "token may not publish to this channel"));
     json::object body;
-    if (auto e = parse_body(req, body))
+    if (auto e = admit_publish(req, channel, body))
       return (*reply)(std::move(*e));
     publish_cmd cmd;
     if (!optional_text(body, "type", cmd.type))
@@ -225,13 +227,8 @@ struct rest_api::impl {
   // Seed 003: POST /feeds/:feedId/control
   void feed_control(const http_request& req, const std::string& channel,
                     const replier_ptr& reply) {
-    principal who;
-    if (auto e = authenticate(req, who))
-      return (*reply)(std::move(*e));
-    if (!may_publish(who, channel))
-      return (*reply)(error_reply(403, "forbidden", "token may not publish to this channel"));
     json::object body;
-    if (auto e = parse_body(req, body))
+    if (auto e = admit_publish(req, channel, body))
       return (*reply)(std::move(*e));
     publish_cmd cmd;
     cmd.type = "feed.control";

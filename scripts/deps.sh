@@ -46,6 +46,17 @@ sy_install_deps() {
       $missing </dev/null
 }
 
+# Configures a Release build in directory $1 (default build), Ninja when available. An existing
+# build dir keeps its generator (CMake refuses to switch).
+sy_configure() {
+  local dir="${1:-build}"
+  local generator=()
+  if [ ! -f "$dir/CMakeCache.txt" ] && command -v ninja >/dev/null 2>&1; then
+    generator=(-G Ninja)
+  fi
+  cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
   sy_install_deps

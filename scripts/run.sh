@@ -8,11 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/deps.sh
 source scripts/deps.sh
 
-generator=()
-if [ ! -f build/CMakeCache.txt ] && command -v ninja >/dev/null 2>&1; then
-  generator=(-G Ninja)
-fi
-cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+sy_configure build
 cmake --build build -j"$(nproc)" --target switchyard
 
 listen="${SWITCHYARD_LISTEN:-127.0.0.1:9009}"

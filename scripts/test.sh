@@ -6,12 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/deps.sh
 source scripts/deps.sh
 
-generator=()
-# An existing build dir keeps its generator (CMake refuses to switch).
-if [ ! -f build/CMakeCache.txt ] && command -v ninja >/dev/null 2>&1; then
-  generator=(-G Ninja)
-fi
-cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=Release
+sy_configure build
 cmake --build build -j"$(nproc)"
 
 exec ctest --test-dir build --output-on-failure --timeout 300
