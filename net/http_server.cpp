@@ -13,10 +13,12 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "net/ws_connection.hpp"
+#include "net/ws_frame.hpp"
 #include "schema/json_text.hpp"
 
 namespace sy {
 
+namespace beast = boost::beast;
 namespace http = beast::http;
 
 std::string json_error_body(std::string_view code, std::string_view message) {
@@ -122,8 +124,10 @@ private:
         return write(std::move(*decision.refusal));
       }
       stream_.expires_never();
+      auto response = ws::handshake_response(header(req, http::field::sec_websocket_key));
+      std::string leftover(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       auto conn = std::make_shared<ws_connection>(stream_.release_socket(), opts_, registry_);
-      conn->start(std::move(req), std::move(decision.open));
+      conn->start(std::move(response), std::move(leftover), std::move(decision.open));
       return; // the socket now belongs to the WebSocket connection
     }
     info.body = std::move(req.body());

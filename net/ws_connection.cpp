@@ -1,16 +1,15 @@
 #include "net/ws_connection.hpp"
 
+#include <array>
+#include <algorithm>
 #include <chrono>
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/websocket.hpp>
 
+#include "net/ws_frame.hpp"
 #include "schema/codes.hpp"
 
 namespace sy {
-
-namespace websocket = beast::websocket;
 
 namespace {
 
@@ -19,29 +18,27 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-// A peer that will not complete the close handshake (e.g. a slow consumer whose socket buffer
-// is full) is torn down after this long.
+// A peer that does not answer our close frame (e.g. a slow consumer whose socket buffer is
+// full) is disconnected after this long.
 constexpr auto close_deadline = std::chrono::seconds(5);
+
+// Bytes read per readiness event before yielding to other connections.
+constexpr std::size_t read_budget = 256 * 1024;
+
+constexpr std::uint16_t protocol_error = 1002;
+constexpr std::uint16_t invalid_payload = 1007;
 
 } // namespace
 
 ws_connection::ws_connection(tcp::socket&& socket, const server_options& opts,
                              std::shared_ptr<conn_registry> registry)
-  : ws_(std::move(socket)),
+  : out_(std::move(socket)),
+    max_message_(opts.max_frame_bytes),
     queue_limit_(opts.outbound_queue_bytes),
     registry_(std::move(registry)),
     last_rx_ms_(now_ms()) {
-  ws_.read_message_max(opts.max_frame_bytes);
-  ws_.auto_fragment(false);
-  websocket::stream_base::timeout t;
-  t.handshake_timeout = std::chrono::seconds(10);
-  t.idle_timeout = websocket::stream_base::none(); // the session actor owns idle policy
-  t.keep_alive_pings = false;
-  ws_.set_option(t);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(beast::http::field::server, "switchyard");
-  }));
-  ws_.control_callback([this](websocket::frame_type, beast::string_view) { touch(); });
+  boost::system::error_code ec;
+  out_.socket().non_blocking(true, ec);
 }
 
 ws_connection::~ws_connection() {
@@ -55,112 +52,238 @@ void ws_connection::touch() {
   last_rx_ms_.store(now_ms(), std::memory_order_relaxed);
 }
 
-void ws_connection::start(beast::http::request<beast::http::string_body> req, open_fn open) {
+void ws_connection::start(std::string response, std::string leftover, open_fn open) {
   auto self = shared_from_this();
-  // The request must outlive the async handshake: keep it in the handler.
-  auto held = std::make_shared<beast::http::request<beast::http::string_body>>(std::move(req));
-  ws_.next_layer().set_owner(self);
-  ws_.async_accept(*held, [self, held, open = std::move(open)](beast::error_code ec) mutable {
-    if (ec)
-      return; // handshake failed: nothing was opened, nothing to report
-    self->touch();
-    self->handler_ = open(self);
-    self->registered_ = true;
-    self->registry_->add(self);
-    self->do_read();
-  });
+  out_.set_owner(self);
+  out_.push_bytes(std::move(response));
+  out_.flush();
+  handler_ = open(self);
+  registered_ = true;
+  registry_->add(self);
+  in_ = std::move(leftover);
+  if (!in_.empty())
+    parse_input();
+  if (!finished_)
+    wait_readable();
 }
 
-void ws_connection::do_read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    self->on_read(ec, n);
-  });
+void ws_connection::wait_readable() {
+  // A readiness wait holds no buffer and only a tiny operation while the client is quiet.
+  out_.socket().async_wait(tcp::socket::wait_read,
+                           [self = shared_from_this()](boost::system::error_code ec) {
+                             if (ec)
+                               return self->finish(self->close_code_ ? self->close_code_ : 1006,
+                                                   ec.message());
+                             self->on_readable();
+                           });
 }
 
-void ws_connection::on_read(beast::error_code ec, std::size_t) {
-  if (ec) {
-    if (ec == websocket::error::closed) {
-      auto r = ws_.reason();
-      notify_closed(close_code_ ? close_code_ : static_cast<std::uint16_t>(r.code),
-                    std::string(r.reason.data(), r.reason.size()));
-    } else if (ec == websocket::error::message_too_big) {
-      notify_closed(close_code::too_big, "message too big"); // Beast sent 1009
-    } else {
-      notify_closed(close_code_ ? close_code_ : 1006, ec.message());
+void ws_connection::on_readable() {
+  // Reads land in a per-thread scratch buffer; only an incomplete frame is kept per connection.
+  thread_local std::array<char, 16384> scratch;
+  std::size_t total = 0;
+  while (total < read_budget) {
+    boost::system::error_code ec;
+    auto n = out_.socket().read_some(asio::buffer(scratch), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again)
+      break;
+    if (ec || n == 0) {
+      auto reason = ec ? ec.message() : std::string("connection closed");
+      return finish(close_code_ ? close_code_ : 1006, reason);
     }
-    return;
+    total += n;
+    touch();
+    if (discard_)
+      continue;
+    in_.append(scratch.data(), n);
+    parse_input();
+    if (finished_)
+      return;
   }
-  touch();
-  if (!ws_.got_text()) {
-    buffer_.consume(buffer_.size());
-    do_close(close_code::unsupported_data, "binary frames are not supported");
-    return;
+  if (in_.empty())
+    std::string().swap(in_); // idle: hold no buffer
+  wait_readable();
+}
+
+void ws_connection::fail_input(std::uint16_t code, const char* reason) {
+  // The stream can't be parsed past this point: send the close frame, half-close so the client
+  // sees EOF after it, and read and drop until the client closes TCP (never a reset).
+  discard_ = true;
+  in_.clear();
+  do_close(code, reason);
+  out_.when_drained([self = shared_from_this()] {
+    boost::system::error_code ec;
+    self->out_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  });
+}
+
+void ws_connection::parse_input() {
+  std::size_t pos = 0;
+  while (!discard_ && !finished_) {
+    if (skip_ > 0) { // the rest of an oversized frame we refused
+      auto n = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, in_.size() - pos));
+      pos += n;
+      skip_ -= n;
+      if (skip_ > 0)
+        break;
+    }
+    std::string_view rest(in_.data() + pos, in_.size() - pos);
+    ws::frame_header h;
+    auto st = ws::parse_client_header(rest, h);
+    if (st == ws::parse_status::need_more)
+      break;
+    if (st == ws::parse_status::protocol_error)
+      return fail_input(protocol_error, "protocol error");
+    // Refuse oversized messages from the header alone: never buffer them.
+    std::uint64_t message_size = h.length + (h.opcode == ws::op_continuation ? message_.size() : 0);
+    if (h.opcode < ws::op_close && message_size > max_message_) {
+      // Never buffer it: skip its bytes as they come, and keep parsing for the close reply.
+      do_close(close_code::too_big, "message too big");
+      skip_ = h.header_size + h.length;
+      in_message_ = false;
+      std::string().swap(message_);
+      continue;
+    }
+    if (rest.size() < h.header_size + h.length)
+      break;
+    std::string payload(rest.substr(h.header_size, h.length));
+    ws::unmask(payload.data(), payload.size(), h.mask);
+    pos += h.header_size + h.length;
+    on_frame(h.opcode, h.fin, std::move(payload));
   }
-  if (handler_)
-    handler_->on_text(beast::buffers_to_string(buffer_.data()));
-  buffer_.consume(buffer_.size());
-  // A large frame must not pin its buffer for the life of an idle connection.
-  if (buffer_.capacity() > 16384)
-    buffer_.shrink_to_fit();
-  do_read();
+  if (!discard_)
+    in_.erase(0, pos);
+}
+
+void ws_connection::on_frame(std::uint8_t opcode, bool fin, std::string&& payload) {
+  switch (opcode) {
+    case ws::op_text:
+    case ws::op_continuation: {
+      if ((opcode == ws::op_text) == in_message_)
+        return fail_input(protocol_error, "unexpected continuation");
+      if (closing_)
+        return; // after our close frame, data is read and dropped
+      if (opcode == ws::op_text && fin) {
+        if (!ws::valid_utf8(payload))
+          return do_close(invalid_payload, "invalid UTF-8");
+        if (handler_)
+          handler_->on_text(std::move(payload));
+        return;
+      }
+      message_ += payload;
+      in_message_ = !fin;
+      if (fin) {
+        std::string text = std::move(message_);
+        std::string().swap(message_);
+        if (!ws::valid_utf8(text))
+          return do_close(invalid_payload, "invalid UTF-8");
+        if (handler_)
+          handler_->on_text(std::move(text));
+      }
+      return;
+    }
+    case ws::op_binary: // well-formed, so the client's close reply can still be read
+      return do_close(close_code::unsupported_data, "binary frames are not supported");
+    case ws::op_ping: {
+      std::array<std::uint8_t, 10> hdr;
+      auto n = ws::server_header(ws::op_pong, payload.size(), hdr);
+      out_.push_bytes(std::string(reinterpret_cast<const char*>(hdr.data()), n) + payload);
+      out_.flush();
+      return;
+    }
+    case ws::op_pong:
+      return;
+    case ws::op_close: {
+      std::uint16_t code = 1005; // no status received
+      std::string reason;
+      if (payload.size() == 1)
+        return fail_input(protocol_error, "bad close frame");
+      if (payload.size() >= 2) {
+        code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8)
+                                          | static_cast<std::uint8_t>(payload[1]));
+        reason = payload.substr(2);
+      }
+      if (closing_) // the answer to our close frame
+        return finish(close_code_, close_reason_);
+      // Echo the close, then the client closes TCP (or our deadline does).
+      closing_ = true;
+      close_code_ = code;
+      close_reason_ = reason;
+      out_.push_bytes(ws::close_frame(code == 1005 ? 1000 : code, ""), true);
+      out_.flush();
+      notify_closed(code, reason);
+      out_.when_drained([self = shared_from_this()] {
+        boost::system::error_code ec;
+        self->out_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      });
+      return; // read on until the client closes TCP
+    }
+  }
+  fail_input(protocol_error, "unknown opcode");
 }
 
 bool ws_connection::queue_frame(const frame_ptr& frame) {
-  if (closing_)
+  if (closing_ || finished_)
     return false;
-  auto& cork = ws_.next_layer();
-  if (cork.queued_bytes() + frame->size() > queue_limit_) {
+  if (out_.queued_bytes() + frame->size() > queue_limit_) {
     notify_closed(close_code::slow_consumer, "slow_consumer");
-    cork.drop_pending(); // undelivered frames are dropped; clients resume with cursors
+    out_.drop_pending(); // undelivered frames are dropped; clients resume with cursors
     do_close(close_code::slow_consumer, "slow_consumer");
     return false;
   }
-  return cork.push_text(frame);
+  return out_.push_text(frame);
 }
 
 void ws_connection::send(frame_ptr frame) {
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), f = std::move(frame)] {
+  asio::dispatch(out_.socket().get_executor(), [self = shared_from_this(), f = std::move(frame)] {
     if (self->queue_frame(f))
-      self->ws_.next_layer().flush();
+      self->out_.flush();
   });
 }
 
 void ws_connection::send_batch(event_batch batch, std::size_t offset) {
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), b = std::move(batch), offset] {
-    for (std::size_t i = offset; i < b->size(); ++i)
-      if (!self->queue_frame((*b)[i]->fabric_live))
-        return;
-    self->ws_.next_layer().flush();
-  });
+  asio::dispatch(out_.socket().get_executor(),
+                 [self = shared_from_this(), b = std::move(batch), offset] {
+                   for (std::size_t i = offset; i < b->size(); ++i)
+                     if (!self->queue_frame((*b)[i]->fabric_live))
+                       return;
+                   self->out_.flush();
+                 });
 }
 
 void ws_connection::close(std::uint16_t code, std::string reason) {
-  asio::dispatch(ws_.get_executor(),
+  asio::dispatch(out_.socket().get_executor(),
                  [self = shared_from_this(), code, r = std::move(reason)]() mutable {
                    self->do_close(code, std::move(r));
                  });
 }
 
 void ws_connection::do_close(std::uint16_t code, std::string reason) {
-  if (closing_)
+  if (closing_ || finished_)
     return;
   closing_ = true;
   close_code_ = code;
-  close_timer_ = std::make_unique<asio::steady_timer>(ws_.get_executor(), close_deadline);
-  close_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec) {
-      beast::error_code ignored;
-      auto& sock = self->ws_.next_layer().next_layer();
-      sock.shutdown(tcp::socket::shutdown_both, ignored);
-      sock.close(ignored);
-    }
+  close_reason_ = reason;
+  out_.push_bytes(ws::close_frame(code, reason), true);
+  out_.flush();
+  close_timer_ = std::make_unique<asio::steady_timer>(out_.socket().get_executor(),
+                                                      close_deadline);
+  close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec)
+      self->finish(self->close_code_, self->close_reason_);
   });
-  websocket::close_reason cr(static_cast<websocket::close_code>(code),
-                            beast::string_view(reason.data(), reason.size()));
-  ws_.async_close(cr, [self = shared_from_this(), code, reason](beast::error_code) {
-    self->close_timer_->cancel();
-    self->notify_closed(code, reason);
-  });
+}
+
+void ws_connection::finish(std::uint16_t code, std::string reason) {
+  if (finished_)
+    return;
+  finished_ = true;
+  if (close_timer_)
+    close_timer_->cancel();
+  boost::system::error_code ec;
+  out_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  out_.socket().close(ec);
+  notify_closed(code, std::move(reason));
 }
 
 void ws_connection::notify_closed(std::uint16_t code, std::string reason) {

@@ -1,16 +1,14 @@
 #pragma once
-// A server-side WebSocket connection (Beast over a plain socket: the smallest per-connection
-// footprint measured here). Implements ws_link for its session; all state lives on its strand.
+// A server-side WebSocket connection. Implements ws_link for its session. Reads with a bare
+// readiness wait and non-blocking reads (no buffer held while idle), writes through the cork.
+// All state lives on the connection's strand.
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 
 #include "net/conn_registry.hpp"
 #include "net/cork_socket.hpp"
@@ -18,7 +16,6 @@
 
 namespace sy {
 
-namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 class ws_connection final : public ws_link,
@@ -31,8 +28,9 @@ public:
                 std::shared_ptr<conn_registry> registry);
   ~ws_connection() override;
 
-  /// Completes the handshake for `req`, then calls `open` to obtain the handler.
-  void start(beast::http::request<beast::http::string_body> req, open_fn open);
+  /// Sends the 101 `response`, opens the session and starts reading. `leftover` holds bytes
+  /// the HTTP parser read past the upgrade request.
+  void start(std::string response, std::string leftover, open_fn open);
 
   // -- ws_link --
   void send(frame_ptr frame) override;
@@ -47,20 +45,31 @@ public:
   void abandon() override;
 
 private:
-  void do_read();
-  void on_read(beast::error_code ec, std::size_t n);
-  /// Queues one frame; false when the connection is closing or the send queue overflowed.
+  void wait_readable();
+  void on_readable();
+  /// Consumes complete frames from in_.
+  void parse_input();
+  void on_frame(std::uint8_t opcode, bool fin, std::string&& payload);
+  void fail_input(std::uint16_t code, const char* reason);
   bool queue_frame(const frame_ptr& frame);
   void do_close(std::uint16_t code, std::string reason);
+  void finish(std::uint16_t code, std::string reason); // socket gone: close it, report once
   void notify_closed(std::uint16_t code, std::string reason);
   void touch();
 
-  beast::websocket::stream<cork_socket> ws_;
-  beast::flat_buffer buffer_;
+  cork_socket out_;
+  std::string in_;        // bytes read but not yet parsed (empty while idle)
+  std::string message_;   // a fragmented text message being assembled (rare)
+  bool in_message_ = false;
+  bool discard_ = false;  // input is unparseable after a protocol error: drop it
+  std::uint64_t skip_ = 0; // bytes left of a refused oversized frame
+  std::size_t max_message_;
   std::size_t queue_limit_;
-  bool closing_ = false;
+  bool closing_ = false;  // we sent a close frame
+  bool finished_ = false;
   bool registered_ = false;
   std::uint16_t close_code_ = 0;
+  std::string close_reason_;
   std::shared_ptr<ws_handler> handler_;
   std::shared_ptr<conn_registry> registry_;
   std::unique_ptr<asio::steady_timer> close_timer_; // allocated only when closing

@@ -1,0 +1,121 @@
+// Golden tests for the server-side WebSocket framing.
+#include <catch2/catch.hpp>
+
+#include "net/ws_frame.hpp"
+
+using namespace sy;
+
+namespace {
+
+// A masked client frame as a browser would send it.
+std::string client_frame(std::uint8_t first_byte, const std::string& payload,
+                         std::array<std::uint8_t, 4> mask = {0x37, 0xfa, 0x21, 0x3d}) {
+  std::string out;
+  out.push_back(static_cast<char>(first_byte));
+  auto n = payload.size();
+  if (n < 126) {
+    out.push_back(static_cast<char>(0x80 | n));
+  } else if (n <= 0xffff) {
+    out.push_back(static_cast<char>(0x80 | 126));
+    out.push_back(static_cast<char>(n >> 8));
+    out.push_back(static_cast<char>(n & 0xff));
+  } else {
+    out.push_back(static_cast<char>(0x80 | 127));
+    for (int i = 7; i >= 0; --i)
+      out.push_back(static_cast<char>((static_cast<std::uint64_t>(n) >> (8 * i)) & 0xff));
+  }
+  for (auto m : mask)
+    out.push_back(static_cast<char>(m));
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(static_cast<char>(payload[i] ^ mask[i & 3]));
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("handshake accept key matches RFC 6455 section 1.3", "[ws]") {
+  CHECK(ws::accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  auto r = ws::handshake_response("dGhlIHNhbXBsZSBub25jZQ==");
+  CHECK(r.rfind("HTTP/1.1 101 Switching Protocols\r\n", 0) == 0);
+  CHECK(r.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n") != std::string::npos);
+  CHECK(r.substr(r.size() - 4) == "\r\n\r\n");
+}
+
+TEST_CASE("masked client frames parse and unmask (RFC 6455 5.7 'Hello')", "[ws]") {
+  // The RFC's masked "Hello": 0x81 0x85 0x37 0xfa 0x21 0x3d 0x7f 0x9f 0x4d 0x51 0x58
+  const std::string wire("\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58", 11);
+  ws::frame_header h;
+  REQUIRE(ws::parse_client_header(wire, h) == ws::parse_status::ok);
+  CHECK(h.fin);
+  CHECK(h.opcode == ws::op_text);
+  CHECK(h.length == 5);
+  CHECK(h.header_size == 6);
+  std::string payload = wire.substr(6);
+  ws::unmask(payload.data(), payload.size(), h.mask);
+  CHECK(payload == "Hello");
+  CHECK(client_frame(0x81, "Hello") == wire);
+}
+
+TEST_CASE("frame lengths: 7-bit, 16-bit and 64-bit forms", "[ws]") {
+  for (std::size_t n : {0u, 125u, 126u, 65535u, 65536u, 70000u}) {
+    INFO(n);
+    auto f = client_frame(0x81, std::string(n, 'x'));
+    ws::frame_header h;
+    REQUIRE(ws::parse_client_header(f, h) == ws::parse_status::ok);
+    CHECK(h.length == n);
+    CHECK(h.header_size + n == f.size());
+    // every strict prefix of the header asks for more
+    for (std::size_t k = 0; k < h.header_size; ++k)
+      CHECK(ws::parse_client_header(std::string_view(f).substr(0, k), h)
+            == ws::parse_status::need_more);
+  }
+}
+
+TEST_CASE("protocol errors in client frame headers", "[ws]") {
+  ws::frame_header h;
+  // unmasked client frame
+  CHECK(ws::parse_client_header(std::string("\x81\x05Hello", 7), h)
+        == ws::parse_status::protocol_error);
+  // RSV1 set (no extension negotiated)
+  CHECK(ws::parse_client_header(client_frame(0xc1, "x"), h) == ws::parse_status::protocol_error);
+  // fragmented control frame
+  CHECK(ws::parse_client_header(client_frame(0x09, "x"), h) == ws::parse_status::protocol_error);
+  // control frame over 125 bytes
+  CHECK(ws::parse_client_header(client_frame(0x89, std::string(126, 'x')), h)
+        == ws::parse_status::protocol_error);
+  // reserved opcodes
+  CHECK(ws::parse_client_header(client_frame(0x83, "x"), h) == ws::parse_status::protocol_error);
+  CHECK(ws::parse_client_header(client_frame(0x8b, "x"), h) == ws::parse_status::protocol_error);
+  // ping, pong, close and binary are fine
+  for (std::uint8_t b : {0x89, 0x8a, 0x88, 0x82}) {
+    INFO(int(b));
+    CHECK(ws::parse_client_header(client_frame(b, "ab"), h) == ws::parse_status::ok);
+  }
+}
+
+TEST_CASE("server frames are unmasked with the shortest length form", "[ws]") {
+  std::array<std::uint8_t, 10> hdr;
+  CHECK(ws::server_header(ws::op_text, 5, hdr) == 2);
+  CHECK(hdr[0] == 0x81);
+  CHECK(hdr[1] == 5);
+  CHECK(ws::server_header(ws::op_text, 300, hdr) == 4);
+  CHECK(hdr[1] == 126);
+  CHECK((hdr[2] << 8 | hdr[3]) == 300);
+  CHECK(ws::server_header(ws::op_pong, 70000, hdr) == 10);
+  CHECK(hdr[0] == 0x8a);
+  CHECK(hdr[1] == 127);
+  CHECK(ws::close_frame(4009, "slow_consumer") == std::string("\x88\x0f\x0f\xa9slow_consumer", 17));
+  CHECK(ws::close_frame(1000, std::string(200, 'r')).size() == 2 + 125);
+}
+
+TEST_CASE("UTF-8 validation table", "[ws]") {
+  CHECK(ws::valid_utf8(""));
+  CHECK(ws::valid_utf8("plain ascii"));
+  CHECK(ws::valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80")); // é € 😀
+  CHECK_FALSE(ws::valid_utf8("\xc3"));             // truncated
+  CHECK_FALSE(ws::valid_utf8("\xc0\xaf"));         // overlong
+  CHECK_FALSE(ws::valid_utf8("\xed\xa0\x80"));     // surrogate
+  CHECK_FALSE(ws::valid_utf8("\xf4\x90\x80\x80")); // > U+10FFFF
+  CHECK_FALSE(ws::valid_utf8("\xff"));
+  CHECK_FALSE(ws::valid_utf8("\x80"));
+}
