@@ -1,0 +1,159 @@
+// Turns one scripts/bench.sh run into bench/results/<stamp>.{json,md} and a gnuplot script
+// (<stamp>.gp, rendered to <stamp>.png by bench.sh).
+//   node tests/bench/report.js machine.json runs.jsonl bench/results/<stamp>
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const [machineFile, runsFile, outBase] = process.argv.slice(2);
+const machine = JSON.parse(fs.readFileSync(machineFile, 'utf8'));
+const runs = fs.readFileSync(runsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const peerOrder = ['switchyard', 'nchan', 'ws'];
+const peers = peerOrder.filter((p) => runs.some((r) => r.peer === p));
+const scenarioOrder = ['1', '2', '3a', '3b', '4', '5'];
+const scenarios = scenarioOrder.filter((s) => runs.some((r) => r.scenario === s));
+
+const get = (o, dotted) => dotted.split('.').reduce((v, k) => (v == null ? v : v[k]), o);
+const run = (sc, peer) => runs.find((r) => r.scenario === sc && r.peer === peer);
+
+function label(sc) {
+  const p = (runs.find((r) => r.scenario === sc && r.params && Object.keys(r.params).length) || {}).params || {};
+  const k = (n) => (n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : `${n}`);
+  switch (sc) {
+    case '1': case '2': return `S${sc}: ${k(p.subscribers)} subs × ${k(p.events)} events, max rate (C=${p.concurrency})`;
+    case '3a': case '3b': return `S3: ${k(p.subscribers)} subs @ ${p.rate} events/s (${k(p.events)} events)`;
+    case '4': return `S4: ${k(p.subscribers)} idle subscribed connections`;
+    case '5': return `S5: REST publish, no subscribers (wrk ${p.threads} threads, ${p.connections} conns, ${p.seconds} s)`;
+  }
+  return sc;
+}
+
+// [metric name, value(result) or key path]
+const fanout = [
+  ['deliveries/s', 'deliveries_per_s'],
+  ['publishes/s', 'publishes_per_s'],
+  ['server CPU µs/delivery', 'cpu_us_per_delivery'],
+  ['server CPU s', 'server_cpu_s'],
+  ['latency p50 µs', 'latency_us.p50'],
+  ['latency p99 µs', 'latency_us.p99'],
+  ['lost', 'lost'],
+  ['duplicates', 'duplicates'],
+  ['server RSS at end KiB', 'server_rss_kb.end'],
+  ['client CPU s', 'client_cpu_s'],
+];
+const latency = [
+  ['latency p50 µs', 'latency_us.p50'],
+  ['latency p90 µs', 'latency_us.p90'],
+  ['latency p99 µs', 'latency_us.p99'],
+  ['latency p999 µs', 'latency_us.p999'],
+  ['server CPU µs/delivery', 'cpu_us_per_delivery'],
+  ['lost', 'lost'],
+  ['duplicates', 'duplicates'],
+];
+const idle = [
+  ['RSS bytes/connection', 'rss_per_conn_bytes'],
+  ['server RSS subscribed KiB', 'server_rss_kb.after_subscribe'],
+  ['server RSS before KiB', 'server_rss_kb.before_connect'],
+  ['subscribed', 'subscribed'],
+  ['connect+subscribe s', 'connect_s'],
+];
+const wrk = [
+  ['requests/s', 'requests_per_s'],
+  ['latency p50 µs', 'latency_us.p50'],
+  ['latency p99 µs', 'latency_us.p99'],
+  ['errors', (r) => r.errors_connect + r.errors_read + r.errors_write + r.errors_status + r.errors_timeout],
+  ['server CPU µs/request', (r) => (r.requests > 0 ? (r.server_cpu_s * 1e6) / r.requests : null)],
+];
+const metricsFor = (sc) => ({ '1': fanout, '2': fanout, '3a': latency, '3b': latency, '4': idle, '5': wrk }[sc]);
+
+const value = (r, m) => {
+  if (!r || !r.result) return null;
+  const v = typeof m[1] === 'function' ? m[1](r.result) : get(r.result, m[1]);
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
+};
+
+function fmt(v) {
+  if (v == null) return '–';
+  if (Math.abs(v) >= 100) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return Number.isInteger(v) ? `${v}` : v.toFixed(2);
+}
+
+// ---- JSON -------------------------------------------------------------------------------------
+const out = { machine, scenarios: {} };
+for (const sc of scenarios) {
+  out.scenarios[sc] = { label: label(sc), peers: {} };
+  for (const p of peers) {
+    const r = run(sc, p);
+    if (r) out.scenarios[sc].peers[p] = { exit: r.exit, params: r.params, result: r.result };
+  }
+}
+fs.writeFileSync(`${outBase}.json`, JSON.stringify(out, null, 1) + '\n');
+
+// ---- Markdown ---------------------------------------------------------------------------------
+const ratio = peers.includes('switchyard') && peers.includes('nchan');
+const head = ['scenario', 'metric', ...peers, ...(ratio ? ['Switchyard/Nchan'] : [])];
+const lines = [
+  `# Switchyard benchmark ${machine.utc}${machine.quick ? ' (quick)' : ''}`,
+  '',
+  `Machine: ${machine.nproc} cores (${machine.cpu}), ${Math.round(machine.mem_kb / 1048576)} GiB, ` +
+    `kernel ${machine.kernel}. Switchyard ${machine.switchyard_git}, nginx ${machine.nginx} + ` +
+    `nchan ${machine.nchan}, node ${machine.node} + ws ${machine.ws}, wrk ${machine.wrk}.`,
+  'Load client and servers share the machine; compare peers within this run only.',
+  '',
+  `| ${head.join(' | ')} |`,
+  `|${head.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`,
+];
+const notes = [];
+for (const sc of scenarios) {
+  let first = true;
+  for (const m of metricsFor(sc)) {
+    const cells = peers.map((p) => {
+      const r = run(sc, p);
+      let c = fmt(value(r, m));
+      if (r && r.exit !== 0 && first) {
+        c += ' ⚠';
+        notes.push(`${label(sc)} on ${p}: exit ${r.exit}` +
+          (r.result && r.result.error ? ` (${r.result.error})` : ''));
+      }
+      return c;
+    });
+    const row = [first ? label(sc) : '', m[0], ...cells];
+    if (ratio) {
+      const a = value(run(sc, 'switchyard'), m);
+      const b = value(run(sc, 'nchan'), m);
+      row.push(a != null && b ? `${(a / b).toFixed(2)}×` : '–');
+    }
+    lines.push(`| ${row.join(' | ')} |`);
+    first = false;
+  }
+}
+if (notes.length) lines.push('', ...notes.map((n) => `⚠ ${n}`));
+lines.push('', `Chart: [${path.basename(outBase)}.png](${path.basename(outBase)}.png)`, '');
+fs.writeFileSync(`${outBase}.md`, lines.join('\n'));
+
+// ---- gnuplot ----------------------------------------------------------------------------------
+const block = (name, scs, key) => {
+  const rows = scs.filter((s) => scenarios.includes(s)).map((s) =>
+    `"S${s}" ${peers.map((p) => { const v = value(run(s, p), [0, key]); return v == null ? '?' : v; }).join(' ')}`);
+  return rows.length ? `$${name} << EOD\n${rows.join('\n')}\nEOD\n` : '';
+};
+const panels = [
+  ['dps', ['1', '2'], 'deliveries_per_s', 'deliveries/s (higher is better)'],
+  ['cpu', ['1', '2'], 'cpu_us_per_delivery', 'server CPU µs per delivery (lower is better)'],
+  ['rss', ['4'], 'rss_per_conn_bytes', 'server RSS bytes per idle connection (lower is better)'],
+].filter((p) => p[1].some((s) => scenarios.includes(s)));
+if (panels.length) {
+  let gp = `set terminal pngcairo size ${420 * panels.length},420 font "sans,9"\n` +
+    `set output "${outBase}.png"\nset datafile missing "?"\nset style data histograms\n` +
+    `set style histogram clustered gap 1\nset style fill solid 0.85 border -1\nset boxwidth 0.9\n` +
+    `set grid ytics\nset yrange [0:*]\nset key below horizontal\n` +
+    `set multiplot layout 1,${panels.length} title "Switchyard vs peers — ${machine.utc}${machine.quick ? ' (quick)' : ''}"\n`;
+  for (const [name, scs, key, title] of panels) {
+    gp += block(name, scs, key);
+    gp += `set title "${title}"\n`;
+    gp += 'plot ' + peers.map((p, i) => `$${name} using ${i + 2}:xtic(1) title "${p}"`).join(', ') + '\n';
+  }
+  gp += 'unset multiplot\n';
+  fs.writeFileSync(`${outBase}.gp`, gp);
+}

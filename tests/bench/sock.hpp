@@ -1,0 +1,18 @@
+#pragma once
+
+#include <cstdint>
+#include <netinet/in.h>
+
+namespace sy::bench {
+
+// Opens a non-blocking TCP socket, binds it to src (when given) and starts connect() to dst.
+// Returns the fd (connect in progress or done) or -1 with errno set.
+int connect_nonblocking(const sockaddr_in* src, const sockaddr_in& dst);
+
+// Fills addr from a dotted IPv4 string and a port; false when the string is not IPv4.
+bool make_addr(const char* ip, int port, sockaddr_in& addr);
+
+// Registers / updates fd in epfd with the tag in data.u64 (level-triggered).
+bool epoll_set(int epfd, int fd, uint64_t tag, bool want_write, bool add);
+
+} // namespace sy::bench
