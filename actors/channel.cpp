@@ -39,6 +39,7 @@ struct channel_state {
   bool idle_reported = false;
   std::vector<event_ptr> pending; // published, not yet fanned out
   bool flush_scheduled = false;
+  std::chrono::steady_clock::time_point last_flush{};
 
   static inline const char* name = "channel";
 };
@@ -80,11 +81,22 @@ void add_subscriber(channel_ptr self, const sub_request& req) {
 // Publishes that arrive back-to-back share one flush: each subscriber gets one message per
 // burst instead of one per event. The flush is a message to self, so it runs right after the
 // publishes already queued; when idle it adds no latency.
+//
+// Under load (the previous flush was less than channel.batch_window_us ago) the flush waits out
+// the rest of that window, so a stream of publishes leaves in bursts: per subscriber, one
+// message, one outbox entry and one writev carry several events instead of one. An idle
+// channel flushes at once.
 void schedule_flush(channel_ptr self) {
-  if (!self->state.flush_scheduled) {
-    self->state.flush_scheduled = true;
+  auto& st = self->state;
+  if (st.flush_scheduled)
+    return;
+  st.flush_scheduled = true;
+  auto window = std::chrono::microseconds(st.args.cfg->batch_window_us);
+  auto since = std::chrono::steady_clock::now() - st.last_flush;
+  if (window.count() == 0 || since >= window)
     self->send(self, flush_atom::value);
-  }
+  else
+    self->delayed_send(self, window - since, flush_atom::value);
 }
 
 void send_batch(channel_ptr self, const subscriber& m, const event_batch& batch) {
@@ -99,6 +111,7 @@ void send_batch(channel_ptr self, const subscriber& m, const event_batch& batch)
 void flush(channel_ptr self) {
   auto& st = self->state;
   st.flush_scheduled = false;
+  st.last_flush = std::chrono::steady_clock::now();
   if (st.pending.empty())
     return;
   auto all = std::make_shared<const std::vector<event_ptr>>(std::move(st.pending));
@@ -186,6 +199,11 @@ void subscribe(channel_ptr self, sub_request& req) {
   add_subscriber(self, req);
 }
 
+bool cursor_ahead(channel_ptr self, const history_query& q) {
+  auto& st = self->state;
+  return q.has_cursor && q.after.epoch == st.args.epoch && q.after.seq > last_seq(st);
+}
+
 history_page read_history(channel_ptr self, const history_query& q) {
   auto& st = self->state;
   history_page page;
@@ -247,10 +265,19 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     },
     [self, touch](history_atom, const history_query& q) -> caf::result<history_page> {
       touch();
-      auto& st = self->state;
-      if (q.has_cursor && q.after.epoch == st.args.epoch && q.after.seq > last_seq(st))
+      if (cursor_ahead(self, q))
         return caf::make_error(caf::sec::invalid_argument, "cursor is ahead of the channel");
       return read_history(self, q);
+    },
+    [self, touch](publish_atom, publish_cmd& cmd, const publish_completion& done) {
+      touch();
+      done->complete(publish(self, cmd));
+    },
+    [self, touch](history_atom, const history_query& q, const history_completion& done) {
+      touch();
+      if (cursor_ahead(self, q))
+        return done->fail("bad_cursor", "cursor is ahead of the channel");
+      done->complete(read_history(self, q));
     },
     [self, idle_ms](tick_atom) {
       auto& st = self->state;

@@ -71,6 +71,21 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
       it->second.forwarded++;
       return self->delegate(it->second.channel, history_atom::value, std::move(q));
     },
+    [self](publish_atom, publish_cmd& cmd, publish_completion& done) {
+      auto& e = lookup(self, cmd.channel);
+      e.forwarded++;
+      self->send(e.channel, publish_atom::value, std::move(cmd), std::move(done));
+    },
+    [self](history_atom, history_query& q, history_completion& done) {
+      auto it = self->state.channels.find(q.channel);
+      if (it == self->state.channels.end()) {
+        history_page page; // never spawn for a read; a cursor means events are gone
+        page.recovered = !q.has_cursor;
+        return done->complete(page);
+      }
+      it->second.forwarded++;
+      self->send(it->second.channel, history_atom::value, std::move(q), std::move(done));
+    },
     [self](idle_atom, const std::string& name, std::uint64_t handled) {
       auto it = self->state.channels.find(name);
       if (it == self->state.channels.end() || it->second.forwarded != handled)

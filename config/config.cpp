@@ -201,6 +201,8 @@ const std::vector<field>& fields() {
                            &config::idempotency_max_keys));
     t.push_back(int_field("channel.idle_ms", {"SWITCHYARD_CHANNEL_IDLE_MS"},
                           &config::channel_idle_ms));
+    t.push_back(int_field("channel.batch_window_us", {"SWITCHYARD_BATCH_WINDOW_US"},
+                          &config::batch_window_us));
     t.push_back({"namespaces",
                  {"SWITCHYARD_NAMESPACES"},
                  [](config& c, std::string_view v) { return parse_namespaces(v, c.namespaces); },

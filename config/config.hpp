@@ -46,6 +46,7 @@ struct config {
   std::int64_t idempotency_window_ms = 300000;
   std::size_t idempotency_max_keys = 100000; // per channel; oldest keys leave first
   std::int64_t channel_idle_ms = 600000;     // channel with no subscriber and no publish retires
+  std::int64_t batch_window_us = 1000;       // under load, a channel fans out at most this often
   // Seed 000's status/metrics topics seed UI state with a snapshot right after subscribing.
   std::vector<namespace_config> namespaces = {
     {"tunnel.", 500, 1}, {"retrylab.", 500, 1}, {"scanner.", 500, 10}};

@@ -1,5 +1,6 @@
 #include "net/http_server.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <optional>
@@ -12,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "net/io_loop.hpp"
 #include "net/ws_connection.hpp"
 #include "net/ws_frame.hpp"
 #include "schema/json_text.hpp"
@@ -42,9 +44,14 @@ std::string header(const http::request<http::string_body>& req, http::field f) {
 
 class http_session final : public closable, public std::enable_shared_from_this<http_session> {
 public:
-  http_session(tcp::socket&& s, const server_options& opts, std::shared_ptr<app_handler> app,
-               std::shared_ptr<conn_registry> reg)
-    : stream_(std::move(s)), opts_(opts), app_(std::move(app)), registry_(std::move(reg)) {
+  http_session(tcp::socket&& s, io_loop& loop, const server_options& opts,
+               std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> reg)
+    : stream_(std::move(s)),
+      loop_(loop),
+      timer_(stream_.get_executor()),
+      opts_(opts),
+      app_(std::move(app)),
+      registry_(std::move(reg)) {
   }
 
   ~http_session() override {
@@ -126,16 +133,30 @@ private:
       stream_.expires_never();
       auto response = ws::handshake_response(header(req, http::field::sec_websocket_key));
       std::string leftover(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-      auto conn = std::make_shared<ws_connection>(stream_.release_socket(), opts_, registry_);
+      auto conn = std::make_shared<ws_connection>(stream_.release_socket(), loop_, opts_,
+                                                  registry_);
       conn->start(std::move(response), std::move(leftover), std::move(decision.open));
       return; // the socket now belongs to the WebSocket connection
     }
     info.body = std::move(req.body());
     busy_ = true;
-    stream_.expires_never(); // the application answers within its own request timeout
-    app_->on_http(std::move(info), [self = shared_from_this()](http_reply reply) {
-      asio::post(self->stream_.get_executor(),
-                 [self, r = std::move(reply)]() mutable { self->write(std::move(r)); });
+    stream_.expires_never();
+    // The router answers through a completion; if it doesn't within request_timeout_ms the
+    // client gets 503 and the late answer (matched by sequence number) is dropped.
+    auto seq = ++request_seq_;
+    timer_.expires_after(std::chrono::milliseconds(opts_.request_timeout_ms));
+    timer_.async_wait([self = shared_from_this(), seq](beast::error_code ec) {
+      if (!ec && self->busy_ && self->request_seq_ == seq)
+        self->write({503, json_error_body("unavailable", "the router did not answer in time"),
+                     "application/json"});
+    });
+    app_->on_http(std::move(info), [self = shared_from_this(), seq](http_reply reply) {
+      asio::post(self->stream_.get_executor(), [self, seq, r = std::move(reply)]() mutable {
+        if (self->busy_ && self->request_seq_ == seq) {
+          self->timer_.cancel();
+          self->write(std::move(r));
+        }
+      });
     });
   }
 
@@ -169,6 +190,9 @@ private:
   }
 
   beast::tcp_stream stream_;
+  io_loop& loop_;
+  asio::steady_timer timer_; // request timeout, reused for every request of the connection
+  std::uint64_t request_seq_ = 0;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   server_options opts_;
@@ -183,12 +207,16 @@ private:
 class server_impl final : public http_server {
 public:
   server_impl(server_options opts, std::shared_ptr<app_handler> app)
-    : opts_(std::move(opts)),
-      app_(std::move(app)),
-      work_(asio::make_work_guard(ioc_)),
-      acceptor_(asio::make_strand(ioc_)),
-      signals_(ioc_, SIGINT, SIGTERM),
-      registry_(std::make_shared<conn_registry>(ioc_)) {
+    : opts_(std::move(opts)), app_(std::move(app)) {
+    // One io_context per I/O thread; connections are pinned to one (round-robin).
+    for (std::size_t i = 0; i < std::max<std::size_t>(opts_.io_threads, 1); ++i) {
+      loops_.push_back(std::make_unique<io_loop>());
+      work_.push_back(asio::make_work_guard(loops_.back()->context()));
+    }
+    auto& main = loops_.front()->context();
+    acceptor_.emplace(main);
+    signals_.emplace(main, SIGINT, SIGTERM);
+    registry_ = std::make_shared<conn_registry>(main);
   }
 
   ~server_impl() override {
@@ -201,16 +229,16 @@ public:
     if (ec)
       return "listen: \"" + opts_.host + "\" is not an IP address";
     tcp::endpoint ep(addr, opts_.port);
-    acceptor_.open(ep.protocol(), ec);
+    acceptor_->open(ep.protocol(), ec);
     if (!ec)
-      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+      acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec)
-      acceptor_.bind(ep, ec);
+      acceptor_->bind(ep, ec);
     if (!ec)
-      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+      acceptor_->listen(asio::socket_base::max_listen_connections, ec);
     if (ec)
       return "listen on " + opts_.host + ":" + std::to_string(opts_.port) + ": " + ec.message();
-    port_ = acceptor_.local_endpoint().port();
+    port_ = acceptor_->local_endpoint().port();
     do_accept();
     return {};
   }
@@ -220,12 +248,12 @@ public:
   }
 
   void run() override {
-    signals_.async_wait([this](beast::error_code ec, int) {
+    signals_->async_wait([this](beast::error_code ec, int) {
       if (!ec)
         signalled_.set_value();
     });
-    for (std::size_t i = 0; i < opts_.io_threads; ++i)
-      threads_.emplace_back([this] { ioc_.run(); });
+    for (auto& loop : loops_)
+      threads_.emplace_back([l = loop.get()] { l->context().run(); });
   }
 
   void wait_for_signal() override {
@@ -233,9 +261,9 @@ public:
   }
 
   void shutdown(std::int64_t grace_ms) override {
-    asio::dispatch(acceptor_.get_executor(), [this] {
+    asio::post(acceptor_->get_executor(), [this] {
       beast::error_code ec;
-      acceptor_.close(ec);
+      acceptor_->close(ec);
     });
     registry_->shutdown_all();
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
@@ -248,20 +276,27 @@ public:
 
 private:
   void do_accept() {
-    acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket s) {
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+    auto& loop = *loops_[next_loop_];
+    next_loop_ = (next_loop_ + 1) % loops_.size();
+    acceptor_->async_accept(loop.context(), [this, &loop](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted || !acceptor_->is_open())
         return;
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
-        std::make_shared<http_session>(std::move(s), opts_, app_, registry_)->start();
+        // The session's first handlers must run on its own loop's thread.
+        asio::post(loop.context(), [this, &loop, sock = std::move(s)]() mutable {
+          std::make_shared<http_session>(std::move(sock), loop, opts_, app_, registry_)->start();
+        });
       }
       do_accept(); // accept errors such as EMFILE are transient: keep serving
     });
   }
 
   void stop_threads() {
-    work_.reset();
-    ioc_.stop();
+    for (auto& w : work_)
+      w.reset();
+    for (auto& loop : loops_)
+      loop->context().stop();
     for (auto& t : threads_)
       if (t.joinable())
         t.join();
@@ -270,13 +305,14 @@ private:
 
   server_options opts_;
   std::shared_ptr<app_handler> app_;
-  asio::io_context ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  tcp::acceptor acceptor_;
-  asio::signal_set signals_;
+  std::vector<std::unique_ptr<io_loop>> loops_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::optional<tcp::acceptor> acceptor_;
+  std::optional<asio::signal_set> signals_;
   std::shared_ptr<conn_registry> registry_;
   std::promise<void> signalled_;
   std::vector<std::thread> threads_;
+  std::size_t next_loop_ = 0;
   std::uint16_t port_ = 0;
 };
 

@@ -140,6 +140,7 @@ int cmd_serve(const sy::config& cfg_in) {
   opts.max_header_bytes = cfg->max_header_bytes;
   opts.max_frame_bytes = cfg->max_frame_bytes;
   opts.outbound_queue_bytes = cfg->outbound_queue_bytes;
+  opts.request_timeout_ms = cfg->request_timeout_ms;
   auto server = sy::http_server::make(opts, sy::make_app(sys, directory, cfg, auth, rest));
   if (auto err = server->listen(); !err.empty()) {
     spdlog::error("{}", err);

@@ -13,28 +13,6 @@ namespace sy {
 
 namespace {
 
-/// Answers exactly once: if the request is dropped unanswered (actor gone), 503.
-class replier {
-public:
-  explicit replier(reply_fn fn) : fn_(std::move(fn)) {
-  }
-  ~replier() {
-    if (fn_)
-      fn_({503, json_error_body("unavailable", "the router did not answer"), "application/json"});
-  }
-  void operator()(http_reply r) {
-    if (auto fn = std::move(fn_)) {
-      fn_ = nullptr;
-      fn(std::move(r));
-    }
-  }
-
-private:
-  reply_fn fn_;
-};
-
-using replier_ptr = std::shared_ptr<replier>;
-
 http_reply error_reply(unsigned status, std::string_view code, std::string_view message) {
   return {status, json_error_body(code, message), "application/json"};
 }
@@ -67,38 +45,37 @@ http_reply render_page(const history_page& p) {
   return {200, std::move(out), "application/json"};
 }
 
-} // namespace
+/// Answers an HTTP request exactly once. The channel completes it directly; if the message is
+/// dropped unanswered (the actor is gone), the destructor answers 503.
+class replier final : public completion<publish_result>, public completion<history_page> {
+public:
+  explicit replier(reply_fn fn) : fn_(std::move(fn)) {
+  }
+  ~replier() override {
+    if (fn_)
+      fn_(error_reply(503, "unavailable", "the router did not answer"));
+  }
+  void operator()(http_reply r) {
+    if (auto fn = std::move(fn_)) {
+      fn_ = nullptr;
+      fn(std::move(r));
+    }
+  }
+  void complete(const publish_result& r) override {
+    (*this)(render_publish(r));
+  }
+  void complete(const history_page& p) override {
+    (*this)(render_page(p));
+  }
+  void fail(std::string code, std::string message) override {
+    (*this)(error_reply(code == "bad_cursor" ? 400 : 503, code, message));
+  }
 
-} // namespace sy
+private:
+  reply_fn fn_;
+};
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::replier_ptr)
-
-namespace sy {
-
-namespace {
-
-caf::behavior bridge_behavior(caf::event_based_actor* self, directory_actor dir,
-                              std::chrono::milliseconds timeout) {
-  return {
-    [=](publish_atom, publish_cmd& cmd, const replier_ptr& reply) {
-      self->request(dir, timeout, publish_atom::value, std::move(cmd))
-        .then([reply](const publish_result& r) { (*reply)(render_publish(r)); },
-              [reply](const caf::error& err) {
-                (*reply)(error_reply(503, "unavailable", "publish failed: " + to_string(err)));
-              });
-    },
-    [=](history_atom, history_query& q, const replier_ptr& reply) {
-      self->request(dir, timeout, history_atom::value, std::move(q))
-        .then([reply](const history_page& p) { (*reply)(render_page(p)); },
-              [reply](const caf::error& err) {
-                if (err == caf::sec::invalid_argument)
-                  (*reply)(error_reply(400, "bad_cursor", "cursor is ahead of the channel"));
-                else
-                  (*reply)(error_reply(503, "unavailable", "history failed: " + to_string(err)));
-              });
-    },
-  };
-}
+using replier_ptr = std::shared_ptr<replier>;
 
 std::string now_iso() {
   return format_timestamp(wall_clock_ms());
@@ -130,7 +107,6 @@ struct rest_api::impl {
   directory_actor directory;
   std::shared_ptr<const config> cfg;
   std::shared_ptr<const authenticator> auth;
-  caf::actor bridge;
 
   // -- helpers ------------------------------------------------------------------------------------
 
@@ -169,7 +145,7 @@ struct rest_api::impl {
   void publish(const http_request& req, const std::string& channel, publish_cmd cmd,
                const replier_ptr& reply) {
     cmd.channel = channel;
-    caf::anon_send(bridge, publish_atom::value, std::move(cmd), reply);
+    caf::anon_send(directory, publish_atom::value, std::move(cmd), publish_completion(reply));
   }
 
   // -- routes -------------------------------------------------------------------------------------
@@ -265,7 +241,7 @@ struct rest_api::impl {
       q.has_cursor = true;
       q.after = *parsed;
     }
-    caf::anon_send(bridge, history_atom::value, std::move(q), reply);
+    caf::anon_send(directory, history_atom::value, std::move(q), history_completion(reply));
   }
 
   void route(http_request req, const replier_ptr& reply) {
@@ -312,9 +288,7 @@ struct rest_api::impl {
 
 rest_api::rest_api(caf::actor_system& sys, directory_actor directory,
                    std::shared_ptr<const config> cfg, std::shared_ptr<const authenticator> auth)
-  : impl_(new impl{sys, directory, cfg, std::move(auth), {}}) {
-  impl_->bridge = sys.spawn(bridge_behavior, directory,
-                            std::chrono::milliseconds(cfg->request_timeout_ms));
+  : impl_(new impl{sys, directory, cfg, std::move(auth)}) {
 }
 
 rest_api::~rest_api() = default;
@@ -324,7 +298,8 @@ void rest_api::handle(http_request req, reply_fn reply) {
 }
 
 void rest_api::stop() {
-  caf::anon_send_exit(impl_->bridge, caf::exit_reason::user_shutdown);
+  // Nothing of its own to stop: a request in flight is answered by its channel or, if that
+  // actor is gone, by the replier's destructor.
 }
 
 } // namespace sy

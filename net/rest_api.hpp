@@ -1,7 +1,8 @@
 #pragma once
 // REST routes (publish, history, Layeron feeds, healthz). Knows the router only through the
-// directory's typed interface; a bridge actor turns actor responses into HTTP replies so that
-// no I/O thread ever waits on an actor.
+// directory's typed interface. A request travels I/O thread -> directory -> channel, and the
+// channel completes it through a `completion` that posts the reply back to the I/O thread: no
+// thread ever waits on an actor, and no extra actor hop is spent on the answer.
 #include <memory>
 
 #include "config/config.hpp"
@@ -18,7 +19,7 @@ public:
   ~rest_api();
 
   void handle(http_request req, reply_fn reply);
-  /// Ends the bridge actor (shutdown).
+  /// Shutdown hook (nothing to stop today).
   void stop();
 
 private:

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include <boost/asio/dispatch.hpp>
 
 #include "net/ws_frame.hpp"
 #include "schema/codes.hpp"
@@ -30,9 +29,10 @@ constexpr std::uint16_t invalid_payload = 1007;
 
 } // namespace
 
-ws_connection::ws_connection(tcp::socket&& socket, const server_options& opts,
+ws_connection::ws_connection(tcp::socket&& socket, io_loop& loop, const server_options& opts,
                              std::shared_ptr<conn_registry> registry)
-  : out_(std::move(socket)),
+  : loop_(loop),
+    out_(std::move(socket)),
     max_message_(opts.max_frame_bytes),
     queue_limit_(opts.outbound_queue_bytes),
     registry_(std::move(registry)),
@@ -235,27 +235,44 @@ bool ws_connection::queue_frame(const frame_ptr& frame) {
 }
 
 void ws_connection::send(frame_ptr frame) {
-  asio::dispatch(out_.socket().get_executor(), [self = shared_from_this(), f = std::move(frame)] {
-    if (self->queue_frame(f))
-      self->out_.flush();
-  });
+  loop_.push_frame(shared_from_this(), std::move(frame));
 }
 
 void ws_connection::send_batch(event_batch batch, std::size_t offset) {
-  asio::dispatch(out_.socket().get_executor(),
-                 [self = shared_from_this(), b = std::move(batch), offset] {
-                   for (std::size_t i = offset; i < b->size(); ++i)
-                     if (!self->queue_frame((*b)[i]->fabric_live))
-                       return;
-                   self->out_.flush();
-                 });
+  loop_.push_batch(shared_from_this(), std::move(batch), static_cast<std::uint32_t>(offset));
 }
 
 void ws_connection::close(std::uint16_t code, std::string reason) {
-  asio::dispatch(out_.socket().get_executor(),
-                 [self = shared_from_this(), code, r = std::move(reason)]() mutable {
-                   self->do_close(code, std::move(r));
-                 });
+  // Through the outbox too, so a close follows every send the session made before it.
+  loop_.push_close(shared_from_this(), code, std::move(reason));
+}
+
+void ws_connection::mark_dirty() {
+  if (!dirty_) {
+    dirty_ = true;
+    loop_.mark_dirty(shared_from_this());
+  }
+}
+
+void ws_connection::enqueue_frame(const frame_ptr& frame) {
+  if (queue_frame(frame))
+    mark_dirty();
+}
+
+void ws_connection::enqueue_batch(const std::vector<event_ptr>& batch, std::size_t offset) {
+  for (std::size_t i = offset; i < batch.size(); ++i)
+    if (!queue_frame(batch[i]->fabric_live))
+      return;
+  mark_dirty();
+}
+
+void ws_connection::start_close(std::uint16_t code, std::string reason) {
+  do_close(code, std::move(reason));
+}
+
+void ws_connection::flush_dirty() {
+  dirty_ = false;
+  out_.flush();
 }
 
 void ws_connection::do_close(std::uint16_t code, std::string reason) {

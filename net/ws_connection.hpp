@@ -13,6 +13,7 @@
 #include "net/conn_registry.hpp"
 #include "net/cork_socket.hpp"
 #include "net/http_server.hpp"
+#include "net/io_loop.hpp"
 
 namespace sy {
 
@@ -24,7 +25,7 @@ class ws_connection final : public ws_link,
 public:
   using open_fn = std::function<std::shared_ptr<ws_handler>(std::shared_ptr<ws_link>)>;
 
-  ws_connection(tcp::socket&& socket, const server_options& opts,
+  ws_connection(tcp::socket&& socket, io_loop& loop, const server_options& opts,
                 std::shared_ptr<conn_registry> registry);
   ~ws_connection() override;
 
@@ -39,6 +40,12 @@ public:
   std::int64_t last_rx_ms() const override {
     return last_rx_ms_.load(std::memory_order_relaxed);
   }
+
+  // -- loop thread (from io_loop's drain) --
+  void enqueue_frame(const frame_ptr& frame);
+  void enqueue_batch(const std::vector<event_ptr>& batch, std::size_t offset);
+  void start_close(std::uint16_t code, std::string reason);
+  void flush_dirty();
 
   // -- closable --
   void shutdown() override;
@@ -56,8 +63,11 @@ private:
   void finish(std::uint16_t code, std::string reason); // socket gone: close it, report once
   void notify_closed(std::uint16_t code, std::string reason);
   void touch();
+  void mark_dirty();
 
+  io_loop& loop_;
   cork_socket out_;
+  bool dirty_ = false; // queued in this drain pass, flush pending
   std::string in_;        // bytes read but not yet parsed (empty while idle)
   std::string message_;   // a fragmented text message being assembled (rare)
   bool in_message_ = false;

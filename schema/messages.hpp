@@ -39,6 +39,20 @@ struct history_page;
 struct sub_request;
 struct sub_ack;
 
+/// Completes a request made from outside the actor system (REST) without a reply message: the
+/// answering actor calls it once. An implementation dropped unanswered must answer
+/// "unavailable" itself (in its destructor), so a request never hangs on a dead actor.
+template <class Result>
+class completion {
+public:
+  virtual ~completion() = default;
+  virtual void complete(const Result& result) = 0;
+  virtual void fail(std::string code, std::string message) = 0;
+};
+
+using publish_completion = std::shared_ptr<completion<publish_result>>;
+using history_completion = std::shared_ptr<completion<history_page>>;
+
 using session_actor = caf::typed_actor<
   // live events for a subscription: batch[offset..] (one message per burst, not per event)
   caf::reacts_to<deliver_atom, std::uint32_t, event_batch, std::uint32_t>,
@@ -49,6 +63,8 @@ using session_actor = caf::typed_actor<
 
 using channel_actor = caf::typed_actor<
   caf::replies_to<publish_atom, publish_cmd>::with<publish_result>,
+  caf::reacts_to<publish_atom, publish_cmd, publish_completion>,
+  caf::reacts_to<history_atom, history_query, history_completion>,
   caf::reacts_to<subscribe_atom, sub_request>,
   caf::reacts_to<unsubscribe_atom, caf::actor_addr, std::uint32_t>,
   caf::replies_to<history_atom, history_query>::with<history_page>,
@@ -56,8 +72,12 @@ using channel_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,     // idle check
   caf::reacts_to<retire_atom>>;  // directory agreed: quit
 
+// REST uses the *_completion forms: two actor hops (directory, channel) and the answer goes
+// straight back to the I/O thread, instead of a request/response round trip through a bridge.
 using directory_actor = caf::typed_actor<
   caf::replies_to<publish_atom, publish_cmd>::with<publish_result>,
+  caf::reacts_to<publish_atom, publish_cmd, publish_completion>,
+  caf::reacts_to<history_atom, history_query, history_completion>,
   caf::reacts_to<subscribe_atom, sub_request>,
   caf::replies_to<history_atom, history_query>::with<history_page>,
   // channel name, number of directory messages the channel has handled
@@ -142,3 +162,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::history_page)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::sub_ack)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_completion)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::history_completion)

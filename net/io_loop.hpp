@@ -1,0 +1,70 @@
+#pragma once
+// One I/O thread: an io_context run by exactly one thread, and an outbox through which actors
+// hand it work. Connections are pinned to one loop, so their state needs no strand.
+//
+// Why the outbox: a session posting each batch to Asio costs one reactor wake-up (eventfd
+// write + epoll return) per subscriber per event when the loop is idle -- 1,000 wake-ups for
+// one event to 1,000 subscribers. Here sessions push onto a lock-free list and only the push
+// that finds it empty posts a drain. The drain queues everything it finds and then flushes
+// each touched connection once: one writev per connection per pass, however many events and
+// sessions contributed.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "schema/event.hpp"
+#include "schema/frame.hpp"
+
+namespace sy {
+
+namespace asio = boost::asio;
+
+class ws_connection;
+
+class io_loop {
+public:
+  io_loop() = default;
+  io_loop(const io_loop&) = delete;
+  io_loop& operator=(const io_loop&) = delete;
+  ~io_loop();
+
+  asio::io_context& context() noexcept {
+    return ioc_;
+  }
+
+  // -- any thread --
+  void push_frame(std::shared_ptr<ws_connection> c, frame_ptr f);
+  void push_batch(std::shared_ptr<ws_connection> c, event_batch b, std::uint32_t offset);
+  void push_close(std::shared_ptr<ws_connection> c, std::uint16_t code, std::string reason);
+
+  // -- loop thread: a connection with queued bytes, flushed at the end of the drain --
+  void mark_dirty(std::shared_ptr<ws_connection> c) {
+    dirty_.push_back(std::move(c));
+  }
+
+private:
+  enum class kind : std::uint8_t { frame, batch, close };
+  struct node {
+    kind what = kind::frame;
+    std::uint16_t code = 0;
+    std::uint32_t offset = 0;
+    std::shared_ptr<ws_connection> conn;
+    frame_ptr frame;
+    event_batch batch;
+    std::string reason;
+    node* next = nullptr;
+  };
+
+  void push(node* n);
+  void drain();
+
+  asio::io_context ioc_{1}; // concurrency hint 1: one thread runs it
+  std::atomic<node*> head_{nullptr};
+  std::vector<std::shared_ptr<ws_connection>> dirty_;
+};
+
+} // namespace sy
