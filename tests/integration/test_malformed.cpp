@@ -78,3 +78,22 @@ TEST_CASE("malformed frames get error frames or documented closes", "[integratio
     CHECK(to_text(next_object(c2)) == R"({"op":"pong"})");
   }
 }
+
+TEST_CASE("WebSocket framing: pings, fragmented messages, invalid UTF-8", "[integration][framing]") {
+  daemon_process d;
+  auto c = connect_fabric(d, "framing");
+
+  // A protocol-level ping is answered with a pong.
+  CHECK(c.ping());
+
+  // A text message split over three frames is reassembled into one command.
+  REQUIRE(c.send_fragmented({R"({"op":)", R"("pi)", R"(ng"})"}));
+  CHECK(to_text(next_object(c)) == R"({"op":"pong"})");
+
+  // Text that is not UTF-8 closes with 1007.
+  REQUIRE(c.send_text(std::string("{\"op\":\"ping\",\"x\":\"\xc3\x28\"}")));
+  auto cs = c.wait_closed(3s);
+  REQUIRE(cs.has_value());
+  INFO("close: " << cs->code << " '" << cs->reason << "' " << cs->error);
+  CHECK(cs->code == 1007);
+}

@@ -118,6 +118,52 @@ struct ws_client::impl {
     }
   }
 
+  // Sends one text message as several frames (first..last), each its own write_some.
+  bool write_fragments(const std::vector<std::string>& parts) {
+    if (!open || parts.empty())
+      return false;
+    ws.text(true);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      bool done = false;
+      error_code wec;
+      ws.async_write_some(i + 1 == parts.size(), asio::buffer(parts[i]),
+                          [&](error_code ec, std::size_t) {
+                            wec = ec;
+                            done = true;
+                          });
+      if (!run_until(ioc, done, clock_type::now() + std::chrono::seconds(5)) || wec) {
+        last_error = wec ? wec.message() : "write timed out";
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Pings and reads (keeping text frames in the inbox) until the pong arrives.
+  bool ping_pong(std::chrono::milliseconds timeout) {
+    if (!open)
+      return false;
+    std::size_t before = pongs;
+    bool done = false;
+    ws.async_ping({}, [&](error_code) { done = true; });
+    auto deadline = clock_type::now() + timeout;
+    if (!run_until(ioc, done, deadline))
+      return false;
+    while (pongs == before && open) {
+      if (!read_pending)
+        start_read();
+      auto now = clock_type::now();
+      if (now >= deadline)
+        return false;
+      if (ioc.stopped())
+        ioc.restart();
+      ioc.run_one_for(deadline - now);
+    }
+    return pongs > before;
+  }
+
+  std::size_t pongs = 0;
+
   bool write(const std::string& data, bool text) {
     if (!open)
       return false;
@@ -208,6 +254,10 @@ int ws_client::connect(std::uint16_t port, const std::string& target,
     return status != 0 && status != 101 ? status : 0;
   }
   m.open = true;
+  m.ws.control_callback([&m](websocket::frame_type kind, beast::string_view) {
+    if (kind == websocket::frame_type::pong)
+      ++m.pongs;
+  });
   return 101;
 }
 
@@ -216,6 +266,10 @@ std::string ws_client::last_error() const { return impl_->last_error; }
 
 bool ws_client::send_text(const std::string& text) { return impl_->write(text, true); }
 bool ws_client::send_binary(const std::string& bytes) { return impl_->write(bytes, false); }
+bool ws_client::send_fragmented(const std::vector<std::string>& parts) {
+  return impl_->write_fragments(parts);
+}
+bool ws_client::ping(std::chrono::milliseconds timeout) { return impl_->ping_pong(timeout); }
 
 std::optional<std::string> ws_client::read_text(std::chrono::milliseconds timeout) {
   return impl_->next_frame(timeout);

@@ -47,6 +47,10 @@ public:
   /// False when the write failed (connection gone).
   bool send_text(const std::string& text);
   bool send_binary(const std::string& bytes);
+  /// One text message sent as parts.size() frames (continuation frames after the first).
+  bool send_fragmented(const std::vector<std::string>& parts);
+  /// Sends a WebSocket ping and waits for the pong (text frames read meanwhile are kept).
+  bool ping(std::chrono::milliseconds timeout = 3s);
 
   /// Next text frame, or nullopt on timeout / closed connection (see closed()).
   std::optional<std::string> read_text(std::chrono::milliseconds timeout = 3s);
