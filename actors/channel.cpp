@@ -269,9 +269,10 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
         return caf::make_error(caf::sec::invalid_argument, "cursor is ahead of the channel");
       return read_history(self, q);
     },
-    [self, touch](publish_atom, publish_cmd& cmd, const publish_completion& done) {
+    [self, touch](publish_atom, publish_items& items) {
       touch();
-      done->complete(publish(self, cmd));
+      for (auto& item : items)
+        item.done->complete(publish(self, item.cmd));
     },
     [self, touch](history_atom, const history_query& q, const history_completion& done) {
       touch();

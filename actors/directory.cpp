@@ -1,5 +1,7 @@
 #include "actors/directory.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <random>
 #include <unordered_map>
 
@@ -71,10 +73,23 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
       it->second.forwarded++;
       return self->delegate(it->second.channel, history_atom::value, std::move(q));
     },
-    [self](publish_atom, publish_cmd& cmd, publish_completion& done) {
-      auto& e = lookup(self, cmd.channel);
-      e.forwarded++;
-      self->send(e.channel, publish_atom::value, std::move(cmd), std::move(done));
+    [self](publish_atom, publish_items& items) {
+      // Split by channel, keeping each channel's order; usually one channel, one message.
+      std::vector<std::pair<std::string, publish_items>> by_channel;
+      for (auto& item : items) {
+        auto it = std::find_if(by_channel.begin(), by_channel.end(),
+                               [&](const auto& b) { return b.first == item.cmd.channel; });
+        if (it == by_channel.end()) {
+          by_channel.emplace_back(item.cmd.channel, publish_items{});
+          it = std::prev(by_channel.end());
+        }
+        it->second.push_back(std::move(item));
+      }
+      for (auto& [name, batch] : by_channel) {
+        auto& e = lookup(self, name);
+        e.forwarded++;
+        self->send(e.channel, publish_atom::value, std::move(batch));
+      }
     },
     [self](history_atom, history_query& q, history_completion& done) {
       auto it = self->state.channels.find(q.channel);

@@ -116,6 +116,7 @@ private:
     info.user_agent = header(req, http::field::user_agent);
     info.remote = remote_;
     info.websocket_upgrade = beast::websocket::is_upgrade(req);
+    info.pass = &loop_;
     keep_alive_ = req.keep_alive();
 
     if (info.websocket_upgrade) {
@@ -151,7 +152,8 @@ private:
                      "application/json"});
     });
     app_->on_http(std::move(info), [self = shared_from_this(), seq](http_reply reply) {
-      asio::post(self->stream_.get_executor(), [self, seq, r = std::move(reply)]() mutable {
+      // Through the loop's outbox: replies completed together wake the loop once.
+      self->loop_.push_task([self, seq, r = std::move(reply)]() mutable {
         if (self->busy_ && self->request_seq_ == seq) {
           self->timer_.cancel();
           self->write(std::move(r));

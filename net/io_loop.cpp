@@ -53,6 +53,24 @@ void io_loop::push_close(std::shared_ptr<ws_connection> c, std::uint16_t code,
   push(n);
 }
 
+void io_loop::push_task(std::function<void()> task) {
+  auto* n = new node;
+  n->what = kind::task;
+  n->task = std::move(task);
+  push(n);
+}
+
+void io_loop::defer(std::function<void()> fn) {
+  deferred_.push_back(std::move(fn));
+  if (deferred_.size() == 1)
+    asio::post(ioc_, [this] {
+      auto fns = std::move(deferred_);
+      deferred_.clear();
+      for (auto& f : fns)
+        f();
+    });
+}
+
 void io_loop::drain() {
   node* list = head_.exchange(nullptr, std::memory_order_acquire);
   // The list is newest-first: reverse it so each session's sends keep their order.
@@ -75,6 +93,9 @@ void io_loop::drain() {
         break;
       case kind::close:
         n->conn->start_close(n->code, std::move(n->reason));
+        break;
+      case kind::task:
+        n->task();
         break;
     }
     delete n;

@@ -9,6 +9,7 @@
 // each touched connection once: one writev per connection per pass, however many events and
 // sessions contributed.
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "schema/event.hpp"
+#include "net/transport.hpp"
 #include "schema/frame.hpp"
 
 namespace sy {
@@ -25,7 +27,7 @@ namespace asio = boost::asio;
 
 class ws_connection;
 
-class io_loop {
+class io_loop final : public pass_scheduler {
 public:
   io_loop() = default;
   io_loop(const io_loop&) = delete;
@@ -40,6 +42,14 @@ public:
   void push_frame(std::shared_ptr<ws_connection> c, frame_ptr f);
   void push_batch(std::shared_ptr<ws_connection> c, event_batch b, std::uint32_t offset);
   void push_close(std::shared_ptr<ws_connection> c, std::uint16_t code, std::string reason);
+  /// Runs `task` on the loop thread, in order with the other pushes (used for HTTP replies:
+  /// replies completed together wake the loop once).
+  void push_task(std::function<void()> task);
+
+  // -- loop thread --
+  /// Runs `fn` once the handlers already queued on this loop have run: everything parsed in
+  /// one pass can leave together (see rest_api's publish batching).
+  void defer(std::function<void()> fn) override;
 
   // -- loop thread: a connection with queued bytes, flushed at the end of the drain --
   void mark_dirty(std::shared_ptr<ws_connection> c) {
@@ -47,7 +57,7 @@ public:
   }
 
 private:
-  enum class kind : std::uint8_t { frame, batch, close };
+  enum class kind : std::uint8_t { frame, batch, close, task };
   struct node {
     kind what = kind::frame;
     std::uint16_t code = 0;
@@ -56,6 +66,7 @@ private:
     frame_ptr frame;
     event_batch batch;
     std::string reason;
+    std::function<void()> task;
     node* next = nullptr;
   };
 
@@ -65,6 +76,7 @@ private:
   asio::io_context ioc_{1}; // concurrency hint 1: one thread runs it
   std::atomic<node*> head_{nullptr};
   std::vector<std::shared_ptr<ws_connection>> dirty_;
+  std::vector<std::function<void()>> deferred_;
 };
 
 } // namespace sy

@@ -142,10 +142,24 @@ struct rest_api::impl {
     return parse_body(req, body);
   }
 
+  // Publishes parsed in one pass of an I/O loop go to the directory as one message. Each loop
+  // has exactly one thread, so a thread_local batch is that loop's batch.
   void publish(const http_request& req, const std::string& channel, publish_cmd cmd,
                const replier_ptr& reply) {
     cmd.channel = channel;
-    caf::anon_send(directory, publish_atom::value, std::move(cmd), publish_completion(reply));
+    thread_local publish_items pass_batch;
+    pass_batch.push_back({std::move(cmd), reply});
+    if (pass_batch.size() > 1)
+      return; // the flush is already scheduled
+    auto send = [dir = directory] {
+      publish_items items;
+      items.swap(pass_batch);
+      caf::anon_send(dir, publish_atom::value, std::move(items));
+    };
+    if (req.pass)
+      req.pass->defer(std::move(send));
+    else
+      send();
   }
 
   // -- routes -------------------------------------------------------------------------------------

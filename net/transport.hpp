@@ -13,6 +13,15 @@
 
 namespace sy {
 
+/// The I/O loop a request was parsed on: lets the application send everything parsed in one
+/// pass of the loop as one message (one actor wake-up instead of one per request).
+class pass_scheduler {
+public:
+  virtual ~pass_scheduler() = default;
+  /// Runs `fn` on the same thread once the handlers already queued there have run.
+  virtual void defer(std::function<void()> fn) = 0;
+};
+
 struct http_request {
   std::string method;
   std::string target;        // path + query, as sent
@@ -23,6 +32,7 @@ struct http_request {
   std::string user_agent;
   std::string remote;        // peer address:port
   bool websocket_upgrade = false;
+  pass_scheduler* pass = nullptr; // valid during on_http, on the calling thread
 };
 
 struct http_reply {

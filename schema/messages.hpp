@@ -53,6 +53,11 @@ public:
 using publish_completion = std::shared_ptr<completion<publish_result>>;
 using history_completion = std::shared_ptr<completion<history_page>>;
 
+/// Publishes parsed in one pass of an I/O loop travel together: one message to the directory,
+/// one per channel from there.
+struct publish_item;
+using publish_items = std::vector<publish_item>;
+
 using session_actor = caf::typed_actor<
   // live events for a subscription: batch[offset..] (one message per burst, not per event)
   caf::reacts_to<deliver_atom, std::uint32_t, event_batch, std::uint32_t>,
@@ -63,7 +68,7 @@ using session_actor = caf::typed_actor<
 
 using channel_actor = caf::typed_actor<
   caf::replies_to<publish_atom, publish_cmd>::with<publish_result>,
-  caf::reacts_to<publish_atom, publish_cmd, publish_completion>,
+  caf::reacts_to<publish_atom, publish_items>,
   caf::reacts_to<history_atom, history_query, history_completion>,
   caf::reacts_to<subscribe_atom, sub_request>,
   caf::reacts_to<unsubscribe_atom, caf::actor_addr, std::uint32_t>,
@@ -72,11 +77,12 @@ using channel_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,     // idle check
   caf::reacts_to<retire_atom>>;  // directory agreed: quit
 
-// REST uses the *_completion forms: two actor hops (directory, channel) and the answer goes
-// straight back to the I/O thread, instead of a request/response round trip through a bridge.
+// REST uses publish_items / history_completion: two actor hops (directory, channel) and the
+// answer goes straight back to the I/O thread through the completion. Actors use the
+// request/response forms.
 using directory_actor = caf::typed_actor<
   caf::replies_to<publish_atom, publish_cmd>::with<publish_result>,
-  caf::reacts_to<publish_atom, publish_cmd, publish_completion>,
+  caf::reacts_to<publish_atom, publish_items>,
   caf::reacts_to<history_atom, history_query, history_completion>,
   caf::reacts_to<subscribe_atom, sub_request>,
   caf::replies_to<history_atom, history_query>::with<history_page>,
@@ -96,6 +102,11 @@ struct publish_cmd {
 struct publish_result {
   event_ptr ev;
   bool duplicate = false;
+};
+
+struct publish_item {
+  publish_cmd cmd;
+  publish_completion done;
 };
 
 struct history_query {
@@ -162,5 +173,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::history_page)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::sub_ack)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_completion)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_items)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::history_completion)
