@@ -24,6 +24,8 @@ void io_loop::push(node* n) {
                                         std::memory_order_relaxed));
   if (old == nullptr) // the list was empty: nobody has scheduled a drain yet
     asio::post(ioc_, [this] { drain(); });
+  // (A drain re-posted by the loop itself for pending flushes may run first: it takes the
+  // list too. An extra drain finds nothing and returns.)
 }
 
 void io_loop::push_frame(std::shared_ptr<ws_connection> c, frame_ptr f) {
@@ -72,6 +74,7 @@ void io_loop::defer(std::function<void()> fn) {
 }
 
 void io_loop::drain() {
+  drain_scheduled_ = false;
   node* list = head_.exchange(nullptr, std::memory_order_acquire);
   // The list is newest-first: reverse it so each session's sends keep their order.
   node* fifo = nullptr;
@@ -81,6 +84,12 @@ void io_loop::drain() {
     fifo = list;
     list = next;
   }
+  // HTTP replies first: they never share a connection with event frames, and a publisher
+  // answered now rather than after thousands of writes keeps bursts coming.
+  for (node* n = fifo; n; n = n->next)
+    if (n->what == kind::task)
+      n->task();
+  // Queueing frames is cheap (a pointer and a header each): do all of it now.
   while (fifo) {
     node* n = fifo;
     fifo = n->next;
@@ -95,19 +104,28 @@ void io_loop::drain() {
         n->conn->start_close(n->code, std::move(n->reason));
         break;
       case kind::task:
-        n->task();
         break;
     }
     delete n;
   }
-  // One gather-write per touched connection for everything this pass queued.
-  auto dirty = std::move(dirty_);
-  dirty_.clear();
-  for (auto& c : dirty)
+  // Writing is the expensive part (a syscall and the TCP stack per connection): a bounded
+  // slice per pass, oldest first. Between slices the loop reads its sockets -- new publishes
+  // among them -- and frames published meanwhile join the queues of connections still
+  // waiting, so they leave in the same writev.
+  for (std::size_t i = 0; i < flush_slice && !dirty_.empty(); ++i) {
+    auto c = std::move(dirty_.front());
+    dirty_.pop_front();
     c->flush_dirty();
-  dirty.clear();
-  if (dirty.capacity() > dirty_.capacity())
-    dirty_.swap(dirty); // keep the larger array for the next pass
+  }
+  if (!dirty_.empty())
+    schedule_drain();
+}
+
+void io_loop::schedule_drain() {
+  if (!drain_scheduled_) {
+    drain_scheduled_ = true;
+    asio::post(ioc_, [this] { drain(); });
+  }
 }
 
 } // namespace sy

@@ -9,6 +9,7 @@
 // each touched connection once: one writev per connection per pass, however many events and
 // sessions contributed.
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <cstdint>
 #include <memory>
@@ -72,10 +73,13 @@ private:
 
   void push(node* n);
   void drain();
+  void schedule_drain();
 
   asio::io_context ioc_{1}; // concurrency hint 1: one thread runs it
   std::atomic<node*> head_{nullptr};
-  std::vector<std::shared_ptr<ws_connection>> dirty_;
+  bool drain_scheduled_ = false;  // a loop-posted drain (pending flushes) is queued
+  static constexpr std::size_t flush_slice = 1024; // connections written per pass
+  std::deque<std::shared_ptr<ws_connection>> dirty_; // queued frames, flush pending (FIFO)
   std::vector<std::function<void()>> deferred_;
 };
 
