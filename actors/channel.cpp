@@ -1,26 +1,16 @@
 #include "actors/channel.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
 #include "actors/history_store.hpp"
 #include "actors/idempotency_window.hpp"
+#include "actors/subscriber_set.hpp"
 
 namespace sy {
 
 namespace {
-
-struct subscriber {
-  session_actor session;
-  std::uint32_t sub_id;
-  std::uint64_t from_seq; // first seq it gets live; older ones came with its replay
-};
-
-// Subscribers with the same scopes share one filter evaluation per event.
-struct group {
-  scope_filter filter;
-  std::vector<subscriber> members;
-};
 
 struct channel_state {
   channel_args args;
@@ -28,12 +18,8 @@ struct channel_state {
   std::unique_ptr<history_store> history;
   std::unique_ptr<idempotency_window> idempotency;
   std::uint64_t next_seq = 1;
-  std::unordered_map<std::string, group> groups; // by scope_filter::key()
-  struct location {
-    std::string group_key;
-    std::size_t index;
-  };
-  std::unordered_map<caf::actor_addr, location> where;
+  subscriber_set subs;
+  std::vector<pattern_actor> patterns; // wildcard subscriptions matching this channel
   std::uint64_t directory_msgs = 0; // handled messages that came through the directory
   std::int64_t last_activity_ms = 0;
   bool idle_reported = false;
@@ -48,34 +34,6 @@ using channel_ptr = channel_actor::stateful_pointer<channel_state>;
 
 std::uint64_t last_seq(const channel_state& st) {
   return st.next_seq - 1;
-}
-
-void remove_subscriber(channel_ptr self, const caf::actor_addr& addr) {
-  auto& st = self->state;
-  auto it = st.where.find(addr);
-  if (it == st.where.end())
-    return;
-  auto loc = it->second;
-  st.where.erase(it);
-  auto g = st.groups.find(loc.group_key);
-  auto& members = g->second.members;
-  if (loc.index + 1 != members.size()) {
-    members[loc.index] = std::move(members.back());
-    st.where[members[loc.index].session.address()].index = loc.index;
-  }
-  members.pop_back();
-  if (members.empty())
-    st.groups.erase(g);
-}
-
-void add_subscriber(channel_ptr self, const sub_request& req) {
-  auto& st = self->state;
-  auto key = req.scopes.key();
-  auto& g = st.groups[key];
-  if (g.members.empty())
-    g.filter = req.scopes;
-  st.where[req.session.address()] = {key, g.members.size()};
-  g.members.push_back({req.session, req.sub_id, st.next_seq});
 }
 
 // Publishes that arrive back-to-back share one flush: each subscriber gets one message per
@@ -99,15 +57,6 @@ void schedule_flush(channel_ptr self) {
     self->delayed_send(self, window - since, flush_atom::value);
 }
 
-void send_batch(channel_ptr self, const subscriber& m, const event_batch& batch) {
-  // Events older than the subscriber's registration were in its replay already.
-  std::uint32_t offset = 0;
-  while (offset < batch->size() && (*batch)[offset]->ev.seq < m.from_seq)
-    ++offset;
-  if (offset < batch->size())
-    self->send(m.session, deliver_atom::value, m.sub_id, batch, offset);
-}
-
 void flush(channel_ptr self) {
   auto& st = self->state;
   st.flush_scheduled = false;
@@ -116,20 +65,12 @@ void flush(channel_ptr self) {
     return;
   auto all = std::make_shared<const std::vector<event_ptr>>(std::move(st.pending));
   st.pending.clear();
-  for (auto& [key, g] : st.groups) {
-    event_batch batch = all;
-    if (!g.filter.empty()) { // one evaluation per group, shared by its members
-      std::vector<event_ptr> kept;
-      for (const auto& ev : *all)
-        if (g.filter.matches(ev->ev.metadata))
-          kept.push_back(ev);
-      if (kept.empty())
-        continue;
-      batch = std::make_shared<const std::vector<event_ptr>>(std::move(kept));
-    }
-    for (const auto& m : g.members)
-      send_batch(self, m, batch);
-  }
+  st.subs.fan_out(all, [self](const subscriber_set::member& m, const event_batch& batch,
+                              std::uint32_t offset) {
+    self->send(m.session, deliver_atom::value, m.sub_id, batch, offset);
+  });
+  for (const auto& p : st.patterns) // one message per pattern per burst, not per subscriber
+    self->send(p, deliver_atom::value, all);
 }
 
 publish_result publish(channel_ptr self, publish_cmd& cmd) {
@@ -164,8 +105,7 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
 void subscribe(channel_ptr self, sub_request& req) {
   auto& st = self->state;
   // A re-subscribe replaces filter and cursor; the session is already monitored then.
-  bool known = st.where.count(req.session.address()) > 0;
-  remove_subscriber(self, req.session.address());
+  bool known = st.subs.contains(req.session.address());
   sub_ack ack;
   ack.sub_id = req.sub_id;
   ack.topic = st.args.name;
@@ -196,7 +136,7 @@ void subscribe(channel_ptr self, sub_request& req) {
   if (!known)
     self->monitor(req.session);
   self->send(req.session, suback_atom::value, std::move(ack));
-  add_subscriber(self, req);
+  st.subs.add(req, st.next_seq);
 }
 
 bool cursor_ahead(channel_ptr self, const history_query& q) {
@@ -236,7 +176,16 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
   st.last_activity_ms = steady_clock_ms();
   auto idle_ms = args.cfg->channel_idle_ms;
   st.args = std::move(args);
-  self->set_down_handler([self](caf::down_msg& dm) { remove_subscriber(self, dm.source); });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.subs.remove(dm.source))
+      return;
+    st.patterns.erase(std::remove_if(st.patterns.begin(), st.patterns.end(),
+                                     [&](const pattern_actor& p) {
+                                       return p.address() == dm.source;
+                                     }),
+                      st.patterns.end());
+  });
   self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
   auto touch = [self] {
     self->state.directory_msgs++;
@@ -253,15 +202,15 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       subscribe(self, req);
     },
     [self](unsubscribe_atom, const caf::actor_addr& who, std::uint32_t sub_id) {
-      auto it = self->state.where.find(who);
-      if (it == self->state.where.end())
+      // A newer subscription of the same session may have replaced this one: keep that.
+      if (!self->state.subs.remove(who, sub_id))
         return;
-      auto& g = self->state.groups[it->second.group_key];
-      if (g.members[it->second.index].sub_id != sub_id)
-        return; // a newer subscription of the same session replaced this one
       self->demonitor(who);
-      remove_subscriber(self, who);
       self->state.last_activity_ms = steady_clock_ms();
+    },
+    [self](attach_atom, pattern_actor& p) {
+      self->monitor(p);
+      self->state.patterns.push_back(std::move(p));
     },
     [self, touch](history_atom, const history_query& q) -> caf::result<history_page> {
       touch();
@@ -282,7 +231,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     },
     [self, idle_ms](tick_atom) {
       auto& st = self->state;
-      if (st.where.empty() && !st.idle_reported
+      if (st.subs.empty() && !st.idle_reported
           && steady_clock_ms() - st.last_activity_ms >= idle_ms) {
         st.idle_reported = true;
         self->send(st.args.directory, idle_atom::value, st.args.name, st.directory_msgs);

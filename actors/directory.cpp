@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <random>
 #include <unordered_map>
 
 #include "actors/channel.hpp"
+#include "actors/pattern.hpp"
 
 namespace sy {
 
@@ -16,8 +18,17 @@ struct directory_state {
     channel_actor channel;
     std::uint64_t forwarded = 0; // messages sent to the channel by the directory
   };
+  struct pattern_entry {
+    pattern_actor pattern;
+    std::uint64_t forwarded = 0;
+  };
   std::shared_ptr<const config> cfg;
-  std::unordered_map<std::string, entry> channels;
+  // Ordered, so a new pattern finds its existing channels with one range walk.
+  std::map<std::string, entry> channels;
+  // Wildcard index: pattern prefix ("postgres:" for "postgres:*", "" for "*") -> actor. A new
+  // channel finds its patterns with one lookup per prefix of its name, never by scanning
+  // subscriptions.
+  std::unordered_map<std::string, pattern_entry> patterns;
   std::uint64_t next_epoch = 0;
 
   static inline const char* name = "directory";
@@ -36,7 +47,24 @@ directory_state::entry& lookup(directory_ptr self, const std::string& name) {
   args.directory = self;
   args.cfg = st.cfg;
   auto ch = spawn_channel(self->system(), std::move(args));
+  for (std::size_t len = 0; len <= name.size(); ++len)
+    if (auto p = st.patterns.find(name.substr(0, len)); p != st.patterns.end())
+      self->send(ch, attach_atom::value, p->second.pattern);
   return st.channels.emplace(name, directory_state::entry{std::move(ch), 0}).first->second;
+}
+
+directory_state::pattern_entry& lookup_pattern(directory_ptr self, const std::string& pattern) {
+  auto& st = self->state;
+  auto prefix = pattern.substr(0, pattern.size() - 1);
+  auto it = st.patterns.find(prefix);
+  if (it != st.patterns.end())
+    return it->second;
+  auto p = spawn_pattern(self->system(), {pattern, self, st.cfg});
+  for (auto c = st.channels.lower_bound(prefix);
+       c != st.channels.end() && c->first.compare(0, prefix.size(), prefix) == 0; ++c)
+    self->send(c->second.channel, attach_atom::value, p);
+  return st.patterns.emplace(prefix, directory_state::pattern_entry{std::move(p), 0})
+    .first->second;
 }
 
 directory_actor::behavior_type directory_behavior(directory_ptr self,
@@ -48,7 +76,10 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& [name, e] : self->state.channels)
       self->send_exit(e.channel, msg.reason);
+    for (auto& [prefix, p] : self->state.patterns)
+      self->send_exit(p.pattern, msg.reason);
     self->state.channels.clear();
+    self->state.patterns.clear();
     self->quit(msg.reason);
   });
   return {
@@ -58,6 +89,12 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
       return self->delegate(e.channel, publish_atom::value, std::move(cmd));
     },
     [self](subscribe_atom, sub_request& req) {
+      if (!req.topic.empty() && req.topic.back() == '*') { // validated by the session
+        auto& p = lookup_pattern(self, req.topic);
+        p.forwarded++;
+        self->send(p.pattern, subscribe_atom::value, std::move(req));
+        return;
+      }
       auto& e = lookup(self, req.topic);
       e.forwarded++;
       self->send(e.channel, subscribe_atom::value, std::move(req));
@@ -102,6 +139,15 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
       self->send(it->second.channel, history_atom::value, std::move(q), std::move(done));
     },
     [self](idle_atom, const std::string& name, std::uint64_t handled) {
+      auto& st = self->state;
+      if (!name.empty() && name.back() == '*') { // a pattern: channels drop it on its down_msg
+        auto p = st.patterns.find(name.substr(0, name.size() - 1));
+        if (p == st.patterns.end() || p->second.forwarded != handled)
+          return;
+        self->send(p->second.pattern, retire_atom::value);
+        st.patterns.erase(p);
+        return;
+      }
       auto it = self->state.channels.find(name);
       if (it == self->state.channels.end() || it->second.forwarded != handled)
         return; // more messages are on their way: the channel stays

@@ -13,7 +13,8 @@ namespace {
 
 struct subscription {
   std::string topic;
-  channel_actor channel; // set by the ack
+  channel_actor channel; // set by the ack (a channel ...
+  pattern_actor pattern; // ... or a wildcard pattern)
   bool active = false;   // ack received
   bool cancelled = false; // unsubscribed before the ack arrived
 };
@@ -46,13 +47,20 @@ boost::json::object identity(session_ptr self) {
   return {{"sessionId", self->state.id}, {"sub", self->state.args.client.sub}};
 }
 
+void send_unsubscribe(session_ptr self, const subscription& sub, std::uint32_t sub_id) {
+  if (sub.pattern)
+    self->send(sub.pattern, unsubscribe_atom::value, self->address(), sub_id);
+  else if (sub.channel)
+    self->send(sub.channel, unsubscribe_atom::value, self->address(), sub_id);
+}
+
 void drop_subscription(session_ptr self, std::uint32_t sub_id) {
   auto& st = self->state;
   auto it = st.subs.find(sub_id);
   if (it == st.subs.end())
     return;
   if (it->second.active) {
-    self->send(it->second.channel, unsubscribe_atom::value, self->address(), sub_id);
+    send_unsubscribe(self, it->second, sub_id);
     st.subs.erase(it);
   } else {
     it->second.cancelled = true; // the ack will come; unsubscribe then
@@ -62,9 +70,11 @@ void drop_subscription(session_ptr self, std::uint32_t sub_id) {
 void subscribe(session_ptr self, const fabric::command& cmd) {
   auto& st = self->state;
   for (const auto& topic : cmd.topics) {
-    if (!valid_channel_name(topic)) {
+    bool pattern = topic.find('*') != std::string::npos;
+    if (pattern ? !valid_channel_pattern(topic) : !valid_channel_name(topic)) {
       send_text(self, fabric::encode_error(error_code::invalid_topic,
-                                           "topic names are 1-200 characters of [A-Za-z0-9._:-]",
+                                           "topic names are 1-200 characters of [A-Za-z0-9._:-]; "
+                                           "wildcards are \"prefix*\" or \"*\"",
                                            topic));
       continue;
     }
@@ -73,6 +83,13 @@ void subscribe(session_ptr self, const fabric::command& cmd) {
     for (const auto& [t, cur] : cmd.since)
       if (t == topic)
         since = &cur;
+    if (since && pattern) {
+      send_text(self, fabric::encode_error(error_code::bad_cursor,
+                                           "wildcard subscriptions have no history to resume "
+                                           "from; resume each channel by name",
+                                           topic));
+      continue;
+    }
     if (since) {
       auto parsed = parse_cursor(*since);
       if (!parsed) {
@@ -96,7 +113,7 @@ void subscribe(session_ptr self, const fabric::command& cmd) {
       drop_subscription(self, existing->second);
     auto id = st.next_sub_id++;
     st.by_topic[topic] = id;
-    st.subs[id] = subscription{topic, {}, false, false};
+    st.subs[id] = subscription{topic, {}, {}, false, false};
     req.topic = topic;
     req.session = self;
     req.sub_id = id;
@@ -120,13 +137,17 @@ void on_ack(session_ptr self, const sub_ack& ack) {
   auto& st = self->state;
   auto it = st.subs.find(ack.sub_id);
   if (it == st.subs.end() || it->second.cancelled) {
-    self->send(ack.channel, unsubscribe_atom::value, self->address(), ack.sub_id);
+    subscription gone;
+    gone.channel = ack.channel;
+    gone.pattern = ack.pattern;
+    send_unsubscribe(self, gone, ack.sub_id);
     if (it != st.subs.end())
       st.subs.erase(it);
     return;
   }
   it->second.active = true;
   it->second.channel = ack.channel;
+  it->second.pattern = ack.pattern;
   std::optional<bool> recovered;
   if (ack.has_since)
     recovered = ack.recovered;
@@ -173,7 +194,7 @@ void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) 
   // Channels learn through their monitors; the explicit unsubscribe just frees them sooner.
   for (auto& [id, sub] : st.subs)
     if (sub.active)
-      self->send(sub.channel, unsubscribe_atom::value, self->address(), id);
+      send_unsubscribe(self, sub, id);
   self->quit();
 }
 

@@ -110,6 +110,13 @@ public:
     return pending_bytes_ + inflight_bytes_;
   }
 
+  /// Bytes waiting behind the write in flight. Asio writes at once what the kernel accepts, so
+  /// a write stays in flight only while the client's socket buffer is full: bytes piling up
+  /// behind it are what a slow consumer looks like. (A burst being handed to the kernel is not.)
+  std::size_t waiting_bytes() const noexcept {
+    return writing_ ? pending_bytes_ : 0;
+  }
+
   /// Drops queued (not in-flight) frames: used when closing a slow consumer.
   void drop_pending() {
     pending_.clear();

@@ -225,7 +225,7 @@ void ws_connection::on_frame(std::uint8_t opcode, bool fin, std::string&& payloa
 bool ws_connection::queue_frame(const frame_ptr& frame) {
   if (closing_ || finished_)
     return false;
-  if (out_.queued_bytes() + frame->size() > queue_limit_) {
+  if (out_.waiting_bytes() + frame->size() > queue_limit_) {
     notify_closed(close_code::slow_consumer, "slow_consumer");
     out_.drop_pending(); // undelivered frames are dropped; clients resume with cursors
     do_close(close_code::slow_consumer, "slow_consumer");

@@ -115,3 +115,14 @@ bool valid_channel_name(std::string_view name) {
 }
 
 } // namespace sy
+
+namespace sy {
+
+bool valid_channel_pattern(std::string_view pattern) {
+  if (pattern.empty() || pattern.back() != '*' || pattern.size() > 201)
+    return false;
+  auto prefix = pattern.substr(0, pattern.size() - 1);
+  return prefix.empty() || valid_channel_name(prefix);
+}
+
+} // namespace sy

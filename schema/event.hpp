@@ -72,4 +72,8 @@ namespace sy {
 /// Channel names: 1..200 bytes of [A-Za-z0-9._:-]. Wildcards are not channel names.
 bool valid_channel_name(std::string_view name);
 
+/// Wildcard subscriptions: "*" (every channel) or "<prefix>*" with a prefix of channel-name
+/// characters, e.g. "postgres:*". The star is only allowed last.
+bool valid_channel_pattern(std::string_view pattern);
+
 } // namespace sy

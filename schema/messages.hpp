@@ -29,6 +29,7 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -66,6 +67,15 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<closed_atom, std::uint16_t, std::string>,   // connection gone
   caf::reacts_to<tick_atom>>;                                // heartbeat / idle check
 
+// One per wildcard pattern ("prefix*", "*"): its subscribers, fed by every matching channel
+// with one message per burst.
+using pattern_actor = caf::typed_actor<
+  caf::reacts_to<subscribe_atom, sub_request>,
+  caf::reacts_to<unsubscribe_atom, caf::actor_addr, std::uint32_t>,
+  caf::reacts_to<deliver_atom, event_batch>, // a burst of one matching channel
+  caf::reacts_to<tick_atom>,                 // idle check
+  caf::reacts_to<retire_atom>>;
+
 using channel_actor = caf::typed_actor<
   caf::replies_to<publish_atom, publish_cmd>::with<publish_result>,
   caf::reacts_to<publish_atom, publish_items>,
@@ -74,6 +84,7 @@ using channel_actor = caf::typed_actor<
   caf::reacts_to<unsubscribe_atom, caf::actor_addr, std::uint32_t>,
   caf::replies_to<history_atom, history_query>::with<history_page>,
   caf::reacts_to<flush_atom>,    // self-sent: fan out what was published since the last flush
+  caf::reacts_to<attach_atom, pattern_actor>, // directory: a pattern matching this channel
   caf::reacts_to<tick_atom>,     // idle check
   caf::reacts_to<retire_atom>>;  // directory agreed: quit
 
@@ -135,7 +146,8 @@ struct sub_request {
 struct sub_ack {
   std::uint32_t sub_id = 0;
   std::string topic;
-  channel_actor channel;
+  channel_actor channel; // who acked: a channel ...
+  pattern_actor pattern; // ... or a wildcard pattern (no replay: patterns have no history)
   std::vector<event_ptr> replay; // delivered before any live event, in order
   bool snapshot = false;         // replay is the namespace snapshot (vs. resume replay)
   bool has_since = false;

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 using namespace sy::test;
 
 TEST_CASE("subscribe confirms each topic and delivers REST publishes", "[integration][fabric]") {
@@ -93,4 +95,41 @@ TEST_CASE("scopes deliver only events whose metadata matches", "[integration][fa
   // The unscoped subscriber on the same channel gets all six.
   for (int seq = 1; seq <= 6; ++seq)
     CHECK(field_i(next_event(all), "seq") == seq);
+}
+
+TEST_CASE("wildcard subscriptions deliver each matching channel's events with its own name",
+          "[integration][fabric][wildcard]") {
+  daemon_process d;
+  http_client rest(d.port());
+  publish(rest, "postgres:products", R"({"data":"before"})"); // channel older than the pattern
+  auto c = connect_fabric(d, "wild");
+  auto conf = subscribe(c, {"postgres:*"});
+  CHECK(field_i(conf.at("postgres:*"), "replay") == 0);
+
+  publish(rest, "postgres:products", R"({"data":"p1"})");
+  publish(rest, "mongo:orders", R"({"data":"m1"})"); // does not match
+  publish(rest, "postgres:orders", R"({"data":"p2"})"); // channel newer than the pattern
+  std::vector<std::string> got;
+  for (int i = 0; i < 2; ++i) {
+    auto ev = next_event(c);
+    INFO(to_text(ev));
+    CHECK(field_s(ev, "topic") == field_s(ev, "channel")); // concrete channel, not the pattern
+    got.push_back(field_s(ev, "channel") + "=" + to_text(ev.at("data")));
+  }
+  std::sort(got.begin(), got.end());
+  CHECK(got == std::vector<std::string>{R"(postgres:orders="p2")", R"(postgres:products="p1")"});
+  expect_silence(c);
+
+  // since on a pattern is refused; a malformed wildcard is an invalid topic
+  c.send_text(R"({"op":"subscribe","topics":["events:*"],"since":{"events:*":"1-1"}})");
+  auto err = next_object(c);
+  CHECK(field_s(err, "code") == "bad_cursor");
+  c.send_text(R"({"op":"subscribe","topics":["a*b"]})");
+  CHECK(field_s(next_object(c), "code") == "invalid_topic");
+
+  // after unsubscribe nothing more arrives
+  c.send_text(R"({"op":"unsubscribe","topics":["postgres:*"]})");
+  CHECK(field_s(next_object(c), "op") == "unsubscribed");
+  publish(rest, "postgres:products", R"({"data":"p3"})");
+  expect_silence(c);
 }

@@ -2,6 +2,8 @@
 // forwards what it receives to the test's scoped actor.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "actors/directory.hpp"
 
 using namespace sy;
@@ -305,4 +307,43 @@ TEST_CASE_METHOD(fixture, "idle empty channels retire and come back with a new e
   auto second = publish("idle", "2");
   CHECK(second.ev->ev.seq == 1);
   CHECK(second.ev->ev.epoch != first.ev->ev.epoch);
+}
+
+TEST_CASE_METHOD(fixture, "wildcard subscriptions receive every matching channel, by index",
+                 "[channel][wildcard]") {
+  start();
+  publish("postgres:products", "1"); // a channel that exists before the pattern
+  auto p = subscribe("postgres:*", 7);
+  auto ack = expect_ack();
+  CHECK(ack.topic == "postgres:*");
+  CHECK(ack.pattern);
+  CHECK(ack.replay.empty()); // patterns have no history
+  auto all = subscribe("*", 8);
+  expect_ack();
+  publish("postgres:products", "2"); // existing channel
+  publish("postgres:orders", "3");   // channel created after the pattern
+  publish("mongo:orders", "4");      // matches only "*"
+  std::multiset<std::pair<std::uint32_t, std::string>> got;
+  for (int i = 0; i < 5; ++i) {
+    auto d = expect_delivery();
+    got.emplace(d.first, d.second->ev.channel + "=" + d.second->ev.data_json);
+  }
+  expect_nothing();
+  std::multiset<std::pair<std::uint32_t, std::string>> want{
+    {7, "postgres:products=2"}, {7, "postgres:orders=3"},
+    {8, "postgres:products=2"}, {8, "postgres:orders=3"}, {8, "mongo:orders=4"}};
+  CHECK(got == want);
+  caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(all, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("wildcard pattern syntax", "[wildcard]") {
+  CHECK(valid_channel_pattern("*"));
+  CHECK(valid_channel_pattern("postgres:*"));
+  CHECK(valid_channel_pattern("events:*"));
+  CHECK(valid_channel_pattern("a.b*"));
+  CHECK_FALSE(valid_channel_pattern("postgres"));
+  CHECK_FALSE(valid_channel_pattern("*:x"));
+  CHECK_FALSE(valid_channel_pattern("a*b*"));
+  CHECK_FALSE(valid_channel_pattern("bad prefix*"));
 }
