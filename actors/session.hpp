@@ -10,11 +10,14 @@
 
 namespace sy {
 
+struct principal; // net/auth.hpp: who the token says the client is and what it may do
+
 struct client_info {
   std::string sub;        // JWT subject
   std::string remote;     // peer address:port
   std::string origin;
   std::string user_agent;
+  std::shared_ptr<const principal> who; // claims of the upgrade's token (may_subscribe, exp)
 };
 
 struct session_args {

@@ -92,6 +92,14 @@ std::string parse_namespaces(std::string_view v, std::vector<namespace_config>& 
     for (const auto& kv : o) {
       if (kv.key() == "prefix")
         continue;
+      if (kv.key() == "subscribe_default" || kv.key() == "publish_default") {
+        if (!kv.value().is_string())
+          return "namespace \"" + ns.prefix + "\": \"" + std::string(kv.key())
+                 + "\" must be \"allow\", \"deny\" or \"\"";
+        (kv.key() == "subscribe_default" ? ns.subscribe_default : ns.publish_default) =
+          std::string(kv.value().get_string());
+        continue;
+      }
       if (!kv.value().is_int64() || kv.value().get_int64() < 0)
         return "namespace \"" + ns.prefix + "\": \"" + std::string(kv.key())
                + "\" must be a non-negative integer";
@@ -114,8 +122,70 @@ json::value namespaces_json(const std::vector<namespace_config>& v) {
   for (const auto& ns : v)
     a.push_back(json::object{{"prefix", ns.prefix},
                              {"history_size", ns.history_size},
-                             {"snapshot", ns.snapshot}});
+                             {"snapshot", ns.snapshot},
+                             {"subscribe_default", ns.subscribe_default},
+                             {"publish_default", ns.publish_default}});
   return a;
+}
+
+std::string parse_keys(std::string_view v, std::vector<jwt_key_config>& out) {
+  const char* shape = "auth.keys must be a JSON array of {\"kid\",\"alg\",\"secret\" | "
+                      "\"pem_file\" | \"pem\"}";
+  if (trim(v).empty()) { // an empty list in the file arrives as ""
+    out.clear();
+    return {};
+  }
+  boost::system::error_code ec;
+  json::value jv = json::parse(v, ec);
+  if (ec || !jv.is_array())
+    return shape;
+  std::vector<jwt_key_config> result;
+  for (const auto& item : jv.get_array()) {
+    if (!item.is_object())
+      return shape;
+    jwt_key_config k;
+    for (const auto& kv : item.get_object()) {
+      if (!kv.value().is_string())
+        return "auth.keys: \"" + std::string(kv.key()) + "\" must be a string";
+      std::string s(kv.value().get_string());
+      if (kv.key() == "kid")
+        k.kid = std::move(s);
+      else if (kv.key() == "alg")
+        k.alg = std::move(s);
+      else if (kv.key() == "secret")
+        k.secret = std::move(s);
+      else if (kv.key() == "pem_file")
+        k.pem_file = std::move(s);
+      else if (kv.key() == "pem")
+        k.pem = std::move(s);
+      else
+        return "auth.keys: unknown key \"" + std::string(kv.key()) + "\"";
+    }
+    result.push_back(std::move(k));
+  }
+  out = std::move(result);
+  return {};
+}
+
+// Secrets are masked here because this printer only feeds check-config's output.
+json::value keys_json(const std::vector<jwt_key_config>& v) {
+  json::array a;
+  for (const auto& k : v) {
+    json::object o{{"kid", k.kid}, {"alg", k.alg}};
+    if (!k.secret.empty())
+      o["secret"] = "<set, " + std::to_string(k.secret.size()) + " bytes>";
+    if (!k.pem_file.empty())
+      o["pem_file"] = k.pem_file;
+    if (!k.pem.empty())
+      o["pem"] = "<" + std::to_string(k.pem.size()) + " bytes of PEM>";
+    a.push_back(std::move(o));
+  }
+  return a;
+}
+
+bool readable_file(const std::string& path) {
+  std::ifstream in(path);
+  return static_cast<bool>(in);
 }
 
 template <class T>
@@ -163,6 +233,21 @@ const std::vector<field>& fields() {
     t.push_back(string_field("auth.api_key", {"SWITCHYARD_API_KEY"}, &config::api_key, true));
     t.push_back(int_field("auth.token_default_ttl_s", {"SWITCHYARD_TOKEN_TTL_S"},
                           &config::token_default_ttl_s));
+    t.push_back({"auth.keys",
+                 {"SWITCHYARD_AUTH_KEYS"},
+                 [](config& c, std::string_view v) { return parse_keys(v, c.auth_keys); },
+                 [](const config& c) { return keys_json(c.auth_keys); }});
+    t.push_back(string_field("auth.jwks_file", {"SWITCHYARD_JWKS_FILE"}, &config::jwks_file));
+    t.push_back(string_field("auth.issuer", {"SWITCHYARD_AUTH_ISSUER"}, &config::auth_issuer));
+    t.push_back(
+      string_field("auth.audience", {"SWITCHYARD_AUTH_AUDIENCE"}, &config::auth_audience));
+    t.push_back(int_field("auth.leeway_s", {"SWITCHYARD_AUTH_LEEWAY_S"}, &config::auth_leeway_s));
+    t.push_back({"auth.development",
+                 {"SWITCHYARD_AUTH_DEVELOPMENT"},
+                 [](config& c, std::string_view v) { return parse_bool(v, c.auth_development); },
+                 [](const config& c) { return json::value(c.auth_development); }});
+    t.push_back(int_field("auth.max_session_ttl_s", {"SWITCHYARD_MAX_SESSION_TTL_S"},
+                          &config::max_session_ttl_s));
     t.push_back({"realtime.enabled",
                  {"SWITCHYARD_REALTIME_ENABLED", "REALTIME_ENABLED"},
                  [](config& c, std::string_view v) { return parse_bool(v, c.realtime_enabled); },
@@ -276,8 +361,9 @@ std::string load_file(const std::string& path, config& cfg) {
   std::vector<std::pair<std::string, const json::value*>> items;
   flatten(v.get_object(), "", items);
   for (const auto& [key, val] : items) {
-    auto err = apply_setting(cfg, key, key == "namespaces" ? json::serialize(*val)
-                                                           : value_text(*val));
+    // Structured settings travel as JSON text; value_text would turn lists into comma lists.
+    bool structured = key == "namespaces" || key == "auth.keys";
+    auto err = apply_setting(cfg, key, structured ? json::serialize(*val) : value_text(*val));
     if (!err.empty())
       return path + ": " + err;
   }
@@ -407,7 +493,39 @@ std::string validate_config(const config& c) {
       return "namespace \"" + ns.prefix + "\": history_size must be at least 1";
     if (ns.snapshot > ns.history_size)
       return "namespace \"" + ns.prefix + "\": snapshot cannot exceed history_size";
+    for (const auto* d : {&ns.subscribe_default, &ns.publish_default})
+      if (!d->empty() && *d != "allow" && *d != "deny")
+        return "namespace \"" + ns.prefix
+               + "\": subscribe_default/publish_default must be \"allow\", \"deny\" or \"\"";
   }
+  // Key material itself is parsed by the authenticator (net/auth.hpp auth_config_error); here
+  // the shape and the files' presence are checked so check-config catches typos early.
+  for (std::size_t i = 0; i < c.auth_keys.size(); ++i) {
+    const auto& k = c.auth_keys[i];
+    auto where = "auth.keys[" + std::to_string(i) + "]";
+    bool hs = k.alg == "HS256" || k.alg == "HS384" || k.alg == "HS512";
+    bool pk = k.alg == "RS256" || k.alg == "ES256";
+    if (!hs && !pk)
+      return where + ": alg must be HS256, HS384, HS512, RS256 or ES256";
+    int sources = !k.secret.empty() + !k.pem_file.empty() + !k.pem.empty();
+    if (sources != 1)
+      return where + ": set exactly one of secret, pem_file, pem";
+    if (hs && k.secret.empty())
+      return where + ": " + k.alg + " keys take a secret";
+    if (pk && !k.secret.empty())
+      return where + ": " + k.alg + " keys take a PEM public key (pem_file or pem), not a secret";
+    if (!k.pem_file.empty() && !readable_file(k.pem_file))
+      return where + ": cannot read pem_file " + k.pem_file;
+    for (std::size_t j = 0; j < i; ++j)
+      if (!k.kid.empty() && c.auth_keys[j].kid == k.kid)
+        return where + ": duplicate kid \"" + k.kid + "\"";
+  }
+  if (!c.jwks_file.empty() && !readable_file(c.jwks_file))
+    return "auth.jwks_file: cannot read " + c.jwks_file;
+  if (c.auth_leeway_s > 600)
+    return "auth.leeway_s must be 0..600";
+  if (c.token_default_ttl_s < 1 || c.max_session_ttl_s < 1)
+    return "auth.token_default_ttl_s and auth.max_session_ttl_s must be at least 1";
   if (c.log_level != "trace" && c.log_level != "debug" && c.log_level != "info"
       && c.log_level != "warn" && c.log_level != "error" && c.log_level != "off")
     return "log_level must be trace|debug|info|warn|error|off";

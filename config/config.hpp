@@ -15,6 +15,20 @@ struct namespace_config {
   std::string prefix;
   std::size_t history_size = 500; // events kept per channel
   std::size_t snapshot = 0;       // events sent with "snapshot":true right after subscribe
+  // Authorization when a token has no matching channels/publish claim: "allow", "deny", or
+  // "" for the global default (allow in auth.development mode, deny otherwise).
+  std::string subscribe_default;
+  std::string publish_default;
+};
+
+/// One JWT verification key (auth.keys). Exactly one of secret (HS*), pem_file or pem
+/// (RS256/ES256 public key) is set; the alg is the only one the key accepts.
+struct jwt_key_config {
+  std::string kid; // empty: used for tokens without a kid header
+  std::string alg; // HS256 | HS384 | HS512 | RS256 | ES256
+  std::string secret;
+  std::string pem_file;
+  std::string pem;
 };
 
 struct config {
@@ -29,6 +43,16 @@ struct config {
   std::string jwt_secret = "switchyard-dev-secret";
   std::string api_key = "switchyard-dev-key";
   std::int64_t token_default_ttl_s = 3600;
+  // jwt_secret is always the kid-less HS256 key; these add more (see AUTH.md).
+  std::vector<jwt_key_config> auth_keys;
+  std::string jwks_file;             // local JWKS document (RSA / EC P-256 keys)
+  std::string auth_issuer;           // non-empty: tokens must carry this "iss"
+  std::string auth_audience;         // non-empty: tokens' "aud" must contain it
+  std::int64_t auth_leeway_s = 30;   // clock skew allowed on exp / nbf
+  // Development: channels without a claim or namespace default are open. Production
+  // deployments set it to false so that only claims (and namespace defaults) grant access.
+  bool auth_development = true;
+  std::int64_t max_session_ttl_s = 86400; // cap on POST /v1/sessions tokens
 
   // -- realtime (Fabric WebSocket at /realtime) --
   bool realtime_enabled = true;
@@ -49,7 +73,7 @@ struct config {
   std::int64_t batch_window_us = 1000;       // under load, a channel fans out at most this often
   // Seed 000's status/metrics topics seed UI state with a snapshot right after subscribing.
   std::vector<namespace_config> namespaces = {
-    {"tunnel.", 500, 1}, {"retrylab.", 500, 1}, {"scanner.", 500, 10}};
+    {"tunnel.", 500, 1, "", ""}, {"retrylab.", 500, 1, "", ""}, {"scanner.", 500, 10, "", ""}};
 
   // -- runtime --
   std::string scheduler_policy = "sharing";  // "sharing" or "stealing"

@@ -53,7 +53,11 @@ public:
       d.refusal = refuse(401, "unauthorized", r.error);
       return d;
     }
-    client_info client{std::move(r.who.sub), req.remote, req.origin, req.user_agent};
+    // The principal travels with the session so subscribe can be checked with may_subscribe
+    // and the session can close at `exp` (4001 token_expired).
+    std::string sub = r.who.sub;
+    client_info client{std::move(sub), req.remote, req.origin, req.user_agent,
+                       std::make_shared<const principal>(std::move(r.who))};
     d.open = [this, client = std::move(client)](std::shared_ptr<ws_link> link) {
       return spawn_session(sys_, {std::move(link), directory_, cfg_, client});
     };

@@ -2,6 +2,10 @@
 
 #include <openssl/crypto.h>
 
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
 #include "net/jwt.hpp"
 #include "schema/event.hpp"
 
@@ -9,12 +13,66 @@ namespace sy {
 
 namespace {
 
-constexpr std::int64_t clock_leeway_s = 30;
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return static_cast<bool>(in) || in.eof();
+}
 
-class hs256_authenticator final : public authenticator {
+// Builds the keyset. Key texts name the key by index/kid/file, never by its material.
+jwt_keyset load_keys(const config& cfg, std::string& error) {
+  jwt_keyset keys;
+  auto note = [&error](std::string e) {
+    if (error.empty())
+      error = std::move(e);
+  };
+  // The single shared secret of the first API stays the kid-less HS256 key.
+  if (auto e = keys.add_secret("", jwt_alg::hs256, cfg.jwt_secret); !e.empty())
+    note("auth.jwt_secret: " + e);
+  for (std::size_t i = 0; i < cfg.auth_keys.size(); ++i) {
+    const auto& k = cfg.auth_keys[i];
+    auto where = "auth.keys[" + std::to_string(i) + "]";
+    auto alg = parse_jwt_alg(k.alg);
+    if (!alg) {
+      note(where + ": unsupported alg");
+      continue;
+    }
+    std::string e;
+    if (!k.secret.empty()) {
+      e = keys.add_secret(k.kid, *alg, k.secret);
+    } else if (!k.pem.empty()) {
+      e = keys.add_pem(k.kid, *alg, k.pem);
+    } else if (!k.pem_file.empty()) {
+      std::string pem;
+      e = read_file(k.pem_file, pem) ? keys.add_pem(k.kid, *alg, pem)
+                                     : "cannot read " + k.pem_file;
+    } else {
+      e = "no key material";
+    }
+    if (!e.empty())
+      note(where + ": " + e);
+  }
+  if (!cfg.jwks_file.empty()) {
+    std::string text;
+    if (!read_file(cfg.jwks_file, text))
+      note("auth.jwks_file: cannot read " + cfg.jwks_file);
+    else if (auto e = keys.add_jwks(text); !e.empty())
+      note("auth.jwks_file " + cfg.jwks_file + ": " + e);
+  }
+  return keys;
+}
+
+class jwt_authenticator final : public authenticator {
 public:
-  explicit hs256_authenticator(const config& cfg)
-    : secret_(cfg.jwt_secret), api_key_(cfg.api_key) {
+  jwt_authenticator(const config& cfg, jwt_keyset keys)
+    : keys_(std::move(keys)), api_key_(cfg.api_key) {
+    policy_.issuer = cfg.auth_issuer;
+    policy_.audience = cfg.auth_audience;
+    policy_.leeway_s = cfg.auth_leeway_s;
   }
 
   auth_result verify_token(std::string_view token) const override {
@@ -23,15 +81,13 @@ public:
       r.error = "missing token";
       return r;
     }
-    auto v = verify_hs256(token, secret_, wall_clock_ms() / 1000, clock_leeway_s);
+    auto v = verify_jwt(token, keys_, policy_, wall_clock_ms() / 1000);
     if (!v.ok) {
       r.error = v.error;
       return r;
     }
     r.ok = true;
-    r.who.sub = std::move(v.claims.sub);
-    r.who.admin = v.claims.admin;
-    r.who.publish = std::move(v.claims.publish);
+    r.who = principal_from_claims(std::move(v.claims));
     return r;
   }
 
@@ -57,14 +113,54 @@ public:
   }
 
 private:
-  std::string secret_;
+  jwt_keyset keys_;
+  jwt_policy policy_;
   std::string api_key_;
 };
 
+// Claim first, then the namespace default, then the global one (see the header).
+bool decide(const principal& p, const std::optional<std::vector<std::string>>& claim,
+            const std::string& ns_default, std::string_view channel, bool global_default) {
+  if (p.api_key || p.admin)
+    return true;
+  if (claim)
+    for (const auto& pat : *claim)
+      if (pattern_matches(pat, channel))
+        return true;
+  if (ns_default == "allow")
+    return true;
+  if (ns_default == "deny")
+    return false;
+  if (claim)
+    return false;
+  return global_default;
+}
+
 } // namespace
 
-std::unique_ptr<authenticator> make_authenticator(const config& cfg) {
-  return std::make_unique<hs256_authenticator>(cfg);
+std::unique_ptr<authenticator> make_authenticator(const config& cfg, std::string* error) {
+  std::string err;
+  auto keys = load_keys(cfg, err);
+  if (error)
+    *error = err;
+  return std::make_unique<jwt_authenticator>(cfg, std::move(keys));
+}
+
+std::string auth_config_error(const config& cfg) {
+  std::string err;
+  load_keys(cfg, err);
+  return err;
+}
+
+principal principal_from_claims(jwt_claims claims) {
+  principal p;
+  p.sub = std::move(claims.sub);
+  p.admin = claims.admin;
+  p.channels = std::move(claims.channels);
+  p.publish = std::move(claims.publish);
+  p.workspaces = std::move(claims.workspaces);
+  p.exp = claims.exp;
+  return p;
 }
 
 std::string_view bearer_value(std::string_view h) {
@@ -92,11 +188,23 @@ bool pattern_matches(std::string_view pattern, std::string_view channel) {
   return pattern == channel;
 }
 
-bool may_publish(const principal& p, std::string_view channel) {
+bool may_subscribe(const principal& p, std::string_view channel, const config& cfg) {
+  return decide(p, p.channels, cfg.namespace_for(channel).subscribe_default, channel,
+                cfg.auth_development);
+}
+
+// Publishing has always needed a grant (admin, a "publish" claim or the API key), also in
+// development: a subscriber token must not turn into a publisher by default. A namespace
+// opens publishing with publish_default "allow".
+bool may_publish(const principal& p, std::string_view channel, const config& cfg) {
+  return decide(p, p.publish, cfg.namespace_for(channel).publish_default, channel, false);
+}
+
+bool may_use_workspace(const principal& p, std::string_view workspace_id) {
   if (p.api_key || p.admin)
     return true;
-  for (const auto& pat : p.publish)
-    if (pattern_matches(pat, channel))
+  for (const auto& w : p.workspaces)
+    if (w == workspace_id)
       return true;
   return false;
 }

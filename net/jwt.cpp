@@ -1,27 +1,229 @@
 #include "net/jwt.hpp"
 
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
+#include <algorithm>
+
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 namespace json = boost::json;
 
 namespace sy {
 
+// -- keys ----------------------------------------------------------------------------------------
+
+struct pkey_free {
+  void operator()(EVP_PKEY* k) const {
+    EVP_PKEY_free(k);
+  }
+};
+using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_free>;
+
+struct jwt_keyset::key {
+  std::string kid;
+  jwt_alg alg;
+  std::string secret; // HS*
+  pkey_ptr pkey;      // RS256 / ES256
+};
+
 namespace {
 
 constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
+bool is_hmac(jwt_alg a) {
+  return a == jwt_alg::hs256 || a == jwt_alg::hs384 || a == jwt_alg::hs512;
+}
+
+const EVP_MD* digest_of(jwt_alg a) {
+  switch (a) {
+    case jwt_alg::hs384:
+      return EVP_sha384();
+    case jwt_alg::hs512:
+      return EVP_sha512();
+    default:
+      return EVP_sha256();
+  }
+}
+
+std::string hmac(jwt_alg alg, std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  HMAC(digest_of(alg), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return std::string(reinterpret_cast<const char*>(out), len);
 }
+
+// Checks that a public key fits the alg it is pinned to: RS256 needs RSA of at least 2048 bits
+// (smaller moduli are forgeable in practice), ES256 needs an EC key on P-256.
+std::string check_key_type(EVP_PKEY* k, jwt_alg alg) {
+  if (alg == jwt_alg::rs256) {
+    if (!EVP_PKEY_is_a(k, "RSA"))
+      return "RS256 needs an RSA public key";
+    if (EVP_PKEY_get_bits(k) < 2048)
+      return "RS256 keys must have at least 2048 bits";
+    return {};
+  }
+  if (alg == jwt_alg::es256) {
+    if (!EVP_PKEY_is_a(k, "EC"))
+      return "ES256 needs an EC public key";
+    char group[64] = {};
+    std::size_t len = 0;
+    if (!EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len)
+        || std::string_view(group, len) != "prime256v1")
+      return "ES256 needs an EC key on P-256";
+    return {};
+  }
+  return "HS algorithms take a secret, not a public key";
+}
+
+pkey_ptr read_pem(std::string_view pem) {
+  auto read = [&](auto fn) -> EVP_PKEY* {
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    if (!bio)
+      return nullptr;
+    EVP_PKEY* k = fn(bio);
+    BIO_free(bio);
+    return k;
+  };
+  if (EVP_PKEY* k = read([](BIO* b) { return PEM_read_bio_PUBKEY(b, nullptr, nullptr, nullptr); }))
+    return pkey_ptr(k);
+  // Identity providers often publish a certificate rather than the bare key.
+  return pkey_ptr(read([](BIO* b) -> EVP_PKEY* {
+    X509* cert = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+    if (!cert)
+      return nullptr;
+    EVP_PKEY* k = X509_get_pubkey(cert);
+    X509_free(cert);
+    return k;
+  }));
+}
+
+struct bn_free {
+  void operator()(BIGNUM* b) const {
+    BN_free(b);
+  }
+};
+using bn_ptr = std::unique_ptr<BIGNUM, bn_free>;
+
+bn_ptr bn_from(std::string_view bytes) {
+  return bn_ptr(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()), nullptr));
+}
+
+// Builds a public key from OSSL parameters (the OpenSSL 3 way; no deprecated RSA/EC_KEY calls).
+pkey_ptr pkey_from_params(const char* type, OSSL_PARAM_BLD* bld) {
+  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
+  EVP_PKEY* k = nullptr;
+  if (params && ctx && EVP_PKEY_fromdata_init(ctx) > 0)
+    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params);
+  EVP_PKEY_CTX_free(ctx);
+  OSSL_PARAM_free(params);
+  return pkey_ptr(k);
+}
+
+pkey_ptr rsa_from_jwk(std::string_view n, std::string_view e) {
+  auto bn_n = bn_from(n);
+  auto bn_e = bn_from(e);
+  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+  pkey_ptr k;
+  if (bld && bn_n && bn_e && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n.get())
+      && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e.get()))
+    k = pkey_from_params("RSA", bld);
+  OSSL_PARAM_BLD_free(bld);
+  return k;
+}
+
+pkey_ptr ec_p256_from_jwk(std::string_view x, std::string_view y) {
+  if (x.size() != 32 || y.size() != 32)
+    return nullptr;
+  std::string point = "\x04"; // uncompressed SEC1 point
+  point.append(x).append(y);
+  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+  pkey_ptr k;
+  if (bld
+      && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0)
+      && OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                          point.size()))
+    k = pkey_from_params("EC", bld);
+  OSSL_PARAM_BLD_free(bld);
+  return k;
+}
+
+std::optional<std::string> jwk_field(const json::object& o, const char* name) {
+  auto it = o.find(name);
+  if (it == o.end() || !it->value().is_string())
+    return std::nullopt;
+  return base64url_decode(it->value().get_string());
+}
+
+std::string text_field(const json::object& o, const char* name) {
+  auto it = o.find(name);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
+}
+
+// ES256 signatures are raw r||s (RFC 7518 3.4); EVP_DigestVerify wants DER.
+std::optional<std::string> es256_der(std::string_view raw) {
+  if (raw.size() != 64)
+    return std::nullopt;
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  BIGNUM* r = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()), 32, nullptr);
+  BIGNUM* s = BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + 32, 32, nullptr);
+  if (!sig || !r || !s || !ECDSA_SIG_set0(sig, r, s)) {
+    BN_free(r);
+    BN_free(s);
+    ECDSA_SIG_free(sig);
+    return std::nullopt;
+  }
+  unsigned char* der = nullptr;
+  int len = i2d_ECDSA_SIG(sig, &der);
+  ECDSA_SIG_free(sig);
+  if (len <= 0)
+    return std::nullopt;
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+bool verify_signature(const jwt_keyset::key& k, std::string_view signing_input,
+                      std::string_view sig) {
+  if (is_hmac(k.alg)) {
+    auto expected = hmac(k.alg, k.secret, signing_input);
+    return sig.size() == expected.size()
+           && CRYPTO_memcmp(sig.data(), expected.data(), expected.size()) == 0;
+  }
+  std::string der;
+  if (k.alg == jwt_alg::es256) {
+    auto d = es256_der(sig);
+    if (!d)
+      return false;
+    der = std::move(*d);
+    sig = der;
+  }
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = ctx && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, k.pkey.get()) == 1
+            && EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()),
+                                sig.size(),
+                                reinterpret_cast<const unsigned char*>(signing_input.data()),
+                                signing_input.size())
+                 == 1;
+  EVP_MD_CTX_free(ctx);
+  return ok;
+}
+
+// -- claims --------------------------------------------------------------------------------------
 
 std::optional<std::int64_t> numeric_claim(const json::object& o, const char* name, bool& bad) {
   auto it = o.find(name);
@@ -38,7 +240,208 @@ std::optional<std::int64_t> numeric_claim(const json::object& o, const char* nam
   return std::nullopt;
 }
 
+// A string or an array of strings; `true` grants "*" (the first API accepted "publish":true).
+std::optional<std::vector<std::string>> pattern_claim(const json::object& o, const char* name) {
+  auto it = o.find(name);
+  if (it == o.end() || it->value().is_null())
+    return std::nullopt;
+  std::vector<std::string> out;
+  const auto& v = it->value();
+  if (v.is_string()) {
+    out.emplace_back(v.get_string());
+  } else if (v.is_array()) {
+    for (const auto& p : v.get_array())
+      if (p.is_string())
+        out.emplace_back(p.get_string());
+  } else if (v.is_bool() && v.get_bool()) {
+    out.emplace_back("*");
+  }
+  return out;
+}
+
+jwt_result refuse(jwt_result& r, jwt_error code, const char* text) {
+  r.ok = false;
+  r.code = code;
+  r.error = text;
+  return r;
+}
+
 } // namespace
+
+std::optional<jwt_alg> parse_jwt_alg(std::string_view name) {
+  if (name == "HS256")
+    return jwt_alg::hs256;
+  if (name == "HS384")
+    return jwt_alg::hs384;
+  if (name == "HS512")
+    return jwt_alg::hs512;
+  if (name == "RS256")
+    return jwt_alg::rs256;
+  if (name == "ES256")
+    return jwt_alg::es256;
+  return std::nullopt;
+}
+
+const char* jwt_alg_name(jwt_alg a) {
+  switch (a) {
+    case jwt_alg::hs256:
+      return "HS256";
+    case jwt_alg::hs384:
+      return "HS384";
+    case jwt_alg::hs512:
+      return "HS512";
+    case jwt_alg::rs256:
+      return "RS256";
+    case jwt_alg::es256:
+      return "ES256";
+  }
+  return "?";
+}
+
+const char* jwt_error_name(jwt_error e) {
+  switch (e) {
+    case jwt_error::none:
+      return "none";
+    case jwt_error::malformed:
+      return "malformed";
+    case jwt_error::alg_none:
+      return "alg_none";
+    case jwt_error::alg_not_allowed:
+      return "alg_not_allowed";
+    case jwt_error::unknown_kid:
+      return "unknown_kid";
+    case jwt_error::bad_signature:
+      return "bad_signature";
+    case jwt_error::expired:
+      return "expired";
+    case jwt_error::not_yet_valid:
+      return "not_yet_valid";
+    case jwt_error::wrong_issuer:
+      return "wrong_issuer";
+    case jwt_error::wrong_audience:
+      return "wrong_audience";
+  }
+  return "?";
+}
+
+jwt_keyset::jwt_keyset() = default;
+jwt_keyset::~jwt_keyset() = default;
+jwt_keyset::jwt_keyset(jwt_keyset&&) noexcept = default;
+jwt_keyset& jwt_keyset::operator=(jwt_keyset&&) noexcept = default;
+
+std::size_t jwt_keyset::size() const {
+  return keys_.size();
+}
+
+// A kid must name one key: two keys under one kid would make the choice depend on load order.
+static bool kid_taken(const std::vector<std::shared_ptr<const jwt_keyset::key>>& keys,
+                      std::string_view kid) {
+  if (kid.empty())
+    return false;
+  for (const auto& k : keys)
+    if (k->kid == kid)
+      return true;
+  return false;
+}
+
+std::string jwt_keyset::add_secret(std::string kid, jwt_alg alg, std::string secret) {
+  if (kid_taken(keys_, kid))
+    return "duplicate kid";
+  if (!is_hmac(alg))
+    return std::string(jwt_alg_name(alg)) + " needs a public key, not a secret";
+  if (secret.empty())
+    return "empty secret";
+  auto k = std::make_shared<key>();
+  k->kid = std::move(kid);
+  k->alg = alg;
+  k->secret = std::move(secret);
+  keys_.push_back(std::move(k));
+  return {};
+}
+
+std::string jwt_keyset::add_pem(std::string kid, jwt_alg alg, std::string_view pem) {
+  if (kid_taken(keys_, kid))
+    return "duplicate kid";
+  if (is_hmac(alg))
+    return std::string(jwt_alg_name(alg)) + " takes a secret, not a public key";
+  auto pk = read_pem(pem);
+  if (!pk)
+    return "not a PEM public key or certificate";
+  if (auto err = check_key_type(pk.get(), alg); !err.empty())
+    return err;
+  auto k = std::make_shared<key>();
+  k->kid = std::move(kid);
+  k->alg = alg;
+  k->pkey = std::move(pk);
+  keys_.push_back(std::move(k));
+  return {};
+}
+
+std::string jwt_keyset::add_jwks(std::string_view jwks_json, std::size_t* skipped) {
+  boost::system::error_code ec;
+  auto v = json::parse(jwks_json, ec);
+  if (ec || !v.is_object())
+    return "JWKS is not a JSON object";
+  auto ks = v.get_object().find("keys");
+  if (ks == v.get_object().end() || !ks->value().is_array())
+    return "JWKS has no \"keys\" array";
+  std::size_t n_skipped = 0;
+  std::size_t index = 0;
+  for (const auto& item : ks->value().get_array()) {
+    auto where = "JWKS key " + std::to_string(index++);
+    if (!item.is_object())
+      return where + ": not an object";
+    const auto& o = item.get_object();
+    auto kty = text_field(o, "kty");
+    auto alg_name = text_field(o, "alg");
+    if (text_field(o, "use") == "enc") {
+      ++n_skipped; // encryption keys never verify signatures
+      continue;
+    }
+    if (alg_name.empty())
+      alg_name = kty == "RSA" ? "RS256" : kty == "EC" ? "ES256" : "";
+    auto alg = parse_jwt_alg(alg_name);
+    if (!alg || is_hmac(*alg) || (kty != "RSA" && kty != "EC")) {
+      ++n_skipped; // e.g. PS256, RS512, oct: not offered by this verifier
+      continue;
+    }
+    pkey_ptr pk;
+    if (kty == "RSA") {
+      auto n = jwk_field(o, "n");
+      auto e = jwk_field(o, "e");
+      if (!n || !e)
+        return where + ": RSA key needs base64url \"n\" and \"e\"";
+      pk = rsa_from_jwk(*n, *e);
+    } else {
+      if (text_field(o, "crv") != "P-256") {
+        ++n_skipped;
+        continue;
+      }
+      auto x = jwk_field(o, "x");
+      auto y = jwk_field(o, "y");
+      if (!x || !y)
+        return where + ": EC key needs base64url \"x\" and \"y\"";
+      pk = ec_p256_from_jwk(*x, *y);
+    }
+    if (!pk)
+      return where + ": invalid key material";
+    if (auto err = check_key_type(pk.get(), *alg); !err.empty())
+      return where + ": " + err;
+    auto kid = text_field(o, "kid");
+    if (kid_taken(keys_, kid))
+      return where + ": duplicate kid";
+    auto k = std::make_shared<key>();
+    k->kid = std::move(kid);
+    k->alg = *alg;
+    k->pkey = std::move(pk);
+    keys_.push_back(std::move(k));
+  }
+  if (skipped)
+    *skipped = n_skipped;
+  return {};
+}
+
+// -- base64url -----------------------------------------------------------------------------------
 
 std::string base64url_encode(std::string_view in) {
   std::string out;
@@ -63,7 +466,8 @@ std::optional<std::string> base64url_decode(std::string_view in) {
   out.reserve(in.size() * 3 / 4);
   std::uint32_t acc = 0;
   int bits = 0;
-  for (char c : in) {
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
     int v;
     if (c >= 'A' && c <= 'Z')
       v = c - 'A';
@@ -75,9 +479,12 @@ std::optional<std::string> base64url_decode(std::string_view in) {
       v = 62;
     else if (c == '_')
       v = 63;
-    else if (c == '=')
-      break; // tolerate padding
-    else
+    else if (c == '=') {
+      // tolerate padding, but nothing after it (one token must have one spelling)
+      if (in.find_first_not_of('=', i) != std::string_view::npos)
+        return std::nullopt;
+      break;
+    } else
       return std::nullopt;
     acc = (acc << 6) | static_cast<std::uint32_t>(v);
     bits += 6;
@@ -89,85 +496,132 @@ std::optional<std::string> base64url_decode(std::string_view in) {
   return out;
 }
 
-jwt_result verify_hs256(std::string_view token, std::string_view secret, std::int64_t now_s,
-                        std::int64_t leeway_s) {
+// -- verification --------------------------------------------------------------------------------
+
+jwt_result verify_jwt(std::string_view token, const jwt_keyset& keys, const jwt_policy& policy,
+                      std::int64_t now_s) {
   jwt_result r;
   auto d1 = token.find('.');
   auto d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);
   if (d1 == std::string_view::npos || d2 == std::string_view::npos
-      || token.find('.', d2 + 1) != std::string_view::npos) {
-    r.error = "malformed token";
-    return r;
-  }
+      || token.find('.', d2 + 1) != std::string_view::npos)
+    return refuse(r, jwt_error::malformed, "malformed token");
   auto header = base64url_decode(token.substr(0, d1));
   auto payload = base64url_decode(token.substr(d1 + 1, d2 - d1 - 1));
   auto sig = base64url_decode(token.substr(d2 + 1));
-  if (!header || !payload || !sig) {
-    r.error = "malformed token";
-    return r;
-  }
+  if (!header || !payload || !sig)
+    return refuse(r, jwt_error::malformed, "malformed token");
   boost::system::error_code ec;
   auto hv = json::parse(*header, ec);
-  if (ec || !hv.is_object()) {
-    r.error = "malformed token header";
-    return r;
+  if (ec || !hv.is_object())
+    return refuse(r, jwt_error::malformed, "malformed token header");
+  const auto& h = hv.get_object();
+  auto alg_it = h.find("alg");
+  if (alg_it == h.end() || !alg_it->value().is_string())
+    return refuse(r, jwt_error::malformed, "token header has no alg");
+  std::string_view alg_name = alg_it->value().get_string();
+  if (alg_name == "none" || alg_name == "None" || alg_name == "NONE")
+    return refuse(r, jwt_error::alg_none, "unsigned tokens (alg none) are refused");
+  // RFC 7515 4.1.11: extensions we do not understand must not be ignored.
+  if (h.find("crit") != h.end())
+    return refuse(r, jwt_error::malformed, "token header has unsupported crit extensions");
+  auto alg = parse_jwt_alg(alg_name);
+
+  // Key selection: the kid picks exactly one key; the key's pinned alg must equal the header's.
+  const jwt_keyset::key* key = nullptr;
+  if (auto kid_it = h.find("kid"); kid_it != h.end()) {
+    if (!kid_it->value().is_string())
+      return refuse(r, jwt_error::malformed, "token kid is not a string");
+    std::string_view kid = kid_it->value().get_string();
+    for (const auto& k : keys.keys_)
+      if (!k->kid.empty() && k->kid == kid) {
+        key = k.get();
+        break;
+      }
+    if (!key)
+      return refuse(r, jwt_error::unknown_kid, "token kid names no configured key");
+    if (!alg || *alg != key->alg)
+      return refuse(r, jwt_error::alg_not_allowed, "token alg is not the one pinned for its key");
+  } else {
+    for (const auto& k : keys.keys_)
+      if (k->kid.empty() && alg && k->alg == *alg) {
+        key = k.get();
+        break;
+      }
+    if (!key)
+      return refuse(r, jwt_error::alg_not_allowed, "token alg is not accepted without a kid");
   }
-  auto alg = hv.get_object().find("alg");
-  if (alg == hv.get_object().end() || !alg->value().is_string()
-      || alg->value().get_string() != "HS256") {
-    r.error = "token algorithm is not HS256";
-    return r;
-  }
-  auto expected = hmac_sha256(secret, token.substr(0, d2));
-  if (sig->size() != expected.size()
-      || CRYPTO_memcmp(sig->data(), expected.data(), expected.size()) != 0) {
-    r.error = "bad token signature";
-    return r;
-  }
+  if (!verify_signature(*key, token.substr(0, d2), *sig))
+    return refuse(r, jwt_error::bad_signature, "bad token signature");
+
   auto pv = json::parse(*payload, ec);
-  if (ec || !pv.is_object()) {
-    r.error = "malformed token payload";
-    return r;
-  }
+  if (ec || !pv.is_object())
+    return refuse(r, jwt_error::malformed, "malformed token payload");
   const auto& o = pv.get_object();
   bool bad = false;
   r.claims.exp = numeric_claim(o, "exp", bad);
   r.claims.nbf = numeric_claim(o, "nbf", bad);
-  if (bad) {
-    r.error = "exp/nbf must be numbers";
-    return r;
+  if (bad)
+    return refuse(r, jwt_error::malformed, "exp/nbf must be numbers");
+  if (r.claims.exp && now_s > *r.claims.exp + policy.leeway_s)
+    return refuse(r, jwt_error::expired, "token expired");
+  if (r.claims.nbf && now_s + policy.leeway_s < *r.claims.nbf)
+    return refuse(r, jwt_error::not_yet_valid, "token not yet valid");
+  r.claims.iss = text_field(o, "iss");
+  if (auto it = o.find("aud"); it != o.end()) {
+    if (it->value().is_string())
+      r.claims.aud.emplace_back(it->value().get_string());
+    else if (it->value().is_array())
+      for (const auto& a : it->value().get_array())
+        if (a.is_string())
+          r.claims.aud.emplace_back(a.get_string());
   }
-  if (r.claims.exp && now_s > *r.claims.exp + leeway_s) {
-    r.error = "token expired";
-    return r;
-  }
-  if (r.claims.nbf && now_s + leeway_s < *r.claims.nbf) {
-    r.error = "token not yet valid";
-    return r;
-  }
-  if (auto it = o.find("sub"); it != o.end() && it->value().is_string())
-    r.claims.sub = std::string(it->value().get_string());
+  if (!policy.issuer.empty() && r.claims.iss != policy.issuer)
+    return refuse(r, jwt_error::wrong_issuer, "token issuer is not accepted");
+  if (!policy.audience.empty()
+      && std::find(r.claims.aud.begin(), r.claims.aud.end(), policy.audience)
+           == r.claims.aud.end())
+    return refuse(r, jwt_error::wrong_audience, "token audience is not accepted");
+
+  r.claims.sub = text_field(o, "sub");
   if (auto it = o.find("admin"); it != o.end() && it->value().is_bool())
     r.claims.admin = it->value().get_bool();
-  if (auto it = o.find("publish"); it != o.end()) {
-    if (it->value().is_string()) {
-      r.claims.publish.emplace_back(it->value().get_string());
-    } else if (it->value().is_array()) {
-      for (const auto& p : it->value().get_array())
-        if (p.is_string())
-          r.claims.publish.emplace_back(p.get_string());
-    } else if (it->value().is_bool() && it->value().get_bool()) {
-      r.claims.publish.emplace_back("*");
-    }
-  }
+  r.claims.channels = pattern_claim(o, "channels");
+  r.claims.publish = pattern_claim(o, "publish");
+  if (auto ws = pattern_claim(o, "workspaces"))
+    r.claims.workspaces = std::move(*ws);
   r.ok = true;
+  r.code = jwt_error::none;
   return r;
 }
 
+jwt_result verify_hs256(std::string_view token, std::string_view secret, std::int64_t now_s,
+                        std::int64_t leeway_s) {
+  jwt_keyset keys;
+  if (auto err = keys.add_secret("", jwt_alg::hs256, std::string(secret)); !err.empty()) {
+    jwt_result r;
+    return refuse(r, jwt_error::bad_signature, "no secret configured");
+  }
+  jwt_policy policy;
+  policy.leeway_s = leeway_s;
+  return verify_jwt(token, keys, policy, now_s);
+}
+
+std::string sign_hmac(jwt_alg alg, std::string_view payload_json, std::string_view secret,
+                      std::string_view kid) {
+  json::object header{{"alg", jwt_alg_name(alg)}, {"typ", "JWT"}};
+  if (!kid.empty())
+    header["kid"] = kid;
+  std::string signing_input = base64url_encode(json::serialize(header)) + "."
+                              + base64url_encode(payload_json);
+  return signing_input + "." + base64url_encode(hmac(alg, secret, signing_input));
+}
+
 std::string sign_hs256(std::string_view payload_json, std::string_view secret) {
+  // The exact header text is kept so the jwt.io example token reproduces byte for byte.
   std::string signing_input = base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "."
                               + base64url_encode(payload_json);
-  return signing_input + "." + base64url_encode(hmac_sha256(secret, signing_input));
+  return signing_input + "." + base64url_encode(hmac(jwt_alg::hs256, secret, signing_input));
 }
 
 } // namespace sy

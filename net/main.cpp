@@ -195,6 +195,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto loaded = sy::load_config(c.config_file, c.sets);
+  if (loaded.error.empty())
+    loaded.error = sy::auth_config_error(loaded.cfg); // keys that don't parse: refuse to start
   if (!loaded.error.empty()) {
     std::cerr << "switchyard: invalid configuration: " << loaded.error << "\n";
     return 2;

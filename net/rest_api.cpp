@@ -1,9 +1,12 @@
 #include "net/rest_api.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include <boost/json.hpp>
 
+#include "net/jwt.hpp"
 #include "net/url.hpp"
 #include "schema/json_text.hpp"
 
@@ -93,6 +96,21 @@ bool optional_text(const json::object& o, const char* key, std::string& out) {
   return false;
 }
 
+// A channel pattern ("*", exact, or trailing "*") or, for workspaces, a plain id.
+bool valid_grant(std::string_view v, bool plain_id) {
+  if (v == "*" && !plain_id)
+    return true;
+  if (!plain_id && !v.empty() && v.back() == '*')
+    v.remove_suffix(1);
+  if (v.empty() || v.size() > 200)
+    return false;
+  for (char c : v)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != ':'
+        && c != '-')
+      return false;
+  return true;
+}
+
 void set_metadata(publish_cmd& cmd, const json::object& md) {
   cmd.metadata_json = json::serialize(md);
   cmd.metadata.clear();
@@ -137,7 +155,7 @@ struct rest_api::impl {
     principal who;
     if (auto e = authenticate(req, who))
       return e;
-    if (!may_publish(who, channel))
+    if (!may_publish(who, channel, *cfg))
       return error_reply(403, "forbidden", "token may not publish to this channel");
     return parse_body(req, body);
   }
@@ -238,6 +256,9 @@ struct rest_api::impl {
     principal who;
     if (auto e = authenticate(req, who))
       return (*reply)(std::move(*e));
+    // Reading history shows what a subscriber would see, so it takes the subscribe right.
+    if (!may_subscribe(who, channel, *cfg))
+      return (*reply)(error_reply(403, "forbidden", "token may not read this channel"));
     history_query q;
     q.channel = channel;
     q.limit = cfg->history_default_limit;
@@ -258,6 +279,67 @@ struct rest_api::impl {
     caf::anon_send(directory, history_atom::value, std::move(q), history_completion(reply));
   }
 
+  // POST /v1/sessions: mints a HS256 token (auth.jwt_secret) with the requested claims. Only
+  // the API key or an admin token may mint; the TTL is capped by auth.max_session_ttl_s.
+  void create_session(const http_request& req, const replier_ptr& reply) {
+    principal who;
+    if (auto e = authenticate(req, who))
+      return (*reply)(std::move(*e));
+    if (!who.api_key && !who.admin)
+      return (*reply)(error_reply(403, "forbidden", "only the API key or an admin token may "
+                                                    "create sessions"));
+    json::object body;
+    if (auto e = parse_body(req, body))
+      return (*reply)(std::move(*e));
+    auto sub = body.find("sub");
+    if (sub == body.end() || !sub->value().is_string() || sub->value().get_string().empty())
+      return (*reply)(error_reply(400, "bad_request", "\"sub\" must be a non-empty string"));
+    std::int64_t now = wall_clock_ms() / 1000;
+    json::object claims{{"sub", sub->value()}, {"iat", now}};
+    for (const char* key : {"channels", "publish", "workspaces"}) {
+      auto it = body.find(key);
+      if (it == body.end() || it->value().is_null())
+        continue;
+      json::array list;
+      if (it->value().is_string()) {
+        list.push_back(it->value());
+      } else if (it->value().is_array()) {
+        for (const auto& v : it->value().get_array()) {
+          if (!v.is_string())
+            return (*reply)(error_reply(400, "bad_request",
+                                        std::string("\"") + key + "\" must be strings"));
+          list.push_back(v);
+        }
+      } else {
+        return (*reply)(error_reply(400, "bad_request", std::string("\"") + key
+                                                          + "\" must be a string array"));
+      }
+      for (const auto& v : list)
+        if (!valid_grant(v.get_string(), std::string_view(key) == "workspaces"))
+          return (*reply)(error_reply(400, "bad_request",
+                                      std::string("invalid pattern in \"") + key + "\""));
+      claims[key] = std::move(list);
+    }
+    std::int64_t ttl = cfg->token_default_ttl_s;
+    if (auto it = body.find("ttl"); it != body.end() && !it->value().is_null()) {
+      if (!it->value().is_int64() || it->value().get_int64() < 1)
+        return (*reply)(error_reply(400, "bad_request", "\"ttl\" must be a positive integer"));
+      ttl = it->value().get_int64();
+    }
+    ttl = std::min(ttl, cfg->max_session_ttl_s);
+    claims["exp"] = now + ttl;
+    // Our own verifier checks iss/aud when configured, so minted tokens must carry them.
+    if (!cfg->auth_issuer.empty())
+      claims["iss"] = cfg->auth_issuer;
+    if (!cfg->auth_audience.empty())
+      claims["aud"] = cfg->auth_audience;
+    json::object out{{"token", sign_hs256(json::serialize(claims), cfg->jwt_secret)},
+                     {"sub", sub->value()},
+                     {"expiresAt", format_timestamp((now + ttl) * 1000)},
+                     {"ttl", ttl}};
+    (*reply)({201, json::serialize(out), "application/json"});
+  }
+
   void route(http_request req, const replier_ptr& reply) {
     auto t = parse_target(req.target);
     if (!t)
@@ -273,6 +355,8 @@ struct rest_api::impl {
                                   "/realtime is a WebSocket endpoint: send an upgrade request"));
     if (s.size() == 1 && s[0] == "healthz")
       return get ? (*reply)({200, "{\"status\":\"ok\"}", "application/json"}) : not_allowed();
+    if (s.size() == 2 && s[0] == "v1" && s[1] == "sessions")
+      return post ? create_session(req, reply) : not_allowed();
     if (s.size() == 4 && s[0] == "v1" && s[1] == "channels" && s[3] == "events") {
       if (!valid_channel_name(s[2]))
         return (*reply)(error_reply(400, "invalid_channel",
@@ -296,7 +380,9 @@ struct rest_api::impl {
         return history(req, *t, channel, reply);
       return not_allowed();
     }
-    (*reply)(error_reply(404, "not_found", "no route for " + req.method + " " + req.target));
+    // The path only: the query may carry a token, and error texts never echo credentials.
+    auto path = req.target.substr(0, req.target.find('?'));
+    (*reply)(error_reply(404, "not_found", "no route for " + req.method + " " + path));
   }
 };
 

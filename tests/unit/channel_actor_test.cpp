@@ -35,7 +35,7 @@ struct fixture {
   caf::scoped_actor self{sys};
 
   fixture() {
-    cfg->namespaces = {{"snap.", 10, 2}, {"tiny.", 3, 0}};
+    cfg->namespaces = {{"snap.", 10, 2, "", ""}, {"tiny.", 3, 0, "", ""}};
   }
   ~fixture() {
     caf::anon_send_exit(dir, caf::exit_reason::user_shutdown);

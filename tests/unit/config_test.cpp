@@ -50,7 +50,7 @@ TEST_CASE("validation catches inconsistent settings", "[config]") {
   c.scheduler_policy = "fastest";
   CHECK_FALSE(validate_config(c).empty());
   c = config{};
-  c.namespaces = {{"x.", 5, 10}};
+  c.namespaces = {{"x.", 5, 10, "", ""}};
   CHECK_FALSE(validate_config(c).empty());
 }
 
