@@ -126,11 +126,12 @@ void subscribe(channel_ptr self, sub_request& req) {
     ack.replay = st.history->last(st.ns.snapshot);
   }
   // Filters hold on replay too.
-  if (!req.scopes.empty()) {
+  if (req.filter) {
+    data_cache cache(ack.replay);
     std::vector<event_ptr> kept;
-    for (auto& ev : ack.replay)
-      if (req.scopes.matches(ev->ev.metadata))
-        kept.push_back(std::move(ev));
+    for (std::size_t i = 0; i < ack.replay.size(); ++i)
+      if (passes(req.filter, ack.replay, i, cache))
+        kept.push_back(ack.replay[i]);
     ack.replay = std::move(kept);
   }
   if (!known)

@@ -1,5 +1,6 @@
 #include "actors/session.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include <boost/json/object.hpp>
@@ -27,6 +28,8 @@ struct session_state {
   std::int64_t connected_ms = 0;
   std::int64_t last_heartbeat_ms = 0;
   std::string id;
+  std::shared_ptr<const session_auth> auth; // replaced by an in-band refresh
+  std::uint64_t auth_generation = 0;        // expiry timers of older grants are ignored
 
   static inline const char* name = "session";
 };
@@ -83,6 +86,11 @@ void subscribe(session_ptr self, const fabric::command& cmd) {
     for (const auto& [t, cur] : cmd.since)
       if (t == topic)
         since = &cur;
+    if (st.auth && !st.auth->may_subscribe(topic)) {
+      send_text(self, fabric::encode_error(error_code::scope_denied,
+                                           "the token does not grant this topic", topic));
+      continue;
+    }
     if (since && pattern) {
       send_text(self, fabric::encode_error(error_code::bad_cursor,
                                            "wildcard subscriptions have no history to resume "
@@ -117,7 +125,7 @@ void subscribe(session_ptr self, const fabric::command& cmd) {
     req.topic = topic;
     req.session = self;
     req.sub_id = id;
-    req.scopes = cmd.scopes;
+    req.filter = cmd.filter;
     self->send(st.args.directory, subscribe_atom::value, std::move(req));
   }
 }
@@ -158,6 +166,39 @@ void on_ack(session_ptr self, const sub_ack& ack) {
       link.send(make_frame(fabric::encode_snapshot(*ev)));
     else
       link.send(ev->fabric_live); // resume replay shares the live bytes
+}
+
+// Closes the session with 4001 when the grant's exp (+ clock leeway) passes, unless a refresh
+// replaced the grant first (its generation no longer matches).
+void arm_expiry(session_ptr self) {
+  auto& st = self->state;
+  if (!st.auth)
+    return;
+  auto exp = st.auth->expires_at_s();
+  if (!exp)
+    return;
+  auto deadline_ms = (*exp + st.args.cfg->auth_leeway_s) * 1000;
+  auto delay = std::max<std::int64_t>(deadline_ms - wall_clock_ms(), 0);
+  self->delayed_send(self, std::chrono::milliseconds(delay), expire_atom::value,
+                     st.auth_generation);
+}
+
+void refresh(session_ptr self, const std::string& token) {
+  auto& st = self->state;
+  if (!st.auth) {
+    send_text(self, fabric::encode_error(error_code::unauthorized, "nothing to refresh"));
+    return;
+  }
+  std::string error;
+  auto next = st.auth->refresh(token, error);
+  if (!next) {
+    send_text(self, fabric::encode_error(error_code::unauthorized, "refresh refused: " + error));
+    return;
+  }
+  st.auth = std::move(next);
+  st.auth_generation++;
+  arm_expiry(self);
+  send_text(self, fabric::encode_refreshed(st.auth->expires_at_s()));
 }
 
 void on_tick(session_ptr self) {
@@ -201,6 +242,7 @@ void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) 
 session_actor::behavior_type session_behavior(session_ptr self, session_args args) {
   auto& st = self->state;
   st.args = std::move(args);
+  st.auth = st.args.client.auth;
   st.id = "s" + std::to_string(self->id());
   st.connected_ms = steady_clock_ms();
   st.last_heartbeat_ms = st.connected_ms;
@@ -216,6 +258,7 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
   data["userAgent"] = st.args.client.user_agent;
   publish_log(self, "session.connect", std::move(data));
   on_tick(self);
+  arm_expiry(self);
   return {
     [self](deliver_atom, std::uint32_t sub_id, const event_batch& batch, std::uint32_t offset) {
       auto it = self->state.subs.find(sub_id);
@@ -234,6 +277,9 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
         case fabric::op::unsubscribe:
           unsubscribe(self, cmd);
           break;
+        case fabric::op::refresh:
+          refresh(self, cmd.token);
+          break;
         case fabric::op::invalid:
           send_text(self, fabric::encode_error(cmd.error_code, cmd.error_message));
           break;
@@ -243,6 +289,10 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
       on_closed(self, code, reason);
     },
     [self](tick_atom) { on_tick(self); },
+    [self](expire_atom, std::uint64_t generation) {
+      if (generation == self->state.auth_generation)
+        self->state.args.link->close(close_code::token_expired, "token_expired");
+    },
   };
 }
 

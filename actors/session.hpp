@@ -6,18 +6,18 @@
 
 #include "config/config.hpp"
 #include "schema/link.hpp"
+#include "schema/session_auth.hpp"
 #include "schema/messages.hpp"
 
 namespace sy {
 
-struct principal; // net/auth.hpp: who the token says the client is and what it may do
 
 struct client_info {
   std::string sub;        // JWT subject
   std::string remote;     // peer address:port
   std::string origin;
   std::string user_agent;
-  std::shared_ptr<const principal> who; // claims of the upgrade's token (may_subscribe, exp)
+  std::shared_ptr<const session_auth> auth; // the upgrade's token: subscribe rights, expiry
 };
 
 struct session_args {

@@ -1,13 +1,24 @@
 #include "actors/subscriber_set.hpp"
 
+#include <boost/json/parse.hpp>
+
 namespace sy {
+
+const boost::json::value* data_cache::get(std::size_t i) {
+  if (!done_[i]) {
+    done_[i] = true;
+    boost::system::error_code ec;
+    parsed_[i] = boost::json::parse(events_[i]->ev.data_json, ec); // stored JSON: parses
+  }
+  return &parsed_[i];
+}
 
 void subscriber_set::add(const sub_request& req, std::uint64_t from_seq) {
   remove(req.session.address());
-  auto key = req.scopes.key();
+  auto key = req.filter ? sy::key(*req.filter) : std::string();
   auto& g = groups_[key];
   if (g.members.empty())
-    g.filter = req.scopes;
+    g.filter = req.filter;
   where_[req.session.address()] = {key, g.members.size()};
   g.members.push_back({req.session, req.sub_id, from_seq});
 }

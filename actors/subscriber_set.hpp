@@ -10,6 +10,29 @@
 
 namespace sy {
 
+/// The data of a run of events, parsed at most once and only when a filter asks for it
+/// (predicates, operations, entity); scopes-only filters never parse.
+class data_cache {
+public:
+  explicit data_cache(const std::vector<event_ptr>& events)
+    : events_(events), parsed_(events.size()), done_(events.size(), false) {
+  }
+  const boost::json::value* get(std::size_t i);
+
+private:
+  const std::vector<event_ptr>& events_;
+  std::vector<boost::json::value> parsed_;
+  std::vector<bool> done_;
+};
+
+/// True when `f` (null: no filter) lets event i of the cache's run through.
+inline bool passes(const event_filter_ptr& f, const std::vector<event_ptr>& events,
+                   std::size_t i, data_cache& cache) {
+  if (!f)
+    return true;
+  return matches(*f, events[i]->ev.metadata, needs_data(*f) ? cache.get(i) : nullptr);
+}
+
 class subscriber_set {
 public:
   struct member {
@@ -39,13 +62,14 @@ public:
   /// `batch` is `all` filtered once per group, `offset` skips what the member's replay held.
   template <class Send>
   void fan_out(const event_batch& all, Send&& send) const {
+    data_cache cache(*all);
     for (const auto& [key, g] : groups_) {
       event_batch batch = all;
-      if (!g.filter.empty()) {
+      if (g.filter) { // one evaluation per group, shared by its members
         std::vector<event_ptr> kept;
-        for (const auto& ev : *all)
-          if (g.filter.matches(ev->ev.metadata))
-            kept.push_back(ev);
+        for (std::size_t i = 0; i < all->size(); ++i)
+          if (passes(g.filter, *all, i, cache))
+            kept.push_back((*all)[i]);
         if (kept.empty())
           continue;
         batch = std::make_shared<const std::vector<event_ptr>>(std::move(kept));
@@ -62,7 +86,7 @@ public:
 
 private:
   struct group {
-    scope_filter filter;
+    event_filter_ptr filter; // null: every event
     std::vector<member> members;
   };
   struct location {

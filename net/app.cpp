@@ -9,6 +9,46 @@ namespace sy {
 
 namespace {
 
+// A session's rights: the verified principal, judged against the config's namespaces.
+class principal_auth final : public session_auth {
+public:
+  principal_auth(principal who, std::shared_ptr<const config> cfg,
+                 std::shared_ptr<const authenticator> verifier)
+    : who_(std::move(who)), cfg_(std::move(cfg)), verifier_(std::move(verifier)) {
+  }
+
+  const std::string& subject() const override {
+    return who_.sub;
+  }
+
+  bool may_subscribe(std::string_view topic) const override {
+    return sy::may_subscribe(who_, topic, *cfg_);
+  }
+
+  std::optional<std::int64_t> expires_at_s() const override {
+    return who_.exp;
+  }
+
+  std::shared_ptr<const session_auth> refresh(std::string_view token,
+                                               std::string& error) const override {
+    auto r = verifier_->verify_token(token);
+    if (!r.ok) {
+      error = r.error;
+      return nullptr;
+    }
+    if (r.who.sub != who_.sub) {
+      error = "the new token is for another subject";
+      return nullptr;
+    }
+    return std::make_shared<principal_auth>(std::move(r.who), cfg_, verifier_);
+  }
+
+private:
+  principal who_;
+  std::shared_ptr<const config> cfg_;
+  std::shared_ptr<const authenticator> verifier_;
+};
+
 http_reply refuse(unsigned status, std::string_view code, std::string_view message) {
   return {status, json_error_body(code, message), "application/json"};
 }
@@ -57,7 +97,7 @@ public:
     // and the session can close at `exp` (4001 token_expired).
     std::string sub = r.who.sub;
     client_info client{std::move(sub), req.remote, req.origin, req.user_agent,
-                       std::make_shared<const principal>(std::move(r.who))};
+                       std::make_shared<const principal_auth>(std::move(r.who), cfg_, auth_)};
     d.open = [this, client = std::move(client)](std::shared_ptr<ws_link> link) {
       return spawn_session(sys_, {std::move(link), directory_, cfg_, client});
     };

@@ -51,6 +51,14 @@ command decode(std::string_view text) {
     c.kind = op::ping;
     return c;
   }
+  if (name == "refresh") {
+    auto t = o.find("token");
+    if (t == o.end() || !t->value().is_string() || t->value().get_string().empty())
+      return invalid(error_code::bad_request, "refresh needs a string \"token\"");
+    c.kind = op::refresh;
+    c.token = std::string(t->value().get_string());
+    return c;
+  }
   if (name == "subscribe" || name == "unsubscribe") {
     if (!read_topics(o, c))
       return invalid(error_code::bad_request,
@@ -65,6 +73,25 @@ command decode(std::string_view text) {
       for (const auto& kv : s->value().get_object())
         c.scopes.terms.emplace_back(std::string(kv.key()), scalar_text(kv.value()));
       c.scopes.normalize();
+    }
+    // Server-side filter: "scopes" (metadata) plus an optional "filter" object
+    // ({operations, entity, predicates}, FILTERS.md), compiled once here.
+    json::object spec;
+    if (auto s = o.find("filter"); s != o.end() && !s->value().is_null()) {
+      if (!s->value().is_object())
+        return invalid(error_code::invalid_filter, "\"filter\" must be an object");
+      spec = s->value().get_object();
+      if (spec.contains("scopes"))
+        return invalid(error_code::invalid_filter,
+                       "put scopes next to \"filter\", not inside it");
+    }
+    if (auto s = o.find("scopes"); s != o.end() && !s->value().is_null())
+      spec["scopes"] = s->value();
+    if (!spec.empty()) {
+      auto compiled = compile_filter(spec);
+      if (auto* err = std::get_if<filter_error>(&compiled))
+        return invalid(error_code::invalid_filter, err->message);
+      c.filter = std::make_shared<const event_filter>(std::get<event_filter>(std::move(compiled)));
     }
     if (auto s = o.find("since"); s != o.end() && !s->value().is_null()) {
       if (!s->value().is_object())
@@ -122,6 +149,12 @@ std::string encode_error(std::string_view code, std::string_view message, std::s
 
 std::string encode_pong() {
   return "{\"op\":\"pong\"}";
+}
+
+std::string encode_refreshed(std::optional<std::int64_t> exp_s) {
+  if (!exp_s)
+    return "{\"op\":\"refreshed\",\"expiresAt\":null}";
+  return "{\"op\":\"refreshed\",\"expiresAt\":\"" + format_timestamp(*exp_s * 1000) + "\"}";
 }
 
 std::string encode_heartbeat(std::int64_t wall_ms) {

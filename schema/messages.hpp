@@ -10,6 +10,7 @@
 
 #include "schema/dialect_fabric.hpp"
 #include "schema/event.hpp"
+#include "schema/filter.hpp"
 #include "schema/scope_filter.hpp"
 
 namespace sy {
@@ -30,6 +31,7 @@ using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -65,7 +67,8 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<suback_atom, sub_ack>,                      // confirmation + replay
   caf::reacts_to<command_atom, fabric::command>,             // decoded client frame
   caf::reacts_to<closed_atom, std::uint16_t, std::string>,   // connection gone
-  caf::reacts_to<tick_atom>>;                                // heartbeat / idle check
+  caf::reacts_to<tick_atom>,                                 // heartbeat / idle check
+  caf::reacts_to<expire_atom, std::uint64_t>>;               // token expiry (grant generation)
 
 // One per wildcard pattern ("prefix*", "*"): its subscribers, fed by every matching channel
 // with one message per burst.
@@ -138,7 +141,7 @@ struct sub_request {
   std::string topic;
   session_actor session;
   std::uint32_t sub_id = 0;
-  scope_filter scopes;
+  event_filter_ptr filter; // null: every event
   bool has_since = false;
   cursor since;
 };
@@ -171,10 +174,6 @@ typename Inspector::result_type inspect(Inspector& f, history_query& x) {
   return f(x.channel, x.has_cursor, x.after, x.limit);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, sub_request& x) {
-  return f(x.topic, x.session, x.sub_id, x.scopes, x.has_since, x.since);
-}
 
 } // namespace sy
 
@@ -185,5 +184,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::history_page)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::sub_ack)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::sub_request) // carries a compiled filter
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_items)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::history_completion)

@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include <boost/json/parse.hpp>
+
 #include "actors/directory.hpp"
 
 using namespace sy;
@@ -24,6 +26,7 @@ session_actor::behavior_type probe(probe_ptr self, caf::actor sink) {
     [](command_atom, const fabric::command&) {},
     [](closed_atom, std::uint16_t, const std::string&) {},
     [](tick_atom) {},
+    [](expire_atom, std::uint64_t) {},
   };
 }
 
@@ -65,7 +68,11 @@ struct fixture {
     req.topic = topic;
     req.session = p;
     req.sub_id = id;
-    req.scopes = std::move(scopes);
+    if (!scopes.empty()) {
+      event_filter f;
+      f.scopes = std::move(scopes);
+      req.filter = std::make_shared<const event_filter>(std::move(f));
+    }
     if (since) {
       req.has_since = true;
       req.since = *since;
@@ -157,6 +164,35 @@ TEST_CASE_METHOD(fixture, "scopes filter live events and replays", "[channel]") 
   CHECK(expect_delivery().second->ev.data_json == "4");
   expect_nothing();
   caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_METHOD(fixture, "predicate filters hold on live events and on replay",
+                 "[channel][filter]") {
+  start();
+  auto spec = boost::json::parse(R"({"predicates":{"price":{"$gte":100}}})").as_object();
+  auto compiled = compile_filter(spec);
+  REQUIRE(std::holds_alternative<event_filter>(compiled));
+  auto f = std::make_shared<const event_filter>(std::get<event_filter>(std::move(compiled)));
+  publish("shop", R"({"price":50})");
+  publish("shop", R"({"price":150})");
+  auto p = sys.spawn(probe, caf::actor{self});
+  sub_request req;
+  req.topic = "shop";
+  req.session = p;
+  req.sub_id = 1;
+  req.filter = f;
+  req.has_since = true;
+  req.since = {0, 0}; // unknown epoch: replay all retained, filtered
+  caf::anon_send(dir, subscribe_atom::value, std::move(req));
+  auto ack = expect_ack();
+  REQUIRE(ack.replay.size() == 1);
+  CHECK(ack.replay[0]->ev.data_json == R"({"price":150})");
+  publish("shop", R"({"price":99})");
+  publish("shop", R"({"price":100})");
+  publish("shop", "\"not an object\"");
+  CHECK(expect_delivery().second->ev.data_json == R"({"price":100})");
+  expect_nothing();
+  caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
 }
 
 TEST_CASE_METHOD(fixture, "resume replays exactly the missed events, then live", "[channel]") {

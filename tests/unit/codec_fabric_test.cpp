@@ -99,3 +99,35 @@ TEST_CASE("event strings are escaped", "[codec]") {
   auto enc = encode_event(std::move(e));
   CHECK(enc.rest_json.find(R"("type":"a\"b\n\u0001")") != std::string::npos);
 }
+
+TEST_CASE("fabric compiles scopes and filter into one server-side filter", "[codec][filter]") {
+  auto c = fabric::decode(
+    R"({"op":"subscribe","topics":["postgres:products"],"scopes":{"tenant":"a"},)"
+    R"("filter":{"operations":["UPDATE"],"predicates":{"price":{"$gte":100}}}})");
+  REQUIRE(c.kind == fabric::op::subscribe);
+  REQUIRE(c.filter);
+  CHECK(c.filter->scopes.terms.size() == 1);
+  CHECK(c.filter->operations == std::vector<std::string>{"UPDATE"});
+  CHECK(c.filter->predicates.size() == 1);
+  CHECK_FALSE(fabric::decode(R"({"op":"subscribe","topics":["t"]})").filter);
+
+  for (const char* bad : {R"({"op":"subscribe","topics":["t"],"filter":[1]})",
+                          R"({"op":"subscribe","topics":["t"],"filter":{"predicates":{"p":{"$near":1}}}})",
+                          R"({"op":"subscribe","topics":["t"],"filter":{"nope":1}})",
+                          R"({"op":"subscribe","topics":["t"],"filter":{"scopes":{}}})"}) {
+    INFO(bad);
+    auto e = fabric::decode(bad);
+    CHECK(e.kind == fabric::op::invalid);
+    CHECK(e.error_code == "invalid_filter");
+    CHECK_FALSE(e.error_message.empty());
+  }
+}
+
+TEST_CASE("fabric refresh frames", "[codec]") {
+  auto r = fabric::decode(R"({"op":"refresh","token":"abc.def.ghi"})");
+  CHECK(r.kind == fabric::op::refresh);
+  CHECK(r.token == "abc.def.ghi");
+  CHECK(fabric::decode(R"({"op":"refresh"})").error_code == "bad_request");
+  CHECK(fabric::encode_refreshed(1705312800) == R"({"op":"refreshed","expiresAt":"2024-01-15T10:00:00.000Z"})");
+  CHECK(fabric::encode_refreshed(std::nullopt) == R"({"op":"refreshed","expiresAt":null})");
+}
