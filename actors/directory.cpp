@@ -36,11 +36,14 @@ struct directory_state {
 
 using directory_ptr = directory_actor::stateful_pointer<directory_state>;
 
-directory_state::entry& lookup(directory_ptr self, const std::string& name) {
+// The channel, spawned on first use; null when quota.max_channels live channels exist.
+directory_state::entry* lookup(directory_ptr self, const std::string& name) {
   auto& st = self->state;
   auto it = st.channels.find(name);
   if (it != st.channels.end())
-    return it->second;
+    return &it->second;
+  if (st.channels.size() >= st.cfg->max_channels)
+    return nullptr;
   channel_args args;
   args.name = name;
   args.epoch = st.next_epoch++;
@@ -50,7 +53,12 @@ directory_state::entry& lookup(directory_ptr self, const std::string& name) {
   for (std::size_t len = 0; len <= name.size(); ++len)
     if (auto p = st.patterns.find(name.substr(0, len)); p != st.patterns.end())
       self->send(ch, attach_atom::value, p->second.pattern);
-  return st.channels.emplace(name, directory_state::entry{std::move(ch), 0}).first->second;
+  return &st.channels.emplace(name, directory_state::entry{std::move(ch), 0}).first->second;
+}
+
+std::string channel_limit_text(directory_ptr self) {
+  return "channel limit of " + std::to_string(self->state.cfg->max_channels)
+         + " reached (quota.max_channels)";
 }
 
 directory_state::pattern_entry& lookup_pattern(directory_ptr self, const std::string& pattern) {
@@ -83,10 +91,12 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     self->quit(msg.reason);
   });
   return {
-    [self](publish_atom, publish_cmd& cmd) {
-      auto& e = lookup(self, cmd.channel);
-      e.forwarded++;
-      return self->delegate(e.channel, publish_atom::value, std::move(cmd));
+    [self](publish_atom, publish_cmd& cmd) -> caf::result<publish_result> {
+      auto* e = lookup(self, cmd.channel);
+      if (!e)
+        return caf::make_error(caf::sec::runtime_error, channel_limit_text(self));
+      e->forwarded++;
+      return self->delegate(e->channel, publish_atom::value, std::move(cmd));
     },
     [self](subscribe_atom, sub_request& req) {
       if (!req.topic.empty() && req.topic.back() == '*') { // validated by the session
@@ -95,9 +105,18 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
         self->send(p.pattern, subscribe_atom::value, std::move(req));
         return;
       }
-      auto& e = lookup(self, req.topic);
-      e.forwarded++;
-      self->send(e.channel, subscribe_atom::value, std::move(req));
+      auto* e = lookup(self, req.topic);
+      if (!e) {
+        sub_ack ack;
+        ack.sub_id = req.sub_id;
+        ack.topic = req.topic;
+        ack.error_code = "quota_exceeded";
+        ack.error_message = channel_limit_text(self);
+        self->send(req.session, suback_atom::value, std::move(ack));
+        return;
+      }
+      e->forwarded++;
+      self->send(e->channel, subscribe_atom::value, std::move(req));
     },
     [self](history_atom, history_query& q) -> caf::result<history_page> {
       auto it = self->state.channels.find(q.channel);
@@ -123,9 +142,14 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
         it->second.push_back(std::move(item));
       }
       for (auto& [name, batch] : by_channel) {
-        auto& e = lookup(self, name);
-        e.forwarded++;
-        self->send(e.channel, publish_atom::value, std::move(batch));
+        auto* e = lookup(self, name);
+        if (!e) {
+          for (auto& item : batch)
+            item.done->fail("quota_exceeded", channel_limit_text(self));
+          continue;
+        }
+        e->forwarded++;
+        self->send(e->channel, publish_atom::value, std::move(batch));
       }
     },
     [self](history_atom, history_query& q, history_completion& done) {

@@ -29,6 +29,9 @@ struct session_state {
   std::int64_t last_heartbeat_ms = 0;
   std::string id;
   std::shared_ptr<const session_auth> auth; // replaced by an in-band refresh
+  bool admitted = false;                    // counted by the quota actor
+  std::int64_t frame_window_ms = 0;         // start of the current one-second window
+  std::size_t frames_in_window = 0;
   std::uint64_t auth_generation = 0;        // expiry timers of older grants are ignored
 
   static inline const char* name = "session";
@@ -153,6 +156,12 @@ void on_ack(session_ptr self, const sub_ack& ack) {
       st.subs.erase(it);
     return;
   }
+  if (!ack.error_code.empty()) { // refused by the router (e.g. channels per node)
+    send_text(self, fabric::encode_error(ack.error_code, ack.error_message, ack.topic));
+    st.by_topic.erase(it->second.topic);
+    st.subs.erase(it);
+    return;
+  }
   it->second.active = true;
   it->second.channel = ack.channel;
   it->second.pattern = ack.pattern;
@@ -218,8 +227,53 @@ void on_tick(session_ptr self) {
                      tick_atom::value);
 }
 
+// Over a quota: log it (log.event quota.exceeded) and close with 4008.
+void close_over_quota(session_ptr self, const char* quota, std::string reason) {
+  auto data = identity(self);
+  data["quota"] = quota;
+  data["reason"] = reason;
+  publish_log(self, "quota.exceeded", std::move(data));
+  self->state.args.link->close(close_code::quota_exceeded, "quota_exceeded: " + reason);
+}
+
+// Inbound frames per connection per second (realtime.max_frames_per_s).
+bool within_frame_rate(session_ptr self) {
+  auto& st = self->state;
+  auto now = steady_clock_ms();
+  if (now - st.frame_window_ms >= 1000) {
+    st.frame_window_ms = now;
+    st.frames_in_window = 0;
+  }
+  if (++st.frames_in_window <= st.args.cfg->max_frames_per_s)
+    return true;
+  if (st.frames_in_window == st.args.cfg->max_frames_per_s + 1)
+    close_over_quota(self, "frames_per_second",
+                     "more than " + std::to_string(st.args.cfg->max_frames_per_s)
+                       + " frames per second");
+  return false;
+}
+
+void admit(session_ptr self) {
+  auto& st = self->state;
+  if (!st.args.quota)
+    return;
+  self->request(st.args.quota, std::chrono::seconds(5), connect_atom::value,
+                st.args.client.sub, st.args.client.remote_ip)
+    .then(
+      [self](bool ok) {
+        if (ok)
+          self->state.admitted = true;
+        else
+          close_over_quota(self, "connections", "too many connections for this user or address");
+      },
+      [](const caf::error&) {}); // quota actor gone (shutdown): nothing to count
+}
+
 void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) {
   auto& st = self->state;
+  if (st.admitted)
+    caf::anon_send(st.args.quota, disconnect_atom::value, st.args.client.sub,
+                   st.args.client.remote_ip);
   if (code == close_code::slow_consumer) {
     auto data = identity(self);
     data["limitBytes"] = st.args.cfg->outbound_queue_bytes;
@@ -259,6 +313,7 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
   publish_log(self, "session.connect", std::move(data));
   on_tick(self);
   arm_expiry(self);
+  admit(self);
   return {
     [self](deliver_atom, std::uint32_t sub_id, const event_batch& batch, std::uint32_t offset) {
       auto it = self->state.subs.find(sub_id);
@@ -267,6 +322,8 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
     },
     [self](suback_atom, const sub_ack& ack) { on_ack(self, ack); },
     [self](command_atom, const fabric::command& cmd) {
+      if (!within_frame_rate(self))
+        return;
       switch (cmd.kind) {
         case fabric::op::ping:
           send_text(self, fabric::encode_pong());

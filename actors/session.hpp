@@ -15,6 +15,7 @@ namespace sy {
 struct client_info {
   std::string sub;        // JWT subject
   std::string remote;     // peer address:port
+  std::string remote_ip;  // peer address (per-IP quota)
   std::string origin;
   std::string user_agent;
   std::shared_ptr<const session_auth> auth; // the upgrade's token: subscribe rights, expiry
@@ -23,6 +24,7 @@ struct client_info {
 struct session_args {
   std::shared_ptr<ws_link> link;
   directory_actor directory;
+  quota_actor quota; // null: no connection quotas (unit tests)
   std::shared_ptr<const config> cfg;
   client_info client;
 };

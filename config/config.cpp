@@ -226,6 +226,18 @@ const std::vector<field>& fields() {
                            &config::max_body_bytes));
     t.push_back(uint_field("http.max_header_bytes", {"SWITCHYARD_MAX_HEADER_BYTES"},
                            &config::max_header_bytes));
+    t.push_back(int_field("http.handshake_timeout_ms", {"SWITCHYARD_HANDSHAKE_TIMEOUT_MS"},
+                          &config::handshake_timeout_ms));
+    t.push_back(uint_field("http.max_connections", {"SWITCHYARD_MAX_CONNECTIONS"},
+                           &config::max_connections));
+    t.push_back(uint_field("realtime.max_frames_per_s", {"SWITCHYARD_MAX_FRAMES_PER_S"},
+                           &config::max_frames_per_s));
+    t.push_back(uint_field("quota.max_connections_per_user", {"SWITCHYARD_MAX_CONNECTIONS_PER_USER"},
+                           &config::max_connections_per_user));
+    t.push_back(uint_field("quota.max_connections_per_ip", {"SWITCHYARD_MAX_CONNECTIONS_PER_IP"},
+                           &config::max_connections_per_ip));
+    t.push_back(uint_field("quota.max_channels", {"SWITCHYARD_MAX_CHANNELS"},
+                           &config::max_channels));
     t.push_back(int_field("shutdown_grace_ms", {"SWITCHYARD_SHUTDOWN_GRACE_MS"},
                           &config::shutdown_grace_ms));
     t.push_back(string_field("auth.jwt_secret", {"SWITCHYARD_JWT_SECRET"}, &config::jwt_secret,
@@ -469,6 +481,11 @@ std::string validate_config(const config& c) {
     return "io_threads must be 1..64";
   if (c.topic_limit == 0)
     return "realtime.topic_limit must be at least 1";
+  if (c.max_frames_per_s == 0 || c.max_connections == 0 || c.max_connections_per_user == 0
+      || c.max_connections_per_ip == 0 || c.max_channels == 0)
+    return "connection, frame-rate and channel limits must be at least 1";
+  if (c.handshake_timeout_ms < 100)
+    return "http.handshake_timeout_ms must be at least 100";
   if (c.heartbeat_ms < 100 || c.idle_timeout_ms < 100)
     return "realtime.heartbeat_ms and realtime.idle_timeout_ms must be at least 100";
   if (c.max_frame_bytes < 1024 || c.max_body_bytes < 1024 || c.max_header_bytes < 1024)

@@ -37,6 +37,8 @@ struct config {
   std::size_t io_threads = 1;            // Beast/Asio threads; actors run on the CAF scheduler
   std::size_t max_body_bytes = 65536;    // REST request body limit (413 above)
   std::size_t max_header_bytes = 8192;   // HTTP header block limit (431 above)
+  std::int64_t handshake_timeout_ms = 10000; // a request (upgrade included) must arrive in this
+  std::size_t max_connections = 16384;   // open HTTP + WebSocket connections (503 above)
   std::int64_t shutdown_grace_ms = 3000; // SIGTERM: time for close handshakes before exit
 
   // -- credentials (development defaults; a warning is logged while they are in use) --
@@ -57,6 +59,10 @@ struct config {
   // -- realtime (Fabric WebSocket at /realtime) --
   bool realtime_enabled = true;
   std::size_t topic_limit = 32;
+  std::size_t max_frames_per_s = 200;    // inbound frames per connection per second (4008 above)
+  std::size_t max_connections_per_user = 10000; // WebSocket sessions per token subject (4008)
+  std::size_t max_connections_per_ip = 10000;   // WebSocket sessions per client address (4008)
+  std::size_t max_channels = 100000;     // live channels per node (quota_exceeded above)
   std::vector<std::string> origins;      // empty: any Origin is accepted
   std::int64_t heartbeat_ms = 30000;
   std::int64_t idle_timeout_ms = 120000; // no client frame for this long: close 4002

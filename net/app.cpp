@@ -49,16 +49,41 @@ private:
   std::shared_ptr<const authenticator> verifier_;
 };
 
+// REALTIME_ORIGINS entries are exact origins or one wildcard label: "https://*.example.com"
+// allows https://a.example.com and https://a.b.example.com, not https://example.com.
+bool origin_allowed(const std::vector<std::string>& allowed, std::string_view origin) {
+  for (const auto& a : allowed) {
+    auto star = a.find('*');
+    if (star == std::string::npos) {
+      if (a == origin)
+        return true;
+      continue;
+    }
+    std::string_view prefix(a.data(), star), suffix(a.data() + star + 1, a.size() - star - 1);
+    if (origin.size() <= prefix.size() + suffix.size())
+      continue;
+    if (origin.substr(0, prefix.size()) != prefix
+        || origin.substr(origin.size() - suffix.size()) != suffix)
+      continue;
+    auto label = origin.substr(prefix.size(), origin.size() - prefix.size() - suffix.size());
+    if (label.find_first_of("/:@ ") == std::string_view::npos)
+      return true;
+  }
+  return false;
+}
+
 http_reply refuse(unsigned status, std::string_view code, std::string_view message) {
   return {status, json_error_body(code, message), "application/json"};
 }
 
 class app final : public app_handler {
 public:
-  app(caf::actor_system& sys, directory_actor directory, std::shared_ptr<const config> cfg,
-      std::shared_ptr<const authenticator> auth, std::shared_ptr<rest_api> rest)
+  app(caf::actor_system& sys, directory_actor directory, quota_actor quota,
+      std::shared_ptr<const config> cfg, std::shared_ptr<const authenticator> auth,
+      std::shared_ptr<rest_api> rest)
     : sys_(sys),
       directory_(std::move(directory)),
+      quota_(std::move(quota)),
       cfg_(std::move(cfg)),
       auth_(std::move(auth)),
       rest_(std::move(rest)) {
@@ -79,9 +104,7 @@ public:
       d.refusal = refuse(404, "realtime_disabled", "WebSocket support is disabled");
       return d;
     }
-    if (!cfg_->origins.empty() && req.has_origin
-        && std::find(cfg_->origins.begin(), cfg_->origins.end(), req.origin)
-             == cfg_->origins.end()) {
+    if (!cfg_->origins.empty() && req.has_origin && !origin_allowed(cfg_->origins, req.origin)) {
       d.refusal = refuse(403, "origin_denied", "Origin is not in REALTIME_ORIGINS");
       return d;
     }
@@ -96,10 +119,10 @@ public:
     // The principal travels with the session so subscribe can be checked with may_subscribe
     // and the session can close at `exp` (4001 token_expired).
     std::string sub = r.who.sub;
-    client_info client{std::move(sub), req.remote, req.origin, req.user_agent,
+    client_info client{std::move(sub), req.remote, req.remote_ip, req.origin, req.user_agent,
                        std::make_shared<const principal_auth>(std::move(r.who), cfg_, auth_)};
     d.open = [this, client = std::move(client)](std::shared_ptr<ws_link> link) {
-      return spawn_session(sys_, {std::move(link), directory_, cfg_, client});
+      return spawn_session(sys_, {std::move(link), directory_, quota_, cfg_, client});
     };
     return d;
   }
@@ -107,6 +130,7 @@ public:
 private:
   caf::actor_system& sys_;
   directory_actor directory_;
+  quota_actor quota_;
   std::shared_ptr<const config> cfg_;
   std::shared_ptr<const authenticator> auth_;
   std::shared_ptr<rest_api> rest_;
@@ -115,11 +139,11 @@ private:
 } // namespace
 
 std::shared_ptr<app_handler> make_app(caf::actor_system& sys, directory_actor directory,
-                                      std::shared_ptr<const config> cfg,
+                                      quota_actor quota, std::shared_ptr<const config> cfg,
                                       std::shared_ptr<const authenticator> auth,
                                       std::shared_ptr<rest_api> rest) {
-  return std::make_shared<app>(sys, std::move(directory), std::move(cfg), std::move(auth),
-                               std::move(rest));
+  return std::make_shared<app>(sys, std::move(directory), std::move(quota), std::move(cfg),
+                               std::move(auth), std::move(rest));
 }
 
 } // namespace sy

@@ -34,8 +34,6 @@ std::string json_error_body(std::string_view code, std::string_view message) {
 
 namespace {
 
-// Slowloris guard: a request (headers and body) must arrive within this time.
-constexpr auto request_deadline = std::chrono::seconds(30);
 
 std::string header(const http::request<http::string_body>& req, http::field f) {
   auto it = req.find(f);
@@ -62,8 +60,13 @@ public:
     registry_->add(shared_from_this());
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec)
+    if (!ec) {
       remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+      remote_ip_ = ep.address().to_string();
+    }
+    if (registry_->live() > opts_.max_connections)
+      return write_error(503, "too_many_connections",
+                         "the server is at http.max_connections; retry later");
     do_read();
   }
 
@@ -86,7 +89,8 @@ private:
     parser_.emplace();
     parser_->body_limit(opts_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(opts_.max_header_bytes));
-    stream_.expires_after(request_deadline);
+    // Slowloris guard: a request (headers and body, upgrades included) must arrive in time.
+    stream_.expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_read(ec);
@@ -115,6 +119,7 @@ private:
     info.origin = header(req, http::field::origin);
     info.user_agent = header(req, http::field::user_agent);
     info.remote = remote_;
+    info.remote_ip = remote_ip_;
     info.websocket_upgrade = beast::websocket::is_upgrade(req);
     info.pass = &loop_;
     keep_alive_ = req.keep_alive();
@@ -176,7 +181,7 @@ private:
     res->keep_alive(keep_alive_ && !stopping_);
     res->body() = std::move(reply.body);
     res->prepare_payload();
-    stream_.expires_after(request_deadline);
+    stream_.expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
                         if (ec || !res->keep_alive())
@@ -201,6 +206,7 @@ private:
   std::shared_ptr<app_handler> app_;
   std::shared_ptr<conn_registry> registry_;
   std::string remote_;
+  std::string remote_ip_;
   bool keep_alive_ = true;
   bool busy_ = false;
   bool stopping_ = false;

@@ -19,6 +19,8 @@ struct server_options {
   std::size_t max_frame_bytes = 65536;
   std::size_t outbound_queue_bytes = 1 << 20;
   std::int64_t request_timeout_ms = 5000; // REST request -> router answer, 503 after
+  std::int64_t handshake_timeout_ms = 10000; // a whole request must arrive within this
+  std::size_t max_connections = 16384;      // open connections; 503 above
 };
 
 class http_server {

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/directory.hpp"
+#include "actors/quota.hpp"
 #include "config/config.hpp"
 #include "net/app.hpp"
 #include "net/auth.hpp"
@@ -130,6 +131,7 @@ int cmd_serve(const sy::config& cfg_in) {
   caf::actor_system sys{caf_cfg};
 
   auto directory = sy::spawn_directory(sys, cfg);
+  auto quota = sy::spawn_quota(sys, cfg);
   std::shared_ptr<const sy::authenticator> auth = sy::make_authenticator(*cfg);
   auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth);
 
@@ -141,11 +143,14 @@ int cmd_serve(const sy::config& cfg_in) {
   opts.max_frame_bytes = cfg->max_frame_bytes;
   opts.outbound_queue_bytes = cfg->outbound_queue_bytes;
   opts.request_timeout_ms = cfg->request_timeout_ms;
-  auto server = sy::http_server::make(opts, sy::make_app(sys, directory, cfg, auth, rest));
+  opts.handshake_timeout_ms = cfg->handshake_timeout_ms;
+  opts.max_connections = cfg->max_connections;
+  auto server = sy::http_server::make(opts, sy::make_app(sys, directory, quota, cfg, auth, rest));
   if (auto err = server->listen(); !err.empty()) {
     spdlog::error("{}", err);
     rest->stop();
     caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
     return 1;
   }
   // Test harnesses and run.sh read this line to learn the (possibly ephemeral) port.
@@ -171,6 +176,7 @@ int cmd_serve(const sy::config& cfg_in) {
   server->shutdown(cfg->shutdown_grace_ms);
   rest->stop();
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
   server.reset();
   done = true;

@@ -71,7 +71,8 @@ public:
     (*this)(render_page(p));
   }
   void fail(std::string code, std::string message) override {
-    (*this)(error_reply(code == "bad_cursor" ? 400 : 503, code, message));
+    unsigned status = code == "bad_cursor" ? 400 : code == "quota_exceeded" ? 429 : 503;
+    (*this)(error_reply(status, code, message));
   }
 
 private:

@@ -31,6 +31,7 @@ struct http_request {
   bool has_origin = false;
   std::string user_agent;
   std::string remote;        // peer address:port
+  std::string remote_ip;     // peer address (per-IP quotas)
   bool websocket_upgrade = false;
   pass_scheduler* pass = nullptr; // valid during on_http, on the calling thread
 };

@@ -12,7 +12,8 @@ constexpr std::uint16_t unsupported_data = 1003; // binary frame received
 constexpr std::uint16_t too_big = 1009;          // frame larger than realtime.max_frame_bytes
 constexpr std::uint16_t internal_error = 1011;
 constexpr std::uint16_t token_expired = 4001;  // the token's exp passed without a refresh
-constexpr std::uint16_t idle_timeout = 4002;     // no client frame within realtime.idle_timeout_ms
+constexpr std::uint16_t idle_timeout = 4002;
+constexpr std::uint16_t quota_exceeded = 4008; // connections per user/IP, frames per second     // no client frame within realtime.idle_timeout_ms
 constexpr std::uint16_t slow_consumer = 4009;    // outbound queue over realtime.outbound_queue_bytes
 
 } // namespace sy::close_code

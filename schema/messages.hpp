@@ -32,6 +32,8 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using connect_atom = caf::atom_constant<caf::atom("connect")>;
+using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -69,6 +71,11 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<closed_atom, std::uint16_t, std::string>,   // connection gone
   caf::reacts_to<tick_atom>,                                 // heartbeat / idle check
   caf::reacts_to<expire_atom, std::uint64_t>>;               // token expiry (grant generation)
+
+// Counts WebSocket sessions per token subject and per client address (quota.*).
+using quota_actor = caf::typed_actor<
+  caf::replies_to<connect_atom, std::string, std::string>::with<bool>, // sub, ip -> admitted
+  caf::reacts_to<disconnect_atom, std::string, std::string>>;          // an admitted one left
 
 // One per wildcard pattern ("prefix*", "*"): its subscribers, fed by every matching channel
 // with one message per burst.
@@ -156,6 +163,8 @@ struct sub_ack {
   bool has_since = false;
   bool recovered = true;
   std::string cursor;            // cursor of the newest event at subscribe time
+  std::string error_code;        // set when the subscribe was refused (e.g. quota_exceeded)
+  std::string error_message;
 };
 
 template <class Inspector>
