@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "actors/log_event.hpp"
 #include "schema/codes.hpp"
@@ -47,6 +48,12 @@ void publish_log(session_ptr self, std::string type, boost::json::object data) {
   // fire-and-forget: the session has no use for the stored event
   caf::anon_send(self->state.args.directory, publish_atom::value,
                  make_log_event(std::move(type), data));
+}
+
+void audit(session_ptr self, const char* type, const boost::json::object& data) {
+  if (self->state.args.audit)
+    caf::anon_send(self->state.args.audit, audit_atom::value, std::string(type),
+                   boost::json::serialize(data));
 }
 
 boost::json::object identity(session_ptr self) {
@@ -169,6 +176,12 @@ void on_ack(session_ptr self, const sub_ack& ack) {
   if (ack.has_since)
     recovered = ack.recovered;
   send_text(self, fabric::encode_subscribed(ack.topic, ack.cursor, ack.replay.size(), recovered));
+  if (ack.has_since && ack.recovered) {
+    auto data = identity(self);
+    data["topic"] = ack.topic;
+    data["replayed"] = ack.replay.size();
+    audit(self, "session.resumed", data);
+  }
   auto& link = *st.args.link;
   for (const auto& ev : ack.replay)
     if (ack.snapshot)
@@ -232,7 +245,8 @@ void close_over_quota(session_ptr self, const char* quota, std::string reason) {
   auto data = identity(self);
   data["quota"] = quota;
   data["reason"] = reason;
-  publish_log(self, "quota.exceeded", std::move(data));
+  publish_log(self, "quota.exceeded", data);
+  audit(self, "session.suspended", data);
   self->state.args.link->close(close_code::quota_exceeded, "quota_exceeded: " + reason);
 }
 
@@ -316,9 +330,15 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
   admit(self);
   return {
     [self](deliver_atom, std::uint32_t sub_id, const event_batch& batch, std::uint32_t offset) {
-      auto it = self->state.subs.find(sub_id);
-      if (it != self->state.subs.end() && it->second.active)
-        self->state.args.link->send_batch(batch, offset);
+      auto& st = self->state;
+      auto it = st.subs.find(sub_id);
+      if (it == st.subs.end() || !it->second.active)
+        return;
+      // A wildcard spans channels the token may not read (e.g. console.realtime.*): judge the
+      // concrete channel, once per burst (a burst comes from one channel).
+      if (it->second.pattern && st.auth && !st.auth->may_subscribe((*batch)[offset]->ev.channel))
+        return;
+      st.args.link->send_batch(batch, offset);
     },
     [self](suback_atom, const sub_ack& ack) { on_ack(self, ack); },
     [self](command_atom, const fabric::command& cmd) {

@@ -25,6 +25,7 @@ struct session_args {
   std::shared_ptr<ws_link> link;
   directory_actor directory;
   quota_actor quota; // null: no connection quotas (unit tests)
+  audit_actor audit; // null: no audit trail (unit tests)
   std::shared_ptr<const config> cfg;
   client_info client;
 };

@@ -311,6 +311,7 @@ const std::vector<field>& fields() {
     t.push_back(int_field("request_timeout_ms", {"SWITCHYARD_REQUEST_TIMEOUT_MS"},
                           &config::request_timeout_ms));
     t.push_back(string_field("log_level", {"SWITCHYARD_LOG_LEVEL"}, &config::log_level));
+    t.push_back(string_field("audit.file", {"SWITCHYARD_AUDIT_FILE"}, &config::audit_file));
     return t;
   }();
   return table;

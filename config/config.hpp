@@ -78,14 +78,19 @@ struct config {
   std::int64_t channel_idle_ms = 600000;     // channel with no subscriber and no publish retires
   std::int64_t batch_window_us = 1000;       // under load, a channel fans out at most this often
   // Seed 000's status/metrics topics seed UI state with a snapshot right after subscribing.
-  std::vector<namespace_config> namespaces = {
-    {"tunnel.", 500, 1, "", ""}, {"retrylab.", 500, 1, "", ""}, {"scanner.", 500, 10, "", ""}};
+  // console.realtime.* carries the gateway audit topics (seed 001): admins or an explicit
+  // claim only, even in development mode.
+  std::vector<namespace_config> namespaces = {{"tunnel.", 500, 1, "", ""},
+                                              {"retrylab.", 500, 1, "", ""},
+                                              {"scanner.", 500, 10, "", ""},
+                                              {"console.realtime.", 500, 0, "deny", "deny"}};
 
   // -- runtime --
   std::string scheduler_policy = "sharing";  // "sharing" or "stealing"
   std::size_t scheduler_threads = 0;         // 0: one per core
   std::int64_t request_timeout_ms = 5000;    // REST -> actor request timeout (503 after)
   std::string log_level = "info";
+  std::string audit_file;                    // JSON-lines audit trail; "" = off
 
   /// Namespace settings for a channel (falls back to the global history size, no snapshot).
   namespace_config namespace_for(std::string_view channel) const;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/json.hpp>
+
 #include "actors/session.hpp"
 #include "net/url.hpp"
 
@@ -78,12 +80,13 @@ http_reply refuse(unsigned status, std::string_view code, std::string_view messa
 
 class app final : public app_handler {
 public:
-  app(caf::actor_system& sys, directory_actor directory, quota_actor quota,
+  app(caf::actor_system& sys, directory_actor directory, quota_actor quota, audit_actor audit,
       std::shared_ptr<const config> cfg, std::shared_ptr<const authenticator> auth,
       std::shared_ptr<rest_api> rest)
     : sys_(sys),
       directory_(std::move(directory)),
       quota_(std::move(quota)),
+      audit_(std::move(audit)),
       cfg_(std::move(cfg)),
       auth_(std::move(auth)),
       rest_(std::move(rest)) {
@@ -112,17 +115,25 @@ public:
     if (token.empty())
       token = std::string(bearer_value(req.authorization));
     auto r = auth_->verify_token(token);
+    boost::json::object audit{{"remote", req.remote}, {"origin", req.origin},
+                              {"dialect", "fabric"}};
     if (!r.ok) {
+      audit["reason"] = r.error; // fixed texts: never the token
+      caf::anon_send(audit_, audit_atom::value, std::string("auth.denied"),
+                     boost::json::serialize(audit));
       d.refusal = refuse(401, "unauthorized", r.error);
       return d;
     }
+    audit["sub"] = r.who.sub;
+    caf::anon_send(audit_, audit_atom::value, std::string("auth.granted"),
+                   boost::json::serialize(audit));
     // The principal travels with the session so subscribe can be checked with may_subscribe
     // and the session can close at `exp` (4001 token_expired).
     std::string sub = r.who.sub;
     client_info client{std::move(sub), req.remote, req.remote_ip, req.origin, req.user_agent,
                        std::make_shared<const principal_auth>(std::move(r.who), cfg_, auth_)};
     d.open = [this, client = std::move(client)](std::shared_ptr<ws_link> link) {
-      return spawn_session(sys_, {std::move(link), directory_, quota_, cfg_, client});
+      return spawn_session(sys_, {std::move(link), directory_, quota_, audit_, cfg_, client});
     };
     return d;
   }
@@ -131,6 +142,7 @@ private:
   caf::actor_system& sys_;
   directory_actor directory_;
   quota_actor quota_;
+  audit_actor audit_;
   std::shared_ptr<const config> cfg_;
   std::shared_ptr<const authenticator> auth_;
   std::shared_ptr<rest_api> rest_;
@@ -139,11 +151,12 @@ private:
 } // namespace
 
 std::shared_ptr<app_handler> make_app(caf::actor_system& sys, directory_actor directory,
-                                      quota_actor quota, std::shared_ptr<const config> cfg,
+                                      quota_actor quota, audit_actor audit,
+                                      std::shared_ptr<const config> cfg,
                                       std::shared_ptr<const authenticator> auth,
                                       std::shared_ptr<rest_api> rest) {
-  return std::make_shared<app>(sys, std::move(directory), std::move(quota), std::move(cfg),
-                               std::move(auth), std::move(rest));
+  return std::make_shared<app>(sys, std::move(directory), std::move(quota), std::move(audit),
+                               std::move(cfg), std::move(auth), std::move(rest));
 }
 
 } // namespace sy

@@ -12,7 +12,8 @@
 namespace sy {
 
 std::shared_ptr<app_handler> make_app(caf::actor_system& sys, directory_actor directory,
-                                      quota_actor quota, std::shared_ptr<const config> cfg,
+                                      quota_actor quota, audit_actor audit,
+                                      std::shared_ptr<const config> cfg,
                                       std::shared_ptr<const authenticator> auth,
                                       std::shared_ptr<rest_api> rest);
 

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/directory.hpp"
+#include "actors/audit.hpp"
 #include "actors/quota.hpp"
 #include "config/config.hpp"
 #include "net/app.hpp"
@@ -132,6 +133,7 @@ int cmd_serve(const sy::config& cfg_in) {
 
   auto directory = sy::spawn_directory(sys, cfg);
   auto quota = sy::spawn_quota(sys, cfg);
+  auto audit = sy::spawn_audit(sys, directory, cfg);
   std::shared_ptr<const sy::authenticator> auth = sy::make_authenticator(*cfg);
   auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth);
 
@@ -145,15 +147,19 @@ int cmd_serve(const sy::config& cfg_in) {
   opts.request_timeout_ms = cfg->request_timeout_ms;
   opts.handshake_timeout_ms = cfg->handshake_timeout_ms;
   opts.max_connections = cfg->max_connections;
-  auto server = sy::http_server::make(opts, sy::make_app(sys, directory, quota, cfg, auth, rest));
+  auto server = sy::http_server::make(opts, sy::make_app(sys, directory, quota, audit, cfg, auth, rest));
   if (auto err = server->listen(); !err.empty()) {
     spdlog::error("{}", err);
     rest->stop();
     caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
     return 1;
   }
   // Test harnesses and run.sh read this line to learn the (possibly ephemeral) port.
+  // The effective configuration, secrets masked, is the first audit record.
+  caf::anon_send(audit, sy::audit_atom::value, std::string("config.loaded"),
+                 "{\"config\":" + sy::describe_config(*cfg) + "}");
   std::printf("switchyard listening on %s:%u\n", opts.host.c_str(), server->port());
   std::fflush(stdout);
   spdlog::info("ready: REST and ws://{}:{}/realtime (scheduler {}, io threads {})", opts.host,
@@ -177,6 +183,7 @@ int cmd_serve(const sy::config& cfg_in) {
   rest->stop();
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
   server.reset();
   done = true;

@@ -34,6 +34,7 @@ using attach_atom = caf::atom_constant<caf::atom("attach")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
+using audit_atom = caf::atom_constant<caf::atom("audit")>;
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -71,6 +72,10 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<closed_atom, std::uint16_t, std::string>,   // connection gone
   caf::reacts_to<tick_atom>,                                 // heartbeat / idle check
   caf::reacts_to<expire_atom, std::uint64_t>>;               // token expiry (grant generation)
+
+// Audit records: (type, data as a JSON object text). Published to log.event and, for the
+// seed's gateway events, to console.realtime.*; optionally appended to a JSON-lines file.
+using audit_actor = caf::typed_actor<caf::reacts_to<audit_atom, std::string, std::string>>;
 
 // Counts WebSocket sessions per token subject and per client address (quota.*).
 using quota_actor = caf::typed_actor<

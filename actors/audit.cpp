@@ -1,0 +1,85 @@
+#include "actors/audit.hpp"
+
+#include <cstdio>
+#include <memory>
+
+#include <boost/json.hpp>
+
+#include "actors/log_event.hpp"
+#include "schema/json_text.hpp"
+
+namespace sy {
+
+namespace {
+
+struct file_closer {
+  void operator()(std::FILE* f) const {
+    if (f)
+      std::fclose(f);
+  }
+};
+
+struct audit_state {
+  directory_actor directory;
+  std::shared_ptr<const config> cfg;
+  std::unique_ptr<std::FILE, file_closer> file;
+
+  static inline const char* name = "audit";
+};
+
+using audit_ptr = audit_actor::stateful_pointer<audit_state>;
+
+// Seed 001's gateway audit topics.
+const char* console_topic(const std::string& type) {
+  if (type == "auth.granted")
+    return "console.realtime.auth-granted";
+  if (type == "auth.denied")
+    return "console.realtime.auth-denied";
+  if (type == "session.suspended")
+    return "console.realtime.session-suspended";
+  if (type == "session.resumed")
+    return "console.realtime.session-resumed";
+  return nullptr;
+}
+
+audit_actor::behavior_type audit_behavior(audit_ptr self, directory_actor directory,
+                                          std::shared_ptr<const config> cfg) {
+  auto& st = self->state;
+  st.directory = std::move(directory);
+  st.cfg = std::move(cfg);
+  if (!st.cfg->audit_file.empty())
+    st.file.reset(std::fopen(st.cfg->audit_file.c_str(), "a"));
+  return {
+    [self](audit_atom, const std::string& type, const std::string& data_json) {
+      auto& st = self->state;
+      boost::system::error_code ec;
+      auto v = boost::json::parse(data_json, ec);
+      boost::json::object data = (!ec && v.is_object()) ? v.get_object() : boost::json::object{};
+      auto cmd = make_log_event(type, data);
+      if (auto* topic = console_topic(type)) {
+        auto copy = cmd;
+        copy.channel = topic;
+        caf::anon_send(st.directory, publish_atom::value, std::move(copy));
+      }
+      caf::anon_send(st.directory, publish_atom::value, std::move(cmd));
+      if (st.file) {
+        std::string line = "{\"time\":\"" + format_timestamp(wall_clock_ms()) + "\",\"type\":";
+        append_json_string(line, type);
+        line += ",\"data\":";
+        line += boost::json::serialize(data);
+        line += "}\n";
+        std::fwrite(line.data(), 1, line.size(), st.file.get());
+        std::fflush(st.file.get()); // an audit line must survive a crash right after it
+      }
+    },
+  };
+}
+
+} // namespace
+
+audit_actor spawn_audit(caf::actor_system& sys, directory_actor directory,
+                        std::shared_ptr<const config> cfg) {
+  return sys.spawn(audit_behavior, std::move(directory), std::move(cfg));
+}
+
+} // namespace sy

@@ -1,0 +1,17 @@
+#pragma once
+// The audit trail: auth granted/denied, sessions suspended/resumed, quota and config events.
+// Every record goes to log.event; the four gateway audit events of seed 001 also go to their
+// console.realtime.* channels (admin-only by default); with audit.file set, each record is
+// appended as one JSON line. Records carry subjects, addresses and reasons -- never a token or
+// a secret.
+#include <memory>
+
+#include "config/config.hpp"
+#include "schema/messages.hpp"
+
+namespace sy {
+
+audit_actor spawn_audit(caf::actor_system& sys, directory_actor directory,
+                        std::shared_ptr<const config> cfg);
+
+} // namespace sy
