@@ -96,6 +96,11 @@ void subscribe(session_ptr self, const fabric::command& cmd) {
     for (const auto& [t, cur] : cmd.since)
       if (t == topic)
         since = &cur;
+    if (!st.args.cfg->known_topic(topic)) {
+      send_text(self, fabric::encode_error(error_code::channel_unavailable,
+                                           "no namespace serves this topic", topic));
+      continue;
+    }
     if (st.auth && !st.auth->may_subscribe(topic)) {
       send_text(self, fabric::encode_error(error_code::scope_denied,
                                            "the token does not grant this topic", topic));

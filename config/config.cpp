@@ -300,6 +300,10 @@ const std::vector<field>& fields() {
                           &config::channel_idle_ms));
     t.push_back(int_field("channel.batch_window_us", {"SWITCHYARD_BATCH_WINDOW_US"},
                           &config::batch_window_us));
+    t.push_back({"channel.require_namespace",
+                 {"SWITCHYARD_REQUIRE_NAMESPACE"},
+                 [](config& c, std::string_view v) { return parse_bool(v, c.require_namespace); },
+                 [](const config& c) { return json::value(c.require_namespace); }});
     t.push_back({"namespaces",
                  {"SWITCHYARD_NAMESPACES"},
                  [](config& c, std::string_view v) { return parse_namespaces(v, c.namespaces); },
@@ -396,6 +400,20 @@ namespace_config config::namespace_for(std::string_view channel) const {
   namespace_config dflt;
   dflt.history_size = history_size;
   return dflt;
+}
+
+bool config::known_topic(std::string_view topic) const {
+  if (!require_namespace || topic == "log.event")
+    return true;
+  bool pattern = !topic.empty() && topic.back() == '*';
+  auto name = pattern ? topic.substr(0, topic.size() - 1) : topic;
+  for (const auto& ns : namespaces) {
+    if (name.substr(0, ns.prefix.size()) == ns.prefix)
+      return true;
+    if (pattern && std::string_view(ns.prefix).substr(0, name.size()) == name)
+      return true;
+  }
+  return false;
 }
 
 bool config::uses_dev_credentials() const {

@@ -77,6 +77,7 @@ struct config {
   std::size_t idempotency_max_keys = 100000; // per channel; oldest keys leave first
   std::int64_t channel_idle_ms = 600000;     // channel with no subscriber and no publish retires
   std::int64_t batch_window_us = 1000;       // under load, a channel fans out at most this often
+  bool require_namespace = false; // true: channels outside every namespace are unavailable
   // Seed 000's status/metrics topics seed UI state with a snapshot right after subscribing.
   // console.realtime.* carries the gateway audit topics (seed 001): admins or an explicit
   // claim only, even in development mode.
@@ -94,6 +95,9 @@ struct config {
 
   /// Namespace settings for a channel (falls back to the global history size, no snapshot).
   namespace_config namespace_for(std::string_view channel) const;
+  /// False only with require_namespace and a topic under no namespace prefix. A wildcard
+  /// ("prefix*") is known when it lies inside a namespace or covers one. log.event always is.
+  bool known_topic(std::string_view topic) const;
   /// True when the built-in development secret or API key is in use.
   bool uses_dev_credentials() const;
 };

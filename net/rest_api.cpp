@@ -362,6 +362,8 @@ struct rest_api::impl {
       if (!valid_channel_name(s[2]))
         return (*reply)(error_reply(400, "invalid_channel",
                                     "channel names are 1-200 characters of [A-Za-z0-9._:-]"));
+      if (!cfg->known_topic(s[2]))
+        return (*reply)(error_reply(404, "channel_unavailable", "no namespace serves this channel"));
       if (post)
         return channel_publish(req, s[2], reply);
       if (get)
@@ -373,6 +375,8 @@ struct rest_api::impl {
       if (!valid_channel_name(channel))
         return (*reply)(error_reply(400, "invalid_channel",
                                     "feed ids are characters of [A-Za-z0-9._:-]"));
+      if (!cfg->known_topic(channel))
+        return (*reply)(error_reply(404, "channel_unavailable", "no namespace serves this channel"));
       if (s[2] == "control")
         return post ? feed_control(req, channel, reply) : not_allowed();
       if (post)

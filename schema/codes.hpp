@@ -30,7 +30,8 @@ constexpr std::string_view quota_exceeded = "quota_exceeded";
 constexpr std::string_view not_subscribed = "not_subscribed";
 constexpr std::string_view unavailable = "unavailable";
 constexpr std::string_view invalid_filter = "invalid_filter";
-constexpr std::string_view scope_denied = "scope_denied";   // 4003 in dialects that close
+constexpr std::string_view scope_denied = "scope_denied";
+constexpr std::string_view channel_unavailable = "channel_unavailable"; // 4010 where closing   // 4003 in dialects that close
 constexpr std::string_view unauthorized = "unauthorized";   // in-band refresh refused
 
 } // namespace sy::error_code

@@ -208,3 +208,22 @@ TEST_CASE("audit trail: log.event, console.realtime.* for admins, JSON-lines fil
   for (std::size_t pos = 0, nl; (nl = text.find('\n', pos)) != std::string::npos; pos = nl + 1)
     CHECK(parse_json(text.substr(pos, nl - pos)).is_object());
 }
+
+TEST_CASE("require_namespace: channels outside every namespace are unavailable",
+          "[integration][quota]") {
+  daemon_process d({"--set", "channel.require_namespace=1", "--set",
+                    R"(namespaces=[{"prefix":"orders.","history_size":10,"snapshot":0}])"});
+  http_client rest(d.port());
+  CHECK(rest.request("POST", "/v1/channels/orders.eu/events", R"({"data":1})", api_key_auth())
+          .status == 201);
+  auto res = rest.request("POST", "/v1/channels/payments/events", R"({"data":1})",
+                          api_key_auth());
+  CHECK(res.status == 404);
+  CHECK(error_code_of(res.body) == "channel_unavailable");
+  auto c = connect_fabric(d, "ns");
+  c.send_text(R"({"op":"subscribe","topics":["payments"]})");
+  auto err = next_object(c);
+  CHECK(field_s(err, "code") == "channel_unavailable");
+  CHECK(field_s(err, "topic") == "payments");
+  subscribe(c, {"orders.eu"});
+}

@@ -89,3 +89,19 @@ TEST_CASE("describe_config masks secrets", "[config]") {
   CHECK(text.find("super-secret-value") == std::string::npos);
   CHECK(text.find("realtime.topic_limit") != std::string::npos);
 }
+
+TEST_CASE("require_namespace: only topics under a namespace are known", "[config]") {
+  config c;
+  CHECK(c.known_topic("anything")); // off by default
+  c.require_namespace = true;
+  c.namespaces = {{"orders.", 500, 0, "", ""}, {"postgres:", 500, 0, "", ""}};
+  CHECK(c.known_topic("orders.eu"));
+  CHECK(c.known_topic("postgres:products"));
+  CHECK(c.known_topic("log.event"));
+  CHECK_FALSE(c.known_topic("payments"));
+  CHECK(c.known_topic("postgres:*")); // inside a namespace
+  CHECK(c.known_topic("orders.e*"));
+  CHECK(c.known_topic("post*"));      // covers one
+  CHECK(c.known_topic("*"));
+  CHECK_FALSE(c.known_topic("pay*"));
+}
