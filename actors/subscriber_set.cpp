@@ -5,6 +5,10 @@
 namespace sy {
 
 const boost::json::value* data_cache::get(std::size_t i) {
+  if (parsed_.empty()) {
+    parsed_.resize(events_.size());
+    done_.assign(events_.size(), false);
+  }
   if (!done_[i]) {
     done_[i] = true;
     boost::system::error_code ec;

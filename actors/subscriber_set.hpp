@@ -14,8 +14,8 @@ namespace sy {
 /// (predicates, operations, entity); scopes-only filters never parse.
 class data_cache {
 public:
-  explicit data_cache(const std::vector<event_ptr>& events)
-    : events_(events), parsed_(events.size()), done_(events.size(), false) {
+  // Allocates nothing until a filter asks: most bursts are fanned out without any.
+  explicit data_cache(const std::vector<event_ptr>& events) : events_(events) {
   }
   const boost::json::value* get(std::size_t i);
 
