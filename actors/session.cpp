@@ -170,7 +170,10 @@ void on_ack(session_ptr self, const sub_ack& ack) {
   }
   if (!ack.error_code.empty()) { // refused by the router (e.g. channels per node)
     send_text(self, fabric::encode_error(ack.error_code, ack.error_message, ack.topic));
-    st.by_topic.erase(it->second.topic);
+    // Only forget the topic if it still maps to this subscription (not a newer re-subscribe).
+    if (auto t = st.by_topic.find(it->second.topic);
+        t != st.by_topic.end() && t->second == ack.sub_id)
+      st.by_topic.erase(t);
     st.subs.erase(it);
     return;
   }
