@@ -34,6 +34,7 @@ struct session_state {
   std::int64_t frame_window_ms = 0;         // start of the current one-second window
   std::size_t frames_in_window = 0;
   std::uint64_t auth_generation = 0;        // expiry timers of older grants are ignored
+  bool expiry_armed = false;                // the current grant's expiry timer is pending
 
   static inline const char* name = "session";
 };
@@ -200,15 +201,26 @@ void on_ack(session_ptr self, const sub_ack& ack) {
 
 // Closes the session with 4001 when the grant's exp (+ clock leeway) passes, unless a refresh
 // replaced the grant first (its generation no longer matches).
+//
+// A pending delayed message costs memory for as long as it waits, and tokens often live for
+// hours: the precise timer is armed only once the deadline falls within the next tick (the
+// session's tick runs anyway); until then each tick looks again.
+std::int64_t tick_period_ms(const config& cfg) {
+  return std::max<std::int64_t>(std::min(cfg.heartbeat_ms, cfg.idle_timeout_ms / 4), 50);
+}
+
 void arm_expiry(session_ptr self) {
   auto& st = self->state;
-  if (!st.auth)
+  if (!st.auth || st.expiry_armed)
     return;
   auto exp = st.auth->expires_at_s();
   if (!exp)
     return;
   auto deadline_ms = (*exp + st.args.cfg->auth_leeway_s) * 1000;
   auto delay = std::max<std::int64_t>(deadline_ms - wall_clock_ms(), 0);
+  if (delay > tick_period_ms(*st.args.cfg))
+    return; // a later tick arms it
+  st.expiry_armed = true;
   self->delayed_send(self, std::chrono::milliseconds(delay), expire_atom::value,
                      st.auth_generation);
 }
@@ -227,6 +239,7 @@ void refresh(session_ptr self, const std::string& token) {
   }
   st.auth = std::move(next);
   st.auth_generation++;
+  st.expiry_armed = false; // a timer of the old grant may be pending: its generation is stale
   arm_expiry(self);
   send_text(self, fabric::encode_refreshed(st.auth->expires_at_s()));
 }
@@ -243,9 +256,8 @@ void on_tick(session_ptr self) {
     st.last_heartbeat_ms = now;
     send_text(self, fabric::encode_heartbeat(wall_clock_ms()));
   }
-  auto period = std::min(cfg.heartbeat_ms, cfg.idle_timeout_ms / 4);
-  self->delayed_send(self, std::chrono::milliseconds(std::max<std::int64_t>(period, 50)),
-                     tick_atom::value);
+  arm_expiry(self);
+  self->delayed_send(self, std::chrono::milliseconds(tick_period_ms(cfg)), tick_atom::value);
 }
 
 // Over a quota: log it (log.event quota.exceeded) and close with 4008.
@@ -333,6 +345,9 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
   data["origin"] = st.args.client.origin;
   data["userAgent"] = st.args.client.user_agent;
   publish_log(self, "session.connect", std::move(data));
+  // Only the connect record needs these; an idle connection should not carry them.
+  std::string().swap(st.args.client.origin);
+  std::string().swap(st.args.client.user_agent);
   on_tick(self);
   arm_expiry(self);
   admit(self);
