@@ -232,6 +232,8 @@ const std::vector<field>& fields() {
                            &config::max_connections));
     t.push_back(uint_field("realtime.max_frames_per_s", {"SWITCHYARD_MAX_FRAMES_PER_S"},
                            &config::max_frames_per_s));
+    t.push_back(int_field("realtime.close_timeout_ms", {"SWITCHYARD_CLOSE_TIMEOUT_MS"},
+                          &config::close_timeout_ms));
     t.push_back(uint_field("quota.max_connections_per_user", {"SWITCHYARD_MAX_CONNECTIONS_PER_USER"},
                            &config::max_connections_per_user));
     t.push_back(uint_field("quota.max_connections_per_ip", {"SWITCHYARD_MAX_CONNECTIONS_PER_IP"},
@@ -503,8 +505,8 @@ std::string validate_config(const config& c) {
   if (c.max_frames_per_s == 0 || c.max_connections == 0 || c.max_connections_per_user == 0
       || c.max_connections_per_ip == 0 || c.max_channels == 0)
     return "connection, frame-rate and channel limits must be at least 1";
-  if (c.handshake_timeout_ms < 100)
-    return "http.handshake_timeout_ms must be at least 100";
+  if (c.handshake_timeout_ms < 100 || c.close_timeout_ms < 100)
+    return "http.handshake_timeout_ms and realtime.close_timeout_ms must be at least 100";
   if (c.heartbeat_ms < 100 || c.idle_timeout_ms < 100)
     return "realtime.heartbeat_ms and realtime.idle_timeout_ms must be at least 100";
   if (c.max_frame_bytes < 1024 || c.max_body_bytes < 1024 || c.max_header_bytes < 1024)

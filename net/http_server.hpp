@@ -21,6 +21,7 @@ struct server_options {
   std::int64_t request_timeout_ms = 5000; // REST request -> router answer, 503 after
   std::int64_t handshake_timeout_ms = 10000; // a whole request must arrive within this
   std::size_t max_connections = 16384;      // open connections; 503 above
+  std::int64_t close_timeout_ms = 5000;     // WebSocket close handshake, then the socket goes
 };
 
 class http_server {

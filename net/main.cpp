@@ -147,6 +147,7 @@ int cmd_serve(const sy::config& cfg_in) {
   opts.request_timeout_ms = cfg->request_timeout_ms;
   opts.handshake_timeout_ms = cfg->handshake_timeout_ms;
   opts.max_connections = cfg->max_connections;
+  opts.close_timeout_ms = cfg->close_timeout_ms;
   auto server = sy::http_server::make(opts, sy::make_app(sys, directory, quota, audit, cfg, auth, rest));
   if (auto err = server->listen(); !err.empty()) {
     spdlog::error("{}", err);

@@ -17,9 +17,6 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-// A peer that does not answer our close frame (e.g. a slow consumer whose socket buffer is
-// full) is disconnected after this long.
-constexpr auto close_deadline = std::chrono::seconds(5);
 
 // Bytes read per readiness event before yielding to other connections.
 constexpr std::size_t read_budget = 256 * 1024;
@@ -34,6 +31,7 @@ ws_connection::ws_connection(tcp::socket&& socket, io_loop& loop, const server_o
   : loop_(loop),
     out_(std::move(socket)),
     max_message_(opts.max_frame_bytes),
+    close_timeout_ms_(opts.close_timeout_ms),
     queue_limit_(opts.outbound_queue_bytes),
     registry_(std::move(registry)),
     last_rx_ms_(now_ms()) {
@@ -283,8 +281,10 @@ void ws_connection::do_close(std::uint16_t code, std::string reason) {
   close_reason_ = reason;
   out_.push_bytes(ws::close_frame(code, reason), true);
   out_.flush();
+  // A peer that does not answer our close frame (e.g. a slow consumer whose socket buffer is
+  // full) is disconnected after realtime.close_timeout_ms.
   close_timer_ = std::make_unique<asio::steady_timer>(out_.socket().get_executor(),
-                                                      close_deadline);
+                                                      std::chrono::milliseconds(close_timeout_ms_));
   close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec)
       self->finish(self->close_code_, self->close_reason_);

@@ -74,6 +74,7 @@ private:
   bool discard_ = false;  // input is unparseable after a protocol error: drop it
   std::uint64_t skip_ = 0; // bytes left of a refused oversized frame
   std::size_t max_message_;
+  std::int64_t close_timeout_ms_;
   std::size_t queue_limit_;
   bool closing_ = false;  // we sent a close frame
   bool finished_ = false;
