@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+
+#include <boost/json/parse.hpp>
 #include <unistd.h>
 
 #include "config/config.hpp"
@@ -104,4 +107,20 @@ TEST_CASE("require_namespace: only topics under a namespace are known", "[config
   CHECK(c.known_topic("post*"));      // covers one
   CHECK(c.known_topic("*"));
   CHECK_FALSE(c.known_topic("pay*"));
+}
+
+TEST_CASE("the sample config loads and shows every key", "[config]") {
+  std::string path = SWITCHYARD_SOURCE_DIR "/config/switchyard.conf";
+  auto r = load_config(path, {});
+  INFO(r.error);
+  REQUIRE(r.error.empty());
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto described = boost::json::parse(describe_config(r.cfg)).as_object();
+  for (const auto& kv : described) {
+    std::string key(kv.key());
+    auto leaf = key.substr(key.rfind('.') + 1);
+    INFO(key);
+    CHECK(text.find("\"" + leaf + "\"") != std::string::npos);
+  }
 }
