@@ -6,6 +6,7 @@
 
 #include "actors/history_store.hpp"
 #include "actors/idempotency_window.hpp"
+#include "actors/retirement_clock.hpp"
 #include "actors/subscriber_set.hpp"
 
 namespace sy {
@@ -20,9 +21,7 @@ struct channel_state {
   std::uint64_t next_seq = 1;
   subscriber_set subs;
   std::vector<pattern_actor> patterns; // wildcard subscriptions matching this channel
-  std::uint64_t directory_msgs = 0; // handled messages that came through the directory
-  std::int64_t last_activity_ms = 0;
-  bool idle_reported = false;
+  retirement_clock retirement;
   std::vector<event_ptr> pending; // published, not yet fanned out
   bool flush_scheduled = false;
   std::chrono::steady_clock::time_point last_flush{};
@@ -174,7 +173,6 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
   st.history = make_memory_history(st.ns.history_size);
   st.idempotency = std::make_unique<idempotency_window>(args.cfg->idempotency_window_ms,
                                                         args.cfg->idempotency_max_keys);
-  st.last_activity_ms = steady_clock_ms();
   auto idle_ms = args.cfg->channel_idle_ms;
   st.args = std::move(args);
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -189,9 +187,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
   });
   self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
   auto touch = [self] {
-    self->state.directory_msgs++;
-    self->state.last_activity_ms = steady_clock_ms();
-    self->state.idle_reported = false;
+    self->state.retirement.on_directory_message();
   };
   return {
     [self, touch](publish_atom, publish_cmd& cmd) -> publish_result {
@@ -207,7 +203,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       if (!self->state.subs.remove(who, sub_id))
         return;
       self->demonitor(who);
-      self->state.last_activity_ms = steady_clock_ms();
+      self->state.retirement.touch();
     },
     [self](attach_atom, pattern_actor& p) {
       self->monitor(p);
@@ -232,11 +228,8 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     },
     [self, idle_ms](tick_atom) {
       auto& st = self->state;
-      if (st.subs.empty() && !st.idle_reported
-          && steady_clock_ms() - st.last_activity_ms >= idle_ms) {
-        st.idle_reported = true;
-        self->send(st.args.directory, idle_atom::value, st.args.name, st.directory_msgs);
-      }
+      if (st.retirement.report_due(!st.subs.empty(), idle_ms))
+        self->send(st.args.directory, idle_atom::value, st.args.name, st.retirement.handled());
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
     },
     [self](flush_atom) { flush(self); },

@@ -1,5 +1,6 @@
 #include "actors/pattern.hpp"
 
+#include "actors/retirement_clock.hpp"
 #include "actors/subscriber_set.hpp"
 
 namespace sy {
@@ -9,9 +10,7 @@ namespace {
 struct pattern_state {
   pattern_args args;
   subscriber_set subs;
-  std::uint64_t directory_msgs = 0; // subscribes forwarded by the directory and handled
-  std::int64_t last_activity_ms = 0;
-  bool idle_reported = false;
+  retirement_clock retirement;
 
   static inline const char* name = "pattern";
 };
@@ -21,16 +20,13 @@ using pattern_ptr = pattern_actor::stateful_pointer<pattern_state>;
 pattern_actor::behavior_type pattern_behavior(pattern_ptr self, pattern_args args) {
   auto& st = self->state;
   st.args = std::move(args);
-  st.last_activity_ms = steady_clock_ms();
   auto idle_ms = st.args.cfg->channel_idle_ms;
   self->set_down_handler([self](caf::down_msg& dm) { self->state.subs.remove(dm.source); });
   self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
   return {
     [self](subscribe_atom, sub_request& req) {
       auto& st = self->state;
-      st.directory_msgs++;
-      st.idle_reported = false;
-      st.last_activity_ms = steady_clock_ms();
+      st.retirement.on_directory_message();
       if (!st.subs.contains(req.session.address()))
         self->monitor(req.session);
       sub_ack ack;
@@ -43,7 +39,7 @@ pattern_actor::behavior_type pattern_behavior(pattern_ptr self, pattern_args arg
     [self](unsubscribe_atom, const caf::actor_addr& who, std::uint32_t sub_id) {
       if (self->state.subs.remove(who, sub_id))
         self->demonitor(who);
-      self->state.last_activity_ms = steady_clock_ms();
+      self->state.retirement.touch();
     },
     [self](deliver_atom, const event_batch& all) {
       self->state.subs.fan_out(all, [self](const subscriber_set::member& m,
@@ -53,11 +49,8 @@ pattern_actor::behavior_type pattern_behavior(pattern_ptr self, pattern_args arg
     },
     [self, idle_ms](tick_atom) {
       auto& st = self->state;
-      if (st.subs.empty() && !st.idle_reported
-          && steady_clock_ms() - st.last_activity_ms >= idle_ms) {
-        st.idle_reported = true;
-        self->send(st.args.directory, idle_atom::value, st.args.pattern, st.directory_msgs);
-      }
+      if (st.retirement.report_due(!st.subs.empty(), idle_ms))
+        self->send(st.args.directory, idle_atom::value, st.args.pattern, st.retirement.handled());
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
     },
     [self](retire_atom) { self->quit(); },

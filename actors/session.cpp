@@ -330,7 +330,7 @@ void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) 
 session_actor::behavior_type session_behavior(session_ptr self, session_args args) {
   auto& st = self->state;
   st.args = std::move(args);
-  st.auth = st.args.client.auth;
+  st.auth = std::move(st.args.client.auth); // one owner: refresh replaces it
   st.id = "s" + std::to_string(self->id());
   st.connected_ms = steady_clock_ms();
   st.last_heartbeat_ms = st.connected_ms;

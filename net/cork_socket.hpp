@@ -70,7 +70,6 @@ public:
       return;
     writing_ = true;
     inflight_.swap(pending_);
-    inflight_bytes_ = pending_bytes_;
     pending_bytes_ = 0;
     iov_.clear();
     iov_.reserve(inflight_.size() * 2);
@@ -86,7 +85,6 @@ public:
                                                                  std::size_t) {
       writing_ = false;
       inflight_.clear();
-      inflight_bytes_ = 0;
       if (inflight_.capacity() > 64) { // an idle connection keeps no big arrays
         std::vector<piece>().swap(inflight_);
         std::vector<asio::const_buffer>().swap(iov_);
@@ -103,11 +101,6 @@ public:
         f();
       }
     });
-  }
-
-  /// Bytes queued or being written.
-  std::size_t queued_bytes() const noexcept {
-    return pending_bytes_ + inflight_bytes_;
   }
 
   /// Bytes waiting behind the write in flight. Asio writes at once what the kernel accepts, so
@@ -131,10 +124,6 @@ public:
     drained_ = std::move(f);
   }
 
-  bool failed() const noexcept {
-    return failed_;
-  }
-
 private:
   struct piece {
     frame_ptr payload; // an event frame (header below) ...
@@ -148,7 +137,6 @@ private:
   std::vector<piece> inflight_;
   std::vector<asio::const_buffer> iov_;
   std::size_t pending_bytes_ = 0;
-  std::size_t inflight_bytes_ = 0;
   bool writing_ = false;
   bool close_queued_ = false;
   bool failed_ = false;

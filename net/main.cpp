@@ -151,7 +151,6 @@ int cmd_serve(const sy::config& cfg_in) {
   auto server = sy::http_server::make(opts, sy::make_app(sys, directory, quota, audit, cfg, auth, rest));
   if (auto err = server->listen(); !err.empty()) {
     spdlog::error("{}", err);
-    rest->stop();
     caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
@@ -181,7 +180,6 @@ int cmd_serve(const sy::config& cfg_in) {
     }
   });
   server->shutdown(cfg->shutdown_grace_ms);
-  rest->stop();
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);

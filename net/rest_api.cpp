@@ -402,9 +402,5 @@ void rest_api::handle(http_request req, reply_fn reply) {
   impl_->route(std::move(req), std::make_shared<replier>(std::move(reply)));
 }
 
-void rest_api::stop() {
-  // Nothing of its own to stop: a request in flight is answered by its channel or, if that
-  // actor is gone, by the replier's destructor.
-}
 
 } // namespace sy

@@ -19,8 +19,6 @@ public:
   ~rest_api();
 
   void handle(http_request req, reply_fn reply);
-  /// Shutdown hook (nothing to stop today).
-  void stop();
 
 private:
   struct impl;
