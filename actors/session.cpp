@@ -35,6 +35,9 @@ struct session_state {
   std::size_t frames_in_window = 0;
   std::uint64_t auth_generation = 0;        // expiry timers of older grants are ignored
   bool expiry_armed = false;                // the current grant's expiry timer is pending
+  bool authenticated = true;                // false until a first-message auth (gateway)
+  bool closing = false;                     // a close was requested: ignore client frames
+  const dialect_codec* codec = nullptr;
 
   static inline const char* name = "session";
 };
@@ -43,6 +46,21 @@ using session_ptr = session_actor::stateful_pointer<session_state>;
 
 void send_text(session_ptr self, std::string text) {
   self->state.args.link->send(make_frame(std::move(text)));
+}
+
+void close_link(session_ptr self, std::uint16_t code, std::string reason) {
+  self->state.closing = true;
+  self->state.args.link->close(code, std::move(reason));
+}
+
+// A refusal in the session's dialect: an error frame, or a close where the dialect closes.
+void refuse(session_ptr self, std::string_view code, std::string_view message,
+            std::string_view topic = {}) {
+  auto r = self->state.codec->error(code, message, topic);
+  if (r.close_code)
+    close_link(self, r.close_code, std::move(r.close_reason));
+  else
+    send_text(self, std::move(r.frame));
 }
 
 void publish_log(session_ptr self, std::string type, boost::json::object data) {
@@ -58,7 +76,9 @@ void audit(session_ptr self, const char* type, const boost::json::object& data) 
 }
 
 boost::json::object identity(session_ptr self) {
-  return {{"sessionId", self->state.id}, {"sub", self->state.args.client.sub}};
+  return {{"sessionId", self->state.id},
+          {"sub", self->state.args.client.sub},
+          {"dialect", dialect_name(self->state.args.wire)}};
 }
 
 void send_unsubscribe(session_ptr self, const subscription& sub, std::uint32_t sub_id) {
@@ -81,56 +101,52 @@ void drop_subscription(session_ptr self, std::uint32_t sub_id) {
   }
 }
 
-void subscribe(session_ptr self, const fabric::command& cmd) {
+void subscribe(session_ptr self, const client_command& cmd) {
   auto& st = self->state;
   for (const auto& topic : cmd.topics) {
-    bool pattern = topic.find('*') != std::string::npos;
-    if (pattern ? !valid_channel_pattern(topic) : !valid_channel_name(topic)) {
-      send_text(self, fabric::encode_error(error_code::invalid_topic,
-                                           "topic names are 1-200 characters of [A-Za-z0-9._:-]; "
-                                           "wildcards are \"prefix*\" or \"*\"",
-                                           topic));
+    if (st.closing)
+      return;
+    auto mapped = st.codec->map_topic(topic, st.args.workspace);
+    if (mapped.channel.empty()) {
+      refuse(self, mapped.error_code, mapped.error_message, topic);
       continue;
     }
+    const std::string& channel = mapped.channel;
+    bool pattern = channel.find('*') != std::string::npos;
     sub_request req;
     const std::string* since = nullptr;
     for (const auto& [t, cur] : cmd.since)
       if (t == topic)
         since = &cur;
-    if (!st.args.cfg->known_topic(topic)) {
-      send_text(self, fabric::encode_error(error_code::channel_unavailable,
-                                           "no namespace serves this topic", topic));
+    if (!st.args.cfg->known_topic(channel)) {
+      refuse(self, error_code::channel_unavailable, "no namespace serves this topic", topic);
       continue;
     }
-    if (st.auth && !st.auth->may_subscribe(topic)) {
-      send_text(self, fabric::encode_error(error_code::scope_denied,
-                                           "the token does not grant this topic", topic));
+    if (st.auth && !st.auth->may_subscribe(channel)) {
+      refuse(self, error_code::scope_denied, "the token does not grant this topic", topic);
       continue;
     }
     if (since && pattern) {
-      send_text(self, fabric::encode_error(error_code::bad_cursor,
-                                           "wildcard subscriptions have no history to resume "
-                                           "from; resume each channel by name",
-                                           topic));
+      refuse(self, error_code::bad_cursor,
+             "wildcard subscriptions have no history to resume from; resume each channel by "
+             "name",
+             topic);
       continue;
     }
     if (since) {
       auto parsed = parse_cursor(*since);
       if (!parsed) {
-        send_text(self, fabric::encode_error(error_code::bad_cursor,
-                                             "since cursor is not a Switchyard cursor", topic));
+        refuse(self, error_code::bad_cursor, "since cursor is not a Switchyard cursor", topic);
         continue;
       }
       req.has_since = true;
       req.since = *parsed;
     }
     auto existing = st.by_topic.find(topic);
-    if (existing == st.by_topic.end() && st.by_topic.size() >= st.args.cfg->topic_limit) {
-      send_text(self, fabric::encode_error(error_code::quota_exceeded,
-                                           "topic limit of "
-                                             + std::to_string(st.args.cfg->topic_limit)
-                                             + " reached (REALTIME_TOPIC_LIMIT)",
-                                           topic));
+    if (existing == st.by_topic.end() && st.by_topic.size() >= st.args.topic_limit) {
+      refuse(self, error_code::quota_exceeded,
+             "subscription limit of " + std::to_string(st.args.topic_limit) + " reached",
+             topic);
       continue;
     }
     if (existing != st.by_topic.end())
@@ -138,7 +154,7 @@ void subscribe(session_ptr self, const fabric::command& cmd) {
     auto id = st.next_sub_id++;
     st.by_topic[topic] = id;
     st.subs[id] = subscription{topic, {}, {}, false, false};
-    req.topic = topic;
+    req.topic = channel;
     req.session = self;
     req.sub_id = id;
     req.filter = cmd.filter;
@@ -146,14 +162,14 @@ void subscribe(session_ptr self, const fabric::command& cmd) {
   }
 }
 
-void unsubscribe(session_ptr self, const fabric::command& cmd) {
+void unsubscribe(session_ptr self, const client_command& cmd) {
   auto& st = self->state;
   for (const auto& topic : cmd.topics) {
     if (auto it = st.by_topic.find(topic); it != st.by_topic.end()) {
       drop_subscription(self, it->second);
       st.by_topic.erase(it);
     }
-    send_text(self, fabric::encode_unsubscribed(topic));
+    send_text(self, st.codec->unsubscribed(topic));
   }
 }
 
@@ -170,12 +186,12 @@ void on_ack(session_ptr self, const sub_ack& ack) {
     return;
   }
   if (!ack.error_code.empty()) { // refused by the router (e.g. channels per node)
-    send_text(self, fabric::encode_error(ack.error_code, ack.error_message, ack.topic));
     // Only forget the topic if it still maps to this subscription (not a newer re-subscribe).
-    if (auto t = st.by_topic.find(it->second.topic);
-        t != st.by_topic.end() && t->second == ack.sub_id)
+    auto topic = it->second.topic;
+    if (auto t = st.by_topic.find(topic); t != st.by_topic.end() && t->second == ack.sub_id)
       st.by_topic.erase(t);
     st.subs.erase(it);
+    refuse(self, ack.error_code, ack.error_message, topic);
     return;
   }
   it->second.active = true;
@@ -184,19 +200,22 @@ void on_ack(session_ptr self, const sub_ack& ack) {
   std::optional<bool> recovered;
   if (ack.has_since)
     recovered = ack.recovered;
-  send_text(self, fabric::encode_subscribed(ack.topic, ack.cursor, ack.replay.size(), recovered));
+  const auto& topic = it->second.topic; // the client's name for it
+  if (auto frame = st.codec->subscribed(topic, ack.cursor, ack.replay.size(), recovered))
+    send_text(self, std::move(*frame));
   if (ack.has_since && ack.recovered) {
     auto data = identity(self);
-    data["topic"] = ack.topic;
+    data["topic"] = topic;
     data["replayed"] = ack.replay.size();
     audit(self, "session.resumed", data);
   }
   auto& link = *st.args.link;
-  for (const auto& ev : ack.replay)
-    if (ack.snapshot)
-      link.send(make_frame(fabric::encode_snapshot(*ev)));
-    else
-      link.send(ev->fabric_live); // resume replay shares the live bytes
+  for (const auto& ev : ack.replay) {
+    // Resume replay shares the live bytes; a snapshot may have its own shape (Fabric's flag).
+    auto frame = ack.snapshot ? st.codec->snapshot(*ev) : ev->frame(st.args.wire);
+    if (frame)
+      link.send(std::move(frame));
+  }
 }
 
 // Closes the session with 4001 when the grant's exp (+ clock leeway) passes, unless a refresh
@@ -228,20 +247,63 @@ void arm_expiry(session_ptr self) {
 void refresh(session_ptr self, const std::string& token) {
   auto& st = self->state;
   if (!st.auth) {
-    send_text(self, fabric::encode_error(error_code::unauthorized, "nothing to refresh"));
+    refuse(self, error_code::unauthorized, "nothing to refresh");
     return;
   }
   std::string error;
   auto next = st.auth->refresh(token, error);
+  if (next && !st.args.workspace.empty() && st.args.wire == dialect::gateway
+      && !next->may_use_workspace(st.args.workspace)) {
+    next = nullptr;
+    error = "the new token does not grant this workspace";
+  }
   if (!next) {
-    send_text(self, fabric::encode_error(error_code::unauthorized, "refresh refused: " + error));
+    refuse(self, error_code::unauthorized, "refresh refused: " + error); // old grant stays
     return;
   }
   st.auth = std::move(next);
   st.auth_generation++;
   st.expiry_armed = false; // a timer of the old grant may be pending: its generation is stale
   arm_expiry(self);
-  send_text(self, fabric::encode_refreshed(st.auth->expires_at_s()));
+  if (auto frame = st.codec->refreshed(st.auth->expires_at_s()))
+    send_text(self, std::move(*frame));
+}
+
+void admit(session_ptr self);
+
+// Gateway first-message auth ({"type":"auth","token":...}): until it succeeds the session may
+// do nothing else. Expired -> 4001, any other refusal -> 4003.
+void authenticate(session_ptr self, const std::string& token) {
+  auto& st = self->state;
+  auto out = st.args.verifier ? st.args.verifier->verify(token) : auth_outcome{};
+  boost::json::object data{{"sessionId", st.id},
+                           {"dialect", dialect_name(st.args.wire)},
+                           {"remote", st.args.client.remote},
+                           {"workspace", st.args.workspace},
+                           {"via", "first-message"}};
+  if (!out.grant) {
+    data["reason"] = out.error.empty() ? std::string("no verifier") : out.error;
+    audit(self, "auth.denied", data);
+    if (out.expired)
+      close_link(self, close_code::token_expired, "token_expired");
+    else
+      close_link(self, close_code::scope_denied, "unauthorized");
+    return;
+  }
+  data["sub"] = out.grant->subject();
+  if (!out.grant->may_use_workspace(st.args.workspace)) {
+    data["reason"] = "workspace not granted";
+    audit(self, "auth.denied", data);
+    close_link(self, close_code::scope_denied, "scope_denied");
+    return;
+  }
+  audit(self, "auth.granted", data);
+  st.auth = std::move(out.grant);
+  st.args.client.sub = st.auth->subject();
+  st.authenticated = true;
+  st.auth_generation++;
+  arm_expiry(self);
+  admit(self);
 }
 
 void on_tick(session_ptr self) {
@@ -254,7 +316,13 @@ void on_tick(session_ptr self) {
   }
   if (now - st.last_heartbeat_ms >= cfg.heartbeat_ms) {
     st.last_heartbeat_ms = now;
-    send_text(self, fabric::encode_heartbeat(wall_clock_ms()));
+    if (auto frame = st.codec->heartbeat(wall_clock_ms()))
+      send_text(self, std::move(*frame));
+    // Fabric clients keep themselves alive with {"op":"ping"} (seed 000); the other dialects'
+    // clients send nothing while they listen, so a WebSocket ping (answered by every client
+    // stack) keeps them inside the idle timeout.
+    if (st.args.wire != dialect::fabric)
+      st.args.link->send_ping();
   }
   arm_expiry(self);
   self->delayed_send(self, std::chrono::milliseconds(tick_period_ms(cfg)), tick_atom::value);
@@ -267,7 +335,7 @@ void close_over_quota(session_ptr self, const char* quota, std::string reason) {
   data["reason"] = reason;
   publish_log(self, "quota.exceeded", data);
   audit(self, "session.suspended", data);
-  self->state.args.link->close(close_code::quota_exceeded, "quota_exceeded: " + reason);
+  close_link(self, close_code::quota_exceeded, "quota_exceeded: " + reason);
 }
 
 // Inbound frames per connection per second (realtime.max_frames_per_s).
@@ -314,7 +382,6 @@ void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) 
     publish_log(self, "session.slow_consumer", std::move(data));
   }
   auto data = identity(self);
-  data["dialect"] = "fabric";
   data["code"] = code;
   data["reason"] = reason;
   data["durationMs"] = steady_clock_ms() - st.connected_ms;
@@ -327,30 +394,39 @@ void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) 
   self->quit();
 }
 
-session_actor::behavior_type session_behavior(session_ptr self, session_args args) {
+void on_command(session_ptr self, const client_command& cmd) {
   auto& st = self->state;
-  st.args = std::move(args);
-  st.auth = std::move(st.args.client.auth); // one owner: refresh replaces it
-  st.id = "s" + std::to_string(self->id());
-  st.connected_ms = steady_clock_ms();
-  st.last_heartbeat_ms = st.connected_ms;
-  // If a handler throws, the actor dies: make sure its socket goes with it.
-  self->attach_functor([link = st.args.link](const caf::error& reason) {
-    if (reason && reason != caf::exit_reason::normal)
-      link->close(close_code::internal_error, "internal error");
-  });
-  auto data = identity(self);
-  data["dialect"] = "fabric";
-  data["remote"] = st.args.client.remote;
-  data["origin"] = st.args.client.origin;
-  data["userAgent"] = st.args.client.user_agent;
-  publish_log(self, "session.connect", std::move(data));
-  // Only the connect record needs these; an idle connection should not carry them.
-  std::string().swap(st.args.client.origin);
-  std::string().swap(st.args.client.user_agent);
-  on_tick(self);
-  arm_expiry(self);
-  admit(self);
+  if (st.closing || !within_frame_rate(self))
+    return;
+  if (!st.authenticated) {
+    if (cmd.kind == op::auth)
+      return authenticate(self, cmd.token);
+    auto data = identity(self);
+    data["reason"] = "frame before authentication";
+    audit(self, "auth.denied", data);
+    return close_link(self, close_code::scope_denied, "unauthorized");
+  }
+  switch (cmd.kind) {
+    case op::ping:
+      send_text(self, st.codec->pong());
+      break;
+    case op::subscribe:
+      subscribe(self, cmd);
+      break;
+    case op::unsubscribe:
+      unsubscribe(self, cmd);
+      break;
+    case op::refresh:
+    case op::auth: // a new {"type":"auth"} on an authenticated session renews its token
+      refresh(self, cmd.token);
+      break;
+    case op::invalid:
+      refuse(self, cmd.error_code, cmd.error_message);
+      break;
+  }
+}
+
+session_actor::behavior_type session_handlers(session_ptr self) {
   return {
     [self](deliver_atom, std::uint32_t sub_id, const event_batch& batch, std::uint32_t offset) {
       auto& st = self->state;
@@ -364,47 +440,79 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
       st.args.link->send_batch(batch, offset);
     },
     [self](suback_atom, const sub_ack& ack) { on_ack(self, ack); },
-    [self](command_atom, const fabric::command& cmd) {
-      if (!within_frame_rate(self))
-        return;
-      switch (cmd.kind) {
-        case fabric::op::ping:
-          send_text(self, fabric::encode_pong());
-          break;
-        case fabric::op::subscribe:
-          subscribe(self, cmd);
-          break;
-        case fabric::op::unsubscribe:
-          unsubscribe(self, cmd);
-          break;
-        case fabric::op::refresh:
-          refresh(self, cmd.token);
-          break;
-        case fabric::op::invalid:
-          send_text(self, fabric::encode_error(cmd.error_code, cmd.error_message));
-          break;
-      }
-    },
+    [self](command_atom, const client_command& cmd) { on_command(self, cmd); },
     [self](closed_atom, std::uint16_t code, const std::string& reason) {
       on_closed(self, code, reason);
     },
     [self](tick_atom) { on_tick(self); },
     [self](expire_atom, std::uint64_t generation) {
-      if (generation == self->state.auth_generation)
-        self->state.args.link->close(close_code::token_expired, "token_expired");
+      if (generation == self->state.auth_generation && self->state.authenticated)
+        close_link(self, close_code::token_expired, "token_expired");
+    },
+    [self](authwait_atom) {
+      if (!self->state.authenticated && !self->state.closing) {
+        auto data = identity(self);
+        data["reason"] = "no auth message in time";
+        audit(self, "auth.denied", data);
+        close_link(self, close_code::scope_denied, "auth_timeout");
+      }
     },
   };
+}
+
+session_actor::behavior_type session_behavior(session_ptr self, session_args args) {
+  auto& st = self->state;
+  st.args = std::move(args);
+  st.codec = &codec_for(st.args.wire);
+  st.auth = std::move(st.args.client.auth); // one owner: refresh replaces it
+  st.id = "s" + std::to_string(self->id());
+  st.connected_ms = steady_clock_ms();
+  st.last_heartbeat_ms = st.connected_ms;
+  // If a handler throws, the actor dies: make sure its socket goes with it.
+  self->attach_functor([link = st.args.link](const caf::error& reason) {
+    if (reason && reason != caf::exit_reason::normal)
+      link->close(close_code::internal_error, "internal error");
+  });
+  auto data = identity(self);
+  data["remote"] = st.args.client.remote;
+  data["origin"] = st.args.client.origin;
+  data["userAgent"] = st.args.client.user_agent;
+  if (!st.args.workspace.empty())
+    data["workspace"] = st.args.workspace;
+  publish_log(self, "session.connect", std::move(data));
+  // Only the connect record needs these; an idle connection should not carry them.
+  std::string().swap(st.args.client.origin);
+  std::string().swap(st.args.client.user_agent);
+  on_tick(self);
+  if (st.codec->first_message_auth()) {
+    if (!st.args.client.auth_error.empty()) { // a refused Authorization header
+      close_link(self, st.args.client.auth_expired ? close_code::token_expired
+                                                   : close_code::scope_denied,
+                 st.args.client.auth_expired ? "token_expired" : "unauthorized");
+    } else if (!st.auth) {
+      st.authenticated = false;
+      self->delayed_send(self, std::chrono::milliseconds(st.args.cfg->auth_timeout_ms),
+                         authwait_atom::value);
+      return session_handlers(self);
+    } else if (!st.auth->may_use_workspace(st.args.workspace)) {
+      close_link(self, close_code::scope_denied, "scope_denied");
+    }
+  }
+  arm_expiry(self);
+  admit(self);
+  return session_handlers(self);
 }
 
 // Runs on the connection's strand: decode there (parallel across I/O threads), hand the actor
 // a typed command.
 class session_bridge final : public ws_handler {
 public:
-  explicit session_bridge(session_actor s) : session_(std::move(s)) {
+  session_bridge(session_actor s, const dialect_codec& codec)
+    : session_(std::move(s)), codec_(codec) {
   }
 
   void on_text(std::string&& text) override {
-    caf::anon_send(session_, command_atom::value, fabric::decode(text));
+    caf::anon_send(session_, command_atom::value, codec_.decode(text));
   }
 
   void on_closed(std::uint16_t code, std::string reason) override {
@@ -414,13 +522,15 @@ public:
 
 private:
   session_actor session_;
+  const dialect_codec& codec_;
 };
 
 } // namespace
 
 std::shared_ptr<ws_handler> spawn_session(caf::actor_system& sys, session_args args) {
+  const auto& codec = codec_for(args.wire);
   auto s = sys.spawn(session_behavior, std::move(args));
-  return std::make_shared<session_bridge>(std::move(s));
+  return std::make_shared<session_bridge>(std::move(s), codec);
 }
 
 } // namespace sy

@@ -19,6 +19,10 @@ struct client_info {
   std::string origin;
   std::string user_agent;
   std::shared_ptr<const session_auth> auth; // the upgrade's token: subscribe rights, expiry
+  // A credential on the upgrade that was refused, for dialects that answer with a close code
+  // (gateway: 4001 when expired, else 4003) rather than an HTTP 401.
+  std::string auth_error;
+  bool auth_expired = false;
 };
 
 struct session_args {
@@ -28,6 +32,12 @@ struct session_args {
   audit_actor audit; // null: no audit trail (unit tests)
   std::shared_ptr<const config> cfg;
   client_info client;
+  dialect wire = dialect::fabric;
+  std::string workspace;          // gateway: from the URL; SnackBase: snackbase.workspace
+  std::size_t topic_limit = 32;   // subscriptions per connection (4008 / quota_exceeded)
+  // Verifies an in-band {"type":"auth"} when the upgrade carried no credential; null: the
+  // dialect has no first-message auth.
+  std::shared_ptr<const token_verifier> verifier;
 };
 
 /// Spawns the session actor and returns the connection-side handler that feeds it: client

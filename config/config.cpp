@@ -10,6 +10,8 @@
 
 #include <boost/json.hpp>
 
+#include "schema/workspace.hpp"
+
 namespace json = boost::json;
 
 namespace sy {
@@ -289,6 +291,23 @@ const std::vector<field>& fields() {
                            &config::max_frame_bytes));
     t.push_back(uint_field("realtime.outbound_queue_bytes", {"SWITCHYARD_OUTBOUND_QUEUE_BYTES"},
                            &config::outbound_queue_bytes));
+    t.push_back({"gateway.enabled",
+                 {"SWITCHYARD_GATEWAY_ENABLED"},
+                 [](config& c, std::string_view v) { return parse_bool(v, c.gateway_enabled); },
+                 [](const config& c) { return json::value(c.gateway_enabled); }});
+    t.push_back(int_field("gateway.auth_timeout_ms", {"SWITCHYARD_AUTH_TIMEOUT_MS"},
+                          &config::auth_timeout_ms));
+    t.push_back(uint_field("gateway.max_subscriptions", {"SWITCHYARD_GATEWAY_MAX_SUBSCRIPTIONS"},
+                           &config::gateway_max_subscriptions));
+    t.push_back({"snackbase.enabled",
+                 {"SWITCHYARD_SNACKBASE_ENABLED"},
+                 [](config& c, std::string_view v) { return parse_bool(v, c.snackbase_enabled); },
+                 [](const config& c) { return json::value(c.snackbase_enabled); }});
+    t.push_back(string_field("snackbase.workspace", {"SWITCHYARD_SNACKBASE_WORKSPACE"},
+                             &config::snackbase_workspace));
+    t.push_back(uint_field("snackbase.max_subscriptions",
+                           {"SWITCHYARD_SNACKBASE_MAX_SUBSCRIPTIONS"},
+                           &config::snackbase_max_subscriptions));
     t.push_back(uint_field("history.size", {"SWITCHYARD_HISTORY_SIZE"}, &config::history_size));
     t.push_back(uint_field("history.default_limit", {"SWITCHYARD_HISTORY_DEFAULT_LIMIT"},
                            &config::history_default_limit));
@@ -405,7 +424,9 @@ namespace_config config::namespace_for(std::string_view channel) const {
 }
 
 bool config::known_topic(std::string_view topic) const {
-  if (!require_namespace || topic == "log.event")
+  // Workspace channels are defined by the gateway itself (seed 001's families): the gateway
+  // and SnackBase routes validate them, so they need no namespace entry.
+  if (!require_namespace || topic == "log.event" || split_workspace_channel(topic))
     return true;
   bool pattern = !topic.empty() && topic.back() == '*';
   auto name = pattern ? topic.substr(0, topic.size() - 1) : topic;
@@ -502,6 +523,12 @@ std::string validate_config(const config& c) {
     return "io_threads must be 1..64";
   if (c.topic_limit == 0)
     return "realtime.topic_limit must be at least 1";
+  if (c.gateway_max_subscriptions == 0 || c.snackbase_max_subscriptions == 0)
+    return "gateway.max_subscriptions and snackbase.max_subscriptions must be at least 1";
+  if (c.auth_timeout_ms < 100)
+    return "gateway.auth_timeout_ms must be at least 100";
+  if (!valid_workspace_id(c.snackbase_workspace))
+    return "snackbase.workspace must be 1-64 characters of [A-Za-z0-9_-]";
   if (c.max_frames_per_s == 0 || c.max_connections == 0 || c.max_connections_per_user == 0
       || c.max_connections_per_ip == 0 || c.max_channels == 0)
     return "connection, frame-rate and channel limits must be at least 1";

@@ -70,6 +70,14 @@ struct config {
   std::size_t max_frame_bytes = 65536;   // inbound frame limit: close 1009
   std::size_t outbound_queue_bytes = 1 << 20; // per-session send queue: close 4009 above
 
+  // -- workspace gateway (seed 001) and SnackBase (seed 002) dialects --
+  bool gateway_enabled = true;           // /workspaces/:id/realtime/connect and its ingestion
+  std::int64_t auth_timeout_ms = 5000;   // gateway: no {"type":"auth"} within this: close 4003
+  std::size_t gateway_max_subscriptions = 32; // channels per gateway connection (4008 above)
+  bool snackbase_enabled = true;         // /api/v1/realtime/ws and collection ingestion
+  std::string snackbase_workspace = "default"; // collections are postgres: channels of this
+  std::size_t snackbase_max_subscriptions = 100; // collections per connection (seed 002)
+
   // -- channels and history --
   std::size_t history_size = 500;
   std::uint32_t history_default_limit = 100;

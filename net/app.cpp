@@ -6,6 +6,8 @@
 
 #include "actors/session.hpp"
 #include "net/url.hpp"
+#include "schema/dialect.hpp"
+#include "schema/workspace.hpp"
 
 namespace sy {
 
@@ -25,6 +27,10 @@ public:
 
   bool may_subscribe(std::string_view topic) const override {
     return sy::may_subscribe(who_, topic, *cfg_);
+  }
+
+  bool may_use_workspace(std::string_view workspace) const override {
+    return sy::may_use_workspace(who_, workspace);
   }
 
   std::optional<std::int64_t> expires_at_s() const override {
@@ -50,6 +56,49 @@ private:
   std::shared_ptr<const config> cfg_;
   std::shared_ptr<const authenticator> verifier_;
 };
+
+// First-message auth (gateway): the same verifier as the upgrade's, answering with a grant.
+class grant_verifier final : public token_verifier {
+public:
+  grant_verifier(std::shared_ptr<const config> cfg, std::shared_ptr<const authenticator> auth)
+    : cfg_(std::move(cfg)), auth_(std::move(auth)) {
+  }
+
+  auth_outcome verify(std::string_view token) const override {
+    auth_outcome out;
+    auto r = auth_->verify_token(token);
+    if (!r.ok) {
+      out.expired = r.expired;
+      out.error = r.error;
+      return out;
+    }
+    out.grant = std::make_shared<const principal_auth>(std::move(r.who), cfg_, auth_);
+    return out;
+  }
+
+private:
+  std::shared_ptr<const config> cfg_;
+  std::shared_ptr<const authenticator> auth_;
+};
+
+// The WebSocket endpoints: which dialect a path speaks, and its workspace.
+struct endpoint {
+  dialect wire = dialect::fabric;
+  std::string workspace;
+};
+
+std::optional<endpoint> endpoint_for(const request_target& t, const config& cfg) {
+  const auto& s = t.segments;
+  if (s.size() == 1 && s[0] == "realtime")
+    return endpoint{dialect::fabric, {}};
+  if (cfg.gateway_enabled && s.size() == 4 && s[0] == "workspaces" && s[2] == "realtime"
+      && s[3] == "connect" && valid_workspace_id(s[1]))
+    return endpoint{dialect::gateway, s[1]};
+  if (cfg.snackbase_enabled && s.size() == 4 && s[0] == "api" && s[1] == "v1"
+      && s[2] == "realtime" && s[3] == "ws")
+    return endpoint{dialect::snackbase, cfg.snackbase_workspace};
+  return std::nullopt;
+}
 
 // REALTIME_ORIGINS entries are exact origins or one wildcard label: "https://*.example.com"
 // allows https://a.example.com and https://a.b.example.com, not https://example.com.
@@ -89,7 +138,8 @@ public:
       audit_(std::move(audit)),
       cfg_(std::move(cfg)),
       auth_(std::move(auth)),
-      rest_(std::move(rest)) {
+      rest_(std::move(rest)),
+      verifier_(std::make_shared<grant_verifier>(cfg_, auth_)) {
   }
 
   void on_http(http_request req, reply_fn reply) override {
@@ -99,7 +149,8 @@ public:
   upgrade_decision on_upgrade(const http_request& req) override {
     upgrade_decision d;
     auto t = parse_target(req.target);
-    if (!t || t->segments.size() != 1 || t->segments[0] != "realtime") {
+    auto ep = t ? endpoint_for(*t, *cfg_) : std::nullopt;
+    if (!ep) {
       d.refusal = refuse(404, "not_found", "no WebSocket endpoint at this path");
       return d;
     }
@@ -111,29 +162,60 @@ public:
       d.refusal = refuse(403, "origin_denied", "Origin is not in REALTIME_ORIGINS");
       return d;
     }
+    d.wire = ep->wire;
     std::string token = t->param("token").value_or("");
     if (token.empty())
       token = std::string(bearer_value(req.authorization));
-    auto r = auth_->verify_token(token);
     boost::json::object audit{{"remote", req.remote}, {"origin", req.origin},
-                              {"dialect", "fabric"}};
-    if (!r.ok) {
-      audit["reason"] = r.error; // fixed texts: never the token
-      caf::anon_send(audit_, audit_atom::value, std::string("auth.denied"),
-                     boost::json::serialize(audit));
-      d.refusal = refuse(401, "unauthorized", r.error);
-      return d;
+                              {"dialect", dialect_name(ep->wire)}};
+    if (!ep->workspace.empty())
+      audit["workspace"] = ep->workspace;
+    client_info client;
+    client.remote = req.remote;
+    client.remote_ip = req.remote_ip;
+    client.origin = req.origin;
+    client.user_agent = req.user_agent;
+    const bool first_message = codec_for(ep->wire).first_message_auth();
+    if (!token.empty() || !first_message) {
+      auto r = auth_->verify_token(token);
+      if (!r.ok) {
+        audit["reason"] = r.error; // fixed texts: never the token
+        caf::anon_send(audit_, audit_atom::value, std::string("auth.denied"),
+                       boost::json::serialize(audit));
+        if (!first_message) {
+          d.refusal = refuse(401, "unauthorized", r.error);
+          return d;
+        }
+        // The gateway answers with its close codes (4001 / 4003) after the upgrade, so that
+        // seed 001's reconnect loop sees them.
+        client.auth_error = r.error;
+        client.auth_expired = r.expired;
+      } else {
+        audit["sub"] = r.who.sub;
+        caf::anon_send(audit_, audit_atom::value, std::string("auth.granted"),
+                       boost::json::serialize(audit));
+        client.sub = r.who.sub;
+        // The principal travels with the session so subscribe can be checked with
+        // may_subscribe and the session can close at `exp` (4001 token_expired).
+        client.auth = std::make_shared<const principal_auth>(std::move(r.who), cfg_, auth_);
+      }
     }
-    audit["sub"] = r.who.sub;
-    caf::anon_send(audit_, audit_atom::value, std::string("auth.granted"),
-                   boost::json::serialize(audit));
-    // The principal travels with the session so subscribe can be checked with may_subscribe
-    // and the session can close at `exp` (4001 token_expired).
-    std::string sub = r.who.sub;
-    client_info client{std::move(sub), req.remote, req.remote_ip, req.origin, req.user_agent,
-                       std::make_shared<const principal_auth>(std::move(r.who), cfg_, auth_)};
-    d.open = [this, client = std::move(client)](std::shared_ptr<ws_link> link) {
-      return spawn_session(sys_, {std::move(link), directory_, quota_, audit_, cfg_, client});
+    session_args args;
+    args.directory = directory_;
+    args.quota = quota_;
+    args.audit = audit_;
+    args.cfg = cfg_;
+    args.client = std::move(client);
+    args.wire = ep->wire;
+    args.workspace = ep->workspace;
+    args.topic_limit = ep->wire == dialect::fabric    ? cfg_->topic_limit
+                       : ep->wire == dialect::gateway ? cfg_->gateway_max_subscriptions
+                                                      : cfg_->snackbase_max_subscriptions;
+    if (first_message)
+      args.verifier = verifier_;
+    d.open = [this, args = std::move(args)](std::shared_ptr<ws_link> link) mutable {
+      args.link = std::move(link);
+      return spawn_session(sys_, std::move(args));
     };
     return d;
   }
@@ -146,6 +228,7 @@ private:
   std::shared_ptr<const config> cfg_;
   std::shared_ptr<const authenticator> auth_;
   std::shared_ptr<rest_api> rest_;
+  std::shared_ptr<const token_verifier> verifier_; // gateway first-message auth
 };
 
 } // namespace

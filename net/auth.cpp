@@ -8,6 +8,7 @@
 
 #include "net/jwt.hpp"
 #include "schema/event.hpp"
+#include "schema/workspace.hpp"
 
 namespace sy {
 
@@ -84,6 +85,7 @@ public:
     auto v = verify_jwt(token, keys_, policy_, wall_clock_ms() / 1000);
     if (!v.ok) {
       r.error = v.error;
+      r.expired = v.code == jwt_error::expired;
       return r;
     }
     r.ok = true;
@@ -188,7 +190,22 @@ bool pattern_matches(std::string_view pattern, std::string_view channel) {
   return pattern == channel;
 }
 
+// Workspace channels ("ws.<id>.<local>", schema/workspace.hpp) are isolated also in
+// development mode. Subscribe: the workspace in `workspaces`, or a `channels` pattern naming
+// the full channel ("ws.acme.*"). Publish: a `publish` pattern naming the full channel, or the
+// workspace plus a `publish` pattern naming the local channel ("events:*").
+static bool any_match(const std::optional<std::vector<std::string>>& claim, std::string_view name) {
+  if (claim)
+    for (const auto& pat : *claim)
+      if (pattern_matches(pat, name))
+        return true;
+  return false;
+}
+
 bool may_subscribe(const principal& p, std::string_view channel, const config& cfg) {
+  if (auto ws = split_workspace_channel(channel))
+    return p.api_key || p.admin || may_use_workspace(p, ws->workspace)
+           || any_match(p.channels, channel);
   return decide(p, p.channels, cfg.namespace_for(channel).subscribe_default, channel,
                 cfg.auth_development);
 }
@@ -197,6 +214,9 @@ bool may_subscribe(const principal& p, std::string_view channel, const config& c
 // development: a subscriber token must not turn into a publisher by default. A namespace
 // opens publishing with publish_default "allow".
 bool may_publish(const principal& p, std::string_view channel, const config& cfg) {
+  if (auto ws = split_workspace_channel(channel))
+    return p.api_key || p.admin || any_match(p.publish, channel)
+           || (may_use_workspace(p, ws->workspace) && any_match(p.publish, ws->local));
   return decide(p, p.publish, cfg.namespace_for(channel).publish_default, channel, false);
 }
 

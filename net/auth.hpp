@@ -29,6 +29,7 @@ struct auth_result {
   bool ok = false;
   principal who;
   std::string error; // fixed text: never echoes the credential
+  bool expired = false; // refused only because exp passed (gateway: 4001 rather than 4003)
 };
 
 class authenticator {

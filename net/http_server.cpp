@@ -141,7 +141,8 @@ private:
       std::string leftover(static_cast<const char*>(buffer_.data().data()), buffer_.size());
       auto conn = std::make_shared<ws_connection>(stream_.release_socket(), loop_, opts_,
                                                   registry_);
-      conn->start(std::move(response), std::move(leftover), std::move(decision.open));
+      conn->start(std::move(response), std::move(leftover), std::move(decision.open),
+                  decision.wire);
       return; // the socket now belongs to the WebSocket connection
     }
     info.body = std::move(req.body());

@@ -37,6 +37,7 @@ token options:
   --sub NAME         subject claim (required)
   --ttl SECONDS      lifetime (default auth.token_default_ttl_s = 3600)
   --publish PATTERN  allow publishing to channels matching PATTERN (repeatable; "*" for all)
+  --workspace ID     grant workspace ID (repeatable; gateway and SnackBase endpoints)
   --admin            set the admin claim
 )";
 
@@ -47,6 +48,7 @@ struct cli {
   std::string sub;
   std::optional<std::int64_t> ttl;
   std::vector<std::string> publish;
+  std::vector<std::string> workspaces;
   bool admin = false;
   std::string error;
 };
@@ -81,11 +83,13 @@ cli parse_cli(int argc, char** argv) {
       c.ttl = std::atoll(v.c_str());
     else if (a == "--publish" && value(v))
       c.publish.push_back(v);
+    else if (a == "--workspace" && value(v))
+      c.workspaces.push_back(v);
     else if (a == "--admin")
       c.admin = true;
     else if (c.error.empty() && a.rfind("--", 0) == 0
              && !(a == "--config" || a == "--set" || a == "--listen" || a == "--sub"
-                  || a == "--ttl" || a == "--publish"))
+                  || a == "--ttl" || a == "--publish" || a == "--workspace"))
       c.error = "unknown option " + a;
     if (!c.error.empty())
       break;
@@ -107,6 +111,12 @@ int cmd_token(const cli& c, const sy::config& cfg) {
     for (const auto& p : c.publish)
       a.emplace_back(p);
     claims["publish"] = std::move(a);
+  }
+  if (!c.workspaces.empty()) {
+    boost::json::array a;
+    for (const auto& w : c.workspaces)
+      a.emplace_back(w);
+    claims["workspaces"] = std::move(a);
   }
   if (c.admin)
     claims["admin"] = true;

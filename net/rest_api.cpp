@@ -8,7 +8,10 @@
 
 #include "net/jwt.hpp"
 #include "net/url.hpp"
+#include "schema/dialect_gateway.hpp"
+#include "schema/dialect_snackbase.hpp"
 #include "schema/json_text.hpp"
+#include "schema/workspace.hpp"
 
 namespace json = boost::json;
 
@@ -252,6 +255,54 @@ struct rest_api::impl {
     publish(req, channel, std::move(cmd), reply);
   }
 
+  // Seed 001: POST /workspaces/:workspaceId/events. The body names the channel, so the
+  // publish right is checked after parsing it.
+  void workspace_event(const http_request& req, const std::string& workspace,
+                       const replier_ptr& reply) {
+    principal who;
+    if (auto e = authenticate(req, who))
+      return (*reply)(std::move(*e));
+    json::object body;
+    if (auto e = parse_body(req, body))
+      return (*reply)(std::move(*e));
+    auto parsed = gateway::parse_ingest(body);
+    if (auto* err = std::get_if<gateway::ingest_error>(&parsed))
+      return (*reply)(error_reply(err->code == "channel_unavailable" ? 404 : 400, err->code,
+                                  err->message));
+    auto& in = std::get<gateway::ingest>(parsed);
+    auto channel = workspace_channel(workspace, in.channel);
+    if (!may_publish(who, channel, *cfg))
+      return (*reply)(error_reply(403, "forbidden",
+                                  "token may not publish to this workspace channel"));
+    publish_cmd cmd;
+    cmd.type = std::move(in.type);
+    cmd.data_json = std::move(in.data_json);
+    cmd.correlation_id = std::move(in.correlation_id);
+    cmd.idempotency_key = std::move(in.idempotency_key);
+    if (in.metadata)
+      set_metadata(cmd, *in.metadata);
+    publish(req, channel, std::move(cmd), reply);
+  }
+
+  // Seed 002: POST /api/v1/collections/{collection}/events
+  void collection_event(const http_request& req, const std::string& collection,
+                        const replier_ptr& reply) {
+    auto channel = workspace_channel(cfg->snackbase_workspace, "postgres:" + collection);
+    json::object body;
+    if (auto e = admit_publish(req, channel, body))
+      return (*reply)(std::move(*e));
+    auto parsed = snackbase::parse_ingest(collection, body);
+    if (auto* err = std::get_if<snackbase::ingest_error>(&parsed))
+      return (*reply)(error_reply(400, err->code, err->message));
+    auto& in = std::get<snackbase::ingest>(parsed);
+    publish_cmd cmd;
+    cmd.type = std::move(in.type);
+    cmd.data_json = std::move(in.data_json);
+    cmd.correlation_id = std::move(in.correlation_id);
+    cmd.idempotency_key = std::move(in.idempotency_key);
+    publish(req, channel, std::move(cmd), reply);
+  }
+
   void history(const http_request& req, const request_target& t, const std::string& channel,
                const replier_ptr& reply) {
     principal who;
@@ -351,9 +402,27 @@ struct rest_api::impl {
     auto not_allowed = [&] {
       (*reply)(error_reply(405, "method_not_allowed", req.method + " is not allowed here"));
     };
-    if (s.size() == 1 && s[0] == "realtime")
+    const bool ws_path = (s.size() == 1 && s[0] == "realtime")
+                         || (s.size() == 4 && s[0] == "workspaces" && s[2] == "realtime"
+                             && s[3] == "connect")
+                         || (s.size() == 4 && s[0] == "api" && s[1] == "v1"
+                             && s[2] == "realtime" && s[3] == "ws");
+    if (ws_path)
       return (*reply)(error_reply(426, "upgrade_required",
-                                  "/realtime is a WebSocket endpoint: send an upgrade request"));
+                                  "this is a WebSocket endpoint: send an upgrade request"));
+    if (s.size() == 3 && s[0] == "workspaces" && s[2] == "events" && cfg->gateway_enabled) {
+      if (!valid_workspace_id(s[1]))
+        return (*reply)(error_reply(400, "invalid_workspace",
+                                    "workspace ids are 1-64 characters of [A-Za-z0-9_-]"));
+      return post ? workspace_event(req, s[1], reply) : not_allowed();
+    }
+    if (s.size() == 5 && s[0] == "api" && s[1] == "v1" && s[2] == "collections"
+        && s[4] == "events" && cfg->snackbase_enabled) {
+      if (!snackbase::valid_collection(s[3]))
+        return (*reply)(error_reply(400, "invalid_collection",
+                                    "collection names are 1-128 characters of [A-Za-z0-9_-]"));
+      return post ? collection_event(req, s[3], reply) : not_allowed();
+    }
     if (s.size() == 1 && s[0] == "healthz")
       return get ? (*reply)({200, "{\"status\":\"ok\"}", "application/json"}) : not_allowed();
     if (s.size() == 2 && s[0] == "v1" && s[1] == "sessions")

@@ -47,6 +47,7 @@ using reply_fn = std::function<void(http_reply)>;
 
 struct upgrade_decision {
   std::optional<http_reply> refusal; // set: answer with this instead of upgrading
+  dialect wire = dialect::fabric;    // which live frame of each event the connection sends
   /// Called on the connection's strand once the handshake succeeded.
   std::function<std::shared_ptr<ws_handler>(std::shared_ptr<ws_link>)> open;
 };

@@ -50,8 +50,10 @@ void ws_connection::touch() {
   last_rx_ms_.store(now_ms(), std::memory_order_relaxed);
 }
 
-void ws_connection::start(std::string response, std::string leftover, open_fn open) {
+void ws_connection::start(std::string response, std::string leftover, open_fn open,
+                          dialect wire) {
   auto self = shared_from_this();
+  wire_ = wire;
   out_.set_owner(self);
   out_.push_bytes(std::move(response));
   out_.flush();
@@ -245,6 +247,17 @@ void ws_connection::close(std::uint16_t code, std::string reason) {
   loop_.push_close(shared_from_this(), code, std::move(reason));
 }
 
+void ws_connection::send_ping() {
+  loop_.push_task([self = shared_from_this()] {
+    if (self->closing_ || self->finished_)
+      return;
+    std::array<std::uint8_t, 10> hdr;
+    auto n = ws::server_header(ws::op_ping, 0, hdr);
+    self->out_.push_bytes(std::string(reinterpret_cast<const char*>(hdr.data()), n));
+    self->mark_dirty();
+  });
+}
+
 void ws_connection::mark_dirty() {
   if (!dirty_) {
     dirty_ = true;
@@ -258,9 +271,11 @@ void ws_connection::enqueue_frame(const frame_ptr& frame) {
 }
 
 void ws_connection::enqueue_batch(const std::vector<event_ptr>& batch, std::size_t offset) {
-  for (std::size_t i = offset; i < batch.size(); ++i)
-    if (!queue_frame(batch[i]->fabric_live))
+  for (std::size_t i = offset; i < batch.size(); ++i) {
+    const auto& f = batch[i]->frame(wire_);
+    if (f && !queue_frame(f))
       return;
+  }
   mark_dirty();
 }
 

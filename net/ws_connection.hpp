@@ -31,12 +31,14 @@ public:
 
   /// Sends the 101 `response`, opens the session and starts reading. `leftover` holds bytes
   /// the HTTP parser read past the upgrade request.
-  void start(std::string response, std::string leftover, open_fn open);
+  void start(std::string response, std::string leftover, open_fn open,
+             dialect wire = dialect::fabric);
 
   // -- ws_link --
   void send(frame_ptr frame) override;
   void send_batch(event_batch batch, std::size_t offset) override;
   void close(std::uint16_t code, std::string reason) override;
+  void send_ping() override;
   std::int64_t last_rx_ms() const override {
     return last_rx_ms_.load(std::memory_order_relaxed);
   }
@@ -68,6 +70,7 @@ private:
   io_loop& loop_;
   cork_socket out_;
   bool dirty_ = false; // queued in this drain pass, flush pending
+  dialect wire_ = dialect::fabric; // the live frame sent of each event
   std::string in_;        // bytes read but not yet parsed (empty while idle)
   std::string message_;   // a fragmented text message being assembled (rare)
   bool in_message_ = false;

@@ -12,15 +12,15 @@ namespace sy::fabric {
 
 namespace {
 
-command invalid(std::string_view code, std::string message) {
-  command c;
+client_command invalid(std::string_view code, std::string message) {
+  client_command c;
   c.error_code = std::string(code);
   c.error_message = std::move(message);
   return c;
 }
 
 // Reads "topics": a non-empty array of strings.
-bool read_topics(const json::object& o, command& c) {
+bool read_topics(const json::object& o, client_command& c) {
   auto it = o.find("topics");
   if (it == o.end() || !it->value().is_array() || it->value().get_array().empty())
     return false;
@@ -34,7 +34,7 @@ bool read_topics(const json::object& o, command& c) {
 
 } // namespace
 
-command decode(std::string_view text) {
+client_command decode(std::string_view text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
   if (ec)
@@ -46,7 +46,7 @@ command decode(std::string_view text) {
   if (op_it == o.end() || !op_it->value().is_string())
     return invalid(error_code::bad_request, "frame needs a string \"op\"");
   std::string_view name = op_it->value().get_string();
-  command c;
+  client_command c;
   if (name == "ping") {
     c.kind = op::ping;
     return c;
@@ -67,13 +67,9 @@ command decode(std::string_view text) {
       c.kind = op::unsubscribe;
       return c;
     }
-    if (auto s = o.find("scopes"); s != o.end() && !s->value().is_null()) {
-      if (!s->value().is_object())
-        return invalid(error_code::bad_request, "\"scopes\" must be an object");
-      for (const auto& kv : s->value().get_object())
-        c.scopes.terms.emplace_back(std::string(kv.key()), scalar_text(kv.value()));
-      c.scopes.normalize();
-    }
+    if (auto s = o.find("scopes"); s != o.end() && !s->value().is_null()
+                                   && !s->value().is_object())
+      return invalid(error_code::bad_request, "\"scopes\" must be an object");
     // Server-side filter: "scopes" (metadata) plus an optional "filter" object
     // ({operations, entity, predicates}, FILTERS.md), compiled once here.
     json::object spec;
@@ -162,7 +158,7 @@ std::string encode_heartbeat(std::int64_t wall_ms) {
 }
 
 std::string encode_snapshot(const encoded_event& e) {
-  const std::string& live = *e.fabric_live;
+  const std::string& live = *e.fabric_live();
   static constexpr std::string_view tail = "false}";
   std::string out(live, 0, live.size() - tail.size());
   out += "true}";

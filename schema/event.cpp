@@ -5,7 +5,12 @@
 #include <cstdio>
 #include <ctime>
 
+#include <boost/json/parse.hpp>
+
+#include "schema/dialect_gateway.hpp"
+#include "schema/dialect_snackbase.hpp"
 #include "schema/json_text.hpp"
+#include "schema/workspace.hpp"
 
 namespace sy {
 
@@ -93,7 +98,19 @@ encoded_event encode_event(event e) {
   frame += ',';
   frame += body;
   frame += ",\"snapshot\":false}";
-  out.fabric_live = make_frame(std::move(frame));
+  out.live[static_cast<std::size_t>(dialect::fabric)] = make_frame(std::move(frame));
+  // Workspace channels also have gateway frames (and their postgres: channels SnackBase
+  // frames): encoded here, once per event, whoever subscribes.
+  if (auto ws = split_workspace_channel(e.channel)) {
+    boost::system::error_code ec;
+    auto data = boost::json::parse(e.data_json, ec);
+    if (!ec) {
+      if (auto f = gateway::encode_event(e, out.id, ws->local, data))
+        out.live[static_cast<std::size_t>(dialect::gateway)] = make_frame(std::move(*f));
+      if (auto f = snackbase::encode_event(e, ws->local, data))
+        out.live[static_cast<std::size_t>(dialect::snackbase)] = make_frame(std::move(*f));
+    }
+  }
   out.ev = std::move(e);
   return out;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The stored event and its encoded forms. An event is immutable once its channel has sequenced
 // it; everything downstream shares it through `event_ptr`.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,12 +29,25 @@ struct event {
   std::string correlation_id;     // empty when none
 };
 
+/// The wire protocols a session can speak (PROTOCOL.md has one section each).
+enum class dialect : std::uint8_t { fabric = 0, gateway = 1, snackbase = 2 };
+constexpr std::size_t dialect_count = 3;
+
 /// An event plus the bytes every consumer needs, built once by the channel.
 struct encoded_event {
   event ev;
   std::string id;          // opaque cursor
   std::string rest_json;   // the stored-event object returned by REST
-  frame_ptr fabric_live;   // Fabric frame with "snapshot":false
+  // The live frame per dialect; null where the dialect has no shape for this channel (only
+  // workspace channels have gateway frames, only their postgres: channels SnackBase ones).
+  std::array<frame_ptr, dialect_count> live;
+
+  const frame_ptr& frame(dialect d) const noexcept {
+    return live[static_cast<std::size_t>(d)];
+  }
+  const frame_ptr& fabric_live() const noexcept {
+    return live[0];
+  }
 };
 
 using event_ptr = std::shared_ptr<const encoded_event>;
@@ -62,7 +76,7 @@ std::string format_timestamp(std::int64_t ms_since_epoch);
 
 // -- encoding -------------------------------------------------------------------------------------
 
-/// Fills id, rest_json and fabric_live from `e`.
+/// Fills id, rest_json and the live frame of every dialect that serves the channel.
 encoded_event encode_event(event e);
 
 } // namespace sy

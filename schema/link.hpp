@@ -20,9 +20,13 @@ public:
   /// Queues one text message. If the queued bytes exceed the connection's bound the connection
   /// is closed with close_code::slow_consumer and the handler's on_closed reports it.
   virtual void send(frame_ptr frame) = 0;
-  /// Queues the live frame of every event of `batch` from index `offset` on: one post to the
-  /// strand and one gather-write for the whole batch.
+  /// Queues the live frame (in the connection's dialect) of every event of `batch` from index
+  /// `offset` on: one post to the strand and one gather-write for the whole batch. Events the
+  /// dialect has no frame for are skipped.
   virtual void send_batch(event_batch batch, std::size_t offset) = 0;
+  /// Sends a WebSocket ping: clients answer with a pong, which counts as activity. Keeps
+  /// dialects without a client keep-alive message inside realtime.idle_timeout_ms.
+  virtual void send_ping() = 0;
   /// Starts a close handshake with `code` (no-op when already closing).
   virtual void close(std::uint16_t code, std::string reason) = 0;
   /// Milliseconds (steady clock) of the last frame received from the client, pings included.

@@ -8,7 +8,7 @@
 
 #include <caf/all.hpp>
 
-#include "schema/dialect_fabric.hpp"
+#include "schema/dialect.hpp"
 #include "schema/event.hpp"
 #include "schema/filter.hpp"
 #include "schema/scope_filter.hpp"
@@ -35,6 +35,7 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
 using audit_atom = caf::atom_constant<caf::atom("audit")>;
+using authwait_atom = caf::atom_constant<caf::atom("authwait")>;
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -68,10 +69,11 @@ using session_actor = caf::typed_actor<
   // live events for a subscription: batch[offset..] (one message per burst, not per event)
   caf::reacts_to<deliver_atom, std::uint32_t, event_batch, std::uint32_t>,
   caf::reacts_to<suback_atom, sub_ack>,                      // confirmation + replay
-  caf::reacts_to<command_atom, fabric::command>,             // decoded client frame
+  caf::reacts_to<command_atom, client_command>,              // decoded client frame
   caf::reacts_to<closed_atom, std::uint16_t, std::string>,   // connection gone
   caf::reacts_to<tick_atom>,                                 // heartbeat / idle check
-  caf::reacts_to<expire_atom, std::uint64_t>>;               // token expiry (grant generation)
+  caf::reacts_to<expire_atom, std::uint64_t>,                // token expiry (grant generation)
+  caf::reacts_to<authwait_atom>>;                            // first-message auth deadline
 
 // Audit records: (type, data as a JSON object text). Published to log.event and, for the
 // seed's gateway events, to console.realtime.*; optionally appended to a JSON-lines file.

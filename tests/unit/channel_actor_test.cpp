@@ -23,7 +23,8 @@ session_actor::behavior_type probe(probe_ptr self, caf::actor sink) {
         caf::anon_send(sink, deliver_atom::value, id, (*batch)[i]);
     },
     [=](suback_atom, const sub_ack& ack) { caf::anon_send(sink, suback_atom::value, ack); },
-    [](command_atom, const fabric::command&) {},
+    [](command_atom, const client_command&) {},
+    [](authwait_atom) {},
     [](closed_atom, std::uint16_t, const std::string&) {},
     [](tick_atom) {},
     [](expire_atom, std::uint64_t) {},
@@ -125,7 +126,7 @@ TEST_CASE_METHOD(fixture, "publish fans out the same encoded bytes to every subs
   auto d1 = expect_delivery();
   auto d2 = expect_delivery();
   CHECK(d1.second == r.ev);                       // one event object ...
-  CHECK(d1.second->fabric_live == d2.second->fabric_live); // ... one encoding, shared
+  CHECK(d1.second->fabric_live() == d2.second->fabric_live()); // ... one encoding, shared
   CHECK(d1.first + d2.first == 3);
   caf::anon_send_exit(s1, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(s2, caf::exit_reason::user_shutdown);

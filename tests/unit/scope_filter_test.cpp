@@ -10,8 +10,8 @@ namespace {
 scope_filter scopes_of(const char* json_scopes) {
   auto c = fabric::decode(std::string(R"({"op":"subscribe","topics":["t"],"scopes":)")
                           + json_scopes + "}");
-  REQUIRE(c.kind == fabric::op::subscribe);
-  return c.scopes;
+  REQUIRE(c.kind == op::subscribe);
+  return c.filter ? c.filter->scopes : scope_filter{};
 }
 
 } // namespace

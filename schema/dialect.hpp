@@ -1,0 +1,81 @@
+#pragma once
+// The seam between one session actor and the three wire protocols it can speak. A dialect is a
+// pure codec: client text -> client_command, session outcome -> frame text or a close, and an
+// event -> its frame (encoded once per event, in encode_event). Routing, quotas and auth stay
+// in the session and the channels; no dialect owns any of it.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+
+#include "schema/event.hpp"
+#include "schema/filter.hpp"
+
+namespace sy {
+
+enum class op : std::uint8_t { invalid, subscribe, unsubscribe, ping, refresh, auth };
+
+/// A decoded client frame, in the dialect's own topic names (mapped by map_topic).
+struct client_command {
+  op kind = op::invalid;
+  std::vector<std::string> topics;
+  event_filter_ptr filter; // compiled once at decode; null: deliver everything
+  std::vector<std::pair<std::string, std::string>> since; // topic -> cursor text
+  std::string token; // refresh / auth
+  // when kind == invalid:
+  std::string error_code;
+  std::string error_message;
+};
+
+/// What the session does with an outcome: send `frame`, or close with `close_code`.
+struct dialect_reply {
+  std::string frame;
+  std::uint16_t close_code = 0; // non-zero: close the connection instead of sending a frame
+  std::string close_reason;
+};
+
+/// A dialect topic resolved to a Switchyard channel (or "prefix*" pattern).
+struct topic_mapping {
+  std::string channel; // empty: refused with `error_code`
+  std::string error_code;
+  std::string error_message;
+};
+
+class dialect_codec {
+public:
+  virtual ~dialect_codec() = default;
+  virtual dialect id() const = 0;
+  virtual client_command decode(std::string_view text) const = 0;
+  /// `workspace` is the session's workspace ("" where the dialect has none).
+  virtual topic_mapping map_topic(std::string_view topic, std::string_view workspace) const = 0;
+  virtual std::optional<std::string> subscribed(std::string_view topic, std::string_view cursor,
+                                                std::size_t replay,
+                                                std::optional<bool> recovered) const = 0;
+  virtual std::string unsubscribed(std::string_view topic) const = 0;
+  virtual dialect_reply error(std::string_view code, std::string_view message,
+                              std::string_view topic) const = 0;
+  virtual std::string pong() const = 0;
+  /// The periodic heartbeat frame; nullopt where the dialect has none (a WebSocket ping keeps
+  /// such connections alive instead).
+  virtual std::optional<std::string> heartbeat(std::int64_t wall_ms) const = 0;
+  /// Answer to an accepted in-band token renewal; nullopt for none.
+  virtual std::optional<std::string> refreshed(std::optional<std::int64_t> exp_s) const = 0;
+  /// The frame of a snapshot event (Fabric flags it; other dialects send the live frame).
+  virtual frame_ptr snapshot(const encoded_event& e) const = 0;
+  /// True when the client must send {"type":"auth"} before anything else if the upgrade
+  /// carried no credential.
+  virtual bool first_message_auth() const = 0;
+};
+
+const dialect_codec& codec_for(dialect d);
+const char* dialect_name(dialect d);
+
+} // namespace sy
+
+// Decoded on the I/O thread and handed to the local session actor; it carries a compiled
+// filter, so it never crosses the network.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::client_command)

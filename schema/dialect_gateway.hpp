@@ -1,0 +1,63 @@
+#pragma once
+// The workspace gateway dialect (seed 001) as a pure codec: client text -> client_command,
+// event -> frame text, ingestion body -> what to publish. No I/O, no actors; PROTOCOL.md
+// "Workspace gateway" documents every frame.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "schema/dialect.hpp"
+#include "schema/event.hpp"
+
+namespace sy::gateway {
+
+/// Seed 001's channel families.
+enum class family : std::uint8_t { none, postgres, mongo, events };
+
+/// The family of a channel inside a workspace ("postgres:products" -> postgres).
+family family_of(std::string_view local);
+
+/// "postgres:*" / "postgres:{table}", "mongo:*" / "mongo:{collection}", "events:*" /
+/// "events:{topic}"; names are 1-150 characters of [A-Za-z0-9._:-]. Wildcards only when
+/// `allow_wildcard`.
+bool valid_channel(std::string_view local, bool allow_wildcard);
+
+client_command decode(std::string_view text);
+
+/// The live frame of `e`, published on the workspace channel `local` (its name inside the
+/// workspace); `data` is e.data_json parsed. nullopt when `local` is no gateway channel.
+std::optional<std::string> encode_event(const event& e, std::string_view event_id,
+                                        std::string_view local, const boost::json::value& data);
+
+std::string encode_subscribed(std::string_view channel);
+std::string encode_unsubscribed(std::string_view channel);
+std::string encode_error(std::string_view code, std::string_view message,
+                         std::string_view channel = {});
+std::string encode_pong();
+
+/// The close code for refusals this dialect answers by closing (seed 001's table): 4003
+/// scope_denied, 4008 quota_exceeded, 4010 channel_unavailable / invalid_topic.
+/// 0: answered with an error frame.
+std::uint16_t close_code_for(std::string_view error_code);
+
+/// POST /workspaces/:workspaceId/events, parsed.
+struct ingest {
+  std::string channel;         // inside the workspace, e.g. "postgres:products"
+  std::string type;            // the operation (upper case) or the custom event's type
+  std::string data_json;       // the stored data (field order fixed, see PROTOCOL.md)
+  std::string correlation_id;
+  std::string idempotency_key;
+  std::optional<boost::json::object> metadata;
+};
+struct ingest_error {
+  std::string code;
+  std::string message;
+};
+std::variant<ingest, ingest_error> parse_ingest(const boost::json::object& body);
+
+} // namespace sy::gateway
