@@ -46,6 +46,23 @@ sy_install_deps() {
       $missing </dev/null
 }
 
+# Node.js and the npm `ws` package for the seed-client tests (tests/clients): Debian's nodejs
+# and npm when node is missing, then `npm ci` against the committed lock file.
+sy_install_client_deps() {
+  local missing=()
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "deps.sh: installing: ${missing[*]}" >&2
+    sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >&2 &&
+      sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends "${missing[@]}" </dev/null >&2 || return 1
+  fi
+  if [ ! -f tests/clients/node_modules/ws/package.json ]; then
+    (cd tests/clients && npm ci --no-audit --no-fund </dev/null >&2) || return 1
+  fi
+}
+
 # Configures a Release build in directory $1 (default build), Ninja when available. An existing
 # build dir keeps its generator (CMake refuses to switch).
 sy_configure() {

@@ -5,6 +5,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # shellcheck source=scripts/deps.sh
 source scripts/deps.sh
+sy_install_client_deps
 
 sy_configure build
 cmake --build build -j"$(nproc)"
