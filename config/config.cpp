@@ -295,7 +295,7 @@ const std::vector<field>& fields() {
                  {"SWITCHYARD_GATEWAY_ENABLED"},
                  [](config& c, std::string_view v) { return parse_bool(v, c.gateway_enabled); },
                  [](const config& c) { return json::value(c.gateway_enabled); }});
-    t.push_back(int_field("gateway.auth_timeout_ms", {"SWITCHYARD_AUTH_TIMEOUT_MS"},
+    t.push_back(int_field("gateway.auth_timeout_ms", {"SWITCHYARD_GATEWAY_AUTH_TIMEOUT_MS"},
                           &config::auth_timeout_ms));
     t.push_back(uint_field("gateway.max_subscriptions", {"SWITCHYARD_GATEWAY_MAX_SUBSCRIPTIONS"},
                            &config::gateway_max_subscriptions));
