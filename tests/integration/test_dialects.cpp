@@ -349,3 +349,26 @@ TEST_CASE("one publish reaches Fabric, gateway and SnackBase subscribers, each i
     CHECK(field_s(field_o(se, "data"), "id") == "p1");
   }
 }
+
+TEST_CASE("gateway authentications are published to seed 001's audit topics") {
+  daemon_process d;
+  // console.realtime.* needs an admin token, also in development mode.
+  ws_client a;
+  REQUIRE(a.connect(d.port(), "/realtime?token=" + token_for("auditor", 3600, R"("admin":true)"))
+          == 101);
+  subscribe(a, {"console.realtime.auth-granted", "console.realtime.auth-denied"});
+  ws_client bad;
+  REQUIRE(bad.connect(d.port(), "/workspaces/acme/realtime/connect") == 101);
+  REQUIRE(bad.send_text(R"({"type":"auth","token":"x.y.z"})"));
+  auto denied = next_event(a);
+  CHECK(field_s(denied, "channel") == "console.realtime.auth-denied");
+  CHECK(field_s(field_o(denied, "data"), "dialect") == "gateway");
+  CHECK(field_s(field_o(denied, "data"), "workspace") == "acme");
+  CHECK(to_text(denied).find("x.y.z") == std::string::npos); // never the token
+  ws_client good;
+  REQUIRE(good.connect(d.port(), "/workspaces/acme/realtime/connect") == 101);
+  REQUIRE(good.send_text(R"({"type":"auth","token":")" + ws_token("carol", R"(["acme"])") + "\"}"));
+  auto granted = next_event(a);
+  CHECK(field_s(granted, "channel") == "console.realtime.auth-granted");
+  CHECK(field_s(field_o(granted, "data"), "sub") == "carol");
+}
