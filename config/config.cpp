@@ -291,6 +291,18 @@ const std::vector<field>& fields() {
                            &config::max_frame_bytes));
     t.push_back(uint_field("realtime.outbound_queue_bytes", {"SWITCHYARD_OUTBOUND_QUEUE_BYTES"},
                            &config::outbound_queue_bytes));
+    auto filter_field = [](std::string key, std::size_t filter_limits::*m) {
+      return field{key, {},
+                   [m](config& c, std::string_view v) { return parse_uint(v, c.filter.*m); },
+                   [m](const config& c) {
+                     return json::value(static_cast<std::uint64_t>(c.filter.*m));
+                   }};
+    };
+    t.push_back(filter_field("filter.max_path_depth", &filter_limits::max_path_depth));
+    t.push_back(filter_field("filter.max_operand_depth", &filter_limits::max_operand_depth));
+    t.push_back(filter_field("filter.max_predicates", &filter_limits::max_predicates));
+    t.push_back(filter_field("filter.max_in_values", &filter_limits::max_in_values));
+    t.push_back(filter_field("filter.max_operations", &filter_limits::max_operations));
     t.push_back({"gateway.enabled",
                  {"SWITCHYARD_GATEWAY_ENABLED"},
                  [](config& c, std::string_view v) { return parse_bool(v, c.gateway_enabled); },
@@ -525,6 +537,10 @@ std::string validate_config(const config& c) {
     return "realtime.topic_limit must be at least 1";
   if (c.gateway_max_subscriptions == 0 || c.snackbase_max_subscriptions == 0)
     return "gateway.max_subscriptions and snackbase.max_subscriptions must be at least 1";
+  if (c.filter.max_path_depth == 0 || c.filter.max_operand_depth == 0
+      || c.filter.max_predicates == 0 || c.filter.max_in_values == 0
+      || c.filter.max_operations == 0)
+    return "filter.* limits must be at least 1";
   if (c.auth_timeout_ms < 100)
     return "gateway.auth_timeout_ms must be at least 100";
   if (!valid_workspace_id(c.snackbase_workspace))

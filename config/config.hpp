@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "schema/filter_limits.hpp"
+
 namespace sy {
 
 /// Settings for channels whose name starts with `prefix` (longest prefix wins).
@@ -69,6 +71,8 @@ struct config {
   std::int64_t idle_timeout_ms = 120000; // no client frame for this long: close 4002
   std::size_t max_frame_bytes = 65536;   // inbound frame limit: close 1009
   std::size_t outbound_queue_bytes = 1 << 20; // per-session send queue: close 4009 above
+
+  filter_limits filter;                  // bounds of one subscription filter (FILTERS.md)
 
   // -- workspace gateway (seed 001) and SnackBase (seed 002) dialects --
   bool gateway_enabled = true;           // /workspaces/:id/realtime/connect and its ingestion

@@ -140,12 +140,13 @@ int cmd_serve(const sy::config& cfg_in) {
   if (cfg->scheduler_threads > 0)
     caf_cfg.set("scheduler.max-threads", cfg->scheduler_threads);
   caf::actor_system sys{caf_cfg};
+  sy::set_filter_limits(cfg->filter); // before any I/O thread decodes a subscribe frame
 
   auto directory = sy::spawn_directory(sys, cfg);
   auto quota = sy::spawn_quota(sys, cfg);
   auto audit = sy::spawn_audit(sys, directory, cfg);
   std::shared_ptr<const sy::authenticator> auth = sy::make_authenticator(*cfg);
-  auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth);
+  auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth, audit);
 
   sy::server_options opts;
   sy::split_host_port(cfg->listen, opts.host, opts.port);

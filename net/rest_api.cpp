@@ -129,14 +129,32 @@ struct rest_api::impl {
   directory_actor directory;
   std::shared_ptr<const config> cfg;
   std::shared_ptr<const authenticator> auth;
+  audit_actor audit;
 
   // -- helpers ------------------------------------------------------------------------------------
+
+  // A refused REST credential (401) or right (403): answered, and recorded as auth.denied
+  // (never with the credential; the path only, since the query may carry a token).
+  http_reply deny(const http_request& req, unsigned status, std::string_view code,
+                  const std::string& message, const std::string& sub = {}) const {
+    if (audit) {
+      json::object data{{"remote", req.remote},
+                        {"dialect", "rest"},
+                        {"route", req.method + " " + req.target.substr(0, req.target.find('?'))},
+                        {"status", status},
+                        {"reason", message}};
+      if (!sub.empty())
+        data["sub"] = sub;
+      caf::anon_send(audit, audit_atom::value, std::string("auth.denied"), json::serialize(data));
+    }
+    return error_reply(status, code, message);
+  }
 
   // 401 when the credential is missing or wrong; nullopt when authenticated.
   std::optional<http_reply> authenticate(const http_request& req, principal& who) const {
     auto r = auth->verify_credential(bearer_value(req.authorization));
     if (!r.ok)
-      return error_reply(401, "unauthorized", r.error);
+      return deny(req, 401, "unauthorized", r.error);
     who = std::move(r.who);
     return std::nullopt;
   }
@@ -160,7 +178,7 @@ struct rest_api::impl {
     if (auto e = authenticate(req, who))
       return e;
     if (!may_publish(who, channel, *cfg))
-      return error_reply(403, "forbidden", "token may not publish to this channel");
+      return deny(req, 403, "forbidden", "token may not publish to this channel", who.sub);
     return parse_body(req, body);
   }
 
@@ -272,8 +290,8 @@ struct rest_api::impl {
     auto& in = std::get<gateway::ingest>(parsed);
     auto channel = workspace_channel(workspace, in.channel);
     if (!may_publish(who, channel, *cfg))
-      return (*reply)(error_reply(403, "forbidden",
-                                  "token may not publish to this workspace channel"));
+      return (*reply)(deny(req, 403, "forbidden",
+                           "token may not publish to this workspace channel", who.sub));
     publish_cmd cmd;
     cmd.type = std::move(in.type);
     cmd.data_json = std::move(in.data_json);
@@ -310,7 +328,7 @@ struct rest_api::impl {
       return (*reply)(std::move(*e));
     // Reading history shows what a subscriber would see, so it takes the subscribe right.
     if (!may_subscribe(who, channel, *cfg))
-      return (*reply)(error_reply(403, "forbidden", "token may not read this channel"));
+      return (*reply)(deny(req, 403, "forbidden", "token may not read this channel", who.sub));
     history_query q;
     q.channel = channel;
     q.limit = cfg->history_default_limit;
@@ -338,8 +356,8 @@ struct rest_api::impl {
     if (auto e = authenticate(req, who))
       return (*reply)(std::move(*e));
     if (!who.api_key && !who.admin)
-      return (*reply)(error_reply(403, "forbidden", "only the API key or an admin token may "
-                                                    "create sessions"));
+      return (*reply)(deny(req, 403, "forbidden",
+                           "only the API key or an admin token may create sessions", who.sub));
     json::object body;
     if (auto e = parse_body(req, body))
       return (*reply)(std::move(*e));
@@ -461,8 +479,9 @@ struct rest_api::impl {
 };
 
 rest_api::rest_api(caf::actor_system& sys, directory_actor directory,
-                   std::shared_ptr<const config> cfg, std::shared_ptr<const authenticator> auth)
-  : impl_(new impl{sys, directory, cfg, std::move(auth)}) {
+                   std::shared_ptr<const config> cfg, std::shared_ptr<const authenticator> auth,
+                   audit_actor audit)
+  : impl_(new impl{sys, directory, cfg, std::move(auth), std::move(audit)}) {
 }
 
 rest_api::~rest_api() = default;

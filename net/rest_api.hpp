@@ -14,8 +14,9 @@ namespace sy {
 
 class rest_api {
 public:
+  /// `audit` (may be null) receives an `auth.denied` record for every 401/403 answered.
   rest_api(caf::actor_system& sys, directory_actor directory, std::shared_ptr<const config> cfg,
-           std::shared_ptr<const authenticator> auth);
+           std::shared_ptr<const authenticator> auth, audit_actor audit = {});
   ~rest_api();
 
   void handle(http_request req, reply_fn reply);

@@ -232,6 +232,7 @@ std::string quoted(std::string_view s) {
 }
 
 struct compiler {
+  const filter_limits& lim;
   event_filter f;
   std::string error;
 
@@ -254,8 +255,8 @@ struct compiler {
     if (!v.is_array())
       return fail("\"operations\" must be an array of strings");
     const auto& arr = v.get_array();
-    if (arr.size() > filter_max_operations)
-      return fail("\"operations\" has more than " + std::to_string(filter_max_operations)
+    if (arr.size() > lim.max_operations)
+      return fail("\"operations\" has more than " + std::to_string(lim.max_operations)
                   + " entries");
     for (std::size_t i = 0; i < arr.size(); ++i) {
       if (!arr[i].is_string() || arr[i].get_string().empty())
@@ -287,9 +288,9 @@ struct compiler {
       auto seg = path.substr(start, dot == std::string_view::npos ? dot : dot - start);
       if (seg.empty())
         return fail("predicate " + quoted(path) + ": empty path segment");
-      if (segments.size() == filter_max_path_depth)
+      if (segments.size() == lim.max_path_depth)
         return fail("predicate " + quoted(path) + ": path deeper than "
-                    + std::to_string(filter_max_path_depth) + " segments");
+                    + std::to_string(lim.max_path_depth) + " segments");
       segments.emplace_back(seg);
       if (dot == std::string_view::npos)
         return true;
@@ -300,11 +301,11 @@ struct compiler {
   bool add(std::string_view path, const std::vector<std::string>& segments, filter_op op,
            const json::value& operand) {
     auto where = [&] { return "predicate " + quoted(path) + ": " + std::string(to_string(op)); };
-    if (f.predicates.size() == filter_max_predicates)
-      return fail("more than " + std::to_string(filter_max_predicates) + " predicates");
-    if (nesting(operand, filter_max_operand_depth + 1) > filter_max_operand_depth)
+    if (f.predicates.size() == lim.max_predicates)
+      return fail("more than " + std::to_string(lim.max_predicates) + " predicates");
+    if (nesting(operand, lim.max_operand_depth + 1) > lim.max_operand_depth)
       return fail(where() + " operand nested deeper than "
-                  + std::to_string(filter_max_operand_depth));
+                  + std::to_string(lim.max_operand_depth));
     filter_predicate p;
     p.path = std::string(path);
     p.segments = segments;
@@ -327,8 +328,8 @@ struct compiler {
         if (!operand.is_array())
           return fail(where() + " needs an array");
         const auto& arr = operand.get_array();
-        if (arr.size() > filter_max_in_values)
-          return fail(where() + " has more than " + std::to_string(filter_max_in_values)
+        if (arr.size() > lim.max_in_values)
+          return fail(where() + " has more than " + std::to_string(lim.max_in_values)
                       + " values");
         // Sorted and de-duplicated by canonical text: [1,2] and [2,1.0,1] are one filter.
         std::vector<std::pair<std::string, const json::value*>> items;
@@ -534,8 +535,24 @@ std::string_view to_string(filter_op op) noexcept {
   return "?";
 }
 
+namespace {
+filter_limits g_filter_limits; // written once at startup (set_filter_limits), then read-only
+} // namespace
+
+const filter_limits& active_filter_limits() noexcept {
+  return g_filter_limits;
+}
+
+void set_filter_limits(const filter_limits& limits) noexcept {
+  g_filter_limits = limits;
+}
+
 filter_result compile_filter(const boost::json::object& spec) {
-  compiler c;
+  return compile_filter(spec, g_filter_limits);
+}
+
+filter_result compile_filter(const boost::json::object& spec, const filter_limits& limits) {
+  compiler c{limits, {}, {}};
   if (!c.run(spec))
     return filter_error{std::move(c.error)};
   return std::move(c.f);

@@ -15,22 +15,15 @@
 #include <boost/json/value.hpp>
 
 #include "schema/event.hpp"
+#include "schema/filter_limits.hpp"
 #include "schema/scope_filter.hpp"
 
 namespace sy {
 
-// Limits bound the per-event cost of one filter (it runs for every event of the channel, for
-// every distinct filter), independently of how large a subscribe frame may be.
-/// Segments of one predicate path ("a.b.c" is 3).
-inline constexpr std::size_t filter_max_path_depth = 8;
-/// Nesting of arrays/objects inside one operand (`{"$eq":{"a":[1]}}` is 2).
-inline constexpr std::size_t filter_max_operand_depth = 8;
-/// Operator terms over all paths (`{"a":1,"b":{"$gt":1,"$lt":5}}` is 3).
-inline constexpr std::size_t filter_max_predicates = 64;
-/// Elements of one $in/$nin array (each is compared per event).
-inline constexpr std::size_t filter_max_in_values = 256;
-/// Entries of `operations`.
-inline constexpr std::size_t filter_max_operations = 16;
+/// The limits compile_filter(spec) applies. Set once at startup from the config, before any
+/// I/O thread decodes a frame, and only read afterwards.
+const filter_limits& active_filter_limits() noexcept;
+void set_filter_limits(const filter_limits& limits) noexcept;
 
 enum class filter_op : std::uint8_t { eq, ne, gt, gte, lt, lte, in, nin, exists };
 
@@ -70,6 +63,7 @@ using filter_result = std::variant<event_filter, filter_error>;
 /// Compiles a spec object with the optional keys `scopes`, `operations`, `entity`, `predicates`
 /// (a null value counts as absent). Never throws.
 filter_result compile_filter(const boost::json::object& spec);
+filter_result compile_filter(const boost::json::object& spec, const filter_limits& limits);
 
 /// Evaluates `f` for one event. `data` is the event's parsed data, or null when it was not
 /// parsed / is not JSON: then every data-dependent condition is false (so only a filter for

@@ -557,3 +557,28 @@ TEST_CASE("op refresh with an invalid token is unauthorized and keeps the old ex
   CHECK(cs->reason == "token_expired");
   CHECK(closed_ms <= old_exp * 1000 + 3000);
 }
+
+TEST_CASE("REST refusals (401, 403) are audited as auth.denied, without the credential") {
+  daemon_process d;
+  ws_client a;
+  REQUIRE(a.connect(d.port(), "/realtime?token=" + token_for("auditor", 3600, R"("admin":true)"))
+          == 101);
+  subscribe(a, {"console.realtime.auth-denied"});
+  http_client h(d.port());
+  auto r = h.request("POST", "/v1/channels/orders/events", R"({"data":1})",
+                     {{"Authorization", "Bearer wrong-key-123"}});
+  REQUIRE(r.status == 401);
+  auto e = next_event(a);
+  const auto& data = field_o(e, "data");
+  CHECK(field_s(data, "dialect") == "rest");
+  CHECK(field_s(data, "route") == "POST /v1/channels/orders/events");
+  CHECK(field_i(data, "status") == 401);
+  CHECK(to_text(e).find("wrong-key-123") == std::string::npos);
+  auto sub_only = token_for("reader"); // no publish claim
+  r = h.request("POST", "/v1/channels/orders/events", R"({"data":1})",
+                {{"Authorization", "Bearer " + sub_only}});
+  REQUIRE(r.status == 403);
+  auto f = next_event(a);
+  CHECK(field_i(field_o(f, "data"), "status") == 403);
+  CHECK(field_s(field_o(f, "data"), "sub") == "reader");
+}

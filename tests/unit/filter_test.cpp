@@ -409,3 +409,23 @@ TEST_CASE("filter: evaluation reuses a resolved path for several operators", "[f
   CHECK(matches(f, {}, &yes));
   CHECK_FALSE(matches(f, {}, &no));
 }
+
+TEST_CASE("filter limits come from the configured filter_limits", "[filter]") {
+  auto spec = boost::json::parse(R"({"predicates":{"a":1,"b":2,"c":3}})").as_object();
+  filter_limits tight;
+  tight.max_predicates = 2;
+  auto refused = compile_filter(spec, tight);
+  REQUIRE(std::holds_alternative<filter_error>(refused));
+  CHECK(std::get<filter_error>(refused).message == "more than 2 predicates");
+  CHECK(std::holds_alternative<event_filter>(compile_filter(spec, filter_limits{})));
+  tight = filter_limits{};
+  tight.max_operations = 1;
+  auto ops = boost::json::parse(R"({"operations":["INSERT","UPDATE"]})").as_object();
+  CHECK(std::holds_alternative<filter_error>(compile_filter(ops, tight)));
+  // The process-wide limits (set from the config at startup) drive compile_filter(spec).
+  auto saved = active_filter_limits();
+  set_filter_limits(tight);
+  CHECK(std::holds_alternative<filter_error>(compile_filter(ops)));
+  set_filter_limits(saved);
+  CHECK(std::holds_alternative<event_filter>(compile_filter(ops)));
+}
