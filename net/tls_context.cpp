@@ -11,18 +11,11 @@ namespace {
 
 namespace ssl = boost::asio::ssl;
 
-// Asio's messages for these are generic ("asn1 lib"); OpenSSL's queue says which record failed.
+// ec.message() already names the failing OpenSSL routine ("no start line (PEM routines)");
+// the rest of OpenSSL's error queue would only leak into the next, unrelated report.
 std::string openssl_reason(const boost::system::error_code& ec) {
-  std::string out = ec.message();
-  if (unsigned long e = ERR_peek_last_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    out += " (";
-    out += buf;
-    out += ")";
-  }
   ERR_clear_error();
-  return out;
+  return ec.message();
 }
 
 } // namespace
