@@ -31,8 +31,8 @@ std::unique_ptr<ssl::context> make_tls_context(const tls_options& opts, std::str
                                                                   : TLS1_2_VERSION);
   // Renegotiation is a CPU-exhaustion lever and nothing here needs it.
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  // OpenSSL's record buffers (~34 KB) are freed while a connection is idle: most WebSocket
-  // subscribers are idle most of the time.
+  // Once a large message has filled OpenSSL's two ~17 KB record buffers they go back to the
+  // allocator instead of staying with a connection that is idle again.
   SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
   boost::system::error_code ec;
   ERR_clear_error();
