@@ -108,7 +108,7 @@ private:
     do_read();
   }
 
-  // -- TLS only: the handshake shares the slowloris deadline of a request --
+  // -- TLS only: detection and handshake get the same slowloris deadline as a request --
   void detect_tls() {
     lowest().expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
     beast::async_detect_ssl(lowest(), buffer_,
@@ -139,7 +139,8 @@ private:
     res->set(http::field::server, "switchyard");
     res->set(http::field::content_type, "application/json");
     res->keep_alive(false);
-    res->body() = json_error_body("tls_required", "this port speaks TLS only: use https:// or wss://");
+    res->body() =
+      json_error_body("tls_required", "this port speaks TLS only: use https:// or wss://");
     res->prepare_payload();
     http::async_write(lowest(), *res, [self = shared_from_this(), res](beast::error_code ec,
                                                                        std::size_t) {
