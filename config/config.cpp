@@ -232,6 +232,11 @@ const std::vector<field>& fields() {
                           &config::handshake_timeout_ms));
     t.push_back(uint_field("http.max_connections", {"SWITCHYARD_MAX_CONNECTIONS"},
                            &config::max_connections));
+    t.push_back(string_field("tls.cert_file", {"SWITCHYARD_TLS_CERT_FILE"},
+                             &config::tls_cert_file));
+    t.push_back(string_field("tls.key_file", {"SWITCHYARD_TLS_KEY_FILE"}, &config::tls_key_file));
+    t.push_back(string_field("tls.min_version", {"SWITCHYARD_TLS_MIN_VERSION"},
+                             &config::tls_min_version));
     t.push_back(uint_field("realtime.max_frames_per_s", {"SWITCHYARD_MAX_FRAMES_PER_S"},
                            &config::max_frames_per_s));
     t.push_back(int_field("realtime.close_timeout_ms", {"SWITCHYARD_CLOSE_TIMEOUT_MS"},
@@ -527,6 +532,16 @@ std::string validate_config(const config& c) {
   std::uint16_t port = 0;
   if (!split_host_port(c.listen, host, port))
     return "listen: expected host:port, got \"" + c.listen + "\"";
+  // Half a TLS setup would silently serve plain text where TLS was intended: refuse it.
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty())
+    return std::string("tls.cert_file and tls.key_file must be set together (")
+           + (c.tls_cert_file.empty() ? "tls.cert_file" : "tls.key_file") + " is empty)";
+  if (!c.tls_cert_file.empty() && !readable_file(c.tls_cert_file))
+    return "tls.cert_file: cannot read " + c.tls_cert_file;
+  if (!c.tls_key_file.empty() && !readable_file(c.tls_key_file))
+    return "tls.key_file: cannot read " + c.tls_key_file;
+  if (c.tls_min_version != "1.2" && c.tls_min_version != "1.3")
+    return "tls.min_version must be \"1.2\" or \"1.3\"";
   if (c.jwt_secret.empty())
     return "auth.jwt_secret must not be empty";
   if (c.api_key.empty())

@@ -42,6 +42,10 @@ struct config {
   std::int64_t handshake_timeout_ms = 10000; // a request (upgrade included) must arrive in this
   std::size_t max_connections = 16384;   // open HTTP + WebSocket connections (503 above)
   std::int64_t shutdown_grace_ms = 3000; // SIGTERM: time for close handshakes before exit
+  // Both set: the listener speaks TLS only (https://, wss://), like nginx "listen ssl".
+  std::string tls_cert_file;             // PEM certificate chain, leaf first
+  std::string tls_key_file;              // PEM private key of the leaf
+  std::string tls_min_version = "1.2";   // "1.2" or "1.3"
 
   // -- credentials (development defaults; a warning is logged while they are in use) --
   std::string jwt_secret = "switchyard-dev-secret";

@@ -6,7 +6,8 @@
 //    sessions is never copied.
 //  - Other bytes (the 101 response, pongs, close frames) are copied into the same queue, so the
 //    order on the wire is the order of the calls.
-// All members run on the connection's strand.
+// All members run on the connection's strand. `Stream` is a tcp::socket or a tls_stream; over
+// TLS, Beast's ssl_stream flattens the gather list into one record of up to 16 KB per write.
 #include <array>
 #include <functional>
 #include <cstdint>
@@ -15,7 +16,6 @@
 #include <vector>
 
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
 #include "net/ws_frame.hpp"
@@ -25,9 +25,10 @@ namespace sy {
 
 namespace asio = boost::asio;
 
+template <class Stream>
 class cork_socket {
 public:
-  using socket_type = asio::ip::tcp::socket;
+  using socket_type = Stream;
 
   explicit cork_socket(socket_type&& s) : sock_(std::move(s)) {
   }
@@ -108,6 +109,11 @@ public:
   /// behind it are what a slow consumer looks like. (A burst being handed to the kernel is not.)
   std::size_t waiting_bytes() const noexcept {
     return writing_ ? pending_bytes_ : 0;
+  }
+
+  /// Nothing queued, nothing in flight, no write failed.
+  bool idle() const noexcept {
+    return !writing_ && pending_.empty() && !failed_;
   }
 
   /// Drops queued (not in-flight) frames: used when closing a slow consumer.

@@ -9,7 +9,10 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -40,13 +43,22 @@ std::string header(const http::request<http::string_body>& req, http::field f) {
   return it == req.end() ? std::string{} : std::string(it->value());
 }
 
-class http_session final : public closable, public std::enable_shared_from_this<http_session> {
+// A peer that does not answer our close_notify within this loses the socket anyway.
+constexpr std::chrono::milliseconds tls_close_bound{1000};
+
+// `Stream` is beast::tcp_stream or tls_stream: one class, so both speak the same HTTP.
+template <class Stream>
+class http_session final : public closable,
+                           public std::enable_shared_from_this<http_session<Stream>> {
+  static constexpr bool tls = is_tls_v<Stream>;
+  using std::enable_shared_from_this<http_session<Stream>>::shared_from_this;
+
 public:
-  http_session(tcp::socket&& s, io_loop& loop, const server_options& opts,
+  http_session(Stream&& s, io_loop& loop, const server_options& opts,
                std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> reg)
     : stream_(std::move(s)),
       loop_(loop),
-      timer_(stream_.get_executor()),
+      timer_(loop.context()),
       opts_(opts),
       app_(std::move(app)),
       registry_(std::move(reg)) {
@@ -59,24 +71,24 @@ public:
   void start() {
     registry_->add(shared_from_this());
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = lowest().socket().remote_endpoint(ec);
     if (!ec) {
       remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
       remote_ip_ = ep.address().to_string();
     }
-    if (registry_->live() > opts_.max_connections)
-      return write_error(503, "too_many_connections",
-                         "the server is at http.max_connections; retry later");
-    do_read();
+    if constexpr (tls)
+      return detect_tls();
+    begin();
   }
 
   void shutdown() override {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    // The loop's executor, not the stream's: a TLS stream may just have moved to a WebSocket.
+    asio::dispatch(loop_.context(), [self = shared_from_this()] {
       self->stopping_ = true;
-      if (!self->busy_) {
+      if (!self->busy_ && !self->upgraded_) {
         beast::error_code ec;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.close();
+        self->lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->lowest().close();
       }
     });
   }
@@ -85,12 +97,79 @@ public:
   }
 
 private:
+  beast::tcp_stream& lowest() noexcept {
+    return beast::get_lowest_layer(stream_);
+  }
+
+  void begin() {
+    if (registry_->live() > opts_.max_connections)
+      return write_error(503, "too_many_connections",
+                         "the server is at http.max_connections; retry later");
+    do_read();
+  }
+
+  // -- TLS only: detection and handshake get the same slowloris deadline as a request --
+  void detect_tls() {
+    lowest().expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
+    beast::async_detect_ssl(lowest(), buffer_,
+                            [self = shared_from_this()](beast::error_code ec, bool is_tls) {
+                              if (ec)
+                                return self->lowest().close();
+                              if (!is_tls)
+                                return self->refuse_plaintext();
+                              self->handshake();
+                            });
+  }
+
+  void handshake() {
+    if constexpr (tls) {
+      stream_.async_handshake(asio::ssl::stream_base::server, buffer_.data(),
+                              [self = shared_from_this()](beast::error_code ec, std::size_t used) {
+                                if (ec) // untrusted cert, bad version, garbage, timeout
+                                  return self->lowest().close();
+                                self->buffer_.consume(used);
+                                self->begin();
+                              });
+    }
+  }
+
+  // Plain HTTP on the TLS port: one clear answer in plain text rather than a silent drop.
+  void refuse_plaintext() {
+    auto res = std::make_shared<http::response<http::string_body>>(http::status::bad_request, 11);
+    res->set(http::field::server, "switchyard");
+    res->set(http::field::content_type, "application/json");
+    res->keep_alive(false);
+    res->body() =
+      json_error_body("tls_required", "this port speaks TLS only: use https:// or wss://");
+    res->prepare_payload();
+    http::async_write(lowest(), *res, [self = shared_from_this(), res](beast::error_code ec,
+                                                                       std::size_t) {
+      if (ec)
+        return self->lowest().close();
+      // Half-close and read the rest of the request: closing with unread bytes would send a
+      // reset that can destroy the answer before the client reads it.
+      beast::error_code ignored;
+      self->lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->drain_then_close();
+    });
+  }
+
+  void drain_then_close() {
+    buffer_.consume(buffer_.size());
+    lowest().async_read_some(buffer_.prepare(4096),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                               if (ec)
+                                 return self->lowest().close(); // EOF, or the deadline
+                               self->drain_then_close();
+                             });
+  }
+
   void do_read() {
     parser_.emplace();
     parser_->body_limit(opts_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(opts_.max_header_bytes));
     // Slowloris guard: a request (headers and body, upgrades included) must arrive in time.
-    stream_.expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
+    lowest().expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_read(ec);
@@ -102,6 +181,10 @@ private:
         || ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
       return close();
     }
+    // A TLS failure (truncation, alert, bad record) leaves nothing to answer on.
+    if (tls && (ec.category() == asio::error::get_ssl_category()
+                || ec == asio::ssl::error::stream_truncated))
+      return close();
     if (ec == http::error::body_limit)
       return write_error(413, "payload_too_large", "request body over http.max_body_bytes");
     if (ec == http::error::header_limit)
@@ -136,18 +219,26 @@ private:
         keep_alive_ = false;
         return write(std::move(*decision.refusal));
       }
-      stream_.expires_never();
+      lowest().expires_never();
       auto response = ws::handshake_response(header(req, http::field::sec_websocket_key));
       std::string leftover(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-      auto conn = std::make_shared<ws_connection>(stream_.release_socket(), loop_, opts_,
-                                                  registry_);
-      conn->start(std::move(response), std::move(leftover), std::move(decision.open),
-                  decision.wire);
+      upgraded_ = true;
+      if constexpr (tls) { // OpenSSL's state goes with it: the whole stream moves
+        auto conn = std::make_shared<ws_connection<tls_stream>>(std::move(stream_), loop_, opts_,
+                                                                registry_);
+        conn->start(std::move(response), std::move(leftover), std::move(decision.open),
+                    decision.wire);
+      } else {
+        auto conn = std::make_shared<ws_connection<tcp::socket>>(stream_.release_socket(), loop_,
+                                                                 opts_, registry_);
+        conn->start(std::move(response), std::move(leftover), std::move(decision.open),
+                    decision.wire);
+      }
       return; // the socket now belongs to the WebSocket connection
     }
     info.body = std::move(req.body());
     busy_ = true;
-    stream_.expires_never();
+    lowest().expires_never();
     // The router answers through a completion; if it doesn't within request_timeout_ms the
     // client gets 503 and the late answer (matched by sequence number) is dropped.
     auto seq = ++request_seq_;
@@ -182,22 +273,40 @@ private:
     res->keep_alive(keep_alive_ && !stopping_);
     res->body() = std::move(reply.body);
     res->prepare_payload();
-    stream_.expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
+    lowest().expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        if (ec || !res->keep_alive())
+                        if (ec)
                           return self->close();
+                        if (!res->keep_alive())
+                          return self->close_after_reply();
                         self->do_read();
                       });
   }
 
   void close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    if constexpr (tls) { // nothing sensible to say on a failed or timed-out TLS stream
+      lowest().close();
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream_.close();
+    }
   }
 
-  beast::tcp_stream stream_;
+  // The last reply went out: TLS says close_notify so the client can tell an end from a cut.
+  void close_after_reply() {
+    if constexpr (tls) {
+      lowest().expires_after(tls_close_bound);
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        self->lowest().close();
+      });
+    } else {
+      close();
+    }
+  }
+
+  Stream stream_;
   io_loop& loop_;
   asio::steady_timer timer_; // request timeout, reused for every request of the connection
   std::uint64_t request_seq_ = 0;
@@ -211,6 +320,7 @@ private:
   bool keep_alive_ = true;
   bool busy_ = false;
   bool stopping_ = false;
+  bool upgraded_ = false;       // the stream belongs to a WebSocket connection now
 };
 
 class server_impl final : public http_server {
@@ -233,6 +343,12 @@ public:
   }
 
   std::string listen() override {
+    if (opts_.tls.enabled()) {
+      std::string error;
+      tls_ctx_ = make_tls_context(opts_.tls, error);
+      if (!tls_ctx_)
+        return error;
+    }
     beast::error_code ec;
     auto addr = asio::ip::make_address(opts_.host, ec);
     if (ec)
@@ -294,7 +410,14 @@ private:
         s.set_option(tcp::no_delay(true), ec);
         // The session's first handlers must run on its own loop's thread.
         asio::post(loop.context(), [this, &loop, sock = std::move(s)]() mutable {
-          std::make_shared<http_session>(std::move(sock), loop, opts_, app_, registry_)->start();
+          if (tls_ctx_)
+            std::make_shared<http_session<tls_stream>>(tls_stream(std::move(sock), *tls_ctx_),
+                                                       loop, opts_, app_, registry_)
+              ->start();
+          else
+            std::make_shared<http_session<beast::tcp_stream>>(beast::tcp_stream(std::move(sock)),
+                                                              loop, opts_, app_, registry_)
+              ->start();
         });
       }
       do_accept(); // accept errors such as EMFILE are transient: keep serving
@@ -314,6 +437,7 @@ private:
 
   server_options opts_;
   std::shared_ptr<app_handler> app_;
+  std::unique_ptr<asio::ssl::context> tls_ctx_; // set: every connection speaks TLS
   std::vector<std::unique_ptr<io_loop>> loops_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::optional<tcp::acceptor> acceptor_;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "net/tls_context.hpp"
 #include "net/transport.hpp"
 
 namespace sy {
@@ -22,12 +23,14 @@ struct server_options {
   std::int64_t handshake_timeout_ms = 10000; // a whole request must arrive within this
   std::size_t max_connections = 16384;      // open connections; 503 above
   std::int64_t close_timeout_ms = 5000;     // WebSocket close handshake, then the socket goes
+  tls_options tls;                          // enabled(): the listener speaks TLS only
 };
 
 class http_server {
 public:
   virtual ~http_server() = default;
-  /// Binds and listens; returns "" on success or the error. port() is valid afterwards.
+  /// Loads the TLS files (when set), binds and listens; returns "" on success or the error.
+  /// port() is valid afterwards.
   virtual std::string listen() = 0;
   virtual std::uint16_t port() const = 0;
   /// Starts the I/O threads.

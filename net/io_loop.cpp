@@ -2,7 +2,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include "net/ws_connection.hpp"
 
 namespace sy {
 
@@ -28,7 +27,7 @@ void io_loop::push(node* n) {
   // list too. An extra drain finds nothing and returns.)
 }
 
-void io_loop::push_frame(std::shared_ptr<ws_connection> c, frame_ptr f) {
+void io_loop::push_frame(std::shared_ptr<loop_connection> c, frame_ptr f) {
   auto* n = new node;
   n->what = kind::frame;
   n->conn = std::move(c);
@@ -36,7 +35,7 @@ void io_loop::push_frame(std::shared_ptr<ws_connection> c, frame_ptr f) {
   push(n);
 }
 
-void io_loop::push_batch(std::shared_ptr<ws_connection> c, event_batch b, std::uint32_t offset) {
+void io_loop::push_batch(std::shared_ptr<loop_connection> c, event_batch b, std::uint32_t offset) {
   auto* n = new node;
   n->what = kind::batch;
   n->conn = std::move(c);
@@ -45,7 +44,7 @@ void io_loop::push_batch(std::shared_ptr<ws_connection> c, event_batch b, std::u
   push(n);
 }
 
-void io_loop::push_close(std::shared_ptr<ws_connection> c, std::uint16_t code,
+void io_loop::push_close(std::shared_ptr<loop_connection> c, std::uint16_t code,
                          std::string reason) {
   auto* n = new node;
   n->what = kind::close;

@@ -26,7 +26,16 @@ namespace sy {
 
 namespace asio = boost::asio;
 
-class ws_connection;
+/// A WebSocket connection as the drain sees it. Abstract so one loop serves plain and TLS
+/// connections (ws_connection<Stream>): one virtual call per connection per pass.
+class loop_connection {
+public:
+  virtual ~loop_connection() = default;
+  virtual void enqueue_frame(const frame_ptr& frame) = 0;
+  virtual void enqueue_batch(const std::vector<event_ptr>& batch, std::size_t offset) = 0;
+  virtual void start_close(std::uint16_t code, std::string reason) = 0;
+  virtual void flush_dirty() = 0;
+};
 
 class io_loop final : public pass_scheduler {
 public:
@@ -40,9 +49,9 @@ public:
   }
 
   // -- any thread --
-  void push_frame(std::shared_ptr<ws_connection> c, frame_ptr f);
-  void push_batch(std::shared_ptr<ws_connection> c, event_batch b, std::uint32_t offset);
-  void push_close(std::shared_ptr<ws_connection> c, std::uint16_t code, std::string reason);
+  void push_frame(std::shared_ptr<loop_connection> c, frame_ptr f);
+  void push_batch(std::shared_ptr<loop_connection> c, event_batch b, std::uint32_t offset);
+  void push_close(std::shared_ptr<loop_connection> c, std::uint16_t code, std::string reason);
   /// Runs `task` on the loop thread, in order with the other pushes (used for HTTP replies:
   /// replies completed together wake the loop once).
   void push_task(std::function<void()> task);
@@ -53,7 +62,7 @@ public:
   void defer(std::function<void()> fn) override;
 
   // -- loop thread: a connection with queued bytes, flushed at the end of the drain --
-  void mark_dirty(std::shared_ptr<ws_connection> c) {
+  void mark_dirty(std::shared_ptr<loop_connection> c) {
     dirty_.push_back(std::move(c));
   }
 
@@ -63,7 +72,7 @@ private:
     kind what = kind::frame;
     std::uint16_t code = 0;
     std::uint32_t offset = 0;
-    std::shared_ptr<ws_connection> conn;
+    std::shared_ptr<loop_connection> conn;
     frame_ptr frame;
     event_batch batch;
     std::string reason;
@@ -79,7 +88,7 @@ private:
   std::atomic<node*> head_{nullptr};
   bool drain_scheduled_ = false;  // a loop-posted drain (pending flushes) is queued
   static constexpr std::size_t flush_slice = 1024; // connections written per pass
-  std::deque<std::shared_ptr<ws_connection>> dirty_; // queued frames, flush pending (FIFO)
+  std::deque<std::shared_ptr<loop_connection>> dirty_; // queued frames, flush pending (FIFO)
   std::vector<std::function<void()>> deferred_;
 };
 

@@ -26,33 +26,39 @@ constexpr std::uint16_t invalid_payload = 1007;
 
 } // namespace
 
-ws_connection::ws_connection(tcp::socket&& socket, io_loop& loop, const server_options& opts,
-                             std::shared_ptr<conn_registry> registry)
+template <class Stream>
+ws_connection<Stream>::ws_connection(Stream&& stream, io_loop& loop, const server_options& opts,
+                                     std::shared_ptr<conn_registry> registry)
   : loop_(loop),
-    out_(std::move(socket)),
+    out_(std::move(stream)),
     max_message_(opts.max_frame_bytes),
     close_timeout_ms_(opts.close_timeout_ms),
     queue_limit_(opts.outbound_queue_bytes),
     registry_(std::move(registry)),
     last_rx_ms_(now_ms()) {
-  boost::system::error_code ec;
-  out_.socket().non_blocking(true, ec);
+  if constexpr (!tls) { // readiness waits + non-blocking reads (TLS uses async reads)
+    boost::system::error_code ec;
+    out_.socket().non_blocking(true, ec);
+  }
 }
 
-ws_connection::~ws_connection() {
+template <class Stream>
+ws_connection<Stream>::~ws_connection() {
   if (registered_)
     registry_->remove(this);
   if (handler_) // torn down without a close report (e.g. io_context destroyed)
     handler_->on_closed(1006, "connection lost");
 }
 
-void ws_connection::touch() {
+template <class Stream>
+void ws_connection<Stream>::touch() {
   last_rx_ms_.store(now_ms(), std::memory_order_relaxed);
 }
 
-void ws_connection::start(std::string response, std::string leftover, open_fn open,
-                          dialect wire) {
-  auto self = shared_from_this();
+template <class Stream>
+void ws_connection<Stream>::start(std::string response, std::string leftover, open_fn open,
+                                  dialect wire) {
+  auto self = this->shared_from_this();
   wire_ = wire;
   out_.set_owner(self);
   out_.push_bytes(std::move(response));
@@ -67,57 +73,125 @@ void ws_connection::start(std::string response, std::string leftover, open_fn op
     wait_readable();
 }
 
-void ws_connection::wait_readable() {
-  // A readiness wait holds no buffer and only a tiny operation while the client is quiet.
-  out_.socket().async_wait(tcp::socket::wait_read,
-                           [self = shared_from_this()](boost::system::error_code ec) {
-                             if (ec)
-                               return self->finish(self->close_code_ ? self->close_code_ : 1006,
-                                                   ec.message());
-                             self->on_readable();
-                           });
+template <class Stream>
+void ws_connection<Stream>::wait_readable() {
+  if constexpr (tls) {
+    this->out_.socket().async_read_some(
+      asio::buffer(this->tls_rbuf_),
+      [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
+        self->on_tls_read(ec, n);
+      });
+  } else {
+    // A readiness wait holds no buffer and only a tiny operation while the client is quiet.
+    out_.socket().async_wait(tcp::socket::wait_read,
+                             [self = this->shared_from_this()](boost::system::error_code ec) {
+                               if (ec)
+                                 return self->finish(self->close_code_ ? self->close_code_ : 1006,
+                                                     ec.message());
+                               self->on_readable();
+                             });
+  }
 }
 
-void ws_connection::on_readable() {
-  // Reads land in a per-thread scratch buffer; only an incomplete frame is kept per connection.
-  thread_local std::array<char, 16384> scratch;
-  std::size_t total = 0;
-  while (total < read_budget) {
-    boost::system::error_code ec;
-    auto n = out_.socket().read_some(asio::buffer(scratch), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again)
-      break;
-    if (ec || n == 0) {
-      auto reason = ec ? ec.message() : std::string("connection closed");
-      return finish(close_code_ ? close_code_ : 1006, reason);
+template <class Stream>
+void ws_connection<Stream>::on_readable() {
+  if constexpr (!tls) {
+    // Reads land in a per-thread scratch buffer; only an incomplete frame is kept per connection.
+    thread_local std::array<char, 16384> scratch;
+    std::size_t total = 0;
+    while (total < read_budget) {
+      boost::system::error_code ec;
+      auto n = out_.socket().read_some(asio::buffer(scratch), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again)
+        break;
+      if (ec || n == 0) {
+        auto reason = ec ? ec.message() : std::string("connection closed");
+        return finish(close_code_ ? close_code_ : 1006, reason);
+      }
+      total += n;
+      if (!consume(scratch.data(), n))
+        return;
     }
-    total += n;
-    touch();
-    if (discard_)
-      continue;
-    in_.append(scratch.data(), n);
-    parse_input();
+    if (in_.empty())
+      std::string().swap(in_); // idle: hold no buffer
+    wait_readable();
+  }
+}
+
+template <class Stream>
+void ws_connection<Stream>::on_tls_read(boost::system::error_code ec, std::size_t n) {
+  if constexpr (tls) {
     if (finished_)
       return;
+    if (ec) {
+      this->tls_peer_gone_ = true; // EOF, reset, truncation or a TLS alert
+      return finish(close_code_ ? close_code_ : 1006, ec.message());
+    }
+    if (!consume(this->tls_rbuf_.data(), n))
+      return;
+    if (in_.empty())
+      std::string().swap(in_);
+    wait_readable();
   }
-  if (in_.empty())
-    std::string().swap(in_); // idle: hold no buffer
-  wait_readable();
 }
 
-void ws_connection::fail_input(std::uint16_t code, const char* reason) {
+template <class Stream>
+bool ws_connection<Stream>::consume(const char* data, std::size_t n) {
+  touch();
+  if (discard_)
+    return true;
+  in_.append(data, n);
+  parse_input();
+  return !finished_;
+}
+
+template <class Stream>
+void ws_connection<Stream>::half_close() {
+  if constexpr (tls) {
+    start_tls_shutdown();
+  } else {
+    boost::system::error_code ec;
+    out_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+}
+
+template <class Stream>
+void ws_connection<Stream>::start_tls_shutdown() {
+  if constexpr (tls) {
+    if (this->tls_shutdown_started_)
+      return;
+    this->tls_shutdown_started_ = true;
+    // close_notify, then OpenSSL waits for the peer's. Bounded like a close handshake: a peer
+    // that never answers is cut off after realtime.close_timeout_ms.
+    if (!close_timer_)
+      close_timer_ = std::make_unique<asio::steady_timer>(out_.socket().get_executor());
+    close_timer_->expires_after(std::chrono::milliseconds(close_timeout_ms_));
+    auto done = [self = this->shared_from_this()] {
+      self->close_timer_->cancel(); // a pending wait would keep the connection alive
+      self->finish(self->close_code_ ? self->close_code_ : 1006, "connection closed");
+      boost::system::error_code ec;
+      raw_socket(self->out_.socket()).close(ec);
+    };
+    close_timer_->async_wait([done](boost::system::error_code ec) {
+      if (!ec)
+        done();
+    });
+    out_.socket().async_shutdown([done](boost::system::error_code) { done(); });
+  }
+}
+
+template <class Stream>
+void ws_connection<Stream>::fail_input(std::uint16_t code, const char* reason) {
   // The stream can't be parsed past this point: send the close frame, half-close so the client
   // sees EOF after it, and read and drop until the client closes TCP (never a reset).
   discard_ = true;
   in_.clear();
   do_close(code, reason);
-  out_.when_drained([self = shared_from_this()] {
-    boost::system::error_code ec;
-    self->out_.socket().shutdown(tcp::socket::shutdown_send, ec);
-  });
+  out_.when_drained([self = this->shared_from_this()] { self->half_close(); });
 }
 
-void ws_connection::parse_input() {
+template <class Stream>
+void ws_connection<Stream>::parse_input() {
   std::size_t pos = 0;
   while (!discard_ && !finished_) {
     if (skip_ > 0) { // the rest of an oversized frame we refused
@@ -155,7 +229,8 @@ void ws_connection::parse_input() {
     in_.erase(0, pos);
 }
 
-void ws_connection::on_frame(std::uint8_t opcode, bool fin, std::string&& payload) {
+template <class Stream>
+void ws_connection<Stream>::on_frame(std::uint8_t opcode, bool fin, std::string&& payload) {
   switch (opcode) {
     case ws::op_text:
     case ws::op_continuation: {
@@ -212,17 +287,15 @@ void ws_connection::on_frame(std::uint8_t opcode, bool fin, std::string&& payloa
       out_.push_bytes(ws::close_frame(code == 1005 ? 1000 : code, ""), true);
       out_.flush();
       notify_closed(code, reason);
-      out_.when_drained([self = shared_from_this()] {
-        boost::system::error_code ec;
-        self->out_.socket().shutdown(tcp::socket::shutdown_send, ec);
-      });
+      out_.when_drained([self = this->shared_from_this()] { self->half_close(); });
       return; // read on until the client closes TCP
     }
   }
   fail_input(protocol_error, "unknown opcode");
 }
 
-bool ws_connection::queue_frame(const frame_ptr& frame) {
+template <class Stream>
+bool ws_connection<Stream>::queue_frame(const frame_ptr& frame) {
   if (closing_ || finished_)
     return false;
   if (out_.waiting_bytes() + frame->size() > queue_limit_) {
@@ -234,21 +307,25 @@ bool ws_connection::queue_frame(const frame_ptr& frame) {
   return out_.push_text(frame);
 }
 
-void ws_connection::send(frame_ptr frame) {
-  loop_.push_frame(shared_from_this(), std::move(frame));
+template <class Stream>
+void ws_connection<Stream>::send(frame_ptr frame) {
+  loop_.push_frame(this->shared_from_this(), std::move(frame));
 }
 
-void ws_connection::send_batch(event_batch batch, std::size_t offset) {
-  loop_.push_batch(shared_from_this(), std::move(batch), static_cast<std::uint32_t>(offset));
+template <class Stream>
+void ws_connection<Stream>::send_batch(event_batch batch, std::size_t offset) {
+  loop_.push_batch(this->shared_from_this(), std::move(batch), static_cast<std::uint32_t>(offset));
 }
 
-void ws_connection::close(std::uint16_t code, std::string reason) {
+template <class Stream>
+void ws_connection<Stream>::close(std::uint16_t code, std::string reason) {
   // Through the outbox too, so a close follows every send the session made before it.
-  loop_.push_close(shared_from_this(), code, std::move(reason));
+  loop_.push_close(this->shared_from_this(), code, std::move(reason));
 }
 
-void ws_connection::send_ping() {
-  loop_.push_task([self = shared_from_this()] {
+template <class Stream>
+void ws_connection<Stream>::send_ping() {
+  loop_.push_task([self = this->shared_from_this()] {
     if (self->closing_ || self->finished_)
       return;
     std::array<std::uint8_t, 10> hdr;
@@ -258,19 +335,22 @@ void ws_connection::send_ping() {
   });
 }
 
-void ws_connection::mark_dirty() {
+template <class Stream>
+void ws_connection<Stream>::mark_dirty() {
   if (!dirty_) {
     dirty_ = true;
-    loop_.mark_dirty(shared_from_this());
+    loop_.mark_dirty(this->shared_from_this());
   }
 }
 
-void ws_connection::enqueue_frame(const frame_ptr& frame) {
+template <class Stream>
+void ws_connection<Stream>::enqueue_frame(const frame_ptr& frame) {
   if (queue_frame(frame))
     mark_dirty();
 }
 
-void ws_connection::enqueue_batch(const std::vector<event_ptr>& batch, std::size_t offset) {
+template <class Stream>
+void ws_connection<Stream>::enqueue_batch(const std::vector<event_ptr>& batch, std::size_t offset) {
   for (std::size_t i = offset; i < batch.size(); ++i) {
     const auto& f = batch[i]->frame(wire_);
     if (f && !queue_frame(f))
@@ -279,16 +359,19 @@ void ws_connection::enqueue_batch(const std::vector<event_ptr>& batch, std::size
   mark_dirty();
 }
 
-void ws_connection::start_close(std::uint16_t code, std::string reason) {
+template <class Stream>
+void ws_connection<Stream>::start_close(std::uint16_t code, std::string reason) {
   do_close(code, std::move(reason));
 }
 
-void ws_connection::flush_dirty() {
+template <class Stream>
+void ws_connection<Stream>::flush_dirty() {
   dirty_ = false;
   out_.flush();
 }
 
-void ws_connection::do_close(std::uint16_t code, std::string reason) {
+template <class Stream>
+void ws_connection<Stream>::do_close(std::uint16_t code, std::string reason) {
   if (closing_ || finished_)
     return;
   closing_ = true;
@@ -300,35 +383,55 @@ void ws_connection::do_close(std::uint16_t code, std::string reason) {
   // full) is disconnected after realtime.close_timeout_ms.
   close_timer_ = std::make_unique<asio::steady_timer>(out_.socket().get_executor(),
                                                       std::chrono::milliseconds(close_timeout_ms_));
-  close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  close_timer_->async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
     if (!ec)
       self->finish(self->close_code_, self->close_reason_);
   });
 }
 
-void ws_connection::finish(std::uint16_t code, std::string reason) {
+template <class Stream>
+void ws_connection<Stream>::finish(std::uint16_t code, std::string reason) {
   if (finished_)
     return;
   finished_ = true;
   if (close_timer_)
     close_timer_->cancel();
-  boost::system::error_code ec;
-  out_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  out_.socket().close(ec);
+  close_transport();
   notify_closed(code, std::move(reason));
 }
 
-void ws_connection::notify_closed(std::uint16_t code, std::string reason) {
+template <class Stream>
+void ws_connection<Stream>::close_transport() {
+  if constexpr (tls) {
+    // A healthy peer gets close_notify (bounded); a broken or stuck one just loses the socket.
+    if (!this->tls_peer_gone_ && !this->tls_shutdown_started_ && out_.idle())
+      return start_tls_shutdown();
+    boost::system::error_code ec;
+    raw_socket(out_.socket()).close(ec);
+  } else {
+    boost::system::error_code ec;
+    out_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    out_.socket().close(ec);
+  }
+}
+
+template <class Stream>
+void ws_connection<Stream>::notify_closed(std::uint16_t code, std::string reason) {
   if (auto h = std::move(handler_))
     h->on_closed(code, std::move(reason));
 }
 
-void ws_connection::shutdown() {
+template <class Stream>
+void ws_connection<Stream>::shutdown() {
   close(close_code::going_away, "server shutdown");
 }
 
-void ws_connection::abandon() {
+template <class Stream>
+void ws_connection<Stream>::abandon() {
   notify_closed(close_code::going_away, "server shutdown");
 }
+
+template class ws_connection<tcp::socket>;
+template class ws_connection<tls_stream>;
 
 } // namespace sy

@@ -1,31 +1,49 @@
 #pragma once
-// A server-side WebSocket connection. Implements ws_link for its session. Reads with a bare
-// readiness wait and non-blocking reads (no buffer held while idle), writes through the cork.
-// All state lives on the connection's strand.
+// A server-side WebSocket connection. Implements ws_link for its session. Writes go through the
+// cork. Plain TCP reads with a bare readiness wait and non-blocking reads (no buffer held while
+// idle); TLS keeps one async_read_some outstanding into a per-connection buffer (see tls_state).
+// All state lives on the connection's loop thread. Instantiated in ws_connection.cpp for
+// tcp::socket and tls_stream only.
+#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "net/conn_registry.hpp"
 #include "net/cork_socket.hpp"
 #include "net/http_server.hpp"
 #include "net/io_loop.hpp"
+#include "net/stream_types.hpp"
 
 namespace sy {
 
-using tcp = asio::ip::tcp;
+/// What only a TLS connection holds: an empty base, so zero bytes, on plain TCP.
+template <class Stream>
+struct tls_state {};
 
+template <>
+struct tls_state<tls_stream> {
+  // OpenSSL may hold decrypted bytes the socket no longer signals, so TLS cannot read on
+  // readiness: a read is always outstanding into this buffer. 4 KB per TLS connection, on top
+  // of the TLS stream's own record buffers (measured in README Configuration).
+  std::array<char, 4096> tls_rbuf_;
+  bool tls_shutdown_started_ = false; // close_notify sent (or being sent)
+  bool tls_peer_gone_ = false;        // the transport failed: no close_notify exchange
+};
+
+template <class Stream>
 class ws_connection final : public ws_link,
                             public closable,
-                            public std::enable_shared_from_this<ws_connection> {
+                            public loop_connection,
+                            private tls_state<Stream>,
+                            public std::enable_shared_from_this<ws_connection<Stream>> {
 public:
   using open_fn = std::function<std::shared_ptr<ws_handler>(std::shared_ptr<ws_link>)>;
 
-  ws_connection(tcp::socket&& socket, io_loop& loop, const server_options& opts,
+  ws_connection(Stream&& stream, io_loop& loop, const server_options& opts,
                 std::shared_ptr<conn_registry> registry);
   ~ws_connection() override;
 
@@ -43,19 +61,28 @@ public:
     return last_rx_ms_.load(std::memory_order_relaxed);
   }
 
-  // -- loop thread (from io_loop's drain) --
-  void enqueue_frame(const frame_ptr& frame);
-  void enqueue_batch(const std::vector<event_ptr>& batch, std::size_t offset);
-  void start_close(std::uint16_t code, std::string reason);
-  void flush_dirty();
+  // -- loop_connection: loop thread (from io_loop's drain) --
+  void enqueue_frame(const frame_ptr& frame) override;
+  void enqueue_batch(const std::vector<event_ptr>& batch, std::size_t offset) override;
+  void start_close(std::uint16_t code, std::string reason) override;
+  void flush_dirty() override;
 
   // -- closable --
   void shutdown() override;
   void abandon() override;
 
 private:
+  static constexpr bool tls = is_tls_v<Stream>;
+
   void wait_readable();
-  void on_readable();
+  void on_readable();                                        // plain TCP
+  void on_tls_read(boost::system::error_code ec, std::size_t n); // TLS
+  /// Takes `n` bytes read from the client; false once the connection finished.
+  bool consume(const char* data, std::size_t n);
+  /// Our close frame has left: plain TCP half-closes, TLS sends close_notify.
+  void half_close();
+  void start_tls_shutdown();
+  void close_transport(); // from finish()
   /// Consumes complete frames from in_.
   void parse_input();
   void on_frame(std::uint8_t opcode, bool fin, std::string&& payload);
@@ -68,7 +95,7 @@ private:
   void mark_dirty();
 
   io_loop& loop_;
-  cork_socket out_;
+  cork_socket<Stream> out_;
   bool dirty_ = false; // queued in this drain pass, flush pending
   dialect wire_ = dialect::fabric; // the live frame sent of each event
   std::string in_;        // bytes read but not yet parsed (empty while idle)

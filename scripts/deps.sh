@@ -5,7 +5,8 @@
 # apt would remove libboost1.81-dev (see FIELD-NOTES).
 
 SY_DEB_PACKAGES=(build-essential cmake ninja-build pkg-config libcaf-dev libboost1.81-dev
-                 libboost-json1.81-dev libspdlog-dev catch2 libssl-dev ca-certificates)
+                 libboost-json1.81-dev libspdlog-dev catch2 libssl-dev ca-certificates
+                 openssl) # the openssl CLI makes the TLS tests' throwaway certificates
 
 # Prints the packages that are not fully installed, one per line.
 sy_missing_packages() {

@@ -124,3 +124,43 @@ TEST_CASE("the sample config loads and shows every key", "[config]") {
     CHECK(text.find("\"" + leaf + "\"") != std::string::npos);
   }
 }
+
+TEST_CASE("tls: both files or neither, readable, a known minimum version", "[config][tls]") {
+  config c;
+  CHECK(c.tls_cert_file.empty());
+  CHECK(c.tls_key_file.empty());
+  CHECK(c.tls_min_version == "1.2");
+
+  // Any readable file passes here; the PEM contents are checked by net/tls_context at startup.
+  std::string cert = SWITCHYARD_SOURCE_DIR "/config/switchyard.conf";
+  SECTION("half-configured TLS is refused, naming the missing key") {
+    REQUIRE(apply_setting(c, "tls.cert_file", cert).empty());
+    auto err = validate_config(c);
+    CHECK(err.find("tls.cert_file and tls.key_file must be set together") != std::string::npos);
+    CHECK(err.find("tls.key_file is empty") != std::string::npos);
+    c = config{};
+    REQUIRE(apply_setting(c, "tls.key_file", cert).empty());
+    CHECK(validate_config(c).find("tls.cert_file is empty") != std::string::npos);
+  }
+  SECTION("unreadable files are named") {
+    REQUIRE(apply_setting(c, "tls.cert_file", cert).empty());
+    REQUIRE(apply_setting(c, "tls.key_file", "/nonexistent/key.pem").empty());
+    CHECK(validate_config(c) == "tls.key_file: cannot read /nonexistent/key.pem");
+  }
+  SECTION("min_version is 1.2 or 1.3") {
+    REQUIRE(apply_setting(c, "tls.cert_file", cert).empty());
+    REQUIRE(apply_setting(c, "tls.key_file", cert).empty());
+    CHECK(validate_config(c).empty());
+    REQUIRE(apply_setting(c, "tls.min_version", "1.3").empty());
+    CHECK(validate_config(c).empty());
+    REQUIRE(apply_setting(c, "tls.min_version", "1.1").empty());
+    CHECK(validate_config(c).find("tls.min_version") == 0);
+  }
+  SECTION("environment names") {
+    ::setenv("SWITCHYARD_TLS_CERT_FILE", cert.c_str(), 1);
+    auto r = load_config(std::nullopt, {});
+    ::unsetenv("SWITCHYARD_TLS_CERT_FILE");
+    CHECK(r.cfg.tls_cert_file == cert);
+    CHECK(r.error.find("must be set together") != std::string::npos);
+  }
+}
