@@ -1,13 +1,18 @@
 #include "actors/channel.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <functional>
 #include <unordered_map>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "actors/history_store.hpp"
 #include "actors/idempotency_window.hpp"
 #include "actors/retirement_clock.hpp"
 #include "actors/subscriber_set.hpp"
+#include "schema/cluster.hpp"
 
 namespace sy {
 
@@ -23,8 +28,31 @@ struct channel_state {
   std::vector<pattern_actor> patterns; // wildcard subscriptions matching this channel
   retirement_clock retirement;
   std::vector<event_ptr> pending; // published, not yet fanned out
+  std::vector<std::pair<publish_completion, publish_result>> pending_done; // cluster: acked later
   bool flush_scheduled = false;
   std::chrono::steady_clock::time_point last_flush{};
+
+  // -- cluster --
+  struct relay {
+    caf::actor who;
+    bool replica = false;
+  };
+  struct inflight { // a burst sent to the replicas, waiting for their acks
+    event_batch all;
+    std::vector<std::pair<publish_completion, publish_result>> done;
+    std::size_t waiting = 0;
+    std::uint64_t id = 0;
+  };
+  caf::actor owner;            // set: this channel is a relay of the owner node
+  bool synced = true;          // relay: holds the owner's history
+  bool adopting = false;       // owner: fetching the state of other nodes before sequencing
+  bool awaiting_sync = false;  // relay: a follow request is unanswered (retried until it is)
+  std::uint64_t follow_generation = 0; // a retry timer of an older follow request is stale
+  std::vector<std::function<void()>> stash; // work that waits for synced / adopted
+  std::vector<relay> relays;   // owner: relays on other nodes
+  std::deque<inflight> inflight;
+  std::uint64_t next_inflight = 1;
+  std::chrono::milliseconds timeout{2000};
 
   static inline const char* name = "channel";
 };
@@ -56,6 +84,42 @@ void schedule_flush(channel_ptr self) {
     self->delayed_send(self, window - since, flush_atom::value);
 }
 
+void fan_out_local(channel_ptr self, const event_batch& all) {
+  auto& st = self->state;
+  st.subs.fan_out(all, [self](const subscriber_set::member& m, const event_batch& batch,
+                              std::uint32_t offset) {
+    self->send(m.session, deliver_atom::value, m.sub_id, batch, offset);
+  });
+  for (const auto& p : st.patterns) // one message per pattern per burst, not per subscriber
+    self->send(p, deliver_atom::value, all);
+}
+
+std::vector<event> plain_events(const event_batch& all) {
+  std::vector<event> out;
+  out.reserve(all->size());
+  for (const auto& e : *all)
+    out.push_back(e->ev);
+  return out;
+}
+
+// Acknowledges and delivers bursts in order once every replica has them: no publisher sees a
+// 2xx and no subscriber sees an event that a replica could not hand on after this node dies.
+void release_inflight(channel_ptr self) {
+  auto& st = self->state;
+  while (!st.inflight.empty() && st.inflight.front().waiting == 0) {
+    auto b = std::move(st.inflight.front());
+    st.inflight.pop_front();
+    for (auto& [done, result] : b.done)
+      done->complete(result);
+    fan_out_local(self, b.all);
+    auto plain = plain_events(b.all);
+    for (const auto& r : st.relays)
+      if (!r.replica)
+        self->request(caf::actor_cast<channel_actor>(r.who), st.timeout, replicate_atom::value, plain)
+          .then([](std::uint64_t) {}, [](const caf::error&) {});
+  }
+}
+
 void flush(channel_ptr self) {
   auto& st = self->state;
   st.flush_scheduled = false;
@@ -64,12 +128,48 @@ void flush(channel_ptr self) {
     return;
   auto all = std::make_shared<const std::vector<event_ptr>>(std::move(st.pending));
   st.pending.clear();
-  st.subs.fan_out(all, [self](const subscriber_set::member& m, const event_batch& batch,
-                              std::uint32_t offset) {
-    self->send(m.session, deliver_atom::value, m.sub_id, batch, offset);
-  });
-  for (const auto& p : st.patterns) // one message per pattern per burst, not per subscriber
-    self->send(p, deliver_atom::value, all);
+  std::size_t replicas = 0;
+  for (const auto& r : st.relays)
+    replicas += r.replica ? 1 : 0;
+  if (replicas == 0 && st.inflight.empty()) { // single node, or no replica yet
+    for (auto& [done, result] : st.pending_done)
+      done->complete(result);
+    st.pending_done.clear();
+    fan_out_local(self, all);
+    if (!st.relays.empty()) {
+      auto plain = plain_events(all);
+      for (const auto& r : st.relays)
+        self->request(caf::actor_cast<channel_actor>(r.who), st.timeout, replicate_atom::value, plain)
+          .then([](std::uint64_t) {}, [](const caf::error&) {});
+    }
+    return;
+  }
+  auto id = st.next_inflight++;
+  st.inflight.push_back({all, std::move(st.pending_done), replicas, id});
+  st.pending_done.clear();
+  auto plain = plain_events(all);
+  for (const auto& r : st.relays) {
+    if (!r.replica)
+      continue;
+    auto ack = [self, id] {
+      for (auto& b : self->state.inflight)
+        if (b.id == id && b.waiting > 0) {
+          b.waiting--;
+          break;
+        }
+      release_inflight(self);
+    };
+    self->request(caf::actor_cast<channel_actor>(r.who), st.timeout, replicate_atom::value, plain)
+      .then([ack](std::uint64_t) { ack(); },
+            [self, ack](const caf::error& err) {
+              // A replica that does not answer (it died; the view will drop it) must not
+              // block the channel: the burst goes on with one copy fewer.
+              spdlog::warn("channel {}: a replica did not acknowledge: {}", self->state.args.name,
+                           self->system().render(err));
+              ack();
+            });
+  }
+  release_inflight(self);
 }
 
 publish_result publish(channel_ptr self, publish_cmd& cmd) {
@@ -96,6 +196,199 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
   st.pending.push_back(ev);
   schedule_flush(self);
   return {ev, false};
+}
+
+// Completes a publish now (single node) or with its burst once the replicas have it.
+void complete_publish(channel_ptr self, const publish_completion& done, publish_result r) {
+  auto& st = self->state;
+  if (r.duplicate || (st.relays.empty() && st.inflight.empty())) {
+    done->complete(r);
+    return;
+  }
+  st.pending_done.emplace_back(done, std::move(r));
+}
+
+// -- relay side ---------------------------------------------------------------------------------
+
+bool ready(channel_ptr self) {
+  return self->state.synced && !self->state.adopting;
+}
+
+void run_stash(channel_ptr self) {
+  auto work = std::move(self->state.stash);
+  self->state.stash.clear();
+  for (auto& w : work)
+    w();
+}
+
+// Asks the owner node for its history after ours and its live bursts. Retried until the
+// owner's sync arrives: the request may reach a node that is not the owner yet while the
+// members' views converge.
+void send_follow(channel_ptr self) {
+  auto& st = self->state;
+  auto owner = caf::actor_cast<cluster_actor>(st.owner);
+  st.awaiting_sync = true;
+  self->send(owner, follow_atom::value, st.args.name, cursor{st.args.epoch, last_seq(st)},
+             st.history->size() > 0 || st.next_seq > 1, caf::actor_cast<caf::actor>(self),
+             st.args.replica);
+  self->delayed_send(self, st.timeout, retry_atom::value, ++st.follow_generation);
+}
+
+// Appends an event sequenced by the owner (relay) or adopted from another node.
+void take_event(channel_ptr self, const event& e, bool fan_out) {
+  auto& st = self->state;
+  auto ev = std::make_shared<const encoded_event>(encode_event(e));
+  st.history->append(ev);
+  st.next_seq = e.seq + 1;
+  if (!ev->ev.idempotency_key.empty())
+    st.idempotency->remember(ev->ev.idempotency_key, ev, ev->ev.timestamp_ms);
+  if (fan_out) {
+    st.pending.push_back(ev);
+    schedule_flush(self);
+  }
+}
+
+void reset_history(channel_ptr self, std::uint64_t epoch) {
+  auto& st = self->state;
+  st.history = make_memory_history(st.ns.history_size);
+  st.idempotency = std::make_unique<idempotency_window>(st.args.cfg->idempotency_window_ms,
+                                                        st.args.cfg->idempotency_max_keys);
+  st.args.epoch = epoch;
+  st.next_seq = 1;
+}
+
+void on_sync(channel_ptr self, follow_sync& sync) {
+  auto& st = self->state;
+  if (!st.owner)
+    return; // promoted meanwhile
+  if (sync.epoch != st.args.epoch || !sync.recovered)
+    reset_history(self, sync.epoch);
+  for (const auto& e : sync.events)
+    if (e.seq > last_seq(st))
+      take_event(self, e, st.synced);
+  st.next_seq = std::max(st.next_seq, sync.head + 1);
+  st.awaiting_sync = false;
+  if (!st.synced) {
+    st.synced = true;
+    run_stash(self);
+  }
+}
+
+std::uint64_t on_replicated(channel_ptr self, const std::vector<event>& events) {
+  auto& st = self->state;
+  if (!st.owner || !st.synced)
+    return last_seq(st);
+  for (const auto& e : events) {
+    if (e.epoch != st.args.epoch || e.seq <= last_seq(st))
+      continue; // older incarnation, or already held
+    if (e.seq != last_seq(st) + 1) { // a gap (a lost message): ask again from our position
+      send_follow(self);
+      break;
+    }
+    take_event(self, e, true);
+  }
+  return last_seq(st);
+}
+
+// -- owner side ---------------------------------------------------------------------------------
+
+follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after) {
+  auto& st = self->state;
+  follow_sync s;
+  s.channel = st.args.name;
+  s.epoch = st.args.epoch;
+  s.head = last_seq(st);
+  std::uint64_t from = 0;
+  if (has_after && after.epoch == st.args.epoch && after.seq <= s.head
+      && (st.history->size() == 0 || after.seq + 1 >= st.history->first_seq()))
+    from = after.seq;
+  else
+    s.recovered = !has_after;
+  for (const auto& e : st.history->read_after(from, st.history->size()))
+    s.events.push_back(e->ev);
+  return s;
+}
+
+void add_relay(channel_ptr self, caf::actor who, const cursor& after, bool has_after,
+               bool replica) {
+  auto& st = self->state;
+  auto sync = make_sync(self, after, has_after);
+  self->send(caf::actor_cast<channel_actor>(who), replicate_atom::value, std::move(sync));
+  auto it = std::find_if(st.relays.begin(), st.relays.end(),
+                         [&](const auto& r) { return r.who == who; });
+  if (it == st.relays.end()) {
+    self->monitor(who);
+    st.relays.push_back({std::move(who), replica});
+  } else {
+    it->replica = replica;
+  }
+}
+
+// Becomes a relay of `owner` (another node took the channel over, or the view moved it).
+void follow(channel_ptr self, caf::actor owner) {
+  auto& st = self->state;
+  st.owner = std::move(owner);
+  st.adopting = false;
+  // Our relays will find the new owner through their own view; unacked bursts complete now
+  // (they are in our history, which the new owner fetched or will fetch).
+  for (auto& b : st.inflight)
+    b.waiting = 0;
+  release_inflight(self);
+  for (auto& [done, result] : st.pending_done)
+    done->complete(result);
+  st.pending_done.clear();
+  st.relays.clear();
+  send_follow(self);
+}
+
+// The owner node is gone (or the view says this node owns the channel now): sequence from here,
+// continuing the owner's epoch and numbering, with the history and idempotency keys we hold.
+void promote(channel_ptr self) {
+  auto& st = self->state;
+  st.owner = nullptr;
+  st.synced = true;
+  spdlog::info("channel {}: now owned by this node (epoch {}, next seq {})", st.args.name,
+               st.args.epoch, st.next_seq);
+  run_stash(self);
+}
+
+// A channel new on this node while other nodes are up: it may have lived elsewhere (the
+// previous owner, its replicas). Take the most advanced state any of them holds before
+// sequencing; they hand the ownership over and follow this node.
+void adopt(channel_ptr self) {
+  auto& st = self->state;
+  if (st.args.adopt_from.empty())
+    return;
+  st.adopting = true;
+  auto remaining = std::make_shared<std::size_t>(st.args.adopt_from.size());
+  auto best = std::make_shared<follow_sync>();
+  auto done = [self, remaining, best] {
+    if (--*remaining > 0)
+      return;
+    auto& st = self->state;
+    if (best->head > 0) {
+      reset_history(self, best->epoch);
+      for (const auto& e : best->events)
+        take_event(self, e, false);
+      st.next_seq = best->head + 1;
+      spdlog::info("channel {}: adopted epoch {} at seq {} from another node", st.args.name,
+                   best->epoch, best->head);
+    }
+    st.adopting = false;
+    if (!st.owner)
+      run_stash(self);
+  };
+  for (const auto& node : st.args.adopt_from) {
+    auto peer = caf::actor_cast<cluster_actor>(node);
+    self->request(peer, st.timeout, fetch_atom::value, st.args.name, st.args.self_cluster)
+      .then(
+        [best, done](follow_sync& s) {
+          if (s.head > best->head)
+            *best = std::move(s);
+          done();
+        },
+        [done](const caf::error&) { done(); });
+  }
 }
 
 // Replay and registration in the same turn: the ack (with the replay) is sent before any later
@@ -167,17 +460,66 @@ history_page read_history(channel_ptr self, const history_query& q) {
   return page;
 }
 
+// A publish requested by an actor (or forwarded from another node) answered through the same
+// completion path as REST, so it too waits for the replicas in a cluster.
+class promise_completion final : public completion<publish_result> {
+public:
+  explicit promise_completion(caf::response_promise rp) : rp_(std::move(rp)) {
+  }
+  void complete(const publish_result& r) override {
+    rp_.deliver(r);
+  }
+  void fail(std::string code, std::string message) override {
+    rp_.deliver(caf::make_error(caf::sec::runtime_error, code + ": " + message));
+  }
+
+private:
+  caf::response_promise rp_;
+};
+
+// A relay forwards publishes to the owner node and answers with the owner's event.
+void forward_publish(channel_ptr self, publish_cmd cmd, publish_completion done) {
+  auto owner = caf::actor_cast<cluster_actor>(self->state.owner);
+  self->request(owner, self->state.timeout, publish_atom::value, std::move(cmd))
+    .then(
+      [done](wire_publish_result& w) {
+        auto ev = std::make_shared<const encoded_event>(encode_event(std::move(w.ev)));
+        done->complete({std::move(ev), w.duplicate});
+      },
+      [self, done](const caf::error& err) {
+        done->fail("unavailable", "the owner node did not answer: " + self->system().render(err));
+      });
+}
+
+void handle_publish(channel_ptr self, publish_cmd& cmd, const publish_completion& done) {
+  auto& st = self->state;
+  if (!ready(self)) {
+    st.stash.push_back([self, cmd, done]() mutable { handle_publish(self, cmd, done); });
+    return;
+  }
+  if (st.owner)
+    return forward_publish(self, std::move(cmd), done);
+  complete_publish(self, done, publish(self, cmd));
+}
+
 channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args args) {
   auto& st = self->state;
   st.ns = args.cfg->namespace_for(args.name);
   st.history = make_memory_history(st.ns.history_size);
   st.idempotency = std::make_unique<idempotency_window>(args.cfg->idempotency_window_ms,
                                                         args.cfg->idempotency_max_keys);
+  st.timeout = std::chrono::milliseconds(args.cfg->cluster_request_timeout_ms);
   auto idle_ms = args.cfg->channel_idle_ms;
   st.args = std::move(args);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.subs.remove(dm.source))
+      return;
+    auto relays_before = st.relays.size();
+    st.relays.erase(std::remove_if(st.relays.begin(), st.relays.end(),
+                                   [&](const auto& r) { return r.who.address() == dm.source; }),
+                    st.relays.end());
+    if (st.relays.size() != relays_before)
       return;
     st.patterns.erase(std::remove_if(st.patterns.begin(), st.patterns.end(),
                                      [&](const pattern_actor& p) {
@@ -185,17 +527,30 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
                                      }),
                       st.patterns.end());
   });
+  if (st.args.owner) {
+    st.owner = st.args.owner;
+    st.synced = false;
+    send_follow(self);
+  } else {
+    adopt(self);
+  }
   self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
   auto touch = [self] {
     self->state.retirement.on_directory_message();
   };
   return {
-    [self, touch](publish_atom, publish_cmd& cmd) -> publish_result {
+    [self, touch](publish_atom, publish_cmd& cmd) -> caf::result<publish_result> {
       touch();
-      return publish(self, cmd);
+      auto rp = self->make_response_promise<publish_result>();
+      handle_publish(self, cmd, std::make_shared<promise_completion>(rp));
+      return rp;
     },
     [self, touch](subscribe_atom, sub_request& req) {
       touch();
+      if (!ready(self)) {
+        self->state.stash.push_back([self, req]() mutable { subscribe(self, req); });
+        return;
+      }
       subscribe(self, req);
     },
     [self](unsubscribe_atom, const caf::actor_addr& who, std::uint32_t sub_id) {
@@ -211,6 +566,16 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     },
     [self, touch](history_atom, const history_query& q) -> caf::result<history_page> {
       touch();
+      if (!ready(self)) {
+        auto rp = self->make_response_promise<history_page>();
+        self->state.stash.push_back([self, q, rp]() mutable {
+          if (cursor_ahead(self, q))
+            return rp.deliver(
+              caf::make_error(caf::sec::invalid_argument, "cursor is ahead of the channel"));
+          rp.deliver(read_history(self, q));
+        });
+        return rp;
+      }
       if (cursor_ahead(self, q))
         return caf::make_error(caf::sec::invalid_argument, "cursor is ahead of the channel");
       return read_history(self, q);
@@ -218,22 +583,70 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     [self, touch](publish_atom, publish_items& items) {
       touch();
       for (auto& item : items)
-        item.done->complete(publish(self, item.cmd));
+        handle_publish(self, item.cmd, item.done);
     },
     [self, touch](history_atom, const history_query& q, const history_completion& done) {
       touch();
-      if (cursor_ahead(self, q))
-        return done->fail("bad_cursor", "cursor is ahead of the channel");
-      done->complete(read_history(self, q));
+      auto run = [self, q, done] {
+        if (cursor_ahead(self, q))
+          return done->fail("bad_cursor", "cursor is ahead of the channel");
+        done->complete(read_history(self, q));
+      };
+      if (!ready(self))
+        return self->state.stash.push_back(run);
+      run();
     },
     [self, idle_ms](tick_atom) {
       auto& st = self->state;
-      if (st.retirement.report_due(!st.subs.empty(), idle_ms))
+      if (st.retirement.report_due(!st.subs.empty() || !st.relays.empty(), idle_ms))
         self->send(st.args.directory, idle_atom::value, st.args.name, st.retirement.handled());
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
     },
     [self](flush_atom) { flush(self); },
     [self](retire_atom) { self->quit(); },
+    // -- cluster --
+    [self, touch](follow_atom, const std::string&, const cursor& after, bool has_after,
+                  caf::actor& who, bool replica) {
+      touch();
+      auto& st = self->state;
+      if (st.owner) { // not the owner (any more): pass the relay on to the owner
+        self->send(caf::actor_cast<cluster_actor>(st.owner), follow_atom::value, st.args.name,
+                   after, has_after, std::move(who), replica);
+        return;
+      }
+      if (st.adopting) {
+        st.stash.push_back([self, after, has_after, who, replica] {
+          add_relay(self, who, after, has_after, replica);
+        });
+        return;
+      }
+      add_relay(self, std::move(who), after, has_after, replica);
+    },
+    [self](replicate_atom, follow_sync& sync) { on_sync(self, sync); },
+    [self](replicate_atom, const std::vector<event>& events) -> std::uint64_t {
+      return on_replicated(self, events);
+    },
+    [self](fetch_atom, caf::actor& new_owner) -> follow_sync {
+      auto sync = make_sync(self, {}, false);
+      if (new_owner && new_owner != self->state.owner)
+        follow(self, std::move(new_owner));
+      return sync;
+    },
+    [self](view_atom, caf::actor& owner) {
+      auto& st = self->state;
+      if (!owner) {
+        if (st.owner)
+          promote(self);
+        return;
+      }
+      if (owner != st.owner)
+        follow(self, std::move(owner));
+    },
+    [self](retry_atom, std::uint64_t generation) {
+      auto& st = self->state;
+      if (st.owner && st.awaiting_sync && generation == st.follow_generation)
+        send_follow(self);
+    },
   };
 }
 

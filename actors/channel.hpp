@@ -1,6 +1,9 @@
 #pragma once
 // One actor per live channel. Owns the sequence counter, the history store, the idempotency
 // window and the subscriber groups. Publish = dedupe, sequence, append, fan out, in one turn.
+// In a cluster the channel is either the owner (sequences; sends each burst to its relays and
+// waits for the replicas' acks before acknowledging publishes) or a relay of the owner on
+// another node (mirrors its history; fans out to local sessions; forwards publishes).
 #include <memory>
 #include <string>
 
@@ -14,6 +17,11 @@ struct channel_args {
   std::uint64_t epoch = 0;
   directory_actor directory;
   std::shared_ptr<const config> cfg;
+  // -- cluster (CLUSTER.md); all empty on a single node --
+  caf::actor owner;        // set: a relay following the owner node's cluster actor
+  bool replica = false;    // relay in a replica position: the owner waits for its acks
+  caf::actor self_cluster; // this node's cluster actor (named in fetch / follow requests)
+  std::vector<caf::actor> adopt_from; // owner: fetch the channel's state from these first
 };
 
 channel_actor spawn_channel(caf::actor_system& sys, channel_args args);

@@ -8,6 +8,8 @@
 
 #include "actors/channel.hpp"
 #include "actors/pattern.hpp"
+#include "schema/cluster.hpp"
+#include "schema/ownership.hpp"
 
 namespace sy {
 
@@ -17,6 +19,7 @@ struct directory_state {
   struct entry {
     channel_actor channel;
     std::uint64_t forwarded = 0; // messages sent to the channel by the directory
+    caf::actor owner;            // cluster: the owner node of a relay; null: owned here
   };
   struct pattern_entry {
     pattern_actor pattern;
@@ -30,14 +33,54 @@ struct directory_state {
   // subscriptions.
   std::unordered_map<std::string, pattern_entry> patterns;
   std::uint64_t next_epoch = 0;
+  cluster_view view; // empty: a single node owns every channel
+  std::chrono::milliseconds timeout{2000};
 
   static inline const char* name = "directory";
 };
 
 using directory_ptr = directory_actor::stateful_pointer<directory_state>;
 
-// The channel, spawned on first use; null when quota.max_channels live channels exist.
-directory_state::entry* lookup(directory_ptr self, const std::string& name) {
+bool clustered(const directory_state& st) {
+  return st.view.node_ids.size() > 1;
+}
+
+// The owner node's cluster actor for a channel; null when this node owns it (or is alone).
+caf::actor owner_of(const directory_state& st, const std::string& name) {
+  if (!clustered(st))
+    return {};
+  auto rank = rank_nodes(st.view.node_ids, name);
+  return rank.front() == st.view.self ? caf::actor{} : st.view.handles[rank.front()];
+}
+
+// This node's position in the channel's ranking is a replica position (1..replicas).
+bool replica_here(const directory_state& st, const std::string& name) {
+  if (!clustered(st))
+    return false;
+  auto rank = rank_nodes(st.view.node_ids, name);
+  for (std::size_t i = 1; i <= st.view.replicas && i < rank.size(); ++i)
+    if (rank[i] == st.view.self)
+      return true;
+  return false;
+}
+
+// Asks the nodes in the channel's replica positions to keep a relay of it.
+void ensure_replicas(directory_ptr self, const std::string& name) {
+  auto& st = self->state;
+  if (!clustered(st) || st.view.replicas == 0)
+    return;
+  auto rank = rank_nodes(st.view.node_ids, name);
+  for (std::size_t i = 1; i <= st.view.replicas && i < rank.size(); ++i)
+    if (rank[i] != st.view.self)
+      self->send(caf::actor_cast<cluster_actor>(st.view.handles[rank[i]]),
+                 replicate_atom::value, name);
+}
+
+// The channel, spawned on first use; null when quota.max_channels live channels exist. In a
+// cluster a channel owned elsewhere is spawned as a relay of its owner, unless `serve_here`
+// (a request forwarded by a node that sees this one as the owner).
+directory_state::entry* lookup(directory_ptr self, const std::string& name,
+                               bool serve_here = false) {
   auto& st = self->state;
   auto it = st.channels.find(name);
   if (it != st.channels.end())
@@ -49,11 +92,69 @@ directory_state::entry* lookup(directory_ptr self, const std::string& name) {
   args.epoch = st.next_epoch++;
   args.directory = self;
   args.cfg = st.cfg;
+  if (clustered(st)) {
+    args.self_cluster = st.view.handles[st.view.self];
+    args.owner = serve_here ? caf::actor{} : owner_of(st, name);
+    args.replica = replica_here(st, name);
+    if (!args.owner)
+      for (std::size_t i = 0; i < st.view.handles.size(); ++i)
+        if (i != st.view.self)
+          args.adopt_from.push_back(st.view.handles[i]);
+  }
+  auto owner = args.owner;
   auto ch = spawn_channel(self->system(), std::move(args));
   for (std::size_t len = 0; len <= name.size(); ++len)
     if (auto p = st.patterns.find(name.substr(0, len)); p != st.patterns.end())
       self->send(ch, attach_atom::value, p->second.pattern);
-  return &st.channels.emplace(name, directory_state::entry{std::move(ch), 0}).first->second;
+  if (!owner)
+    ensure_replicas(self, name);
+  return &st.channels.emplace(name, directory_state::entry{std::move(ch), 0, std::move(owner)})
+            .first->second;
+}
+
+// A REST publish for a channel owned by another node and not relayed here: straight to the
+// owner, whose answer completes the request.
+void forward_publish(directory_ptr self, const caf::actor& owner, publish_item item) {
+  auto done = item.done;
+  self->request(caf::actor_cast<cluster_actor>(owner), self->state.timeout, publish_atom::value,
+                std::move(item.cmd))
+    .then(
+      [done](wire_publish_result& w) {
+        auto ev = std::make_shared<const encoded_event>(encode_event(std::move(w.ev)));
+        done->complete({std::move(ev), w.duplicate});
+      },
+      [self, done](const caf::error& err) {
+        done->fail("unavailable", "the owner node did not answer: " + self->system().render(err));
+      });
+}
+
+history_page from_wire(wire_history_page& w) {
+  history_page p;
+  for (auto& e : w.events)
+    p.events.push_back(std::make_shared<const encoded_event>(encode_event(std::move(e))));
+  p.next_cursor = std::move(w.next_cursor);
+  p.has_more = w.has_more;
+  p.recovered = w.recovered;
+  return p;
+}
+
+// A new member list: channels whose owner moved follow the new owner; relays whose owner is
+// this node now take over (promotion).
+void apply_view(directory_ptr self, cluster_view& v) {
+  auto& st = self->state;
+  st.view = std::move(v);
+  for (auto& [name, e] : st.channels) {
+    auto owner = owner_of(st, name);
+    if (owner == e.owner)
+      continue;
+    e.owner = owner;
+    self->send(e.channel, view_atom::value, owner);
+    if (!owner)
+      ensure_replicas(self, name);
+  }
+  for (auto& [name, e] : st.channels)
+    if (!e.owner)
+      ensure_replicas(self, name); // a new member may take a replica position
 }
 
 std::string channel_limit_text(directory_ptr self) {
@@ -78,6 +179,7 @@ directory_state::pattern_entry& lookup_pattern(directory_ptr self, const std::st
 directory_actor::behavior_type directory_behavior(directory_ptr self,
                                                   std::shared_ptr<const config> cfg) {
   self->state.cfg = std::move(cfg);
+  self->state.timeout = std::chrono::milliseconds(self->state.cfg->cluster_request_timeout_ms);
   // Epochs start at a random point so cursors of a previous process never look current.
   std::random_device rd;
   self->state.next_epoch = ((std::uint64_t{rd()} << 20) ^ wall_clock_ms()) & 0xffffffffffffULL;
@@ -92,11 +194,68 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
   });
   return {
     [self](publish_atom, publish_cmd& cmd) -> caf::result<publish_result> {
+      auto& st = self->state;
+      if (!st.channels.count(cmd.channel))
+        if (auto owner = owner_of(st, cmd.channel)) { // owned elsewhere, no relay here
+          auto rp = self->make_response_promise<publish_result>();
+          self->request(caf::actor_cast<cluster_actor>(owner), st.timeout, publish_atom::value,
+                        std::move(cmd))
+            .then(
+              [rp](wire_publish_result& w) mutable {
+                auto ev = std::make_shared<const encoded_event>(encode_event(std::move(w.ev)));
+                rp.deliver(publish_result{std::move(ev), w.duplicate});
+              },
+              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+          return rp;
+        }
       auto* e = lookup(self, cmd.channel);
       if (!e)
         return caf::make_error(caf::sec::runtime_error, channel_limit_text(self));
       e->forwarded++;
       return self->delegate(e->channel, publish_atom::value, std::move(cmd));
+    },
+    [self](publish_atom, publish_cmd& cmd, bool) -> caf::result<publish_result> {
+      // Forwarded by a node that sees this one as the owner.
+      auto* e = lookup(self, cmd.channel, true);
+      if (!e)
+        return caf::make_error(caf::sec::runtime_error, channel_limit_text(self));
+      e->forwarded++;
+      return self->delegate(e->channel, publish_atom::value, std::move(cmd));
+    },
+    [self](history_atom, history_query& q, bool) -> caf::result<history_page> {
+      auto it = self->state.channels.find(q.channel);
+      if (it == self->state.channels.end()) {
+        history_page page;
+        page.recovered = !q.has_cursor;
+        return page;
+      }
+      it->second.forwarded++;
+      return self->delegate(it->second.channel, history_atom::value, std::move(q));
+    },
+    [self](view_atom, cluster_view& v) { apply_view(self, v); },
+    [self](follow_atom, std::string& name, const cursor& after, bool has_after,
+           caf::actor& who, bool replica) {
+      auto* e = lookup(self, name, true);
+      if (!e)
+        return;
+      e->forwarded++;
+      self->send(e->channel, follow_atom::value, std::move(name), after, has_after,
+                 std::move(who), replica);
+    },
+    [self](fetch_atom, std::string& name, caf::actor& new_owner) -> caf::result<follow_sync> {
+      auto it = self->state.channels.find(name);
+      if (it == self->state.channels.end()) {
+        follow_sync none;
+        none.channel = std::move(name);
+        return none;
+      }
+      it->second.forwarded++;
+      it->second.owner = new_owner; // the channel follows the requester from now on
+      return self->delegate(it->second.channel, fetch_atom::value, std::move(new_owner));
+    },
+    [self](replicate_atom, std::string& name) {
+      if (auto* e = lookup(self, name))
+        e->forwarded++; // spawning the relay is the point; it follows the owner itself
     },
     [self](subscribe_atom, sub_request& req) {
       if (!req.topic.empty() && req.topic.back() == '*') { // validated by the session
@@ -121,6 +280,14 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     [self](history_atom, history_query& q) -> caf::result<history_page> {
       auto it = self->state.channels.find(q.channel);
       if (it == self->state.channels.end()) {
+        if (auto owner = owner_of(self->state, q.channel)) {
+          auto rp = self->make_response_promise<history_page>();
+          self->request(caf::actor_cast<cluster_actor>(owner), self->state.timeout,
+                        history_atom::value, std::move(q))
+            .then([rp](wire_history_page& w) mutable { rp.deliver(from_wire(w)); },
+                  [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+          return rp;
+        }
         // Never spawn for a read. A cursor means the reader saw events that are gone now.
         history_page page;
         page.recovered = !q.has_cursor;
@@ -142,6 +309,12 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
         it->second.push_back(std::move(item));
       }
       for (auto& [name, batch] : by_channel) {
+        if (!self->state.channels.count(name))
+          if (auto owner = owner_of(self->state, name)) {
+            for (auto& item : batch)
+              forward_publish(self, owner, std::move(item));
+            continue;
+          }
         auto* e = lookup(self, name);
         if (!e) {
           for (auto& item : batch)
@@ -155,6 +328,18 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     [self](history_atom, history_query& q, history_completion& done) {
       auto it = self->state.channels.find(q.channel);
       if (it == self->state.channels.end()) {
+        if (auto owner = owner_of(self->state, q.channel)) {
+          self->request(caf::actor_cast<cluster_actor>(owner), self->state.timeout,
+                        history_atom::value, std::move(q))
+            .then([done](wire_history_page& w) { done->complete(from_wire(w)); },
+                  [self, done](const caf::error& err) {
+                    auto text = self->system().render(err);
+                    if (text.find("ahead") != std::string::npos)
+                      return done->fail("bad_cursor", "cursor is ahead of the channel");
+                    done->fail("unavailable", "the owner node did not answer: " + text);
+                  });
+          return;
+        }
         history_page page; // never spawn for a read; a cursor means events are gone
         page.recovered = !q.has_cursor;
         return done->complete(page);

@@ -308,6 +308,26 @@ const std::vector<field>& fields() {
     t.push_back(filter_field("filter.max_predicates", &filter_limits::max_predicates));
     t.push_back(filter_field("filter.max_in_values", &filter_limits::max_in_values));
     t.push_back(filter_field("filter.max_operations", &filter_limits::max_operations));
+    t.push_back(uint_field("cluster.port", {"SWITCHYARD_CLUSTER_PORT"}, &config::cluster_port));
+    t.push_back(string_field("cluster.host", {"SWITCHYARD_CLUSTER_HOST"}, &config::cluster_host));
+    t.push_back(
+      string_field("cluster.node_id", {"SWITCHYARD_CLUSTER_NODE_ID"}, &config::cluster_node_id));
+    t.push_back({"cluster.join",
+                 {"SWITCHYARD_CLUSTER_JOIN"},
+                 [](config& c, std::string_view v) {
+                   c.cluster_join = split_list(v);
+                   return std::string{};
+                 },
+                 [](const config& c) {
+                   json::array a;
+                   for (const auto& j : c.cluster_join)
+                     a.emplace_back(j);
+                   return json::value(std::move(a));
+                 }});
+    t.push_back(uint_field("cluster.replicas", {"SWITCHYARD_CLUSTER_REPLICAS"},
+                           &config::cluster_replicas));
+    t.push_back(int_field("cluster.request_timeout_ms", {"SWITCHYARD_CLUSTER_REQUEST_TIMEOUT_MS"},
+                          &config::cluster_request_timeout_ms));
     t.push_back({"gateway.enabled",
                  {"SWITCHYARD_GATEWAY_ENABLED"},
                  [](config& c, std::string_view v) { return parse_bool(v, c.gateway_enabled); },
@@ -556,6 +576,16 @@ std::string validate_config(const config& c) {
       || c.filter.max_predicates == 0 || c.filter.max_in_values == 0
       || c.filter.max_operations == 0)
     return "filter.* limits must be at least 1";
+  if (c.cluster_replicas > 2)
+    return "cluster.replicas must be 0, 1 or 2";
+  if (c.cluster_request_timeout_ms < 50)
+    return "cluster.request_timeout_ms must be at least 50";
+  for (const auto& j : c.cluster_join) {
+    std::string h;
+    std::uint16_t p = 0;
+    if (!split_host_port(j, h, p) || p == 0)
+      return "cluster.join: \"" + j + "\" is not host:port";
+  }
   if (c.auth_timeout_ms < 100)
     return "gateway.auth_timeout_ms must be at least 100";
   if (!valid_workspace_id(c.snackbase_workspace))

@@ -103,6 +103,14 @@ struct config {
                                               {"scanner.", 500, 10, "", ""},
                                               {"console.realtime.", 500, 0, "deny", "deny"}};
 
+  // -- cluster (CLUSTER.md): off while cluster_port is 0 --
+  std::uint16_t cluster_port = 0;          // CAF remoting port of this node
+  std::string cluster_host = "127.0.0.1";  // address the other nodes use to reach it
+  std::string cluster_node_id;             // "" -> "<cluster_host>:<cluster_port>"
+  std::vector<std::string> cluster_join;   // seed nodes "host:port"
+  std::size_t cluster_replicas = 1;        // history copies on the next nodes (0, 1 or 2)
+  std::int64_t cluster_request_timeout_ms = 2000; // every request to another node
+
   // -- runtime --
   std::string scheduler_policy = "sharing";  // "sharing" or "stealing"
   std::size_t scheduler_threads = 0;         // 0: one per core

@@ -7,11 +7,13 @@
 #include <thread>
 
 #include <boost/json.hpp>
+#include <caf/io/middleman.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/directory.hpp"
 #include "actors/audit.hpp"
+#include "actors/cluster.hpp"
 #include "actors/quota.hpp"
 #include "config/config.hpp"
 #include "net/app.hpp"
@@ -33,6 +35,9 @@ options (all commands):
   --config FILE      JSON config file (also SWITCHYARD_CONFIG)
   --set KEY=VALUE    override one setting (repeatable), e.g. --set realtime.topic_limit=64
   --listen HOST:PORT same as --set listen=HOST:PORT (also SWITCHYARD_LISTEN)
+serve options (cluster, CLUSTER.md):
+  --cluster-port P   CAF remoting port of this node (same as --set cluster.port=P)
+  --join H:P[,H:P]   seed nodes to join (same as --set cluster.join=...)
 token options:
   --sub NAME         subject claim (required)
   --ttl SECONDS      lifetime (default auth.token_default_ttl_s = 3600)
@@ -77,6 +82,10 @@ cli parse_cli(int argc, char** argv) {
       c.sets.push_back(v);
     else if (a == "--listen" && value(v))
       c.sets.push_back("listen=" + v);
+    else if (a == "--cluster-port" && value(v))
+      c.sets.push_back("cluster.port=" + v);
+    else if (a == "--join" && value(v))
+      c.sets.push_back("cluster.join=" + v);
     else if (a == "--sub" && value(v))
       c.sub = v;
     else if (a == "--ttl" && value(v))
@@ -89,6 +98,7 @@ cli parse_cli(int argc, char** argv) {
       c.admin = true;
     else if (c.error.empty() && a.rfind("--", 0) == 0
              && !(a == "--config" || a == "--set" || a == "--listen" || a == "--sub"
+                  || a == "--cluster-port" || a == "--join"
                   || a == "--ttl" || a == "--publish" || a == "--workspace"))
       c.error = "unknown option " + a;
     if (!c.error.empty())
@@ -143,6 +153,12 @@ int cmd_serve(const sy::config& cfg_in) {
                                                                      : caf::atom("stealing"));
   if (cfg->scheduler_threads > 0)
     caf_cfg.set("scheduler.max-threads", cfg->scheduler_threads);
+  // Remote message types are registered on every node (clustered or not, so that a node's
+  // type table never depends on its flags); the middleman only runs in a cluster.
+  sy::register_cluster_types(caf_cfg);
+  if (cfg->cluster_port > 0) {
+    caf_cfg.load<caf::io::middleman>();
+  }
   caf::actor_system sys{caf_cfg};
   sy::set_filter_limits(cfg->filter); // before any I/O thread decodes a subscribe frame
 
@@ -150,7 +166,38 @@ int cmd_serve(const sy::config& cfg_in) {
   auto quota = sy::spawn_quota(sys, cfg);
   auto audit = sy::spawn_audit(sys, directory, cfg);
   std::shared_ptr<const sy::authenticator> auth = sy::make_authenticator(*cfg);
-  auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth, audit);
+  sy::cluster_actor cluster;
+  if (cfg->cluster_port > 0) {
+    sy::cluster_args ca;
+    ca.self.host = cfg->cluster_host;
+    ca.self.port = cfg->cluster_port;
+    ca.self.node_id = cfg->cluster_node_id.empty()
+                        ? cfg->cluster_host + ":" + std::to_string(cfg->cluster_port)
+                        : cfg->cluster_node_id;
+    for (const auto& j : cfg->cluster_join) {
+      std::string h;
+      std::uint16_t p = 0;
+      if (sy::split_host_port(j, h, p))
+        ca.seeds.emplace_back(h, p);
+    }
+    ca.directory = directory;
+    ca.cfg = cfg;
+    auto node_id = ca.self.node_id;
+    cluster = sy::spawn_cluster(sys, std::move(ca));
+    auto published = sys.middleman().publish(cluster, cfg->cluster_port,
+                                             cfg->cluster_host.c_str(), true);
+    if (!published) {
+      spdlog::error("cluster: cannot listen on {}:{}: {}", cfg->cluster_host, cfg->cluster_port,
+                    sys.render(published.error()));
+      for (auto a : {caf::actor_cast<caf::actor>(directory), caf::actor_cast<caf::actor>(quota),
+                     caf::actor_cast<caf::actor>(audit), caf::actor_cast<caf::actor>(cluster)})
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    spdlog::info("cluster: node {} on {}:{}, joining {}", node_id, cfg->cluster_host,
+                 cfg->cluster_port, cfg->cluster_join.size());
+  }
+  auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth, audit, cluster);
 
   sy::server_options opts;
   sy::split_host_port(cfg->listen, opts.host, opts.port);
@@ -202,6 +249,8 @@ int cmd_serve(const sy::config& cfg_in) {
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
+  if (cluster)
+    caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
   server.reset();
   done = true;

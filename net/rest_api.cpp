@@ -130,6 +130,7 @@ struct rest_api::impl {
   std::shared_ptr<const config> cfg;
   std::shared_ptr<const authenticator> auth;
   audit_actor audit;
+  cluster_actor cluster; // null: not clustered
 
   // -- helpers ------------------------------------------------------------------------------------
 
@@ -410,6 +411,40 @@ struct rest_api::impl {
     (*reply)({201, json::serialize(out), "application/json"});
   }
 
+  // GET /v1/cluster: the members as this node sees them (no credential, like /healthz).
+  void cluster_members(const replier_ptr& reply) {
+    if (!cluster) {
+      json::object out{{"enabled", false}, {"members", json::array{}}};
+      return (*reply)({200, json::serialize(out), "application/json"});
+    }
+    // A one-shot actor asks the cluster actor: the I/O thread never waits.
+    auto timeout = std::chrono::milliseconds(cfg->cluster_request_timeout_ms);
+    sys.spawn([c = cluster, reply, timeout](caf::event_based_actor* self) {
+      self->request(c, timeout, members_atom::value)
+        .then(
+          [reply](const std::vector<member_status>& ms) {
+            json::array members;
+            std::string self_id;
+            for (const auto& m : ms) {
+              if (m.state == "self")
+                self_id = m.info.node_id;
+              members.push_back(json::object{{"nodeId", m.info.node_id},
+                                             {"host", m.info.host},
+                                             {"port", m.info.port},
+                                             {"state", m.state},
+                                             {"since", m.since_ms > 0
+                                                         ? json::value(format_timestamp(m.since_ms))
+                                                         : json::value(nullptr)}});
+            }
+            json::object out{{"enabled", true}, {"self", self_id}, {"members", std::move(members)}};
+            (*reply)({200, json::serialize(out), "application/json"});
+          },
+          [reply](const caf::error&) {
+            (*reply)(error_reply(503, "unavailable", "the cluster actor did not answer"));
+          });
+    });
+  }
+
   void route(http_request req, const replier_ptr& reply) {
     auto t = parse_target(req.target);
     if (!t)
@@ -443,6 +478,8 @@ struct rest_api::impl {
     }
     if (s.size() == 1 && s[0] == "healthz")
       return get ? (*reply)({200, "{\"status\":\"ok\"}", "application/json"}) : not_allowed();
+    if (s.size() == 2 && s[0] == "v1" && s[1] == "cluster")
+      return get ? cluster_members(reply) : not_allowed();
     if (s.size() == 2 && s[0] == "v1" && s[1] == "sessions")
       return post ? create_session(req, reply) : not_allowed();
     if (s.size() == 4 && s[0] == "v1" && s[1] == "channels" && s[3] == "events") {
@@ -480,8 +517,8 @@ struct rest_api::impl {
 
 rest_api::rest_api(caf::actor_system& sys, directory_actor directory,
                    std::shared_ptr<const config> cfg, std::shared_ptr<const authenticator> auth,
-                   audit_actor audit)
-  : impl_(new impl{sys, directory, cfg, std::move(auth), std::move(audit)}) {
+                   audit_actor audit, cluster_actor cluster)
+  : impl_(new impl{sys, directory, cfg, std::move(auth), std::move(audit), std::move(cluster)}) {
 }
 
 rest_api::~rest_api() = default;

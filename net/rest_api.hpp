@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "net/auth.hpp"
 #include "net/transport.hpp"
+#include "schema/cluster.hpp"
 #include "schema/messages.hpp"
 
 namespace sy {
@@ -16,7 +17,8 @@ class rest_api {
 public:
   /// `audit` (may be null) receives an `auth.denied` record for every 401/403 answered.
   rest_api(caf::actor_system& sys, directory_actor directory, std::shared_ptr<const config> cfg,
-           std::shared_ptr<const authenticator> auth, audit_actor audit = {});
+           std::shared_ptr<const authenticator> auth, audit_actor audit = {},
+           cluster_actor cluster = {});
   ~rest_api();
 
   void handle(http_request req, reply_fn reply);

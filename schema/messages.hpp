@@ -36,6 +36,11 @@ using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
 using audit_atom = caf::atom_constant<caf::atom("audit")>;
 using authwait_atom = caf::atom_constant<caf::atom("authwait")>;
+using view_atom = caf::atom_constant<caf::atom("view")>;
+using follow_atom = caf::atom_constant<caf::atom("follow")>;
+using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -45,6 +50,17 @@ struct history_query;
 struct history_page;
 struct sub_request;
 struct sub_ack;
+struct follow_sync;
+
+/// The live cluster members as the cluster actor last saw them (schema/cluster.hpp has the
+/// wire types). `handles[i]` is the cluster actor of `node_ids[i]`; `self` indexes this node.
+/// Empty `node_ids`: no cluster, every channel is owned here.
+struct cluster_view {
+  std::vector<std::string> node_ids;
+  std::vector<caf::actor> handles;
+  std::size_t self = 0;
+  std::size_t replicas = 0; // history copies kept on the next nodes in hash order
+};
 
 /// Completes a request made from outside the actor system (REST) without a reply message: the
 /// answering actor calls it once. An implementation dropped unanswered must answer
@@ -103,7 +119,18 @@ using channel_actor = caf::typed_actor<
   caf::reacts_to<flush_atom>,    // self-sent: fan out what was published since the last flush
   caf::reacts_to<attach_atom, pattern_actor>, // directory: a pattern matching this channel
   caf::reacts_to<tick_atom>,     // idle check
-  caf::reacts_to<retire_atom>>;  // directory agreed: quit
+  caf::reacts_to<retire_atom>,   // directory agreed: quit
+  // cluster (CLUSTER.md): a relay on another node follows this owner from a cursor
+  // (has cursor, the relay, whether it is a replica the owner waits for) ...
+  caf::reacts_to<follow_atom, std::string, cursor, bool, caf::actor, bool>,
+  // ... and, on the relay, the owner's history and its live bursts (answered with its head)
+  caf::reacts_to<replicate_atom, follow_sync>,
+  caf::replies_to<replicate_atom, std::vector<event>>::with<std::uint64_t>,
+  // a node that now owns the channel takes its state: answer with it, then follow that node
+  caf::replies_to<fetch_atom, caf::actor>::with<follow_sync>,
+  // the owner moved: follow this node's cluster actor (null: this node owns it now)
+  caf::reacts_to<view_atom, caf::actor>,
+  caf::reacts_to<retry_atom, std::uint64_t>>; // self: re-send an unanswered follow request
 
 // REST uses publish_items / history_completion: two actor hops (directory, channel) and the
 // answer goes straight back to the I/O thread through the completion. Actors use the
@@ -115,7 +142,14 @@ using directory_actor = caf::typed_actor<
   caf::reacts_to<subscribe_atom, sub_request>,
   caf::replies_to<history_atom, history_query>::with<history_page>,
   // channel name, number of directory messages the channel has handled
-  caf::reacts_to<idle_atom, std::string, std::uint64_t>>;
+  caf::reacts_to<idle_atom, std::string, std::uint64_t>,
+  // cluster: the member list, forwarded requests this node must serve as the owner, relays
+  caf::reacts_to<view_atom, cluster_view>,
+  caf::replies_to<publish_atom, publish_cmd, bool>::with<publish_result>,
+  caf::replies_to<history_atom, history_query, bool>::with<history_page>,
+  caf::reacts_to<follow_atom, std::string, cursor, bool, caf::actor, bool>,
+  caf::replies_to<fetch_atom, std::string, caf::actor>::with<follow_sync>,
+  caf::reacts_to<replicate_atom, std::string>>; // keep a replica (relay) of this channel
 
 struct publish_cmd {
   std::string channel;
@@ -188,6 +222,31 @@ typename Inspector::result_type inspect(Inspector& f, publish_cmd& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, history_query& x) {
   return f(x.channel, x.has_cursor, x.after, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_view& x) {
+  return f(x.node_ids, x.handles, x.self, x.replicas);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event& x) {
+  return f(x.channel, x.epoch, x.seq, x.timestamp_ms, x.type, x.data_json, x.metadata_json,
+           x.metadata, x.idempotency_key, x.correlation_id);
+}
+
+/// The owner's history for a relay: what it retains after the relay's position, and its head.
+struct follow_sync {
+  std::string channel;
+  std::uint64_t epoch = 0;
+  std::uint64_t head = 0;    // last sequence number sequenced by the owner
+  std::vector<event> events; // retained events after the relay's position, oldest first
+  bool recovered = true;     // false: the relay's position left the window (or older epoch)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, follow_sync& x) {
+  return f(x.channel, x.epoch, x.head, x.events, x.recovered);
 }
 
 
