@@ -11,6 +11,7 @@
 #include "schema/dialect_gateway.hpp"
 #include "schema/dialect_snackbase.hpp"
 #include "schema/json_text.hpp"
+#include "schema/ownership.hpp"
 #include "schema/workspace.hpp"
 
 namespace json = boost::json;
@@ -412,20 +413,27 @@ struct rest_api::impl {
   }
 
   // GET /v1/cluster: the members as this node sees them (no credential, like /healthz).
-  void cluster_members(const replier_ptr& reply) {
+  // With ?channel=NAME the answer also names the channel's owner and replica nodes (the
+  // rendezvous ranking over this node's view of the live members).
+  void cluster_members(const request_target& t, const replier_ptr& reply) {
+    std::string channel = t.param("channel").value_or("");
     if (!cluster) {
       json::object out{{"enabled", false}, {"members", json::array{}}};
       return (*reply)({200, json::serialize(out), "application/json"});
     }
+    std::size_t replicas = cfg->cluster_replicas;
     // A one-shot actor asks the cluster actor: the I/O thread never waits.
     auto timeout = std::chrono::milliseconds(cfg->cluster_request_timeout_ms);
-    sys.spawn([c = cluster, reply, timeout](caf::event_based_actor* self) {
+    sys.spawn([c = cluster, reply, timeout, channel, replicas](caf::event_based_actor* self) {
       self->request(c, timeout, members_atom::value)
         .then(
-          [reply](const std::vector<member_status>& ms) {
+          [reply, channel, replicas](const std::vector<member_status>& ms) {
             json::array members;
             std::string self_id;
+            std::vector<std::string> live;
             for (const auto& m : ms) {
+              if (m.state == "self" || m.state == "up")
+                live.push_back(m.info.node_id);
               if (m.state == "self")
                 self_id = m.info.node_id;
               members.push_back(json::object{{"nodeId", m.info.node_id},
@@ -437,6 +445,16 @@ struct rest_api::impl {
                                                          : json::value(nullptr)}});
             }
             json::object out{{"enabled", true}, {"self", self_id}, {"members", std::move(members)}};
+            if (!channel.empty()) {
+              std::sort(live.begin(), live.end()); // the directory's order
+              auto rank = rank_nodes(live, channel);
+              json::array reps;
+              for (std::size_t i = 1; i <= replicas && i < rank.size(); ++i)
+                reps.emplace_back(live[rank[i]]);
+              out["channel"] = channel;
+              out["owner"] = live[rank.front()];
+              out["replicas"] = std::move(reps);
+            }
             (*reply)({200, json::serialize(out), "application/json"});
           },
           [reply](const caf::error&) {
@@ -479,7 +497,7 @@ struct rest_api::impl {
     if (s.size() == 1 && s[0] == "healthz")
       return get ? (*reply)({200, "{\"status\":\"ok\"}", "application/json"}) : not_allowed();
     if (s.size() == 2 && s[0] == "v1" && s[1] == "cluster")
-      return get ? cluster_members(reply) : not_allowed();
+      return get ? cluster_members(*t, reply) : not_allowed();
     if (s.size() == 2 && s[0] == "v1" && s[1] == "sessions")
       return post ? create_session(req, reply) : not_allowed();
     if (s.size() == 4 && s[0] == "v1" && s[1] == "channels" && s[3] == "events") {
