@@ -201,7 +201,9 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
 // Completes a publish now (single node) or with its burst once the replicas have it.
 void complete_publish(channel_ptr self, const publish_completion& done, publish_result r) {
   auto& st = self->state;
-  if (r.duplicate || (st.relays.empty() && st.inflight.empty())) {
+  bool replicated = std::any_of(st.relays.begin(), st.relays.end(),
+                                [](const auto& r) { return r.replica; });
+  if (r.duplicate || (!replicated && st.inflight.empty())) {
     done->complete(r);
     return;
   }
