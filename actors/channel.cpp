@@ -10,6 +10,7 @@
 
 #include "actors/history_store.hpp"
 #include "actors/idempotency_window.hpp"
+#include "actors/owner_forward.hpp"
 #include "actors/retirement_clock.hpp"
 #include "actors/subscriber_set.hpp"
 #include "schema/cluster.hpp"
@@ -479,28 +480,14 @@ private:
   caf::response_promise rp_;
 };
 
-// A relay forwards publishes to the owner node and answers with the owner's event.
-void forward_publish(channel_ptr self, publish_cmd cmd, publish_completion done) {
-  auto owner = caf::actor_cast<cluster_actor>(self->state.owner);
-  self->request(owner, self->state.timeout, publish_atom::value, std::move(cmd))
-    .then(
-      [done](wire_publish_result& w) {
-        auto ev = std::make_shared<const encoded_event>(encode_event(std::move(w.ev)));
-        done->complete({std::move(ev), w.duplicate});
-      },
-      [self, done](const caf::error& err) {
-        done->fail("unavailable", "the owner node did not answer: " + self->system().render(err));
-      });
-}
-
 void handle_publish(channel_ptr self, publish_cmd& cmd, const publish_completion& done) {
   auto& st = self->state;
   if (!ready(self)) {
     st.stash.push_back([self, cmd, done]() mutable { handle_publish(self, cmd, done); });
     return;
   }
-  if (st.owner)
-    return forward_publish(self, std::move(cmd), done);
+  if (st.owner) // a relay: the owner node sequences
+    return forward_to_owner(self, st.owner, st.timeout, std::move(cmd), done);
   complete_publish(self, done, publish(self, cmd));
 }
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "actors/channel.hpp"
+#include "actors/owner_forward.hpp"
 #include "actors/pattern.hpp"
 #include "schema/cluster.hpp"
 #include "schema/ownership.hpp"
@@ -110,22 +111,6 @@ directory_state::entry* lookup(directory_ptr self, const std::string& name,
     ensure_replicas(self, name);
   return &st.channels.emplace(name, directory_state::entry{std::move(ch), 0, std::move(owner)})
             .first->second;
-}
-
-// A REST publish for a channel owned by another node and not relayed here: straight to the
-// owner, whose answer completes the request.
-void forward_publish(directory_ptr self, const caf::actor& owner, publish_item item) {
-  auto done = item.done;
-  self->request(caf::actor_cast<cluster_actor>(owner), self->state.timeout, publish_atom::value,
-                std::move(item.cmd))
-    .then(
-      [done](wire_publish_result& w) {
-        auto ev = std::make_shared<const encoded_event>(encode_event(std::move(w.ev)));
-        done->complete({std::move(ev), w.duplicate});
-      },
-      [self, done](const caf::error& err) {
-        done->fail("unavailable", "the owner node did not answer: " + self->system().render(err));
-      });
 }
 
 history_page from_wire(wire_history_page& w) {
@@ -311,8 +296,8 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
       for (auto& [name, batch] : by_channel) {
         if (!self->state.channels.count(name))
           if (auto owner = owner_of(self->state, name)) {
-            for (auto& item : batch)
-              forward_publish(self, owner, std::move(item));
+            for (auto& item : batch) // not relayed here: straight to the owner
+              forward_to_owner(self, owner, self->state.timeout, std::move(item.cmd), item.done);
             continue;
           }
         auto* e = lookup(self, name);

@@ -124,23 +124,12 @@ std::string encode_subscribed(std::string_view topic, std::string_view cursor, s
 }
 
 std::string encode_unsubscribed(std::string_view topic) {
-  std::string out = "{\"op\":\"unsubscribed\",\"topic\":";
-  append_json_string(out, topic);
-  out += '}';
-  return out;
+  return string_object({{"op", "unsubscribed"}, {"topic", topic}});
 }
 
 std::string encode_error(std::string_view code, std::string_view message, std::string_view topic) {
-  std::string out = "{\"op\":\"error\",\"code\":";
-  append_json_string(out, code);
-  if (!topic.empty()) {
-    out += ",\"topic\":";
-    append_json_string(out, topic);
-  }
-  out += ",\"message\":";
-  append_json_string(out, message);
-  out += '}';
-  return out;
+  return string_object(
+    {{"op", "error"}, {"code", code}, {"topic", topic, true}, {"message", message}});
 }
 
 std::string encode_pong() {

@@ -163,31 +163,17 @@ std::optional<std::string> encode_event(const event& e, std::string_view event_i
 }
 
 std::string encode_subscribed(std::string_view channel) {
-  std::string out = "{\"type\":\"subscribed\",\"channel\":";
-  append_json_string(out, channel);
-  out += '}';
-  return out;
+  return string_object({{"type", "subscribed"}, {"channel", channel}});
 }
 
 std::string encode_unsubscribed(std::string_view channel) {
-  std::string out = "{\"type\":\"unsubscribed\",\"channel\":";
-  append_json_string(out, channel);
-  out += '}';
-  return out;
+  return string_object({{"type", "unsubscribed"}, {"channel", channel}});
 }
 
 std::string encode_error(std::string_view code, std::string_view message,
                          std::string_view channel) {
-  std::string out = "{\"type\":\"error\",\"code\":";
-  append_json_string(out, code);
-  if (!channel.empty()) {
-    out += ",\"channel\":";
-    append_json_string(out, channel);
-  }
-  out += ",\"message\":";
-  append_json_string(out, message);
-  out += '}';
-  return out;
+  return string_object(
+    {{"type", "error"}, {"code", code}, {"channel", channel, true}, {"message", message}});
 }
 
 std::string encode_pong() {

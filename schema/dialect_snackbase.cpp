@@ -5,6 +5,7 @@
 
 #include "schema/codes.hpp"
 #include "schema/json_text.hpp"
+#include "schema/workspace.hpp"
 
 namespace json = boost::json;
 
@@ -45,15 +46,7 @@ bool optional_string(const json::object& o, std::string_view key, std::string& o
 } // namespace
 
 bool valid_collection(std::string_view name) {
-  if (name.empty() || name.size() > 128)
-    return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-              || c == '_' || c == '-';
-    if (!ok)
-      return false;
-  }
-  return true;
+  return valid_plain_id(name, 128);
 }
 
 std::optional<std::string_view> stored_operation(std::string_view op) {
@@ -161,31 +154,19 @@ std::optional<std::string> encode_event(const event& e, std::string_view local,
 }
 
 std::string encode_subscribed(std::string_view collection) {
-  std::string out = "{\"status\":\"subscribed\",\"collection\":";
-  append_json_string(out, collection);
-  out += '}';
-  return out;
+  return string_object({{"status", "subscribed"}, {"collection", collection}});
 }
 
 std::string encode_unsubscribed(std::string_view collection) {
-  std::string out = "{\"status\":\"unsubscribed\",\"collection\":";
-  append_json_string(out, collection);
-  out += '}';
-  return out;
+  return string_object({{"status", "unsubscribed"}, {"collection", collection}});
 }
 
 std::string encode_error(std::string_view code, std::string_view message,
                          std::string_view collection) {
-  std::string out = "{\"status\":\"error\",\"code\":";
-  append_json_string(out, code);
-  if (!collection.empty()) {
-    out += ",\"collection\":";
-    append_json_string(out, collection);
-  }
-  out += ",\"message\":";
-  append_json_string(out, message);
-  out += '}';
-  return out;
+  return string_object({{"status", "error"},
+                        {"code", code},
+                        {"collection", collection, true},
+                        {"message", message}});
 }
 
 std::string encode_pong() {

@@ -30,6 +30,21 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+std::string string_object(std::initializer_list<string_member> members) {
+  std::string out = "{";
+  for (const auto& m : members) {
+    if (m.optional && m.value.empty())
+      continue;
+    if (out.size() > 1)
+      out += ',';
+    append_json_string(out, m.key);
+    out += ':';
+    append_json_string(out, m.value);
+  }
+  out += '}';
+  return out;
+}
+
 std::string scalar_text(const boost::json::value& v) {
   if (v.is_string()) {
     const auto& s = v.get_string();

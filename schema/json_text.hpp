@@ -1,5 +1,6 @@
 #pragma once
 // Small helpers for writing JSON text by hand on hot paths (one pass, no DOM).
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,16 @@ inline std::string json_quote(std::string_view s) {
   append_json_string(out, s);
   return out;
 }
+
+/// One member of a small all-string frame; an `optional` member with an empty value is left out.
+struct string_member {
+  std::string_view key;
+  std::string_view value;
+  bool optional = false;
+};
+
+/// {"k1":"v1","k2":"v2",...} in the given order: the dialects' confirmations and error frames.
+std::string string_object(std::initializer_list<string_member> members);
 
 /// The text used to compare a JSON value with a filter value: strings compare by content,
 /// numbers/bools/null by their JSON text, arrays/objects by their serialized form. So metadata

@@ -2,8 +2,8 @@
 
 namespace sy {
 
-bool valid_workspace_id(std::string_view id) {
-  if (id.empty() || id.size() > 64)
+bool valid_plain_id(std::string_view id, std::size_t max_len) {
+  if (id.empty() || id.size() > max_len)
     return false;
   for (char c : id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')

@@ -3,6 +3,7 @@
 // "postgres:products" of workspace "acme" is the Switchyard channel "ws.acme.postgres:products".
 // Isolation follows from the name: a session only ever maps topics into its own workspace, and
 // the "ws.<id>." prefix needs a grant for <id> (net/auth.cpp).
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,9 +12,14 @@ namespace sy {
 
 constexpr std::string_view workspace_prefix = "ws.";
 
+/// 1..max_len characters of [A-Za-z0-9_-]: workspace ids, SnackBase collection names.
+bool valid_plain_id(std::string_view id, std::size_t max_len);
+
 /// Workspace ids: 1-64 characters of [A-Za-z0-9_-] (no '.', so the channel prefix is
 /// unambiguous).
-bool valid_workspace_id(std::string_view id);
+inline bool valid_workspace_id(std::string_view id) {
+  return valid_plain_id(id, 64);
+}
 
 /// "ws.<workspace>.<local>"
 std::string workspace_channel(std::string_view workspace, std::string_view local);
