@@ -436,10 +436,12 @@ struct rest_api::impl {
                 live.push_back(m.info.node_id);
               if (m.state == "self")
                 self_id = m.info.node_id;
+              // This node is "up" like every reachable member, flagged "self".
               members.push_back(json::object{{"nodeId", m.info.node_id},
                                              {"host", m.info.host},
                                              {"port", m.info.port},
-                                             {"state", m.state},
+                                             {"state", m.state == "self" ? "up" : m.state},
+                                             {"self", m.state == "self"},
                                              {"since", m.since_ms > 0
                                                          ? json::value(format_timestamp(m.since_ms))
                                                          : json::value(nullptr)}});

@@ -253,6 +253,7 @@ TEST_CASE("SnackBase decodes the seed's messages", "[codec][snackbase]") {
         == op::unsubscribe);
   CHECK(snackbase::decode(R"({"action":"ping"})").kind == op::ping);
   CHECK(snackbase::decode(R"({"type":"ping"})").kind == op::ping);
+  CHECK(snackbase::decode("ping").kind == op::ping);
   for (const char* bad : {R"({"action":"subscribe","collection":"posts","operations":["upsert"]})",
                           R"({"action":"subscribe","collection":"posts","operations":[]})",
                           R"({"action":"subscribe","collection":"posts","operations":"create"})"}) {
