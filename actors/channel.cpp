@@ -27,6 +27,7 @@ struct channel_state {
   std::uint64_t next_seq = 1;
   subscriber_set subs;
   std::vector<pattern_actor> patterns; // wildcard subscriptions matching this channel
+  std::vector<caf::actor> remote_patterns; // ... on other nodes (only while this node owns it)
   retirement_clock retirement;
   std::vector<event_ptr> pending; // published, not yet fanned out
   std::vector<std::pair<publish_completion, publish_result>> pending_done; // cluster: acked later
@@ -91,8 +92,20 @@ void fan_out_local(channel_ptr self, const event_batch& all) {
                               std::uint32_t offset) {
     self->send(m.session, deliver_atom::value, m.sub_id, batch, offset);
   });
-  for (const auto& p : st.patterns) // one message per pattern per burst, not per subscriber
+  // Patterns hear a channel from its owner only (a relay would repeat what the owner sends
+  // to the patterns of every node): one message per pattern per burst, not per subscriber.
+  if (st.owner)
+    return;
+  for (const auto& p : st.patterns)
     self->send(p, deliver_atom::value, all);
+  if (!st.remote_patterns.empty()) {
+    std::vector<event> plain;
+    plain.reserve(all->size());
+    for (const auto& e : *all)
+      plain.push_back(e->ev);
+    for (const auto& p : st.remote_patterns)
+      self->send(caf::actor_cast<pattern_actor>(p), deliver_atom::value, plain);
+  }
 }
 
 std::vector<event> plain_events(const event_batch& all) {
@@ -341,6 +354,7 @@ void follow(channel_ptr self, caf::actor owner) {
     done->complete(result);
   st.pending_done.clear();
   st.relays.clear();
+  st.remote_patterns.clear(); // the new owner's directory attaches them there
   send_follow(self);
 }
 
@@ -510,6 +524,10 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
                     st.relays.end());
     if (st.relays.size() != relays_before)
       return;
+    st.remote_patterns.erase(
+      std::remove_if(st.remote_patterns.begin(), st.remote_patterns.end(),
+                     [&](const caf::actor& p) { return p.address() == dm.source; }),
+      st.remote_patterns.end());
     st.patterns.erase(std::remove_if(st.patterns.begin(), st.patterns.end(),
                                      [&](const pattern_actor& p) {
                                        return p.address() == dm.source;
@@ -552,6 +570,13 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     [self](attach_atom, pattern_actor& p) {
       self->monitor(p);
       self->state.patterns.push_back(std::move(p));
+    },
+    [self](attach_atom, caf::actor& p) {
+      auto& rp = self->state.remote_patterns;
+      if (std::find(rp.begin(), rp.end(), p) != rp.end())
+        return;
+      self->monitor(p);
+      rp.push_back(std::move(p));
     },
     [self, touch](history_atom, const history_query& q) -> caf::result<history_page> {
       touch();

@@ -235,6 +235,10 @@ cluster_actor::behavior_type cluster_behavior(cluster_ptr self, cluster_args arg
     [self](replicate_atom, std::string& channel) {
       self->send(self->state.args.directory, replicate_atom::value, std::move(channel));
     },
+    [self](attach_atom, std::string& prefix, caf::actor& pattern) {
+      self->send(self->state.args.directory, attach_atom::value, std::move(prefix),
+                 std::move(pattern));
+    },
     [self](retry_atom, const std::string& node_id) {
       auto it = self->state.members.find(node_id);
       if (it == self->state.members.end())

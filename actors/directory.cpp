@@ -35,6 +35,8 @@ struct directory_state {
   std::unordered_map<std::string, pattern_entry> patterns;
   std::uint64_t next_epoch = 0;
   cluster_view view; // empty: a single node owns every channel
+  // Patterns on other nodes, by prefix: attached to the matching channels owned here.
+  std::unordered_map<std::string, std::vector<caf::actor>> remote_patterns;
   std::chrono::milliseconds timeout{2000};
 
   static inline const char* name = "directory";
@@ -77,6 +79,29 @@ void ensure_replicas(directory_ptr self, const std::string& name) {
                  replicate_atom::value, name);
 }
 
+// Hands an owned channel the patterns of other nodes that match its name.
+void attach_remote_patterns(directory_ptr self, const std::string& name,
+                            const channel_actor& ch) {
+  auto& rp = self->state.remote_patterns;
+  if (rp.empty())
+    return;
+  for (std::size_t len = 0; len <= name.size(); ++len)
+    if (auto it = rp.find(name.substr(0, len)); it != rp.end())
+      for (const auto& p : it->second)
+        self->send(ch, attach_atom::value, p);
+}
+
+// Tells the other members about a local pattern, so that their owned channels send it bursts.
+void announce_pattern(directory_ptr self, const std::string& prefix, const pattern_actor& p) {
+  auto& st = self->state;
+  if (!clustered(st))
+    return;
+  for (std::size_t i = 0; i < st.view.handles.size(); ++i)
+    if (i != st.view.self)
+      self->send(caf::actor_cast<cluster_actor>(st.view.handles[i]), attach_atom::value, prefix,
+                 caf::actor_cast<caf::actor>(p));
+}
+
 // The channel, spawned on first use; null when quota.max_channels live channels exist. In a
 // cluster a channel owned elsewhere is spawned as a relay of its owner, unless `serve_here`
 // (a request forwarded by a node that sees this one as the owner).
@@ -107,8 +132,10 @@ directory_state::entry* lookup(directory_ptr self, const std::string& name,
   for (std::size_t len = 0; len <= name.size(); ++len)
     if (auto p = st.patterns.find(name.substr(0, len)); p != st.patterns.end())
       self->send(ch, attach_atom::value, p->second.pattern);
-  if (!owner)
+  if (!owner) {
     ensure_replicas(self, name);
+    attach_remote_patterns(self, name, ch);
+  }
   return &st.channels.emplace(name, directory_state::entry{std::move(ch), 0, std::move(owner)})
             .first->second;
 }
@@ -135,11 +162,13 @@ void apply_view(directory_ptr self, cluster_view& v) {
     e.owner = owner;
     self->send(e.channel, view_atom::value, owner);
     if (!owner)
-      ensure_replicas(self, name);
+      attach_remote_patterns(self, name, e.channel);
   }
   for (auto& [name, e] : st.channels)
     if (!e.owner)
       ensure_replicas(self, name); // a new member may take a replica position
+  for (auto& [prefix, p] : st.patterns) // a new member learns our patterns (it dedups)
+    announce_pattern(self, prefix, p.pattern);
 }
 
 std::string channel_limit_text(directory_ptr self) {
@@ -157,6 +186,7 @@ directory_state::pattern_entry& lookup_pattern(directory_ptr self, const std::st
   for (auto c = st.channels.lower_bound(prefix);
        c != st.channels.end() && c->first.compare(0, prefix.size(), prefix) == 0; ++c)
     self->send(c->second.channel, attach_atom::value, p);
+  announce_pattern(self, prefix, p);
   return st.patterns.emplace(prefix, directory_state::pattern_entry{std::move(p), 0})
     .first->second;
 }
@@ -168,6 +198,16 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
   // Epochs start at a random point so cursors of a previous process never look current.
   std::random_device rd;
   self->state.next_epoch = ((std::uint64_t{rd()} << 20) ^ wall_clock_ms()) & 0xffffffffffffULL;
+  self->set_down_handler([self](caf::down_msg& dm) { // a remote pattern retired or its node died
+    auto& rp = self->state.remote_patterns;
+    for (auto it = rp.begin(); it != rp.end();) {
+      auto& list = it->second;
+      list.erase(std::remove_if(list.begin(), list.end(),
+                                [&](const caf::actor& p) { return p.address() == dm.source; }),
+                 list.end());
+      it = list.empty() ? rp.erase(it) : std::next(it);
+    }
+  });
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& [name, e] : self->state.channels)
       self->send_exit(e.channel, msg.reason);
@@ -237,6 +277,18 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
       it->second.forwarded++;
       it->second.owner = new_owner; // the channel follows the requester from now on
       return self->delegate(it->second.channel, fetch_atom::value, std::move(new_owner));
+    },
+    [self](attach_atom, std::string& prefix, caf::actor& remote) {
+      auto& st = self->state;
+      auto& list = st.remote_patterns[prefix];
+      if (std::find(list.begin(), list.end(), remote) != list.end())
+        return;
+      self->monitor(remote);
+      list.push_back(remote);
+      for (auto c = st.channels.lower_bound(prefix);
+           c != st.channels.end() && c->first.compare(0, prefix.size(), prefix) == 0; ++c)
+        if (!c->second.owner)
+          self->send(c->second.channel, attach_atom::value, remote);
     },
     [self](replicate_atom, std::string& name) {
       if (auto* e = lookup(self, name))

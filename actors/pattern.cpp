@@ -17,6 +17,13 @@ struct pattern_state {
 
 using pattern_ptr = pattern_actor::stateful_pointer<pattern_state>;
 
+void fan_out(pattern_ptr self, const event_batch& all) {
+  self->state.subs.fan_out(all, [self](const subscriber_set::member& m, const event_batch& batch,
+                                       std::uint32_t offset) {
+    self->send(m.session, deliver_atom::value, m.sub_id, batch, offset);
+  });
+}
+
 pattern_actor::behavior_type pattern_behavior(pattern_ptr self, pattern_args args) {
   auto& st = self->state;
   st.args = std::move(args);
@@ -41,11 +48,14 @@ pattern_actor::behavior_type pattern_behavior(pattern_ptr self, pattern_args arg
         self->demonitor(who);
       self->state.retirement.touch();
     },
-    [self](deliver_atom, const event_batch& all) {
-      self->state.subs.fan_out(all, [self](const subscriber_set::member& m,
-                                           const event_batch& batch, std::uint32_t offset) {
-        self->send(m.session, deliver_atom::value, m.sub_id, batch, offset);
-      });
+    [self](deliver_atom, const event_batch& all) { fan_out(self, all); },
+    [self](deliver_atom, const std::vector<event>& burst) {
+      // From the owner on another node: encoded once here for every local subscriber.
+      auto all = std::make_shared<std::vector<event_ptr>>();
+      all->reserve(burst.size());
+      for (const auto& e : burst)
+        all->push_back(std::make_shared<const encoded_event>(encode_event(e)));
+      fan_out(self, std::move(all));
     },
     [self, idle_ms](tick_atom) {
       auto& st = self->state;

@@ -61,6 +61,8 @@ using cluster_actor = caf::typed_actor<
   caf::replies_to<fetch_atom, std::string, caf::actor>::with<follow_sync>,
   // the owner asks this node to keep a replica of a channel
   caf::reacts_to<replicate_atom, std::string>,
+  // a wildcard pattern on another node (prefix, its pattern actor): send it matching bursts
+  caf::reacts_to<attach_atom, std::string, caf::actor>,
   // reconnect attempts (self-sent)
   caf::reacts_to<retry_atom, std::string>,
   caf::reacts_to<tick_atom>>;

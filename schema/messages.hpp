@@ -106,6 +106,7 @@ using pattern_actor = caf::typed_actor<
   caf::reacts_to<subscribe_atom, sub_request>,
   caf::reacts_to<unsubscribe_atom, caf::actor_addr, std::uint32_t>,
   caf::reacts_to<deliver_atom, event_batch>, // a burst of one matching channel
+  caf::reacts_to<deliver_atom, std::vector<event>>, // ... owned by another node (CLUSTER.md)
   caf::reacts_to<tick_atom>,                 // idle check
   caf::reacts_to<retire_atom>>;
 
@@ -118,6 +119,7 @@ using channel_actor = caf::typed_actor<
   caf::replies_to<history_atom, history_query>::with<history_page>,
   caf::reacts_to<flush_atom>,    // self-sent: fan out what was published since the last flush
   caf::reacts_to<attach_atom, pattern_actor>, // directory: a pattern matching this channel
+  caf::reacts_to<attach_atom, caf::actor>,    // ... a pattern on another node (owner only)
   caf::reacts_to<tick_atom>,     // idle check
   caf::reacts_to<retire_atom>,   // directory agreed: quit
   // cluster (CLUSTER.md): a relay on another node follows this owner from a cursor
@@ -149,7 +151,9 @@ using directory_actor = caf::typed_actor<
   caf::replies_to<history_atom, history_query, bool>::with<history_page>,
   caf::reacts_to<follow_atom, std::string, cursor, bool, caf::actor, bool>,
   caf::replies_to<fetch_atom, std::string, caf::actor>::with<follow_sync>,
-  caf::reacts_to<replicate_atom, std::string>>; // keep a replica (relay) of this channel
+  caf::reacts_to<replicate_atom, std::string>, // keep a replica (relay) of this channel
+  // a pattern on another node: attach it to the matching channels owned here
+  caf::reacts_to<attach_atom, std::string, caf::actor>>;
 
 struct publish_cmd {
   std::string channel;
