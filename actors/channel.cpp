@@ -656,6 +656,17 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       if (owner != st.owner)
         follow(self, std::move(owner));
     },
+    [self](replicate_atom, bool replica) {
+      // The view moved this node into (or out of) a replica position: tell the owner, whose
+      // acks then wait (or stop waiting) for this relay. A follow from our head changes nothing
+      // else.
+      auto& st = self->state;
+      if (st.args.replica == replica)
+        return;
+      st.args.replica = replica;
+      if (st.owner)
+        send_follow(self);
+    },
     [self](retry_atom, std::uint64_t generation) {
       auto& st = self->state;
       if (st.owner && st.awaiting_sync && generation == st.follow_generation)

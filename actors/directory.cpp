@@ -291,8 +291,13 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
           self->send(c->second.channel, attach_atom::value, remote);
     },
     [self](replicate_atom, std::string& name) {
-      if (auto* e = lookup(self, name))
-        e->forwarded++; // spawning the relay is the point; it follows the owner itself
+      bool existed = self->state.channels.count(name) > 0;
+      auto* e = lookup(self, name); // a new relay follows the owner as a replica by itself
+      if (!e)
+        return;
+      e->forwarded++;
+      if (existed && e->owner) // an existing relay that now holds a replica position
+        self->send(e->channel, replicate_atom::value, true);
     },
     [self](subscribe_atom, sub_request& req) {
       if (!req.topic.empty() && req.topic.back() == '*') { // validated by the session

@@ -132,7 +132,8 @@ using channel_actor = caf::typed_actor<
   caf::replies_to<fetch_atom, caf::actor>::with<follow_sync>,
   // the owner moved: follow this node's cluster actor (null: this node owns it now)
   caf::reacts_to<view_atom, caf::actor>,
-  caf::reacts_to<retry_atom, std::uint64_t>>; // self: re-send an unanswered follow request
+  caf::reacts_to<retry_atom, std::uint64_t>, // self: re-send an unanswered follow request
+  caf::reacts_to<replicate_atom, bool>>;      // relay: this node is (not) a replica position
 
 // REST uses publish_items / history_completion: two actor hops (directory, channel) and the
 // answer goes straight back to the I/O thread through the completion. Actors use the
