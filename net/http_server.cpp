@@ -9,6 +9,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core.hpp>
@@ -16,6 +17,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "net/http_head.hpp"
 #include "net/io_loop.hpp"
 #include "net/ws_connection.hpp"
 #include "net/ws_frame.hpp"
@@ -266,19 +268,20 @@ private:
 
   void write(http_reply reply) {
     busy_ = false;
-    auto res = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(reply.status), 11);
-    res->set(http::field::server, "switchyard");
-    res->set(http::field::content_type, reply.content_type);
-    res->keep_alive(keep_alive_ && !stopping_);
-    res->body() = std::move(reply.body);
-    res->prepare_payload();
+    const bool keep_alive = keep_alive_ && !stopping_;
+    // One write of a hand-made head followed by the body (see http_head.hpp). One buffer, not
+    // two: Beast's TLS stream writes nothing for a gather list whose first buffer is empty,
+    // which a partial write of the head would leave; the copy is small next to the encoding.
+    format_http_head(reply_, reply.status, reply.content_type, reply.body.size(), keep_alive);
+    reply_ += reply.body;
     lowest().expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+    asio::async_write(stream_, asio::buffer(reply_),
+                      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                        if (self->reply_.capacity() > 65536) // a big history page: let it go
+                          std::string().swap(self->reply_);
                         if (ec)
                           return self->close();
-                        if (!res->keep_alive())
+                        if (!keep_alive)
                           return self->close_after_reply();
                         self->do_read();
                       });
@@ -317,6 +320,7 @@ private:
   std::shared_ptr<conn_registry> registry_;
   std::string remote_;
   std::string remote_ip_;
+  std::string reply_; // the reply being written (one at a time); reused by the next one
   bool keep_alive_ = true;
   bool busy_ = false;
   bool stopping_ = false;
