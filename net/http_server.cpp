@@ -1,11 +1,14 @@
 #include "net/http_server.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <future>
 #include <optional>
 #include <thread>
 #include <vector>
+
+#include <sys/socket.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -274,17 +277,33 @@ private:
     // which a partial write of the head would leave; the copy is small next to the encoding.
     format_http_head(reply_, reply.status, reply.content_type, reply.body.size(), keep_alive);
     reply_ += reply.body;
+    std::size_t sent = 0;
+    if constexpr (!tls) {
+      // A reply fits the socket buffer almost always: send it now, without an Asio operation,
+      // a deadline and a completion handler per request. Only a remainder waits for async_write.
+      ssize_t n = ::send(lowest().socket().native_handle(), reply_.data(), reply_.size(),
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        return after_write(true, keep_alive);
+      sent = n > 0 ? static_cast<std::size_t>(n) : 0;
+      if (sent == reply_.size())
+        return after_write(false, keep_alive);
+    }
     lowest().expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
-    asio::async_write(stream_, asio::buffer(reply_),
+    asio::async_write(stream_, asio::buffer(reply_) + sent,
                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                        if (self->reply_.capacity() > 65536) // a big history page: let it go
-                          std::string().swap(self->reply_);
-                        if (ec)
-                          return self->close();
-                        if (!keep_alive)
-                          return self->close_after_reply();
-                        self->do_read();
+                        self->after_write(static_cast<bool>(ec), keep_alive);
                       });
+  }
+
+  void after_write(bool failed, bool keep_alive) {
+    if (reply_.capacity() > 65536) // a big history page: let it go
+      std::string().swap(reply_);
+    if (failed)
+      return close();
+    if (!keep_alive)
+      return close_after_reply();
+    do_read();
   }
 
   void close() {
