@@ -105,7 +105,7 @@ struct config {
 
   // -- runtime --
   std::string scheduler_policy = "sharing";  // "sharing" or "stealing"
-  std::size_t scheduler_threads = 0;         // 0: cores minus io_threads, at least 1
+  std::size_t scheduler_threads = 0;         // 0: one per core
   std::int64_t request_timeout_ms = 5000;    // REST -> actor request timeout (503 after)
   std::string log_level = "info";
   std::string audit_file;                    // JSON-lines audit trail; "" = off

@@ -1,5 +1,4 @@
 // switchyard: serve | token | check-config
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -142,16 +141,8 @@ int cmd_serve(const sy::config& cfg_in) {
   // Sharing beats work stealing 5-10x for fan-out on 2 cores (FIELD-NOTES.md).
   caf_cfg.set("scheduler.policy", cfg->scheduler_policy == "sharing" ? caf::atom("sharing")
                                                                      : caf::atom("stealing"));
-  // 0 (auto): the cores the I/O threads leave free, at least one. On 2 cores one worker beat
-  // two: no wake-up ping-pong between workers for each of a fan-out's session messages
-  // (0.8 -> 0.2 futex per delivery at 20 events/s), ~7% less CPU per REST publish, S1 even
-  // (BENCHMARKS.md).
-  std::size_t workers = cfg->scheduler_threads;
-  if (workers == 0) {
-    std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-    workers = cores > cfg->io_threads ? cores - cfg->io_threads : 1;
-  }
-  caf_cfg.set("scheduler.max-threads", workers);
+  if (cfg->scheduler_threads > 0)
+    caf_cfg.set("scheduler.max-threads", cfg->scheduler_threads);
   caf::actor_system sys{caf_cfg};
   sy::set_filter_limits(cfg->filter); // before any I/O thread decodes a subscribe frame
 
@@ -189,9 +180,9 @@ int cmd_serve(const sy::config& cfg_in) {
   std::printf("switchyard listening on %s:%u%s\n", opts.host.c_str(), server->port(),
               opts.tls.enabled() ? " (tls)" : "");
   std::fflush(stdout);
-  spdlog::info("ready: {} and {}://{}:{}/realtime (scheduler {}, {} workers, io threads {})",
+  spdlog::info("ready: {} and {}://{}:{}/realtime (scheduler {}, io threads {})",
                opts.tls.enabled() ? "HTTPS" : "HTTP", opts.tls.enabled() ? "wss" : "ws",
-               opts.host, server->port(), cfg->scheduler_policy, workers, cfg->io_threads);
+               opts.host, server->port(), cfg->scheduler_policy, cfg->io_threads);
   server->run();
   server->wait_for_signal();
   spdlog::info("shutting down: closing connections (grace {} ms)", cfg->shutdown_grace_ms);
