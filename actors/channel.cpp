@@ -207,8 +207,12 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
   st.history->append(ev);
   if (!ev->ev.idempotency_key.empty())
     st.idempotency->remember(ev->ev.idempotency_key, ev, now);
-  st.pending.push_back(ev);
-  schedule_flush(self);
+  // Nobody to fan out to: no flush (a REST-only channel schedules no timer per window). A
+  // later subscriber would not get this event live anyway: its from_seq starts after it.
+  if (!st.subs.empty() || !st.patterns.empty()) {
+    st.pending.push_back(ev);
+    schedule_flush(self);
+  }
   return {ev, false};
 }
 

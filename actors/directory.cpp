@@ -341,14 +341,22 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     [self](publish_atom, publish_items& items) {
       // Split by channel, keeping each channel's order; usually one channel, one message.
       std::vector<std::pair<std::string, publish_items>> by_channel;
-      for (auto& item : items) {
-        auto it = std::find_if(by_channel.begin(), by_channel.end(),
-                               [&](const auto& b) { return b.first == item.cmd.channel; });
-        if (it == by_channel.end()) {
-          by_channel.emplace_back(item.cmd.channel, publish_items{});
-          it = std::prev(by_channel.end());
+      const bool one_channel =
+        std::all_of(items.begin(), items.end(),
+                    [&](const publish_item& i) { return i.cmd.channel == items[0].cmd.channel; });
+      if (!items.empty() && one_channel) { // the common case: forward the batch as it came
+        std::string name = items[0].cmd.channel;
+        by_channel.emplace_back(std::move(name), std::move(items));
+      } else {
+        for (auto& item : items) {
+          auto it = std::find_if(by_channel.begin(), by_channel.end(),
+                                 [&](const auto& b) { return b.first == item.cmd.channel; });
+          if (it == by_channel.end()) {
+            by_channel.emplace_back(item.cmd.channel, publish_items{});
+            it = std::prev(by_channel.end());
+          }
+          it->second.push_back(std::move(item));
         }
-        it->second.push_back(std::move(item));
       }
       for (auto& [name, batch] : by_channel) {
         if (!self->state.channels.count(name))

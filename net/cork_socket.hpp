@@ -15,7 +15,14 @@
 #include <string>
 #include <vector>
 
+#include <cerrno>
+#include <type_traits>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
 #include "net/ws_frame.hpp"
@@ -82,25 +89,18 @@ public:
         iov_.emplace_back(p.owned.data(), p.owned.size());
       }
     }
+    if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) {
+      // Plain TCP: the kernel almost always takes the whole burst at once, so write it here.
+      // Asio's async_write would allocate an operation, go through the reactor and run the
+      // completion as a separate handler -- ~10% of the I/O thread when fanning out. Only
+      // what the socket refuses (a slow reader) is left to async_write.
+      boost::system::error_code ec;
+      if (write_now(ec))
+        return on_written(ec);
+    }
     asio::async_write(sock_, iov_, [this, keep = owner_.lock()](boost::system::error_code ec,
                                                                  std::size_t) {
-      writing_ = false;
-      inflight_.clear();
-      if (inflight_.capacity() > 64) { // an idle connection keeps no big arrays
-        std::vector<piece>().swap(inflight_);
-        std::vector<asio::const_buffer>().swap(iov_);
-      }
-      if (ec) {
-        failed_ = true;
-        pending_.clear();
-        pending_bytes_ = 0;
-      } else {
-        flush();
-      }
-      if (!writing_ && drained_) {
-        auto f = std::move(drained_);
-        f();
-      }
+      on_written(ec);
     });
   }
 
@@ -131,6 +131,76 @@ public:
   }
 
 private:
+  // The in-flight write finished (or failed): what follows it, if anything, goes next.
+  void on_written(boost::system::error_code ec) {
+    writing_ = false;
+    inflight_.clear();
+    if (inflight_.capacity() > 64) { // an idle connection keeps no big arrays
+      std::vector<piece>().swap(inflight_);
+      std::vector<asio::const_buffer>().swap(iov_);
+    }
+    if (ec) {
+      failed_ = true;
+      pending_.clear();
+      pending_bytes_ = 0;
+    } else {
+      flush();
+    }
+    if (!writing_ && drained_) {
+      auto f = std::move(drained_);
+      f();
+    }
+  }
+
+  // Non-blocking sendmsg of iov_, up to max_iov buffers per call (Asio stops at 64). True when
+  // finished: everything written, or `ec` set; false leaves the unwritten rest in iov_.
+  bool write_now(boost::system::error_code& ec) {
+    constexpr std::size_t max_iov = 512;
+    std::size_t i = 0;   // first buffer not completely written
+    std::size_t off = 0; // bytes of iov_[i] already written
+    for (;;) {
+      while (i < iov_.size() && iov_[i].size() == off) { // skip empty and finished buffers
+        ++i;
+        off = 0;
+      }
+      if (i == iov_.size())
+        return true;
+      std::array<iovec, max_iov> vec;
+      std::size_t count = 0;
+      for (std::size_t j = i; j < iov_.size() && count < max_iov; ++j, ++count) {
+        std::size_t skip = j == i ? off : 0;
+        vec[count].iov_base =
+          const_cast<char*>(static_cast<const char*>(iov_[j].data())) + skip;
+        vec[count].iov_len = iov_[j].size() - skip;
+      }
+      msghdr msg{};
+      msg.msg_iov = vec.data();
+      msg.msg_iovlen = count;
+      ssize_t n = ::sendmsg(sock_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR)
+          continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+          break;
+        ec.assign(errno, boost::system::system_category());
+        return true;
+      }
+      for (auto left = static_cast<std::size_t>(n); left > 0;) {
+        std::size_t avail = iov_[i].size() - off;
+        if (left < avail) {
+          off += left;
+          break;
+        }
+        left -= avail;
+        ++i;
+        off = 0;
+      }
+    }
+    iov_.erase(iov_.begin(), iov_.begin() + static_cast<std::ptrdiff_t>(i));
+    iov_.front() += off;
+    return false;
+  }
+
   struct piece {
     frame_ptr payload; // an event frame (header below) ...
     std::array<std::uint8_t, 10> hdr{};

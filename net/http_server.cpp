@@ -1,14 +1,18 @@
 #include "net/http_server.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <future>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include <sys/socket.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core.hpp>
@@ -16,6 +20,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "net/http_head.hpp"
 #include "net/io_loop.hpp"
 #include "net/ws_connection.hpp"
 #include "net/ws_frame.hpp"
@@ -266,22 +271,39 @@ private:
 
   void write(http_reply reply) {
     busy_ = false;
-    auto res = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(reply.status), 11);
-    res->set(http::field::server, "switchyard");
-    res->set(http::field::content_type, reply.content_type);
-    res->keep_alive(keep_alive_ && !stopping_);
-    res->body() = std::move(reply.body);
-    res->prepare_payload();
+    const bool keep_alive = keep_alive_ && !stopping_;
+    // One write of a hand-made head followed by the body (see http_head.hpp). One buffer, not
+    // two: Beast's TLS stream writes nothing for a gather list whose first buffer is empty,
+    // which a partial write of the head would leave; the copy is small next to the encoding.
+    format_http_head(reply_, reply.status, reply.content_type, reply.body.size(), keep_alive);
+    reply_ += reply.body;
+    std::size_t sent = 0;
+    if constexpr (!tls) {
+      // A reply fits the socket buffer almost always: send it now, without an Asio operation,
+      // a deadline and a completion handler per request. Only a remainder waits for async_write.
+      ssize_t n = ::send(lowest().socket().native_handle(), reply_.data(), reply_.size(),
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        return after_write(true, keep_alive);
+      sent = n > 0 ? static_cast<std::size_t>(n) : 0;
+      if (sent == reply_.size())
+        return after_write(false, keep_alive);
+    }
     lowest().expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        if (ec)
-                          return self->close();
-                        if (!res->keep_alive())
-                          return self->close_after_reply();
-                        self->do_read();
+    asio::async_write(stream_, asio::buffer(reply_) + sent,
+                      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                        self->after_write(static_cast<bool>(ec), keep_alive);
                       });
+  }
+
+  void after_write(bool failed, bool keep_alive) {
+    if (reply_.capacity() > 65536) // a big history page: let it go
+      std::string().swap(reply_);
+    if (failed)
+      return close();
+    if (!keep_alive)
+      return close_after_reply();
+    do_read();
   }
 
   void close() {
@@ -317,6 +339,7 @@ private:
   std::shared_ptr<conn_registry> registry_;
   std::string remote_;
   std::string remote_ip_;
+  std::string reply_; // the reply being written (one at a time); reused by the next one
   bool keep_alive_ = true;
   bool busy_ = false;
   bool stopping_ = false;

@@ -39,7 +39,7 @@ struct http_request {
 struct http_reply {
   unsigned status = 200;
   std::string body;
-  std::string content_type = "application/json";
+  const char* content_type = "application/json"; // static text: no copy per reply
 };
 
 /// Completes an HTTP request; may be called from any thread, exactly once.
