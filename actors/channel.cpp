@@ -209,7 +209,9 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
     st.idempotency->remember(ev->ev.idempotency_key, ev, now);
   // Nobody to fan out to: no flush (a REST-only channel schedules no timer per window). A
   // later subscriber would not get this event live anyway: its from_seq starts after it.
-  if (!st.subs.empty() || !st.patterns.empty()) {
+  // Relays (replicas) and other nodes' patterns are somebody too.
+  if (!st.subs.empty() || !st.patterns.empty() || !st.relays.empty()
+      || !st.remote_patterns.empty()) {
     st.pending.push_back(ev);
     schedule_flush(self);
   }
