@@ -618,7 +618,11 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     },
     [self, idle_ms](tick_atom) {
       auto& st = self->state;
-      if (st.retirement.report_due(!st.subs.empty() || !st.relays.empty(), idle_ms))
+      // Kept alive by local sessions, by relays on other nodes, and, on a replica, by being a
+      // replica: a replica that retired while its owner lives would leave publishes
+      // acknowledged with one copy fewer.
+      bool needed = !st.subs.empty() || !st.relays.empty() || (st.owner && st.args.replica);
+      if (st.retirement.report_due(needed, idle_ms))
         self->send(st.args.directory, idle_atom::value, st.args.name, st.retirement.handled());
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
     },
