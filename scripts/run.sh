@@ -22,6 +22,8 @@ base="$host:$port"
 api_key="${SWITCHYARD_API_KEY:-switchyard-dev-key}"
 # Uses SWITCHYARD_JWT_SECRET when set, the embedded development secret otherwise.
 token="$(build/switchyard token --sub dev --ttl 86400)"
+# Grants workspace "default": the gateway's demo workspace and SnackBase's collections.
+ws_token="$(build/switchyard token --sub dev --ttl 86400 --workspace default)"
 
 cat <<INFO
 Switchyard on http://$base  (development credentials; do not expose)
@@ -41,6 +43,16 @@ Subscribe (websocat), then send the frame below:
 
 Subscribe (node, after 'npm install ws'):
   node -e "const W=require('ws');const w=new W('ws://$base/realtime?token=$token');w.on('open',()=>w.send(JSON.stringify({op:'subscribe',topics:['demo']})));w.on('message',m=>console.log(String(m)))"
+
+Workspace gateway (seed 001) and SnackBase (seed 002), token for workspace "default":
+  $ws_token
+  websocat -H 'Authorization: Bearer $ws_token' 'ws://$base/workspaces/default/realtime/connect'
+  {"type":"subscribe","channel":"postgres:posts"}
+  websocat 'ws://$base/api/v1/realtime/ws?token=$ws_token'
+  {"action":"subscribe","collection":"posts"}
+  curl -s -X POST http://$base/api/v1/collections/posts/events -H 'Authorization: Bearer $api_key' -d '{"operation":"create","data":{"id":"p1","title":"hello"}}'
+
+Cluster: add --cluster-port P [--join HOST:PORT] (see CLUSTER.md).
 
 INFO
 
