@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "schema/codec_support.hpp"
 #include "schema/codes.hpp"
 #include "schema/json_text.hpp"
 
@@ -10,14 +11,9 @@ namespace json = boost::json;
 
 namespace sy::fabric {
 
-namespace {
+using codec::invalid;
 
-client_command invalid(std::string_view code, std::string message) {
-  client_command c;
-  c.error_code = std::string(code);
-  c.error_message = std::move(message);
-  return c;
-}
+namespace {
 
 // Reads "topics": a non-empty array of strings.
 bool read_topics(const json::object& o, client_command& c) {
@@ -35,12 +31,10 @@ bool read_topics(const json::object& o, client_command& c) {
 } // namespace
 
 client_command decode(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec)
-    return invalid(error_code::bad_json, "frame is not valid JSON: " + ec.message());
-  if (!v.is_object())
-    return invalid(error_code::bad_request, "frame must be a JSON object");
+  json::value v;
+  client_command refused;
+  if (!codec::parse_object(text, v, refused))
+    return refused;
   const auto& o = v.get_object();
   auto op_it = o.find("op");
   if (op_it == o.end() || !op_it->value().is_string())
@@ -83,12 +77,8 @@ client_command decode(std::string_view text) {
     }
     if (auto s = o.find("scopes"); s != o.end() && !s->value().is_null())
       spec["scopes"] = s->value();
-    if (!spec.empty()) {
-      auto compiled = compile_filter(spec);
-      if (auto* err = std::get_if<filter_error>(&compiled))
-        return invalid(error_code::invalid_filter, err->message);
-      c.filter = std::make_shared<const event_filter>(std::get<event_filter>(std::move(compiled)));
-    }
+    if (!spec.empty() && !codec::compile_into(spec, c))
+      return c;
     if (auto s = o.find("since"); s != o.end() && !s->value().is_null()) {
       if (!s->value().is_object())
         return invalid(error_code::bad_request,

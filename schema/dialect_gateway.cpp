@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "schema/codec_support.hpp"
 #include "schema/codes.hpp"
 #include "schema/json_text.hpp"
 
@@ -10,14 +11,11 @@ namespace json = boost::json;
 
 namespace sy::gateway {
 
-namespace {
+using codec::invalid;
+using codec::member;
+using codec::optional_string;
 
-client_command invalid(std::string_view code, std::string message) {
-  client_command c;
-  c.error_code = std::string(code);
-  c.error_message = std::move(message);
-  return c;
-}
+namespace {
 
 constexpr std::string_view families[] = {"postgres:", "mongo:", "events:"};
 
@@ -32,22 +30,6 @@ std::string upper(std::string_view s) {
     if (c >= 'a' && c <= 'z')
       c = static_cast<char>(c - 'a' + 'A');
   return out;
-}
-
-// Optional string field: absent/null -> "" (true); string -> itself; anything else false.
-bool optional_string(const json::object& o, std::string_view key, std::string& out) {
-  auto it = o.find(key);
-  if (it == o.end() || it->value().is_null())
-    return true;
-  if (!it->value().is_string())
-    return false;
-  out = std::string(it->value().get_string());
-  return true;
-}
-
-const json::value* member(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it == o.end() ? nullptr : &it->value();
 }
 
 // Frame keys that the gateway frame owns; a data member of the same name is not repeated.
@@ -82,12 +64,10 @@ bool valid_channel(std::string_view local, bool allow_wildcard) {
 }
 
 client_command decode(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec)
-    return invalid(error_code::bad_json, "frame is not valid JSON: " + ec.message());
-  if (!v.is_object())
-    return invalid(error_code::bad_request, "frame must be a JSON object");
+  json::value v;
+  client_command refused;
+  if (!codec::parse_object(text, v, refused))
+    return refused;
   const auto& o = v.get_object();
   auto* type = member(o, "type");
   if (!type || !type->is_string())
@@ -119,12 +99,8 @@ client_command decode(std::string_view text) {
   if (auto* f = member(o, "filter"); f && !f->is_null()) {
     if (!f->is_object())
       return invalid(error_code::invalid_filter, "\"filter\" must be an object");
-    if (!f->get_object().empty()) {
-      auto compiled = compile_filter(f->get_object());
-      if (auto* err = std::get_if<filter_error>(&compiled))
-        return invalid(error_code::invalid_filter, err->message);
-      c.filter = std::make_shared<const event_filter>(std::get<event_filter>(std::move(compiled)));
-    }
+    if (!f->get_object().empty() && !codec::compile_into(f->get_object(), c))
+      return c;
   }
   c.kind = op::subscribe;
   return c;

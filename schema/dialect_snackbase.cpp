@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "schema/codec_support.hpp"
 #include "schema/codes.hpp"
 #include "schema/json_text.hpp"
 #include "schema/workspace.hpp"
@@ -11,19 +12,11 @@ namespace json = boost::json;
 
 namespace sy::snackbase {
 
+using codec::invalid;
+using codec::member;
+using codec::optional_string;
+
 namespace {
-
-client_command invalid(std::string_view code, std::string message) {
-  client_command c;
-  c.error_code = std::string(code);
-  c.error_message = std::move(message);
-  return c;
-}
-
-const json::value* member(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it == o.end() ? nullptr : &it->value();
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -31,16 +24,6 @@ std::string lower(std::string_view s) {
     if (c >= 'A' && c <= 'Z')
       c = static_cast<char>(c - 'A' + 'a');
   return out;
-}
-
-bool optional_string(const json::object& o, std::string_view key, std::string& out) {
-  auto* v = member(o, key);
-  if (!v || v->is_null())
-    return true;
-  if (!v->is_string())
-    return false;
-  out = std::string(v->get_string());
-  return true;
 }
 
 } // namespace
@@ -72,12 +55,10 @@ client_command decode(std::string_view text) {
     c.kind = op::ping;
     return c;
   }
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec)
-    return invalid(error_code::bad_json, "message is not valid JSON: " + ec.message());
-  if (!v.is_object())
-    return invalid(error_code::bad_request, "message must be a JSON object");
+  json::value v;
+  client_command refused;
+  if (!codec::parse_object(text, v, refused))
+    return refused;
   const auto& o = v.get_object();
   auto* action = member(o, "action");
   if (!action) // {"type":"ping"} is accepted as a ping too
@@ -113,10 +94,8 @@ client_command decode(std::string_view text) {
     }
     if (stored.empty())
       return invalid(error_code::invalid_filter, "\"operations\" must not be empty");
-    auto compiled = compile_filter(json::object{{"operations", std::move(stored)}});
-    if (auto* err = std::get_if<filter_error>(&compiled))
-      return invalid(error_code::invalid_filter, err->message);
-    c.filter = std::make_shared<const event_filter>(std::get<event_filter>(std::move(compiled)));
+    if (!codec::compile_into(json::object{{"operations", std::move(stored)}}, c))
+      return c;
   }
   c.kind = op::subscribe;
   return c;
