@@ -22,6 +22,7 @@
 
 #include "net/http_head.hpp"
 #include "net/io_loop.hpp"
+#include "net/plain_http.hpp"
 #include "net/ws_connection.hpp"
 #include "net/ws_frame.hpp"
 #include "schema/json_text.hpp"
@@ -51,7 +52,9 @@ std::string header(const http::request<http::string_body>& req, http::field f) {
 // A peer that does not answer our close_notify within this loses the socket anyway.
 constexpr std::chrono::milliseconds tls_close_bound{1000};
 
-// `Stream` is beast::tcp_stream or tls_stream: one class, so both speak the same HTTP.
+// HTTPS connections (plain TCP is served by plain_http.cpp). Beast's stream machinery stays
+// here because OpenSSL needs a read outstanding and its own buffering; the replies and limits are
+// the same as on plain TCP. A template over the stream only so it reads like its plain sibling.
 template <class Stream>
 class http_session final : public closable,
                            public std::enable_shared_from_this<http_session<Stream>> {
@@ -277,20 +280,8 @@ private:
     // which a partial write of the head would leave; the copy is small next to the encoding.
     format_http_head(reply_, reply.status, reply.content_type, reply.body.size(), keep_alive);
     reply_ += reply.body;
-    std::size_t sent = 0;
-    if constexpr (!tls) {
-      // A reply fits the socket buffer almost always: send it now, without an Asio operation,
-      // a deadline and a completion handler per request. Only a remainder waits for async_write.
-      ssize_t n = ::send(lowest().socket().native_handle(), reply_.data(), reply_.size(),
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        return after_write(true, keep_alive);
-      sent = n > 0 ? static_cast<std::size_t>(n) : 0;
-      if (sent == reply_.size())
-        return after_write(false, keep_alive);
-    }
     lowest().expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
-    asio::async_write(stream_, asio::buffer(reply_) + sent,
+    asio::async_write(stream_, asio::buffer(reply_),
                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                         self->after_write(static_cast<bool>(ec), keep_alive);
                       });
@@ -307,13 +298,7 @@ private:
   }
 
   void close() {
-    if constexpr (tls) { // nothing sensible to say on a failed or timed-out TLS stream
-      lowest().close();
-    } else {
-      beast::error_code ec;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-      stream_.close();
-    }
+    lowest().close(); // nothing sensible to say on a failed or timed-out TLS stream
   }
 
   // The last reply went out: TLS says close_notify so the client can tell an end from a cut.
@@ -438,9 +423,7 @@ private:
                                                        loop, opts_, app_, registry_)
               ->start();
           else
-            std::make_shared<http_session<beast::tcp_stream>>(beast::tcp_stream(std::move(sock)),
-                                                              loop, opts_, app_, registry_)
-              ->start();
+            serve_plain_http(std::move(sock), loop, opts_, app_, registry_);
         });
       }
       do_accept(); // accept errors such as EMFILE are transient: keep serving

@@ -47,15 +47,49 @@ std::int64_t steady_clock_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+namespace {
+
+void put2(char* p, unsigned v) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+}
+
+} // namespace
+
+// Written by hand: snprintf and gmtime_r were ~1.5% of a REST publish (one timestamp per
+// event). The civil date comes from the day count with the usual era arithmetic (400-year
+// eras of 146,097 days, years starting in March so the leap day is last).
 std::string format_timestamp(std::int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                        static_cast<int>(ms % 1000));
-  return std::string(buf, static_cast<std::size_t>(n));
+  std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  auto milli = static_cast<unsigned>(ms - secs * 1000);
+  std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  auto sod = static_cast<unsigned>(secs - days * 86400);
+  std::int64_t z = days + 719468;
+  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  auto doe = static_cast<unsigned>(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t year = static_cast<std::int64_t>(yoe) + era * 400;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  unsigned day = doy - (153 * mp + 2) / 5 + 1;
+  unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  if (month <= 2)
+    ++year;
+  if (year < 0 || year > 9999) { // outside RFC 3339's four digits: not a time we produce
+    year = year < 0 ? 0 : 9999;
+  }
+  char buf[25] = "0000-00-00T00:00:00.000Z";
+  auto y = static_cast<unsigned>(year);
+  put2(buf, y / 100);
+  put2(buf + 2, y % 100);
+  put2(buf + 5, month);
+  put2(buf + 8, day);
+  put2(buf + 11, sod / 3600);
+  put2(buf + 14, sod / 60 % 60);
+  put2(buf + 17, sod % 60);
+  buf[20] = static_cast<char>('0' + milli / 100);
+  put2(buf + 21, milli % 100);
+  return std::string(buf, 24);
 }
 
 encoded_event encode_event(event e) {

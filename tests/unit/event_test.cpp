@@ -1,3 +1,6 @@
+#include <cstdio>
+#include <ctime>
+
 #include <catch2/catch.hpp>
 
 #include "schema/event.hpp"
@@ -21,6 +24,28 @@ TEST_CASE("cursors round-trip and reject garbage", "[event]") {
 TEST_CASE("timestamps are RFC 3339 UTC with milliseconds", "[event]") {
   CHECK(format_timestamp(0) == "1970-01-01T00:00:00.000Z");
   CHECK(format_timestamp(1705312800123) == "2024-01-15T10:00:00.123Z");
+  CHECK(format_timestamp(951782400000) == "2000-02-29T00:00:00.000Z");   // a leap day
+  CHECK(format_timestamp(4107542399999) == "2100-02-28T23:59:59.999Z");  // 2100 is no leap year
+  CHECK(format_timestamp(4107542400000) == "2100-03-01T00:00:00.000Z");
+}
+
+TEST_CASE("timestamps agree with gmtime_r over two centuries", "[event]") {
+  // Every 1,000,003 s (about 11.6 days, so every day of the month and hour comes up) from
+  // 1970 to 2170, plus the millisecond part.
+  for (std::int64_t s = 0; s < 6311433600; s += 1000003) {
+    std::int64_t ms = s * 1000 + s % 1000;
+    std::time_t t = static_cast<std::time_t>(s);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char want[40];
+    std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms % 1000));
+    if (format_timestamp(ms) != want) {
+      INFO(ms);
+      REQUIRE(format_timestamp(ms) == want);
+    }
+  }
 }
 
 TEST_CASE("channel names", "[event]") {

@@ -1,0 +1,18 @@
+#pragma once
+// HTTP/1.1 over plain TCP: the REST path and the WebSocket upgrade, without Beast's stream
+// machinery. See plain_http.cpp for why.
+#include <memory>
+
+#include "net/conn_registry.hpp"
+#include "net/http_server.hpp"
+#include "net/io_loop.hpp"
+#include "net/stream_types.hpp"
+
+namespace sy {
+
+/// Serves one accepted plain TCP connection until it closes or upgrades to a WebSocket. Call
+/// on `loop`'s thread; `opts` must outlive the connection (the server owns it).
+void serve_plain_http(tcp::socket socket, io_loop& loop, const server_options& opts,
+                      std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> registry);
+
+} // namespace sy

@@ -1,0 +1,72 @@
+#pragma once
+// An HTTP/1.1 request parser that keeps only what the router reads. Beast's basic_parser does
+// the protocol (request line, field syntax, Content-Length and chunked bodies, keep-alive rules,
+// limits); this class collects the few fields the router uses into an http_request instead of
+// building Beast's field list, which allocated one node per header on every request.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <boost/beast/http/basic_parser.hpp>
+
+#include "net/transport.hpp"
+
+namespace sy {
+
+class request_parser final : public boost::beast::http::basic_parser<true> {
+public:
+  using error_code = boost::beast::error_code;
+
+  request_parser(std::size_t max_header_bytes, std::size_t max_body_bytes);
+
+  /// Feeds bytes; returns how many were consumed. `ec` is http::error::need_more while the
+  /// request is incomplete (keep the unconsumed bytes and call again with more), another error
+  /// for a bad request, clear once is_done().
+  std::size_t feed(const char* data, std::size_t n, error_code& ec);
+
+  /// The parsed request (valid once is_done(); `remote`, `remote_ip` and `pass` are not set).
+  http_request& request() noexcept {
+    return req_;
+  }
+  const std::string& websocket_key() const noexcept {
+    return ws_key_;
+  }
+  const std::string& websocket_version() const noexcept {
+    return ws_version_;
+  }
+  /// GET, HTTP/1.1, `Connection: upgrade` and `Upgrade: websocket` (RFC 6455 4.2.1).
+  bool websocket_upgrade() const;
+  /// The client sent `Expect: 100-continue` and waits for a go-ahead before the body.
+  bool expects_continue() const noexcept {
+    return expect_continue_;
+  }
+
+private:
+  void on_request_impl(boost::beast::http::verb method, boost::beast::string_view method_str,
+                       boost::beast::string_view target, int version, error_code& ec) override;
+  void on_response_impl(int, boost::beast::string_view, int, error_code&) override {
+  }
+  void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_string,
+                     boost::beast::string_view value, error_code& ec) override;
+  void on_header_impl(error_code& ec) override;
+  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                         error_code& ec) override;
+  std::size_t on_body_impl(boost::beast::string_view body, error_code& ec) override;
+  void on_chunk_header_impl(std::uint64_t size, boost::beast::string_view extensions,
+                            error_code& ec) override;
+  std::size_t on_chunk_body_impl(std::uint64_t remain, boost::beast::string_view body,
+                                 error_code& ec) override;
+  void on_finish_impl(error_code& ec) override;
+
+  http_request req_;
+  std::size_t max_body_;
+  int version_ = 11;
+  bool get_ = false;
+  bool expect_continue_ = false;
+  std::string connection_; // every Connection value, comma-joined
+  std::string upgrade_;    // every Upgrade value, comma-joined
+  std::string ws_key_;
+  std::string ws_version_;
+};
+
+} // namespace sy

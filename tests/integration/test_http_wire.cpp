@@ -1,0 +1,249 @@
+// HTTP/1.1 on the wire, from a raw socket: what clients other than the test's own http_client
+// do -- pipelining, dribbling a request byte by byte, Expect: 100-continue, half-closing after
+// the request, upgrading a keep-alive connection that already served REST -- and the idle
+// keep-alive limit. Every wait is bounded.
+#include "fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+using namespace sy::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+class raw_conn {
+public:
+  explicit raw_conn(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~raw_conn() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  raw_conn(const raw_conn&) = delete;
+  raw_conn& operator=(const raw_conn&) = delete;
+
+  bool ok() const {
+    return fd_ >= 0;
+  }
+  bool send(const std::string& bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL)
+           == static_cast<ssize_t>(bytes.size());
+  }
+  void half_close() {
+    ::shutdown(fd_, SHUT_WR);
+  }
+  /// Reads until `in_` holds `count` occurrences of `marker` or the deadline passes.
+  bool wait_for(const std::string& marker, std::size_t count, std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (occurrences(marker) < count) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || !read_once(static_cast<int>(left.count())))
+        return occurrences(marker) >= count;
+    }
+    return true;
+  }
+  /// True when the server closed the connection within `limit` (EOF or reset).
+  bool closed_within(std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!eof_) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        return false;
+      read_once(static_cast<int>(left.count()));
+    }
+    return true;
+  }
+  const std::string& received() const {
+    return in_;
+  }
+
+private:
+  std::size_t occurrences(const std::string& marker) const {
+    std::size_t n = 0;
+    for (auto pos = in_.find(marker); pos != std::string::npos; pos = in_.find(marker, pos + 1))
+      ++n;
+    return n;
+  }
+  bool read_once(int timeout_ms) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0)
+      return false;
+    char buf[4096];
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+      eof_ = true;
+      return false;
+    }
+    in_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  bool eof_ = false;
+  std::string in_;
+};
+
+std::string publish_request(const std::string& channel, const std::string& body,
+                            const std::string& extra_headers = "") {
+  return "POST /v1/channels/" + channel + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+         "Authorization: Bearer " + test_api_key + "\r\nContent-Type: application/json\r\n"
+         + extra_headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+} // namespace
+
+TEST_CASE("http wire: pipelined requests are answered in order on one connection",
+          "[integration][http]") {
+  daemon_process d;
+  raw_conn c(d.port());
+  REQUIRE(c.ok());
+  // Three requests in one write; the last asks to close.
+  REQUIRE(c.send(publish_request("pipe", R"({"data":{"n":1}})")
+                 + publish_request("pipe", R"({"data":{"n":2}})")
+                 + "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  REQUIRE(c.wait_for("HTTP/1.1 ", 3, 3s));
+  CHECK(c.closed_within(2s));
+  const auto& r = c.received();
+  auto first = r.find("HTTP/1.1 201");
+  auto second = r.find("HTTP/1.1 201", first + 1);
+  auto third = r.find("HTTP/1.1 200");
+  REQUIRE(first != std::string::npos);
+  REQUIRE(second != std::string::npos);
+  REQUIRE(third != std::string::npos);
+  CHECK(first < second);
+  CHECK(second < third);
+  // Published in the order sent: seq 1 then seq 2.
+  CHECK(r.find("\"seq\":1") < r.find("\"seq\":2"));
+  CHECK(r.find("\"seq\":2") < third);
+}
+
+TEST_CASE("http wire: a request dribbled byte by byte is served", "[integration][http]") {
+  daemon_process d;
+  raw_conn c(d.port());
+  REQUIRE(c.ok());
+  auto req = publish_request("slow", R"({"data":{"slow":true}})");
+  for (char ch : req) {
+    REQUIRE(c.send(std::string(1, ch)));
+    std::this_thread::sleep_for(1ms);
+  }
+  REQUIRE(c.wait_for("\"slow\":true", 1, 3s));
+  CHECK(c.received().rfind("HTTP/1.1 201", 0) == 0);
+}
+
+TEST_CASE("http wire: Expect: 100-continue gets the go-ahead before the body",
+          "[integration][http]") {
+  daemon_process d;
+  raw_conn c(d.port());
+  REQUIRE(c.ok());
+  std::string body = R"({"data":{"big":"enough"}})";
+  std::string req = publish_request("cont", body, "Expect: 100-continue\r\n");
+  REQUIRE(c.send(req.substr(0, req.size() - body.size())));
+  REQUIRE(c.wait_for("HTTP/1.1 100 Continue\r\n\r\n", 1, 2s));
+  REQUIRE(c.send(body));
+  REQUIRE(c.wait_for("HTTP/1.1 201", 1, 3s));
+  CHECK(c.received().find("\"big\":\"enough\"") != std::string::npos);
+}
+
+TEST_CASE("http wire: a client that half-closes after its request still gets the reply",
+          "[integration][http]") {
+  daemon_process d;
+  raw_conn c(d.port());
+  REQUIRE(c.ok());
+  REQUIRE(c.send(publish_request("half", R"({"data":{"h":1}})")));
+  c.half_close();
+  REQUIRE(c.wait_for("HTTP/1.1 201", 1, 3s));
+  CHECK(c.closed_within(2s)); // nothing more can come: the server closes too
+}
+
+TEST_CASE("http wire: idle keep-alive connections close after http.handshake_timeout_ms",
+          "[integration][http]") {
+  daemon_process d({"--set", "http.handshake_timeout_ms=400"});
+  raw_conn c(d.port());
+  REQUIRE(c.ok());
+  REQUIRE(c.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  REQUIRE(c.wait_for("HTTP/1.1 200", 1, 2s));
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(c.closed_within(3s));
+  auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK(waited >= 300ms);
+  CHECK(waited < 2000ms);
+  // A connection that keeps sending requests stays open past the limit.
+  raw_conn busy(d.port());
+  REQUIRE(busy.ok());
+  for (int i = 1; i <= 6; ++i) {
+    REQUIRE(busy.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    REQUIRE(busy.wait_for("HTTP/1.1 200", static_cast<std::size_t>(i), 2s));
+    std::this_thread::sleep_for(150ms);
+  }
+}
+
+TEST_CASE("http wire: a keep-alive connection that served REST can upgrade",
+          "[integration][http]") {
+  daemon_process d;
+  raw_conn c(d.port());
+  REQUIRE(c.ok());
+  REQUIRE(c.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  REQUIRE(c.wait_for("HTTP/1.1 200", 1, 2s));
+  REQUIRE(c.send("GET /realtime?token=" + token_for("up") + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+  REQUIRE(c.wait_for("HTTP/1.1 101", 1, 2s));
+  CHECK(c.received().find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") != std::string::npos);
+  // A masked text frame right away: {"op":"ping"} is answered on the WebSocket.
+  std::string payload = R"({"op":"ping"})";
+  std::string frame;
+  frame += static_cast<char>(0x81);
+  frame += static_cast<char>(0x80 | payload.size());
+  const char mask[4] = {1, 2, 3, 4};
+  frame.append(mask, 4);
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    frame += static_cast<char>(payload[i] ^ mask[i % 4]);
+  REQUIRE(c.send(frame));
+  CHECK(c.wait_for("\"op\":\"pong\"", 1, 3s));
+}
+
+TEST_CASE("http wire: refusals are JSON and the connection closes", "[integration][http]") {
+  daemon_process d({"--set", "http.max_body_bytes=1024"});
+  SECTION("garbage") {
+    raw_conn c(d.port());
+    REQUIRE(c.ok());
+    REQUIRE(c.send("HELLO THERE\r\n\r\n"));
+    REQUIRE(c.wait_for("}}", 1, 2s));
+    CHECK(c.received().rfind("HTTP/1.1 400", 0) == 0);
+    CHECK(c.received().find("\"code\":\"bad_request\"") != std::string::npos);
+    CHECK(c.closed_within(2s));
+  }
+  SECTION("a body over http.max_body_bytes") {
+    raw_conn c(d.port());
+    REQUIRE(c.ok());
+    REQUIRE(c.send(publish_request("big", R"({"data":")" + std::string(2000, 'x') + "\"}")));
+    REQUIRE(c.wait_for("}}", 1, 2s));
+    CHECK(c.received().rfind("HTTP/1.1 413", 0) == 0);
+    CHECK(c.received().find("\"code\":\"payload_too_large\"") != std::string::npos);
+    CHECK(c.closed_within(2s));
+  }
+  // The daemon still serves others.
+  http_client h(d.port());
+  CHECK(h.request("GET", "/healthz", "", {}).status == 200);
+}

@@ -1,0 +1,160 @@
+// The plain-TCP request parser: what the router reads from a request, fed the way sockets
+// deliver it (whole, byte by byte, pipelined), and the refusals the server maps to 400/413/431.
+#include <string>
+
+#include <boost/beast/http/error.hpp>
+#include <catch2/catch.hpp>
+
+#include "net/request_parser.hpp"
+
+namespace http = boost::beast::http;
+
+namespace {
+
+struct fed {
+  std::size_t used = 0;
+  boost::beast::error_code ec;
+};
+
+fed feed_all(sy::request_parser& p, const std::string& bytes) {
+  fed f;
+  f.used = p.feed(bytes.data(), bytes.size(), f.ec);
+  return f;
+}
+
+const std::string publish =
+  "POST /v1/channels/a/events HTTP/1.1\r\n"
+  "Host: x\r\n"
+  "Authorization: Bearer k1\r\n"
+  "User-Agent: probe/1\r\n"
+  "Content-Type: application/json\r\n"
+  "Content-Length: 13\r\n"
+  "\r\n"
+  "{\"data\":1234}";
+
+} // namespace
+
+TEST_CASE("request parser: a publish request, whole", "[unit][http]") {
+  sy::request_parser p(8192, 65536);
+  auto f = feed_all(p, publish);
+  REQUIRE_FALSE(f.ec);
+  CHECK(f.used == publish.size());
+  CHECK(p.is_done());
+  CHECK(p.keep_alive());
+  auto& r = p.request();
+  CHECK(r.method == "POST");
+  CHECK(r.target == "/v1/channels/a/events");
+  CHECK(r.authorization == "Bearer k1");
+  CHECK(r.user_agent == "probe/1");
+  CHECK(r.body == "{\"data\":1234}");
+  CHECK_FALSE(r.has_origin);
+  CHECK_FALSE(r.websocket_upgrade);
+}
+
+TEST_CASE("request parser: byte by byte, as a slow client sends it", "[unit][http]") {
+  sy::request_parser p(8192, 65536);
+  std::string buffered;
+  std::size_t consumed = 0;
+  for (char c : publish) {
+    buffered += c;
+    boost::beast::error_code ec;
+    consumed += p.feed(buffered.data() + consumed, buffered.size() - consumed, ec);
+    if (p.is_done()) {
+      CHECK_FALSE(ec);
+      break;
+    }
+    CHECK(ec == http::error::need_more);
+  }
+  REQUIRE(p.is_done());
+  CHECK(consumed == publish.size());
+  CHECK(p.request().body == "{\"data\":1234}");
+}
+
+TEST_CASE("request parser: pipelined requests stop at the end of the first", "[unit][http]") {
+  std::string second = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::string both = publish + second;
+  sy::request_parser p(8192, 65536);
+  auto f = feed_all(p, both);
+  REQUIRE_FALSE(f.ec);
+  CHECK(f.used == publish.size());
+  sy::request_parser q(8192, 65536);
+  auto g = q.feed(both.data() + f.used, both.size() - f.used, f.ec);
+  REQUIRE_FALSE(f.ec);
+  CHECK(g == second.size());
+  CHECK(q.request().target == "/healthz");
+  CHECK_FALSE(q.keep_alive());
+}
+
+TEST_CASE("request parser: chunked bodies are joined", "[unit][http]") {
+  std::string req = "POST /v1/channels/a/events HTTP/1.1\r\nHost: x\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n"
+                    "5\r\n{\"dat\r\n8\r\na\":1234}\r\n0\r\n\r\n";
+  sy::request_parser p(8192, 65536);
+  auto f = feed_all(p, req);
+  REQUIRE_FALSE(f.ec);
+  CHECK(p.is_done());
+  CHECK(p.request().body == "{\"data\":1234}");
+}
+
+TEST_CASE("request parser: a WebSocket upgrade and its handshake fields", "[unit][http]") {
+  std::string req = "GET /realtime?token=t HTTP/1.1\r\nHost: x\r\n"
+                    "Connection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    "Sec-WebSocket-Version: 13\r\nOrigin: https://a.example\r\n\r\n";
+  sy::request_parser p(8192, 65536);
+  auto f = feed_all(p, req);
+  REQUIRE_FALSE(f.ec);
+  CHECK(p.request().websocket_upgrade);
+  CHECK(p.websocket_key() == "dGhlIHNhbXBsZSBub25jZQ==");
+  CHECK(p.websocket_version() == "13");
+  CHECK(p.request().has_origin);
+  CHECK(p.request().origin == "https://a.example");
+
+  // Not an upgrade: POST, HTTP/1.0, or no Upgrade: websocket.
+  for (std::string bad : {"POST /realtime HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: websocket\r\n"
+                          "Content-Length: 0\r\n\r\n",
+                          "GET /realtime HTTP/1.0\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+                          "GET /realtime HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n",
+                          "GET /realtime HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\n"
+                          "Upgrade: h2c\r\n\r\n"}) {
+    sy::request_parser q(8192, 65536);
+    auto g = feed_all(q, bad);
+    REQUIRE_FALSE(g.ec);
+    CHECK_FALSE(q.request().websocket_upgrade);
+  }
+}
+
+TEST_CASE("request parser: limits and malformed input are errors", "[unit][http]") {
+  SECTION("a body over the limit, by Content-Length") {
+    sy::request_parser p(8192, 8);
+    CHECK(feed_all(p, publish).ec == http::error::body_limit);
+  }
+  SECTION("a chunked body over the limit") {
+    sy::request_parser p(8192, 8);
+    std::string req = "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "10\r\n0123456789abcdef\r\n0\r\n\r\n";
+    CHECK(feed_all(p, req).ec == http::error::body_limit);
+  }
+  SECTION("a header block over the limit") {
+    sy::request_parser p(64, 65536);
+    CHECK(feed_all(p, publish).ec == http::error::header_limit);
+  }
+  SECTION("garbage") {
+    sy::request_parser p(8192, 65536);
+    auto f = feed_all(p, "HELLO THERE\r\n\r\n");
+    CHECK(f.ec);
+    CHECK(f.ec != http::error::need_more);
+  }
+  SECTION("HTTP/1.0 without keep-alive closes") {
+    sy::request_parser p(8192, 65536);
+    REQUIRE_FALSE(feed_all(p, "GET /healthz HTTP/1.0\r\n\r\n").ec);
+    CHECK_FALSE(p.keep_alive());
+  }
+  SECTION("Expect: 100-continue is seen before the body arrives") {
+    sy::request_parser p(8192, 65536);
+    auto f = feed_all(p, "POST /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+    CHECK(f.ec == http::error::need_more);
+    CHECK(p.is_header_done());
+    CHECK(p.expects_continue());
+  }
+}
