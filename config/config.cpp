@@ -610,8 +610,9 @@ std::string validate_config(const config& c) {
     return "idempotency.window_ms and idempotency.max_keys must be positive";
   if (c.channel_idle_ms < 1)
     return "channel.idle_ms must be positive";
-  if (c.scheduler_policy != "sharing" && c.scheduler_policy != "stealing")
-    return "scheduler.policy must be \"sharing\" or \"stealing\"";
+  if (c.scheduler_policy != "affine" && c.scheduler_policy != "sharing"
+      && c.scheduler_policy != "stealing")
+    return "scheduler.policy must be \"affine\", \"sharing\" or \"stealing\"";
   for (const auto& ns : c.namespaces) {
     if (ns.prefix.empty())
       return "namespace prefix must not be empty";

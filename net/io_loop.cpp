@@ -2,8 +2,12 @@
 
 #include <boost/asio/post.hpp>
 
+#include "net/fd_poller.hpp"
+
 
 namespace sy {
+
+io_loop::io_loop() = default;
 
 io_loop::~io_loop() {
   // Nodes left when the loop stopped: free them (their connections report closed on destroy).
@@ -13,6 +17,12 @@ io_loop::~io_loop() {
     delete n;
     n = next;
   }
+}
+
+fd_poller& io_loop::poller() {
+  if (!poller_)
+    poller_ = std::make_unique<fd_poller>(ioc_);
+  return *poller_;
 }
 
 void io_loop::push(node* n) {

@@ -37,9 +37,11 @@ public:
   virtual void flush_dirty() = 0;
 };
 
+class fd_poller;
+
 class io_loop final : public pass_scheduler {
 public:
-  io_loop() = default;
+  io_loop();
   io_loop(const io_loop&) = delete;
   io_loop& operator=(const io_loop&) = delete;
   ~io_loop();
@@ -47,6 +49,8 @@ public:
   asio::io_context& context() noexcept {
     return ioc_;
   }
+  /// The loop's epoll set for plain HTTP sockets (net/fd_poller.hpp); loop thread only.
+  fd_poller& poller();
 
   // -- any thread --
   void push_frame(std::shared_ptr<loop_connection> c, frame_ptr f);
@@ -90,6 +94,7 @@ private:
   static constexpr std::size_t flush_slice = 1024; // connections written per pass
   std::deque<std::shared_ptr<loop_connection>> dirty_; // queued frames, flush pending (FIFO)
   std::vector<std::function<void()>> deferred_;
+  std::unique_ptr<fd_poller> poller_; // after ioc_: destroyed first
 };
 
 } // namespace sy

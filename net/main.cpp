@@ -8,9 +8,11 @@
 
 #include <boost/json.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/scheduler/coordinator.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/affine_sharing.hpp"
 #include "actors/directory.hpp"
 #include "actors/audit.hpp"
 #include "actors/cluster.hpp"
@@ -149,8 +151,13 @@ int cmd_serve(const sy::config& cfg_in) {
 
   caf::actor_system_config caf_cfg;
   // Sharing beats work stealing 5-10x for fan-out on 2 cores (FIELD-NOTES.md).
-  caf_cfg.set("scheduler.policy", cfg->scheduler_policy == "sharing" ? caf::atom("sharing")
-                                                                     : caf::atom("stealing"));
+  caf_cfg.set("scheduler.policy", cfg->scheduler_policy == "stealing" ? caf::atom("stealing")
+                                                                      : caf::atom("sharing"));
+  if (cfg->scheduler_policy == "affine") // ours (actors/affine_sharing.hpp), installed as the
+    caf_cfg.module_factories.push_back(  // scheduler module, which CAF then uses as is
+      [](caf::actor_system& sys) -> caf::actor_system::module* {
+        return new caf::scheduler::coordinator<sy::affine_sharing>(sys);
+      });
   if (cfg->scheduler_threads > 0)
     caf_cfg.set("scheduler.max-threads", cfg->scheduler_threads);
   // Remote message types are registered on every node (clustered or not, so that a node's

@@ -4,14 +4,15 @@
 // timer set and cancelled twice, a composed read operation, one heap node per header field,
 // and a speculative recv that found the socket empty after every request (1.97 recvmsg per
 // request against Nginx's 1.0). Here a connection:
+//  - is watched by the loop's edge-triggered epoll set (fd_poller.hpp), added once: no
+//    epoll_ctl per request, which Asio's readiness waits cost;
 //  - reads on readiness and stops at a short read (the kernel had nothing more), so one recv
-//    per request; the readiness wait stays armed while the router works on a request, since
-//    Asio's epoll registration is edge-triggered and an edge nobody waits for is lost;
+//    per request; readiness seen while the router works on a request is remembered;
 //  - parses with Beast's basic_parser (all of HTTP/1.1: chunked bodies, limits, keep-alive),
 //    keeping only the fields the router reads;
 //  - keeps one lazy timer: moving a deadline later costs nothing, the timer re-arms itself when
 //    it fires early (once per timeout period, not per request);
-//  - answers with one non-blocking send (async_write only for what the socket refuses).
+//  - answers with one non-blocking send (write readiness only for what the socket refuses).
 #include "net/plain_http.hpp"
 
 #include <array>
@@ -20,12 +21,14 @@
 #include <optional>
 #include <string>
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "net/fd_poller.hpp"
 #include "net/http_head.hpp"
 #include "net/request_parser.hpp"
 #include "net/ws_connection.hpp"
@@ -45,37 +48,58 @@ std::int64_t now_ms() {
     .count();
 }
 
-class plain_http final : public closable, public std::enable_shared_from_this<plain_http> {
+class plain_http final : public closable,
+                         public fd_watcher,
+                         public std::enable_shared_from_this<plain_http> {
 public:
   plain_http(tcp::socket s, io_loop& loop, const server_options& opts,
              std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> reg)
-    : socket_(std::move(s)),
-      loop_(loop),
+    : loop_(loop),
       timer_(loop.context()),
       opts_(opts),
       app_(std::move(app)),
       registry_(std::move(reg)) {
+    error_code ec;
+    auto ep = s.remote_endpoint(ec);
+    if (!ec) {
+      remote_ip_ = ep.address().to_string();
+      remote_ = remote_ip_ + ":" + std::to_string(ep.port());
+      v6_ = ep.address().is_v6();
+    }
+    fd_ = s.release(ec); // out of Asio's reactor: the loop's fd_poller watches it instead
+    if (ec)
+      fd_ = -1;
   }
 
   ~plain_http() override {
+    if (fd_ >= 0)
+      ::close(fd_);
     registry_->remove(this);
   }
 
   void start() {
     registry_->add(shared_from_this());
-    error_code ec;
-    auto ep = socket_.remote_endpoint(ec);
-    if (!ec) {
-      remote_ip_ = ep.address().to_string();
-      remote_ = remote_ip_ + ":" + std::to_string(ep.port());
-    }
+    if (fd_ < 0 || !loop_.poller().add(fd_, this))
+      return close();
     if (registry_->live() > opts_.max_connections)
       return write_error(503, "too_many_connections",
                          "the server is at http.max_connections; retry later");
     set_deadline(opts_.handshake_timeout_ms);
-    // Read at once rather than wait: the request may have arrived before this socket's first
-    // wait was armed, and that edge would not come again.
+    // Read at once: the request may have arrived before the socket joined the epoll set.
     read_pass();
+  }
+
+  void on_fd_event(std::uint32_t events) override {
+    if (phase_ == phase::done)
+      return;
+    if ((events & EPOLLOUT) && phase_ == phase::writing)
+      continue_write();
+    if (phase_ == phase::done || !(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+      return;
+    if (phase_ == phase::reading)
+      read_pass();
+    else
+      readable_ = true; // read once the reply has gone
   }
 
   void shutdown() override {
@@ -94,22 +118,6 @@ private:
 
   // -- reading ------------------------------------------------------------------------------
 
-  void arm_read() {
-    if (waiting_ || phase_ == phase::done)
-      return;
-    waiting_ = true;
-    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
-      self->waiting_ = false;
-      if (ec || self->phase_ == phase::done)
-        return; // aborted: closed, or handed to a WebSocket connection
-      if (self->phase_ != phase::reading) {
-        self->readable_ = true; // read once the reply has gone
-        return;
-      }
-      self->read_pass();
-    });
-  }
-
   // Reads until the kernel has nothing more (a short read), then parses.
   void read_pass() {
     thread_local std::array<char, 16384> scratch;
@@ -120,7 +128,7 @@ private:
         readable_ = true;
         break;
       }
-      auto n = ::recv(socket_.native_handle(), scratch.data(), scratch.size(), MSG_DONTWAIT);
+      auto n = ::recv(fd_, scratch.data(), scratch.size(), MSG_DONTWAIT);
       if (n > 0) {
         compact();
         in_.append(scratch.data(), static_cast<std::size_t>(n));
@@ -166,13 +174,13 @@ private:
       if (parser_->is_header_done() && parser_->expects_continue() && !continue_sent_) {
         continue_sent_ = true;
         static constexpr char go[] = "HTTP/1.1 100 Continue\r\n\r\n";
-        ::send(socket_.native_handle(), go, sizeof go - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ::send(fd_, go, sizeof go - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
       }
       if (peer_eof_) // the client stopped sending mid-request (or between requests)
         return close();
       if (readable_)
         return read_pass();
-      return arm_read();
+      return; // the next edge brings the rest
     }
     if (ec == http::error::body_limit)
       return write_error(413, "payload_too_large", "request body over http.max_body_bytes");
@@ -197,7 +205,6 @@ private:
     parser_.reset();
     phase_ = phase::busy;
     set_deadline(opts_.request_timeout_ms);
-    arm_read(); // see the top of the file: an edge while the router works must not be lost
     // The router answers through the completion; a late answer (after the 503 of the request
     // timeout) is matched by sequence number and dropped.
     auto seq = ++request_seq_;
@@ -226,11 +233,18 @@ private:
     std::string leftover = in_.substr(in_off_);
     phase_ = phase::done;
     timer_.cancel();
-    if (waiting_) { // a wait armed during an earlier request of this connection
-      error_code ignored;
-      socket_.cancel(ignored);
+    // Back into Asio's reactor, which the WebSocket connection uses.
+    loop_.poller().remove(fd_);
+    tcp::socket socket(loop_.context());
+    error_code ec;
+    socket.assign(v6_ ? tcp::v6() : tcp::v4(), fd_, ec);
+    if (ec) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
     }
-    auto conn = std::make_shared<ws_connection<tcp::socket>>(std::move(socket_), loop_, opts_,
+    fd_ = -1;
+    auto conn = std::make_shared<ws_connection<tcp::socket>>(std::move(socket), loop_, opts_,
                                                              registry_);
     conn->start(std::move(response), std::move(leftover), std::move(decision.open),
                 decision.wire);
@@ -247,21 +261,36 @@ private:
     const bool keep_alive = keep_alive_ && !stopping_;
     format_http_head(reply_, reply.status, reply.content_type, reply.body.size(), keep_alive);
     reply_ += reply.body;
-    // A reply fits the socket buffer almost always: one send, no Asio operation.
-    auto n = ::send(socket_.native_handle(), reply_.data(), reply_.size(),
-                    MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-      return after_write(true, keep_alive);
-    std::size_t sent = n > 0 ? static_cast<std::size_t>(n) : 0;
-    if (sent == reply_.size())
-      return after_write(false, keep_alive);
-    phase_ = phase::writing;
-    set_deadline(opts_.handshake_timeout_ms); // a client that never reads loses the socket
-    asio::async_write(socket_, asio::buffer(reply_) + sent,
-                      [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
-                        if (self->phase_ != phase::done)
-                          self->after_write(static_cast<bool>(ec), keep_alive);
-                      });
+    reply_off_ = 0;
+    reply_keep_alive_ = keep_alive;
+    continue_write();
+  }
+
+  // Sends what is left of reply_. A reply fits the socket buffer almost always: one send; a
+  // client that reads slowly gets the rest on write readiness (EPOLLOUT, asked for only then).
+  void continue_write() {
+    while (reply_off_ < reply_.size()) {
+      auto n = ::send(fd_, reply_.data() + reply_off_, reply_.size() - reply_off_,
+                      MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        reply_off_ += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (phase_ != phase::writing) {
+          phase_ = phase::writing;
+          loop_.poller().set_write_interest(fd_, this, true);
+          set_deadline(opts_.handshake_timeout_ms); // a client that never reads loses the socket
+        }
+        return;
+      }
+      return after_write(true, reply_keep_alive_);
+    }
+    if (phase_ == phase::writing)
+      loop_.poller().set_write_interest(fd_, this, false);
+    after_write(false, reply_keep_alive_);
   }
 
   void after_write(bool failed, bool keep_alive) {
@@ -274,8 +303,7 @@ private:
     if (in_off_ < in_.size()) // a pipelined request is already here
       return parse();
     if (readable_ || peer_eof_)
-      return read_pass();
-    arm_read();
+      read_pass();
   }
 
   // -- deadlines ----------------------------------------------------------------------------
@@ -318,13 +346,16 @@ private:
     if (phase_ == phase::done)
       return;
     phase_ = phase::done;
-    error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_send, ec);
-    socket_.close(ec); // aborts the armed wait; the timer goes too, and with it `self`
-    timer_.cancel();
+    if (fd_ >= 0) {
+      ::shutdown(fd_, SHUT_WR);
+      ::close(fd_); // which also takes it out of the epoll set
+      fd_ = -1;
+    }
+    timer_.cancel(); // the timer's handler holds `self`
   }
 
-  tcp::socket socket_;
+  int fd_ = -1;
+  bool v6_ = false;
   io_loop& loop_;
   asio::steady_timer timer_;
   const server_options& opts_;
@@ -334,6 +365,8 @@ private:
   std::string in_;          // bytes read, parsed up to in_off_
   std::size_t in_off_ = 0;
   std::string reply_;       // the reply being written; reused by the next one
+  std::size_t reply_off_ = 0;
+  bool reply_keep_alive_ = false;
   std::string remote_;
   std::string remote_ip_;
   std::uint64_t request_seq_ = 0;
@@ -342,7 +375,6 @@ private:
   std::int64_t armed_ms_ = 0;
   phase phase_ = phase::reading;
   bool timer_armed_ = false;
-  bool waiting_ = false;     // a readiness wait is armed
   bool readable_ = false;    // readiness seen (or a read stopped early): read before waiting
   bool peer_eof_ = false;
   bool keep_alive_ = true;

@@ -52,6 +52,7 @@ std::optional<request_target> parse_target(std::string_view target) {
   auto path = target.substr(0, q);
   if (path.empty() || path.front() != '/')
     return std::nullopt;
+  t.segments.reserve(6); // every route has at most 5: one allocation, not three
   std::size_t pos = 1;
   while (pos <= path.size()) {
     auto slash = path.find('/', pos);

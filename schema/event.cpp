@@ -14,11 +14,13 @@
 
 namespace sy {
 
+// "<epoch hex>-<seq decimal>". std::to_chars, not snprintf: one per event, on the publish path.
 std::string format_cursor(cursor c) {
   char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%llx-%llu", static_cast<unsigned long long>(c.epoch),
-                        static_cast<unsigned long long>(c.seq));
-  return std::string(buf, static_cast<std::size_t>(n));
+  auto r = std::to_chars(buf, buf + 20, c.epoch, 16);
+  *r.ptr++ = '-';
+  r = std::to_chars(r.ptr, buf + sizeof buf, c.seq);
+  return std::string(buf, r.ptr);
 }
 
 std::optional<cursor> parse_cursor(std::string_view text) {
@@ -59,7 +61,7 @@ void put2(char* p, unsigned v) {
 // Written by hand: snprintf and gmtime_r were ~1.5% of a REST publish (one timestamp per
 // event). The civil date comes from the day count with the usual era arithmetic (400-year
 // eras of 146,097 days, years starting in March so the leap day is last).
-std::string format_timestamp(std::int64_t ms) {
+void append_timestamp(std::string& out, std::int64_t ms) {
   std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
   auto milli = static_cast<unsigned>(ms - secs * 1000);
   std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
@@ -89,23 +91,30 @@ std::string format_timestamp(std::int64_t ms) {
   put2(buf + 17, sod % 60);
   buf[20] = static_cast<char>('0' + milli / 100);
   put2(buf + 21, milli % 100);
-  return std::string(buf, 24);
+  out.append(buf, 24);
+}
+
+std::string format_timestamp(std::int64_t ms) {
+  std::string out;
+  append_timestamp(out, ms);
+  return out;
 }
 
 encoded_event encode_event(event e) {
   encoded_event out;
   out.id = format_cursor({e.epoch, e.seq});
-  // Field order is part of the documented shape (PROTOCOL.md) and of the golden tests.
-  std::string body;
+  // Field order is part of the documented shape (PROTOCOL.md) and of the golden tests. The
+  // members are written once, into the REST object; the live frame copies them from there.
+  std::string& body = out.rest_json;
   body.reserve(e.data_json.size() + e.metadata_json.size() + e.channel.size() + 160);
-  body += "\"channel\":";
+  body += "{\"channel\":";
   append_json_string(body, e.channel);
   body += ",\"seq\":";
   body += std::to_string(e.seq);
   body += ",\"id\":";
   append_json_string(body, out.id);
   body += ",\"timestamp\":\"";
-  body += format_timestamp(e.timestamp_ms);
+  append_timestamp(body, e.timestamp_ms);
   body += "\",\"type\":";
   append_json_string(body, e.type);
   body += ",\"data\":";
@@ -120,17 +129,15 @@ encoded_event encode_event(event e) {
     body += ",\"correlationId\":";
     append_json_string(body, e.correlation_id);
   }
-  out.rest_json.reserve(body.size() + 2);
-  out.rest_json += '{';
-  out.rest_json += body;
-  out.rest_json += '}';
+  body += '}';
+  const std::string_view members(body.data() + 1, body.size() - 2); // without the braces
 
   std::string frame;
-  frame.reserve(body.size() + e.channel.size() + 48);
+  frame.reserve(members.size() + e.channel.size() + 48);
   frame += "{\"op\":\"event\",\"topic\":";
   append_json_string(frame, e.channel);
   frame += ',';
-  frame += body;
+  frame += members;
   frame += ",\"snapshot\":false}";
   out.live[static_cast<std::size_t>(dialect::fabric)] = make_frame(std::move(frame));
   // Workspace channels also have gateway frames (and their postgres: channels SnackBase

@@ -73,6 +73,8 @@ std::int64_t wall_clock_ms();
 std::int64_t steady_clock_ms();
 /// RFC 3339 UTC with milliseconds: 2026-01-15T10:00:00.000Z
 std::string format_timestamp(std::int64_t ms_since_epoch);
+/// The same, appended to `out` (no temporary string).
+void append_timestamp(std::string& out, std::int64_t ms_since_epoch);
 
 // -- encoding -------------------------------------------------------------------------------------
 

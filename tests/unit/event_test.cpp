@@ -37,7 +37,7 @@ TEST_CASE("timestamps agree with gmtime_r over two centuries", "[event]") {
     std::time_t t = static_cast<std::time_t>(s);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char want[40];
+    char want[80];
     std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<int>(ms % 1000));

@@ -1,0 +1,127 @@
+// The affine_sharing scheduler policy (actors/affine_sharing.hpp) drives real CAF actors: a
+// fan-out reaches every receiver, two actors bouncing a message forever (which keeps one
+// worker's next-slot busy) cannot starve a message waiting in the central queue, and the
+// actor system shuts down with jobs in flight.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <caf/scheduler/coordinator.hpp>
+#include <catch2/catch.hpp>
+
+#include "actors/affine_sharing.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+void use_affine(caf::actor_system_config& cfg, std::size_t threads) {
+  cfg.set("scheduler.max-threads", threads);
+  cfg.module_factories.push_back([](caf::actor_system& sys) -> caf::actor_system::module* {
+    return new caf::scheduler::coordinator<sy::affine_sharing>(sys);
+  });
+}
+
+// Replies `x` to `back`.
+caf::behavior echo(caf::event_based_actor* self) {
+  return {[=](int x, const caf::actor& back) { self->send(back, x); }};
+}
+
+// Sends the number on to `peer` (+1) until `stop` is set; counts the bounces.
+caf::behavior bouncer(caf::event_based_actor* self, std::shared_ptr<std::atomic<bool>> stop,
+                      std::shared_ptr<std::atomic<long>> bounces) {
+  return {[=](int x, const caf::actor& peer) {
+    bounces->fetch_add(1, std::memory_order_relaxed);
+    if (!stop->load(std::memory_order_relaxed))
+      self->send(peer, x + 1, caf::actor_cast<caf::actor>(self));
+  }};
+}
+
+} // namespace
+
+TEST_CASE("affine scheduler: a fan-out to 1,000 actors reaches every one", "[unit][scheduler]") {
+  caf::actor_system_config cfg;
+  use_affine(cfg, 2);
+  caf::actor_system sys{cfg};
+  std::vector<caf::actor> receivers;
+  for (int i = 0; i < 1000; ++i)
+    receivers.push_back(sys.spawn(echo));
+  auto fan = sys.spawn([receivers](caf::event_based_actor* self) -> caf::behavior {
+    return {[=](const caf::actor& back) {
+      for (std::size_t i = 0; i < receivers.size(); ++i)
+        self->send(receivers[i], static_cast<int>(i), back);
+    }};
+  });
+  caf::scoped_actor self{sys};
+  self->send(fan, caf::actor{self});
+  long sum = 0;
+  int got = 0;
+  bool timed_out = false;
+  self->receive_for(got, 1000)([&](int x) { sum += x; },
+                               caf::after(5s) >> [&] { timed_out = true; });
+  CHECK_FALSE(timed_out);
+  CHECK(got == 1000);
+  CHECK(sum == 999L * 1000 / 2);
+  for (auto& r : receivers)
+    caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(fan, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("affine scheduler: a bouncing pair does not starve the central queue",
+          "[unit][scheduler]") {
+  caf::actor_system_config cfg;
+  use_affine(cfg, 1); // one worker: the pair would own it without the streak limit
+  caf::actor_system sys{cfg};
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  auto bounces = std::make_shared<std::atomic<long>>(0);
+  auto a = sys.spawn(bouncer, stop, bounces);
+  auto b = sys.spawn(bouncer, stop, bounces);
+  caf::anon_send(a, 0, b);
+  // Let the pair run, then ask a third actor something from outside the scheduler.
+  auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (bounces->load() < 10000 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  REQUIRE(bounces->load() >= 10000);
+  auto e = sys.spawn(echo);
+  caf::scoped_actor self{sys};
+  auto t0 = std::chrono::steady_clock::now();
+  self->send(e, 42, caf::actor{self});
+  int answer = 0;
+  self->receive([&](int x) { answer = x; }, caf::after(2s) >> [] {});
+  CHECK(answer == 42);
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+  CHECK(bounces->load() > 10000); // the pair kept going meanwhile
+  stop->store(true);
+  auto settled = bounces->load();
+  std::this_thread::sleep_for(50ms);
+  CHECK(bounces->load() - settled <= 2); // at most the messages already in flight
+  for (auto& x : {a, b, e})
+    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("affine scheduler: the system shuts down with messages in flight",
+          "[unit][scheduler]") {
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    caf::actor_system_config cfg;
+    use_affine(cfg, 2);
+    caf::actor_system sys{cfg};
+    auto stop = std::make_shared<std::atomic<bool>>(false);
+    auto bounces = std::make_shared<std::atomic<long>>(0);
+    std::vector<caf::actor> pairs;
+    for (int i = 0; i < 8; ++i) {
+      auto a = sys.spawn(bouncer, stop, bounces);
+      auto b = sys.spawn(bouncer, stop, bounces);
+      caf::anon_send(a, 0, b);
+      pairs.push_back(a);
+      pairs.push_back(b);
+    }
+    std::this_thread::sleep_for(20ms);
+    stop->store(true);
+    for (auto& x : pairs)
+      caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
+  } // ~actor_system: waits for every actor, then stops the workers
+  CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+}
