@@ -23,6 +23,9 @@
 
 namespace sy {
 
+/// True when an inline_runner on this thread takes `job` (actors/inline_runner.cpp).
+bool inline_capture(caf::resumable* job);
+
 class affine_sharing : public caf::policy::unprofiled {
 public:
   static constexpr unsigned max_streak = 8;
@@ -45,6 +48,8 @@ public:
 
   template <class Coordinator>
   void central_enqueue(Coordinator* self, caf::resumable* job) {
+    if (inline_capture(job)) // an I/O thread runs it itself (inline_runner.hpp)
+      return;
     push(self->data(), job);
   }
 
@@ -122,6 +127,11 @@ public:
       c.queue.pop_front();
       f(job);
     }
+  }
+
+  /// Into the central queue, waking a sleeping worker if there is one.
+  static void push_central(coordinator_data& c, caf::resumable* job) {
+    push(c, job);
   }
 
 private:

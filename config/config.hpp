@@ -112,7 +112,7 @@ struct config {
   std::int64_t cluster_request_timeout_ms = 2000; // every request to another node
 
   // -- runtime --
-  std::string scheduler_policy = "sharing";  // "sharing" or "stealing"
+  std::string scheduler_policy = "affine";  // "affine" (actors/affine_sharing.hpp), "sharing", "stealing"
   std::size_t scheduler_threads = 0;         // 0: one per core
   std::int64_t request_timeout_ms = 5000;    // REST -> actor request timeout (503 after)
   std::string log_level = "info";

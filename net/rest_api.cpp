@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "actors/inline_runner.hpp"
 #include "net/jwt.hpp"
 #include "net/url.hpp"
 #include "schema/dialect_gateway.hpp"
@@ -195,10 +196,15 @@ struct rest_api::impl {
     pass_batch.push_back({std::move(cmd), reply});
     if (pass_batch.size() > 1)
       return; // the flush is already scheduled
-    auto send = [dir = directory] {
+    auto send = [dir = directory, &sys = sys] {
       publish_items items;
       items.swap(pass_batch);
-      caf::anon_send(dir, publish_atom::value, std::move(items));
+      // With the affine scheduler this thread runs the directory and the channel itself
+      // (actors/inline_runner.hpp): no worker wake-up, and the replies come back to this loop.
+      if (auto* runner = inline_runner::for_this_thread(sys))
+        runner->run([&] { caf::anon_send(dir, publish_atom::value, std::move(items)); });
+      else
+        caf::anon_send(dir, publish_atom::value, std::move(items));
     };
     if (req.pass)
       req.pass->defer(std::move(send));

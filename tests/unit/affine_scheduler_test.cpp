@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -12,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/affine_sharing.hpp"
+#include "actors/inline_runner.hpp"
 
 using namespace std::chrono_literals;
 
@@ -124,4 +126,69 @@ TEST_CASE("affine scheduler: the system shuts down with messages in flight",
       caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
   } // ~actor_system: waits for every actor, then stops the workers
   CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+}
+
+TEST_CASE("inline runner: the calling thread runs the actors its send woke", "[unit][scheduler]") {
+  caf::actor_system_config cfg;
+  use_affine(cfg, 2);
+  caf::actor_system sys{cfg};
+  // first -> second -> third -> back to the test: each records the thread it ran on.
+  auto threads = std::make_shared<std::vector<std::thread::id>>();
+  auto hop = [threads](caf::event_based_actor* self, caf::actor next) -> caf::behavior {
+    return {[=](int x, const caf::actor& back) {
+      threads->push_back(std::this_thread::get_id()); // one at a time: a chain, no race
+      if (next)
+        self->send(next, x + 1, back);
+      else
+        self->send(back, x + 1);
+    }};
+  };
+  auto third = sys.spawn(hop, caf::actor{});
+  auto second = sys.spawn(hop, third);
+  auto first = sys.spawn(hop, second);
+  caf::scoped_actor self{sys};
+  std::thread::id io_thread;
+  bool have_runner = false;
+  std::thread io([&] { // no Catch assertion on this thread: Catch is not thread-safe
+    io_thread = std::this_thread::get_id();
+    auto* runner = sy::inline_runner::for_this_thread(sys);
+    have_runner = runner != nullptr;
+    if (runner)
+      runner->run([&] { caf::anon_send(first, 0, caf::actor{self}); });
+  });
+  io.join();
+  REQUIRE(have_runner);
+  int answer = -1;
+  self->receive([&](int x) { answer = x; }, caf::after(3s) >> [] {});
+  CHECK(answer == 3);
+  REQUIRE(threads->size() == 3);
+  for (auto& t : *threads)
+    CHECK(t == io_thread); // all three ran inside run(), on the "I/O" thread
+
+  // A budget of one turn: the first actor runs here, the rest on the workers -- still answered.
+  threads->clear();
+  std::thread io2([&] {
+    io_thread = std::this_thread::get_id();
+    sy::inline_runner::for_this_thread(sys)->run(
+      [&] { caf::anon_send(first, 10, caf::actor{self}); }, 1);
+  });
+  io2.join();
+  answer = -1;
+  self->receive([&](int x) { answer = x; }, caf::after(3s) >> [] {});
+  CHECK(answer == 13);
+  REQUIRE(threads->size() == 3);
+  CHECK(threads->at(0) == io_thread);
+  CHECK(threads->at(2) != io_thread);
+  for (auto& a : {first, second, third})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("inline runner: none without the affine scheduler", "[unit][scheduler]") {
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  caf::actor_system sys{cfg};
+  sy::inline_runner* runner = reinterpret_cast<sy::inline_runner*>(1);
+  std::thread t([&] { runner = sy::inline_runner::for_this_thread(sys); });
+  t.join();
+  CHECK(runner == nullptr);
 }

@@ -20,7 +20,7 @@ TEST_CASE("defaults are valid and documented values", "[config]") {
   CHECK(c.history_size == 500);
   CHECK(c.idempotency_window_ms == 300000);
   CHECK(c.max_frame_bytes == 65536);
-  CHECK(c.scheduler_policy == "sharing");
+  CHECK(c.scheduler_policy == "affine");
   CHECK(c.namespace_for("tunnel.status").snapshot == 1);
   CHECK(c.namespace_for("orders").snapshot == 0);
 }
