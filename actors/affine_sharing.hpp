@@ -2,11 +2,10 @@
 // A CAF scheduler policy: CAF's work sharing (one central queue that every worker takes from)
 // plus a "next" slot per worker, and wake-ups only for workers that sleep.
 //
-// Why: with CAF's work_sharing every enqueue allocates a list node, takes the central lock and
-// signals the condition variable while holding it. A REST publish goes I/O thread -> directory
-// -> channel: the directory's send to the channel woke a second worker, which then fought the
-// first for the lock (futex wait/wake, ~1.4 futex calls and 0.8 context switches per request
-// at 40k req/s). Here a message sent from inside an actor to an idle actor puts that actor
+// Why: with CAF's work_sharing every enqueue allocates a list node and signals the condition
+// variable, sleeper or not. A REST publish goes I/O thread -> directory -> channel: the
+// directory's send to the channel woke a second worker, which then fought the first for the
+// lock. Here a message sent from inside an actor to an idle actor puts that actor
 // in the sending worker's slot: it runs next on the same thread, warm in cache, waking nobody.
 // Only one actor fits the slot; a second send displaces the first into the central queue,
 // so a fan-out to 1,000 sessions still spreads over every worker. A worker runs at most
@@ -136,13 +135,11 @@ public:
 
 private:
   static void push(coordinator_data& c, caf::resumable* job) {
-    bool wake;
-    {
-      std::lock_guard<std::mutex> guard(c.lock);
-      c.queue.push_back(job);
-      wake = c.sleepers > 0;
-    }
-    if (wake) // outside the lock: the woken worker does not block on it at once
+    std::lock_guard<std::mutex> guard(c.lock);
+    c.queue.push_back(job);
+    // Inside the lock, as CAF does. Signalling after unlocking measured twice the p99 latency
+    // of a 1,000-session fan-out at 100 events/s (47-51 ms against 22-30 ms).
+    if (c.sleepers > 0)
       c.cv.notify_one();
   }
 };

@@ -341,6 +341,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     [self](publish_atom, publish_items& items) {
       // Split by channel, keeping each channel's order; usually one channel, one message.
       std::vector<std::pair<std::string, publish_items>> by_channel;
+      by_channel.reserve(1);
       const bool one_channel =
         std::all_of(items.begin(), items.end(),
                     [&](const publish_item& i) { return i.cmd.channel == items[0].cmd.channel; });

@@ -25,8 +25,10 @@ inline_runner* inline_runner::for_this_thread(caf::actor_system& sys) {
 inline_runner::inline_runner(caf::actor_system& sys, affine_sharing::coordinator_data& central)
   : caf::execution_unit(&sys),
     central_(central),
-    // A bounded turn per actor: the I/O thread goes back to its sockets soon.
-    max_throughput_(std::min<std::size_t>(sys.scheduler().max_throughput(), 64)) {
+    // One message per turn. A publish is one message, answered within it; a channel's
+    // fan-out is a second one (its self-sent flush), which then goes to a worker: the I/O
+    // thread answers publishers while a worker encodes for the sessions, as before.
+    max_throughput_(1) {
 }
 
 bool inline_capture(caf::resumable* job) {

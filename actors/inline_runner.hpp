@@ -8,9 +8,10 @@
 // whole gap to Nginx's single-threaded publish. Here the I/O thread, having sent a pass's
 // publishes, runs the actors that woke up (the directory, then the channel it messaged) itself,
 // one after the other through a one-job slot like a worker's, up to a budget; the replies land
-// in its own outbox. A message to a second idle actor moves the first to the central queue,
-// where the workers take it: a channel's fan-out to its sessions still spreads over every
-// worker. The actors are the same; only the thread that runs them changes.
+// in its own outbox. Each turn handles one message: an actor with more waiting (a channel's
+// self-sent flush, i.e. its fan-out) goes on to a worker, so fan-out keeps running beside the
+// I/O thread's writes (at 1 and 64 messages per turn, S3's p99 at 100 events/s was 1.12x
+// Nchan's). The actors are the same; only the thread that runs them changes.
 #include <cstddef>
 #include <vector>
 

@@ -208,13 +208,22 @@ private:
     // The router answers through the completion; a late answer (after the 503 of the request
     // timeout) is matched by sequence number and dropped.
     auto seq = ++request_seq_;
+    dispatching_ = true;
     app_->on_http(std::move(info), [self = shared_from_this(), seq](http_reply reply) {
-      // Through the loop's outbox: replies completed together wake the loop once.
+      // Answered on this loop's thread (an actor run inline, see actors/inline_runner.hpp):
+      // write now. From elsewhere, or from inside on_http: through the loop's outbox, where
+      // replies completed together wake the loop once.
+      if (!self->dispatching_ && self->loop_.context().get_executor().running_in_this_thread()) {
+        if (self->phase_ == phase::busy && self->request_seq_ == seq)
+          self->write(std::move(reply));
+        return;
+      }
       self->loop_.push_task([self, seq, r = std::move(reply)]() mutable {
         if (self->phase_ == phase::busy && self->request_seq_ == seq)
           self->write(std::move(r));
       });
     });
+    dispatching_ = false;
   }
 
   void upgrade(http_request info) {
@@ -380,6 +389,7 @@ private:
   bool keep_alive_ = true;
   bool stopping_ = false;
   bool continue_sent_ = false;
+  bool dispatching_ = false; // inside app_->on_http: a reply now would recurse into parse()
 };
 
 } // namespace

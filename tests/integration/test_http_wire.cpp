@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -44,6 +45,9 @@ public:
   bool ok() const {
     return fd_ >= 0;
   }
+  int fd() const {
+    return fd_;
+  }
   bool send(const std::string& bytes) {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL)
            == static_cast<ssize_t>(bytes.size());
@@ -54,13 +58,21 @@ public:
   /// Reads until `in_` holds `count` occurrences of `marker` or the deadline passes.
   bool wait_for(const std::string& marker, std::size_t count, std::chrono::milliseconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
-    while (occurrences(marker) < count) {
+    std::size_t found = 0;
+    std::size_t from = 0; // scan only what arrived since (megabyte replies)
+    for (;;) {
+      for (auto pos = in_.find(marker, from); pos != std::string::npos;
+           pos = in_.find(marker, pos + 1))
+        ++found, from = pos + 1;
+      if (in_.size() >= marker.size())
+        from = std::max(from, in_.size() - marker.size() + 1);
+      if (found >= count)
+        return true;
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0 || !read_once(static_cast<int>(left.count())))
-        return occurrences(marker) >= count;
+        return false;
     }
-    return true;
   }
   /// True when the server closed the connection within `limit` (EOF or reset).
   bool closed_within(std::chrono::milliseconds limit) {
@@ -79,17 +91,11 @@ public:
   }
 
 private:
-  std::size_t occurrences(const std::string& marker) const {
-    std::size_t n = 0;
-    for (auto pos = in_.find(marker); pos != std::string::npos; pos = in_.find(marker, pos + 1))
-      ++n;
-    return n;
-  }
   bool read_once(int timeout_ms) {
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, timeout_ms) <= 0)
       return false;
-    char buf[4096];
+    char buf[65536];
     auto n = ::recv(fd_, buf, sizeof buf, 0);
     if (n <= 0) {
       eof_ = true;
@@ -221,6 +227,48 @@ TEST_CASE("http wire: a keep-alive connection that served REST can upgrade",
     frame += static_cast<char>(payload[i] ^ mask[i % 4]);
   REQUIRE(c.send(frame));
   CHECK(c.wait_for("\"op\":\"pong\"", 1, 3s));
+}
+
+TEST_CASE("http wire: a reply larger than the socket buffers reaches a late reader; a "
+          "client that never reads loses the connection",
+          "[integration][http]") {
+  daemon_process d({"--set", "http.handshake_timeout_ms=800", "--set", "history.size=1000"});
+  http_client h(d.port());
+  // 1,000 events of ~8 KB: an ~8 MB history page, more than the kernel's socket buffers hold
+  // (tcp_wmem allows the server 4 MB), so the server meets a full socket.
+  const std::string pad(8000, 'p');
+  for (int i = 0; i < 1000; ++i)
+    REQUIRE(h.request("POST", "/v1/channels/big.page/events",
+                      R"({"data":{"i":)" + std::to_string(i) + R"(,"p":")" + pad + R"("}})",
+                      api_key_auth())
+              .status == 201);
+  const std::string get = "GET /v1/channels/big.page/events?limit=1000 HTTP/1.1\r\n"
+                          "Host: 127.0.0.1\r\nAuthorization: Bearer " + test_api_key + "\r\n\r\n";
+  {
+    raw_conn late(d.port());
+    REQUIRE(late.ok());
+    REQUIRE(late.send(get));
+    std::this_thread::sleep_for(300ms); // the server meets a full socket meanwhile
+    REQUIRE(late.wait_for("\"hasMore\":false", 1, 10s));
+    const auto& r = late.received();
+    CHECK(r.rfind("HTTP/1.1 200", 0) == 0);
+    auto body = r.substr(r.find("\r\n\r\n") + 4);
+    auto cl = r.find("Content-Length: ");
+    REQUIRE(cl != std::string::npos);
+    CHECK(body.size() == std::stoul(r.substr(cl + 16)));
+    CHECK(body.find(R"("i":999)") != std::string::npos);
+  }
+  {
+    raw_conn never(d.port());
+    REQUIRE(never.ok());
+    REQUIRE(never.send(get));
+    std::this_thread::sleep_for(2500ms); // well past the 800 ms write deadline
+    // What the buffers held arrives, then the end: never the whole page.
+    CHECK(never.closed_within(10s));
+    CHECK(never.received().find("\"hasMore\":false") == std::string::npos);
+  }
+  http_client after(d.port());
+  CHECK(after.request("GET", "/healthz", "", {}).status == 200);
 }
 
 TEST_CASE("http wire: refusals are JSON and the connection closes", "[integration][http]") {
