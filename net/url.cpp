@@ -24,6 +24,9 @@ std::optional<std::string> request_target::param(std::string_view key) const {
 }
 
 std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space) {
+  if (in.find('%') == std::string_view::npos
+      && (!plus_is_space || in.find('+') == std::string_view::npos))
+    return std::string(in); // nothing to decode: the usual path segment
   std::string out;
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
