@@ -210,11 +210,16 @@ private:
     auto seq = ++request_seq_;
     dispatching_ = true;
     app_->on_http(std::move(info), [self = shared_from_this(), seq](http_reply reply) {
-      // Answered on this loop's thread (an actor run inline, see actors/inline_runner.hpp):
-      // write now. From elsewhere, or from inside on_http: through the loop's outbox, where
-      // replies completed together wake the loop once.
-      if (!self->dispatching_ && self->loop_.context().get_executor().running_in_this_thread()) {
-        if (self->phase_ == phase::busy && self->request_seq_ == seq)
+      // Answered on this loop's thread (at once, or by an actor run inline, see
+      // actors/inline_runner.hpp): written now -- or, from inside on_http, as soon as it
+      // returns. From another thread: through the loop's outbox, where replies completed
+      // together wake the loop once.
+      if (self->loop_.context().get_executor().running_in_this_thread()) {
+        if (self->phase_ != phase::busy || self->request_seq_ != seq)
+          return;
+        if (self->dispatching_)
+          self->early_reply_ = std::move(reply);
+        else
           self->write(std::move(reply));
         return;
       }
@@ -224,6 +229,11 @@ private:
       });
     });
     dispatching_ = false;
+    if (early_reply_) {
+      auto r = std::move(*early_reply_);
+      early_reply_.reset();
+      write(std::move(r));
+    }
   }
 
   void upgrade(http_request info) {
@@ -390,6 +400,7 @@ private:
   bool stopping_ = false;
   bool continue_sent_ = false;
   bool dispatching_ = false; // inside app_->on_http: a reply now would recurse into parse()
+  std::optional<http_reply> early_reply_; // answered inside on_http: written when it returns
 };
 
 } // namespace
