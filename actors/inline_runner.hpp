@@ -7,11 +7,10 @@
 // thread's), measured at 2-3 us of server CPU per request under wrk on 2 cores -- about the
 // whole gap to Nginx's single-threaded publish. Here the I/O thread, having sent a pass's
 // publishes, runs the actors that woke up (the directory, then the channel it messaged) itself,
-// one after the other through a one-job slot like a worker's, up to a budget; the replies land
-// in its own outbox. Each turn handles one message: an actor with more waiting (a channel's
+// one after the other through a one-job slot like a worker's, up to a budget; the replies are
+// written on this thread. Each turn handles one message: an actor with more waiting (a channel's
 // self-sent flush, i.e. its fan-out) goes on to a worker, so fan-out keeps running beside the
-// I/O thread's writes (at 1 and 64 messages per turn, S3's p99 at 100 events/s was 1.12x
-// Nchan's). The actors are the same; only the thread that runs them changes.
+// I/O thread's writes. The actors are the same; only the thread that runs them changes.
 #include <cstddef>
 #include <vector>
 
