@@ -21,6 +21,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "net/http_head.hpp"
+#include "net/http_refusals.hpp"
 #include "net/io_loop.hpp"
 #include "net/plain_http.hpp"
 #include "net/ws_connection.hpp"
@@ -193,12 +194,8 @@ private:
     if (tls && (ec.category() == asio::error::get_ssl_category()
                 || ec == asio::ssl::error::stream_truncated))
       return close();
-    if (ec == http::error::body_limit)
-      return write_error(413, "payload_too_large", "request body over http.max_body_bytes");
-    if (ec == http::error::header_limit)
-      return write_error(431, "headers_too_large", "header block over http.max_header_bytes");
     if (ec)
-      return write_error(400, "bad_request", "malformed HTTP request: " + ec.message());
+      return refuse(parse_refusal(ec));
 
     auto req = parser_->release();
     parser_.reset();
@@ -216,17 +213,12 @@ private:
     keep_alive_ = req.keep_alive();
 
     if (info.websocket_upgrade) {
-      // Refuse broken handshakes here, as JSON, rather than with Beast's plain-text 400.
-      if (header(req, http::field::sec_websocket_key).empty()
-          || header(req, http::field::sec_websocket_version) != "13")
-        return write_error(400, "bad_request",
-                           "invalid WebSocket upgrade: needs Sec-WebSocket-Key and "
-                           "Sec-WebSocket-Version: 13");
+      if (auto bad = handshake_refusal(header(req, http::field::sec_websocket_key),
+                                       header(req, http::field::sec_websocket_version)))
+        return refuse(std::move(*bad));
       auto decision = app_->on_upgrade(info);
-      if (decision.refusal) {
-        keep_alive_ = false;
-        return write(std::move(*decision.refusal));
-      }
+      if (decision.refusal)
+        return refuse(std::move(*decision.refusal));
       lowest().expires_never();
       auto response = ws::handshake_response(header(req, http::field::sec_websocket_key));
       std::string leftover(static_cast<const char*>(buffer_.data().data()), buffer_.size());
@@ -268,8 +260,13 @@ private:
   }
 
   void write_error(unsigned status, std::string_view code, std::string message) {
+    refuse({status, json_error_body(code, message), "application/json"});
+  }
+
+  // A reply after which the connection closes.
+  void refuse(http_reply reply) {
     keep_alive_ = false;
-    write({status, json_error_body(code, message), "application/json"});
+    write(std::move(reply));
   }
 
   void write(http_reply reply) {

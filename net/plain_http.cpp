@@ -30,6 +30,7 @@
 
 #include "net/fd_poller.hpp"
 #include "net/http_head.hpp"
+#include "net/http_refusals.hpp"
 #include "net/request_parser.hpp"
 #include "net/ws_connection.hpp"
 #include "net/ws_frame.hpp"
@@ -182,12 +183,8 @@ private:
         return read_pass();
       return; // the next edge brings the rest
     }
-    if (ec == http::error::body_limit)
-      return write_error(413, "payload_too_large", "request body over http.max_body_bytes");
-    if (ec == http::error::header_limit)
-      return write_error(431, "headers_too_large", "header block over http.max_header_bytes");
     if (ec)
-      return write_error(400, "bad_request", "malformed HTTP request: " + ec.message());
+      return refuse(parse_refusal(ec));
     dispatch();
   }
 
@@ -237,16 +234,11 @@ private:
   }
 
   void upgrade(http_request info) {
-    // Refuse broken handshakes here, as JSON, rather than with a plain-text 400.
-    if (parser_->websocket_key().empty() || parser_->websocket_version() != "13")
-      return write_error(400, "bad_request",
-                         "invalid WebSocket upgrade: needs Sec-WebSocket-Key and "
-                         "Sec-WebSocket-Version: 13");
+    if (auto bad = handshake_refusal(parser_->websocket_key(), parser_->websocket_version()))
+      return refuse(std::move(*bad));
     auto decision = app_->on_upgrade(info);
-    if (decision.refusal) {
-      keep_alive_ = false;
-      return write(std::move(*decision.refusal));
-    }
+    if (decision.refusal)
+      return refuse(std::move(*decision.refusal));
     auto response = ws::handshake_response(parser_->websocket_key());
     parser_.reset();
     std::string leftover = in_.substr(in_off_);
@@ -272,8 +264,13 @@ private:
   // -- replies ------------------------------------------------------------------------------
 
   void write_error(unsigned status, std::string_view code, std::string message) {
+    refuse({status, json_error_body(code, message), "application/json"});
+  }
+
+  // A reply after which the connection closes.
+  void refuse(http_reply reply) {
     keep_alive_ = false;
-    write({status, json_error_body(code, message), "application/json"});
+    write(std::move(reply));
   }
 
   void write(http_reply reply) {

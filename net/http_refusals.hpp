@@ -1,0 +1,21 @@
+#pragma once
+// The refusals both HTTP paths (plain_http.cpp, and http_server.cpp for TLS) answer before a
+// request reaches the router. Each closes the connection after the reply.
+#include <optional>
+#include <string_view>
+
+#include <boost/beast/core/error.hpp>
+
+#include "net/transport.hpp"
+
+namespace sy {
+
+/// The reply to a request Beast's parser refused: 413 (body over http.max_body_bytes), 431
+/// (header block over http.max_header_bytes) or 400 (anything else malformed).
+http_reply parse_refusal(const boost::beast::error_code& ec);
+
+/// A WebSocket upgrade without a Sec-WebSocket-Key, or with a version other than 13: a JSON 400
+/// rather than Beast's plain-text one. nullopt when the handshake fields are usable.
+std::optional<http_reply> handshake_refusal(std::string_view key, std::string_view version);
+
+} // namespace sy
