@@ -1,6 +1,5 @@
 #include "actors/inline_runner.hpp"
 
-#include <algorithm>
 #include <memory>
 
 #include <caf/scheduler/coordinator.hpp>
@@ -23,12 +22,7 @@ inline_runner* inline_runner::for_this_thread(caf::actor_system& sys) {
 }
 
 inline_runner::inline_runner(caf::actor_system& sys, affine_sharing::coordinator_data& central)
-  : caf::execution_unit(&sys),
-    central_(central),
-    // One message per turn. A publish is one message, answered within it; a channel's
-    // fan-out is a second one (its self-sent flush), which then goes to a worker: the I/O
-    // thread answers publishers while a worker encodes for the sessions, as before.
-    max_throughput_(1) {
+  : caf::execution_unit(&sys), central_(central) {
 }
 
 bool inline_capture(caf::resumable* job) {
@@ -61,7 +55,7 @@ void inline_runner::drain(std::size_t budget) {
     } else {
       break;
     }
-    switch (job->resume(this, max_throughput_)) {
+    switch (job->resume(this, messages_per_turn)) {
       case caf::resumable::resume_later:       // its turn ended with messages left
       case caf::resumable::shutdown_execution_unit: // the scheduler's own job: not ours
         affine_sharing::push_central(central_, job);

@@ -51,7 +51,10 @@ private:
   void drain(std::size_t budget);
 
   affine_sharing::coordinator_data& central_;
-  std::size_t max_throughput_;
+  // One message per turn. A publish is one message, answered within it; a channel's fan-out
+  // is a second one (its self-sent flush), which then goes to a worker: the I/O thread
+  // answers publishers while a worker encodes for the sessions.
+  static constexpr std::size_t messages_per_turn = 1;
   caf::resumable* slot_ = nullptr;
   std::vector<caf::resumable*> woken_; // captured from `send`, in order
   bool capture_ = false;

@@ -16,6 +16,18 @@ http_reply parse_refusal(const boost::beast::error_code& ec) {
           "application/json"};
 }
 
+http_reply too_many_connections() {
+  return {503,
+          json_error_body("too_many_connections",
+                          "the server is at http.max_connections; retry later"),
+          "application/json"};
+}
+
+http_reply router_timeout() {
+  return {503, json_error_body("unavailable", "the router did not answer in time"),
+          "application/json"};
+}
+
 std::optional<http_reply> handshake_refusal(std::string_view key, std::string_view version) {
   if (!key.empty() && version == "13")
     return std::nullopt;

@@ -1,6 +1,6 @@
 #pragma once
-// The refusals both HTTP paths (plain_http.cpp, and http_server.cpp for TLS) answer before a
-// request reaches the router. Each closes the connection after the reply.
+// The answers both HTTP paths (plain_http.cpp, and http_server.cpp for TLS) give without the
+// router. The refusals close the connection after the reply; the timeout does not.
 #include <optional>
 #include <string_view>
 
@@ -13,6 +13,12 @@ namespace sy {
 /// The reply to a request Beast's parser refused: 413 (body over http.max_body_bytes), 431
 /// (header block over http.max_header_bytes) or 400 (anything else malformed).
 http_reply parse_refusal(const boost::beast::error_code& ec);
+
+/// 503 for a connection over http.max_connections.
+http_reply too_many_connections();
+
+/// 503 when the router did not answer within request_timeout_ms.
+http_reply router_timeout();
 
 /// A WebSocket upgrade without a Sec-WebSocket-Key, or with a version other than 13: a JSON 400
 /// rather than Beast's plain-text one. nullopt when the handshake fields are usable.

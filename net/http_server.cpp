@@ -112,8 +112,7 @@ private:
 
   void begin() {
     if (registry_->live() > opts_.max_connections)
-      return write_error(503, "too_many_connections",
-                         "the server is at http.max_connections; retry later");
+      return refuse(too_many_connections());
     do_read();
   }
 
@@ -245,8 +244,7 @@ private:
     timer_.expires_after(std::chrono::milliseconds(opts_.request_timeout_ms));
     timer_.async_wait([self = shared_from_this(), seq](beast::error_code ec) {
       if (!ec && self->busy_ && self->request_seq_ == seq)
-        self->write({503, json_error_body("unavailable", "the router did not answer in time"),
-                     "application/json"});
+        self->write(router_timeout());
     });
     app_->on_http(std::move(info), [self = shared_from_this(), seq](http_reply reply) {
       // Through the loop's outbox: replies completed together wake the loop once.
@@ -257,10 +255,6 @@ private:
         }
       });
     });
-  }
-
-  void write_error(unsigned status, std::string_view code, std::string message) {
-    refuse({status, json_error_body(code, message), "application/json"});
   }
 
   // A reply after which the connection closes.

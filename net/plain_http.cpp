@@ -83,8 +83,7 @@ public:
     if (fd_ < 0 || !loop_.poller().add(fd_, this))
       return close();
     if (registry_->live() > opts_.max_connections)
-      return write_error(503, "too_many_connections",
-                         "the server is at http.max_connections; retry later");
+      return refuse(too_many_connections());
     set_deadline(opts_.handshake_timeout_ms);
     // Read at once: the request may have arrived before the socket joined the epoll set.
     read_pass();
@@ -263,10 +262,6 @@ private:
 
   // -- replies ------------------------------------------------------------------------------
 
-  void write_error(unsigned status, std::string_view code, std::string message) {
-    refuse({status, json_error_body(code, message), "application/json"});
-  }
-
   // A reply after which the connection closes.
   void refuse(http_reply reply) {
     keep_alive_ = false;
@@ -351,8 +346,7 @@ private:
       case phase::writing: // a client that does not read its reply
         return close();
       case phase::busy:
-        return write({503, json_error_body("unavailable", "the router did not answer in time"),
-                      "application/json"});
+        return write(router_timeout());
       case phase::done:
         return;
     }
