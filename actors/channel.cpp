@@ -590,9 +590,10 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
         auto rp = self->make_response_promise<history_page>();
         self->state.stash.push_back([self, q, rp]() mutable {
           if (cursor_ahead(self, q))
-            return rp.deliver(
+            rp.deliver(
               caf::make_error(caf::sec::invalid_argument, "cursor is ahead of the channel"));
-          rp.deliver(read_history(self, q));
+          else
+            rp.deliver(read_history(self, q));
         });
         return rp;
       }

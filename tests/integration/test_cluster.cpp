@@ -174,7 +174,7 @@ TEST_CASE("cluster: a wildcard on A hears channels owned anywhere, each event on
   expect_silence(sub, 300ms);
 }
 
-TEST_CASE("cluster: kill -9 the owner of a busy channel; nothing acknowledged is lost") {
+TEST_CASE("cluster: kill -9 the owner of a busy channel and nothing acknowledged is lost") {
   trio t;
   const std::string channel = "busy";
   node& owner = t.by_id(owner_of(t.a, channel));

@@ -229,7 +229,7 @@ TEST_CASE("http wire: a keep-alive connection that served REST can upgrade",
   CHECK(c.wait_for("\"op\":\"pong\"", 1, 3s));
 }
 
-TEST_CASE("http wire: a reply larger than the socket buffers reaches a late reader; a "
+TEST_CASE("http wire: a reply larger than the socket buffers reaches a late reader and a "
           "client that never reads loses the connection",
           "[integration][http]") {
   daemon_process d({"--set", "http.handshake_timeout_ms=800", "--set", "history.size=1000"});

@@ -182,7 +182,7 @@ TEST_CASE("HS256, HS384 and HS512 tokens verify against their keys", "[auth][jwt
   CHECK(verify_jwt(sign_hmac(jwt_alg::hs256, payload(), "default-secret"), ks, {}, now).ok);
 }
 
-TEST_CASE("RS256 and ES256 tokens verify; kid selects among several keys", "[auth][jwt]") {
+TEST_CASE("RS256 and ES256 tokens verify and kid selects among several keys", "[auth][jwt]") {
   auto ks = keyset();
   CHECK(verify_jwt(sign_pk(rsa_a(), "RS256", "rsa-a", payload()), ks, {}, now).ok);
   CHECK(verify_jwt(sign_pk(rsa_b(), "RS256", "rsa-b", payload()), ks, {}, now).ok);
