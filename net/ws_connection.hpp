@@ -17,6 +17,7 @@
 #include "net/http_server.hpp"
 #include "net/io_loop.hpp"
 #include "net/stream_types.hpp"
+#include "net/ws_frame.hpp"
 
 namespace sy {
 
@@ -86,6 +87,7 @@ private:
   /// Consumes complete frames from in_.
   void parse_input();
   void on_frame(std::uint8_t opcode, bool fin, std::string&& payload);
+  void on_close_frame(std::string_view payload);
   void fail_input(std::uint16_t code, const char* reason);
   bool queue_frame(const frame_ptr& frame);
   void do_close(std::uint16_t code, std::string reason);
@@ -101,6 +103,7 @@ private:
   std::string in_;        // bytes read but not yet parsed (empty while idle)
   std::string message_;   // a fragmented text message being assembled (rare)
   bool in_message_ = false;
+  ws::utf8_validator utf8_; // of the fragmented message being assembled
   bool discard_ = false;  // input is unparseable after a protocol error: drop it
   std::uint64_t skip_ = 0; // bytes left of a refused oversized frame
   std::size_t max_message_;
