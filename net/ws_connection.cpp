@@ -29,6 +29,7 @@ ws_connection<Stream>::ws_connection(Stream&& stream, io_loop& loop, const serve
   : loop_(loop),
     out_(std::move(stream)),
     max_message_(opts.max_frame_bytes),
+    max_frames_per_s_(opts.max_frames_per_s),
     close_timeout_ms_(opts.close_timeout_ms),
     queue_limit_(opts.outbound_queue_bytes),
     registry_(std::move(registry)),
@@ -229,7 +230,33 @@ void ws_connection<Stream>::parse_input() {
 }
 
 template <class Stream>
+bool ws_connection<Stream>::within_frame_rate() {
+  // One window for every inbound frame -- text, continuation, ping, pong, close -- counted here,
+  // where pings are answered without the session, so a ping flood costs no actor message.
+  // The clock was read once for the whole read by consume().
+  auto now = last_rx_ms_.load(std::memory_order_relaxed);
+  if (now - rate_window_ms_ >= 1000) {
+    rate_window_ms_ = now;
+    frames_in_window_ = 0;
+  }
+  if (++frames_in_window_ <= max_frames_per_s_)
+    return true;
+  if (!closing_) {
+    // Like a slow consumer: the session hears at once (it logs quota.exceeded and ends), the
+    // client gets 4008 and nothing more is answered.
+    auto reason = "quota_exceeded: more than " + std::to_string(max_frames_per_s_)
+                  + " frames per second";
+    notify_closed(close_code::quota_exceeded, reason);
+    do_close(close_code::quota_exceeded, std::move(reason));
+  }
+  return false;
+}
+
+template <class Stream>
 void ws_connection<Stream>::on_frame(std::uint8_t opcode, bool fin, std::string&& payload) {
+  // Over the rate only a close frame is still read: it may be the answer to our 4008.
+  if (!within_frame_rate() && opcode != ws::op_close)
+    return;
   switch (opcode) {
     case ws::op_text:
     case ws::op_continuation: {
