@@ -65,7 +65,7 @@ struct config {
   // -- realtime (Fabric WebSocket at /realtime) --
   bool realtime_enabled = true;
   std::size_t topic_limit = 32;
-  std::size_t max_frames_per_s = 200;    // inbound frames per connection per second (4008 above)
+  std::size_t max_frames_per_s = 200;    // inbound frames of any kind per connection per second (4008)
   std::int64_t close_timeout_ms = 5000;  // a peer not answering our close frame is cut off
   std::size_t max_connections_per_user = 10000; // WebSocket sessions per token subject (4008)
   std::size_t max_connections_per_ip = 10000;   // WebSocket sessions per client address (4008)

@@ -18,6 +18,7 @@ struct server_options {
   std::size_t max_body_bytes = 65536;
   std::size_t max_header_bytes = 8192;
   std::size_t max_frame_bytes = 65536;
+  std::size_t max_frames_per_s = 200;       // inbound WebSocket frames, all opcodes; 4008 above
   std::size_t outbound_queue_bytes = 1 << 20;
   std::int64_t request_timeout_ms = 5000; // REST request -> router answer, 503 after
   std::int64_t handshake_timeout_ms = 10000; // a whole request must arrive within this

@@ -212,6 +212,7 @@ int cmd_serve(const sy::config& cfg_in) {
   opts.max_body_bytes = cfg->max_body_bytes;
   opts.max_header_bytes = cfg->max_header_bytes;
   opts.max_frame_bytes = cfg->max_frame_bytes;
+  opts.max_frames_per_s = cfg->max_frames_per_s;
   opts.outbound_queue_bytes = cfg->outbound_queue_bytes;
   opts.request_timeout_ms = cfg->request_timeout_ms;
   opts.handshake_timeout_ms = cfg->handshake_timeout_ms;

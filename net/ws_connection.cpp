@@ -21,9 +21,6 @@ std::int64_t now_ms() {
 // Bytes read per readiness event before yielding to other connections.
 constexpr std::size_t read_budget = 256 * 1024;
 
-constexpr std::uint16_t protocol_error = 1002;
-constexpr std::uint16_t invalid_payload = 1007;
-
 } // namespace
 
 template <class Stream>
@@ -32,6 +29,7 @@ ws_connection<Stream>::ws_connection(Stream&& stream, io_loop& loop, const serve
   : loop_(loop),
     out_(std::move(stream)),
     max_message_(opts.max_frame_bytes),
+    max_frames_per_s_(opts.max_frames_per_s),
     close_timeout_ms_(opts.close_timeout_ms),
     queue_limit_(opts.outbound_queue_bytes),
     registry_(std::move(registry)),
@@ -47,7 +45,7 @@ ws_connection<Stream>::~ws_connection() {
   if (registered_)
     registry_->remove(this);
   if (handler_) // torn down without a close report (e.g. io_context destroyed)
-    handler_->on_closed(1006, "connection lost");
+    handler_->on_closed(close_code::abnormal, "connection lost");
 }
 
 template <class Stream>
@@ -86,7 +84,8 @@ void ws_connection<Stream>::wait_readable() {
     out_.socket().async_wait(tcp::socket::wait_read,
                              [self = this->shared_from_this()](boost::system::error_code ec) {
                                if (ec)
-                                 return self->finish(self->close_code_ ? self->close_code_ : 1006,
+                                 return self->finish(self->close_code_ ? self->close_code_
+                                                                       : close_code::abnormal,
                                                      ec.message());
                                self->on_readable();
                              });
@@ -106,7 +105,7 @@ void ws_connection<Stream>::on_readable() {
         break;
       if (ec || n == 0) {
         auto reason = ec ? ec.message() : std::string("connection closed");
-        return finish(close_code_ ? close_code_ : 1006, reason);
+        return finish(close_code_ ? close_code_ : close_code::abnormal, reason);
       }
       total += n;
       if (!consume(scratch.data(), n))
@@ -125,7 +124,7 @@ void ws_connection<Stream>::on_tls_read(boost::system::error_code ec, std::size_
       return;
     if (ec) {
       this->tls_peer_gone_ = true; // EOF, reset, truncation or a TLS alert
-      return finish(close_code_ ? close_code_ : 1006, ec.message());
+      return finish(close_code_ ? close_code_ : close_code::abnormal, ec.message());
     }
     if (!consume(this->tls_rbuf_.data(), n))
       return;
@@ -168,7 +167,8 @@ void ws_connection<Stream>::start_tls_shutdown() {
     close_timer_->expires_after(std::chrono::milliseconds(close_timeout_ms_));
     auto done = [self = this->shared_from_this()] {
       self->close_timer_->cancel(); // a pending wait would keep the connection alive
-      self->finish(self->close_code_ ? self->close_code_ : 1006, "connection closed");
+      self->finish(self->close_code_ ? self->close_code_ : close_code::abnormal,
+                   "connection closed");
       boost::system::error_code ec;
       raw_socket(self->out_.socket()).close(ec);
     };
@@ -207,14 +207,14 @@ void ws_connection<Stream>::parse_input() {
     if (st == ws::parse_status::need_more)
       break;
     if (st == ws::parse_status::protocol_error)
-      return fail_input(protocol_error, "protocol error");
+      return fail_input(close_code::protocol_error, "protocol error");
     // Refuse oversized messages from the header alone: never buffer them.
     std::uint64_t message_size = h.length + (h.opcode == ws::op_continuation ? message_.size() : 0);
     if (h.opcode < ws::op_close && message_size > max_message_) {
       // Never buffer it: skip its bytes as they come, and keep parsing for the close reply.
       do_close(close_code::too_big, "message too big");
       skip_ = h.header_size + h.length;
-      in_message_ = false;
+      in_message_ = !h.fin; // the client's remaining fragments still parse (and are dropped)
       std::string().swap(message_);
       continue;
     }
@@ -230,28 +230,62 @@ void ws_connection<Stream>::parse_input() {
 }
 
 template <class Stream>
+bool ws_connection<Stream>::within_frame_rate() {
+  // One window for every inbound frame -- text, continuation, ping, pong, close -- counted here,
+  // where pings are answered without the session, so a ping flood costs no actor message.
+  // The clock was read once for the whole read by consume().
+  auto now = last_rx_ms_.load(std::memory_order_relaxed);
+  if (now - rate_window_ms_ >= 1000) {
+    rate_window_ms_ = now;
+    frames_in_window_ = 0;
+  }
+  if (++frames_in_window_ <= max_frames_per_s_)
+    return true;
+  if (!closing_) {
+    // Like a slow consumer: the session hears at once (it logs quota.exceeded and ends), the
+    // client gets 4008 and nothing more is answered.
+    auto reason = "quota_exceeded: more than " + std::to_string(max_frames_per_s_)
+                  + " frames per second";
+    notify_closed(close_code::quota_exceeded, reason);
+    do_close(close_code::quota_exceeded, std::move(reason));
+  }
+  return false;
+}
+
+template <class Stream>
 void ws_connection<Stream>::on_frame(std::uint8_t opcode, bool fin, std::string&& payload) {
+  // Over the rate only a close frame is still read: it may be the answer to our 4008.
+  if (!within_frame_rate() && opcode != ws::op_close)
+    return;
   switch (opcode) {
     case ws::op_text:
     case ws::op_continuation: {
-      if ((opcode == ws::op_text) == in_message_)
-        return fail_input(protocol_error, "unexpected continuation");
-      if (closing_)
-        return; // after our close frame, data is read and dropped
-      if (opcode == ws::op_text && fin) {
-        if (!ws::valid_utf8(payload))
-          return do_close(invalid_payload, "invalid UTF-8");
+      bool starts = opcode == ws::op_text;
+      if (starts == in_message_)
+        return fail_input(close_code::protocol_error,
+                          starts ? "text frame inside a fragmented message"
+                                 : "unexpected continuation");
+      in_message_ = !fin; // tracked after our close too, so the client's tail parses
+      if (closing_) {     // after our close frame, data is read and dropped
+        std::string().swap(message_);
+        return;
+      }
+      if (starts)
+        utf8_.reset();
+      // Fragments are judged as they come: invalid bytes fail before the message is complete.
+      if (!utf8_.feed(payload) || (fin && !utf8_.complete())) {
+        std::string().swap(message_);
+        return do_close(close_code::invalid_payload, "invalid UTF-8");
+      }
+      if (starts && fin) { // the common case: one frame, no copy
         if (handler_)
           handler_->on_text(std::move(payload));
         return;
       }
       message_ += payload;
-      in_message_ = !fin;
       if (fin) {
         std::string text = std::move(message_);
         std::string().swap(message_);
-        if (!ws::valid_utf8(text))
-          return do_close(invalid_payload, "invalid UTF-8");
         if (handler_)
           handler_->on_text(std::move(text));
       }
@@ -268,30 +302,41 @@ void ws_connection<Stream>::on_frame(std::uint8_t opcode, bool fin, std::string&
     }
     case ws::op_pong:
       return;
-    case ws::op_close: {
-      std::uint16_t code = 1005; // no status received
-      std::string reason;
-      if (payload.size() == 1)
-        return fail_input(protocol_error, "bad close frame");
-      if (payload.size() >= 2) {
-        code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8)
-                                          | static_cast<std::uint8_t>(payload[1]));
-        reason = payload.substr(2);
-      }
-      if (closing_) // the answer to our close frame
-        return finish(close_code_, close_reason_);
-      // Echo the close, then the client closes TCP (or our deadline does).
-      closing_ = true;
-      close_code_ = code;
-      close_reason_ = reason;
-      out_.push_bytes(ws::close_frame(code == 1005 ? 1000 : code, ""), true);
-      out_.flush();
-      notify_closed(code, reason);
-      out_.when_drained([self = this->shared_from_this()] { self->half_close(); });
-      return; // read on until the client closes TCP
-    }
+    case ws::op_close:
+      return on_close_frame(payload);
   }
-  fail_input(protocol_error, "unknown opcode");
+  fail_input(close_code::protocol_error, "unknown opcode");
+}
+
+template <class Stream>
+void ws_connection<Stream>::on_close_frame(std::string_view payload) {
+  if (closing_) // the answer to our close frame, whatever it holds: nothing more to send
+    return finish(close_code_, close_reason_);
+  // RFC 6455 5.5.1/7.4: no payload, or a 2-byte code that may be sent plus a UTF-8 reason.
+  // A bad one fails the connection; its code is never echoed.
+  std::uint16_t code = close_code::no_status;
+  std::string reason;
+  if (payload.size() == 1)
+    return fail_input(close_code::protocol_error, "bad close frame");
+  if (payload.size() >= 2) {
+    code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8)
+                                      | static_cast<std::uint8_t>(payload[1]));
+    if (!close_code::valid_from_peer(code))
+      return fail_input(close_code::protocol_error, "invalid close code");
+    if (!ws::valid_utf8(payload.substr(2)))
+      return fail_input(close_code::invalid_payload, "invalid UTF-8 in close reason");
+    reason = payload.substr(2);
+  }
+  // Echo the code, then the client closes TCP (or our deadline does).
+  closing_ = true;
+  close_code_ = code;
+  close_reason_ = reason;
+  out_.push_bytes(ws::close_frame(code == close_code::no_status ? close_code::normal : code, ""),
+                  true);
+  out_.flush();
+  notify_closed(code, reason);
+  out_.when_drained([self = this->shared_from_this()] { self->half_close(); });
+  // read on until the client closes TCP
 }
 
 template <class Stream>

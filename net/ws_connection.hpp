@@ -17,6 +17,7 @@
 #include "net/http_server.hpp"
 #include "net/io_loop.hpp"
 #include "net/stream_types.hpp"
+#include "net/ws_frame.hpp"
 
 namespace sy {
 
@@ -86,6 +87,9 @@ private:
   /// Consumes complete frames from in_.
   void parse_input();
   void on_frame(std::uint8_t opcode, bool fin, std::string&& payload);
+  void on_close_frame(std::string_view payload);
+  /// Counts one inbound frame; false (after starting a 4008 close) over realtime.max_frames_per_s.
+  bool within_frame_rate();
   void fail_input(std::uint16_t code, const char* reason);
   bool queue_frame(const frame_ptr& frame);
   void do_close(std::uint16_t code, std::string reason);
@@ -101,9 +105,13 @@ private:
   std::string in_;        // bytes read but not yet parsed (empty while idle)
   std::string message_;   // a fragmented text message being assembled (rare)
   bool in_message_ = false;
+  ws::utf8_validator utf8_; // of the fragmented message being assembled
   bool discard_ = false;  // input is unparseable after a protocol error: drop it
   std::uint64_t skip_ = 0; // bytes left of a refused oversized frame
   std::size_t max_message_;
+  std::size_t max_frames_per_s_;
+  std::int64_t rate_window_ms_ = 0; // start of the current one-second window
+  std::size_t frames_in_window_ = 0;
   std::int64_t close_timeout_ms_;
   std::size_t queue_limit_;
   bool closing_ = false;  // we sent a close frame

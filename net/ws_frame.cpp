@@ -19,6 +19,8 @@ parse_status parse_client_header(std::string_view in, frame_header& h) {
     if (in.size() < 4)
       return parse_status::need_more;
     len = (std::uint64_t{static_cast<std::uint8_t>(in[2])} << 8) | static_cast<std::uint8_t>(in[3]);
+    if (len < 126)
+      return parse_status::protocol_error; // not the shortest form
     pos = 4;
   } else if (len == 127) {
     if (in.size() < 10)
@@ -26,8 +28,8 @@ parse_status parse_client_header(std::string_view in, frame_header& h) {
     len = 0;
     for (int i = 0; i < 8; ++i)
       len = (len << 8) | static_cast<std::uint8_t>(in[2 + i]);
-    if (len >> 63)
-      return parse_status::protocol_error;
+    if ((len >> 63) || len <= 0xffff)
+      return parse_status::protocol_error; // top bit set, or not the shortest form
     pos = 10;
   }
   if (h.opcode >= 0x8 && (!h.fin || len > 125))
@@ -49,43 +51,46 @@ void unmask(char* data, std::size_t n, const std::array<std::uint8_t, 4>& mask) 
     data[i] = static_cast<char>(static_cast<std::uint8_t>(data[i]) ^ mask[i & 3]);
 }
 
-bool valid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
+bool utf8_validator::feed(std::string_view s) {
+  if (failed_)
+    return false;
+  for (char ch : s) {
+    auto c = static_cast<std::uint8_t>(ch);
+    if (need_ == 0) {
+      if (c < 0x80)
+        continue;
+      // Lead bytes; C0, C1 and F5-FF never occur. The first continuation byte's range excludes
+      // overlongs (after E0, F0), surrogates U+D800-DFFF (after ED) and > U+10FFFF (after F4).
+      if (c >= 0xc2 && c <= 0xdf) {
+        need_ = 1;
+      } else if (c >= 0xe0 && c <= 0xef) {
+        need_ = 2;
+        lo_ = c == 0xe0 ? 0xa0 : 0x80;
+        hi_ = c == 0xed ? 0x9f : 0xbf;
+      } else if (c >= 0xf0 && c <= 0xf4) {
+        need_ = 3;
+        lo_ = c == 0xf0 ? 0x90 : 0x80;
+        hi_ = c == 0xf4 ? 0x8f : 0xbf;
+      } else {
+        failed_ = true;
+        return false;
+      }
       continue;
     }
-    std::size_t n;
-    std::uint32_t cp;
-    if ((c & 0xe0) == 0xc0) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
+    if (c < lo_ || c > hi_) {
+      failed_ = true;
       return false;
     }
-    if (static_cast<std::size_t>(end - p) <= n)
-      return false;
-    for (std::size_t i = 1; i <= n; ++i) {
-      if ((p[i] & 0xc0) != 0x80)
-        return false;
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    // overlong forms, UTF-16 surrogates and values past U+10FFFF are invalid
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
-        || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-      return false;
-    p += n + 1;
+    lo_ = 0x80;
+    hi_ = 0xbf;
+    --need_;
   }
   return true;
+}
+
+bool valid_utf8(std::string_view s) {
+  utf8_validator v;
+  return v.feed(s) && v.complete();
 }
 
 std::size_t server_header(std::uint8_t opcode, std::uint64_t n, std::array<std::uint8_t, 10>& h) {

@@ -34,11 +34,36 @@ struct frame_header {
 enum class parse_status { ok, need_more, protocol_error };
 
 /// Parses a client frame header at the start of `in`. Client frames must be masked, must not
-/// set RSV bits (no extension is negotiated), and control frames must be final and <= 125 bytes.
+/// set RSV bits (no extension is negotiated), must use a known opcode and the shortest length
+/// form (RFC 6455 5.2: 126 only for 126-65535 bytes, 127 only above, its top bit clear), and
+/// control frames must be final and <= 125 bytes.
 parse_status parse_client_header(std::string_view in, frame_header& h);
 
 /// XORs `data` with the frame mask (in place).
 void unmask(char* data, std::size_t n, const std::array<std::uint8_t, 4>& mask);
+
+/// UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF) checked piece by
+/// piece, so a fragmented message is judged as its fragments arrive: a code point may be split
+/// between fragments, and a byte that can start no valid sequence fails at once instead of
+/// after the whole message was buffered. Four bytes of state.
+class utf8_validator {
+public:
+  /// False from the first byte that cannot continue valid UTF-8 on (and ever after).
+  bool feed(std::string_view s);
+  /// Whether the bytes fed so far end on a code point boundary (and never failed).
+  bool complete() const noexcept {
+    return need_ == 0 && !failed_;
+  }
+  void reset() noexcept {
+    *this = utf8_validator{};
+  }
+
+private:
+  std::uint8_t need_ = 0;  // continuation bytes still expected
+  std::uint8_t lo_ = 0x80; // the next continuation byte's range: narrower right after some lead
+  std::uint8_t hi_ = 0xbf; // bytes, which is what rules out overlongs, surrogates, > U+10FFFF
+  bool failed_ = false;
+};
 
 bool valid_utf8(std::string_view s);
 

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "net/ws_frame.hpp"
+#include "schema/codes.hpp"
 
 using namespace sy;
 
@@ -95,6 +96,55 @@ TEST_CASE("protocol errors in client frame headers", "[ws]") {
   }
 }
 
+TEST_CASE("non-minimal length encodings are protocol errors (RFC 6455 5.2)", "[ws]") {
+  ws::frame_header h;
+  // "Hello" with a 16-bit length: 0x81 0xfe 0x00 0x05 + mask
+  std::string f16("\x81\xfe\x00\x05\x01\x02\x03\x04Hello", 13);
+  CHECK(ws::parse_client_header(f16, h) == ws::parse_status::protocol_error);
+  // 125 is the largest 7-bit length: still too small for the 16-bit form
+  std::string f16max("\x81\xfe\x00\x7d\x01\x02\x03\x04", 8);
+  CHECK(ws::parse_client_header(f16max, h) == ws::parse_status::protocol_error);
+  // 64-bit form for 5 bytes and for 65535 bytes (fits 16 bits)
+  std::string f64("\x81\xff\x00\x00\x00\x00\x00\x00\x00\x05\x01\x02\x03\x04", 14);
+  CHECK(ws::parse_client_header(f64, h) == ws::parse_status::protocol_error);
+  std::string f64small("\x82\xff\x00\x00\x00\x00\x00\x00\xff\xff\x01\x02\x03\x04", 14);
+  CHECK(ws::parse_client_header(f64small, h) == ws::parse_status::protocol_error);
+  // the smallest lengths of each form are fine
+  std::string ok16("\x81\xfe\x00\x7e\x01\x02\x03\x04", 8);
+  CHECK(ws::parse_client_header(ok16, h) == ws::parse_status::ok);
+  CHECK(h.length == 126);
+  std::string ok64("\x81\xff\x00\x00\x00\x00\x00\x01\x00\x00\x01\x02\x03\x04", 14);
+  CHECK(ws::parse_client_header(ok64, h) == ws::parse_status::ok);
+  CHECK(h.length == 65536);
+  // the 64-bit length's most significant bit must be 0
+  std::string msb("\x81\xff\x80\x00\x00\x00\x00\x00\x00\x05\x01\x02\x03\x04", 14);
+  CHECK(ws::parse_client_header(msb, h) == ws::parse_status::protocol_error);
+}
+
+TEST_CASE("close codes a client may send (RFC 6455 7.4, IANA registry)", "[ws]") {
+  for (int code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000,
+                   3999, 4000, 4999}) {
+    INFO(code);
+    CHECK(close_code::valid_from_peer(static_cast<std::uint16_t>(code)));
+  }
+  for (int code : {0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535}) {
+    INFO(code);
+    CHECK_FALSE(close_code::valid_from_peer(static_cast<std::uint16_t>(code)));
+  }
+  // every code the server sends itself is one a peer may send too
+  for (auto code : {close_code::normal, close_code::going_away, close_code::protocol_error,
+                    close_code::unsupported_data, close_code::invalid_payload, close_code::too_big,
+                    close_code::internal_error, close_code::token_expired,
+                    close_code::idle_timeout, close_code::scope_denied,
+                    close_code::quota_exceeded, close_code::slow_consumer,
+                    close_code::channel_unavailable}) {
+    INFO(code);
+    CHECK(close_code::valid_from_peer(code));
+  }
+  CHECK_FALSE(close_code::valid_from_peer(close_code::no_status));
+  CHECK_FALSE(close_code::valid_from_peer(close_code::abnormal));
+}
+
 TEST_CASE("server frames are unmasked with the shortest length form", "[ws]") {
   std::array<std::uint8_t, 10> hdr;
   CHECK(ws::server_header(ws::op_text, 5, hdr) == 2);
@@ -120,6 +170,56 @@ TEST_CASE("UTF-8 validation table", "[ws]") {
   CHECK_FALSE(ws::valid_utf8("\xf4\x90\x80\x80")); // > U+10FFFF
   CHECK_FALSE(ws::valid_utf8("\xff"));
   CHECK_FALSE(ws::valid_utf8("\x80"));
+}
+
+TEST_CASE("UTF-8 split across fragments at every byte is judged as a whole", "[ws]") {
+  const std::string samples[] = {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                                 "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5",
+                                 "\xf4\x8f\xbf\xbf\xee\x80\x80\xed\x9f\xbf"};
+  for (const auto& s : samples) {
+    for (std::size_t cut = 0; cut <= s.size(); ++cut) {
+      INFO("cut at " << cut);
+      ws::utf8_validator v;
+      CHECK(v.feed(std::string_view(s).substr(0, cut)));
+      CHECK(v.feed(std::string_view(s).substr(cut)));
+      CHECK(v.complete());
+    }
+    // byte by byte
+    ws::utf8_validator v;
+    for (char c : s)
+      CHECK(v.feed(std::string_view(&c, 1)));
+    CHECK(v.complete());
+  }
+  // a message that stops inside a code point is not complete
+  ws::utf8_validator open;
+  CHECK(open.feed("\xce\xba\xe1\xbd"));
+  CHECK_FALSE(open.complete());
+}
+
+TEST_CASE("UTF-8 fails at the first byte that cannot continue", "[ws]") {
+  // Each prefix is valid; the next byte already rules the text out (fail fast).
+  const std::pair<std::string, char> cases[] = {
+    {"\xce\xba", '\x80'},        // lone continuation byte
+    {"ok ", '\xc0'},              // C0/C1 never start a sequence (overlong)
+    {"ok ", '\xf5'},              // past U+10FFFF
+    {"\xed", '\xa0'},             // U+D800: surrogate
+    {"\xe0", '\x9f'},             // overlong 3-byte form
+    {"\xf0", '\x8f'},             // overlong 4-byte form
+    {"\xf4", '\x90'},             // U+110000
+    {"\xe2\x82", 'A'},            // sequence cut short
+  };
+  for (const auto& [prefix, next] : cases) {
+    INFO("prefix " << prefix.size() << " bytes, then " << int(static_cast<unsigned char>(next)));
+    ws::utf8_validator v;
+    REQUIRE(v.feed(prefix));
+    CHECK_FALSE(v.feed(std::string_view(&next, 1)));
+    CHECK_FALSE(v.feed("a")); // stays failed
+    CHECK_FALSE(v.complete());
+  }
+  ws::utf8_validator v;
+  CHECK(v.feed("reset me \xc3"));
+  v.reset();
+  CHECK(v.complete());
 }
 
 TEST_CASE("header parsing of random bytes is total and consistent", "[ws]") {
