@@ -349,6 +349,61 @@ TEST_CASE("refused: malformed tokens", "[auth][jwt]") {
   CHECK(refusal(sign_hs256(R"({"exp":"soon"})", "default-secret"), ks) == jwt_error::malformed);
 }
 
+// Another spelling of the same bytes: the last character keeps its leading bits and sets an
+// unused low bit (every signature size here leaves 2 or 4 of them).
+std::string tweak_last_char(const std::string& token) {
+  static const std::string alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  auto v = alphabet.find(token.back());
+  REQUIRE(v != std::string::npos);
+  REQUIRE((v & 1) == 0); // canonical: the unused bits are zero
+  return token.substr(0, token.size() - 1) + alphabet[v | 1];
+}
+
+TEST_CASE("refused: signatures and segments with another base64url spelling", "[auth][jwt]") {
+  auto ks = keyset();
+  const std::pair<const char*, std::string> tokens[] = {
+    {"HS256", sign_hs256(payload(), "default-secret")},
+    {"HS512", sign_hmac(jwt_alg::hs512, payload(), "secret-512", "h512")},
+    {"RS256", sign_pk(rsa_a(), "RS256", "rsa-a", payload())},
+    {"ES256", sign_pk(ec_a(), "ES256", "ec-a", payload())},
+  };
+  for (const auto& [alg, good] : tokens) {
+    INFO(alg);
+    REQUIRE(verify_jwt(good, ks, {}, now).ok);
+    // the same signature bytes, spelled with a non-zero unused bit in the last character
+    CHECK(refusal(tweak_last_char(good), ks) == jwt_error::malformed);
+    // ... or with padding
+    CHECK(refusal(good + "=", ks) == jwt_error::malformed);
+    CHECK(refusal(good + "==", ks) == jwt_error::malformed);
+    // padding inside the header or payload segment
+    auto d1 = good.find('.');
+    auto d2 = good.rfind('.');
+    CHECK(refusal(good.substr(0, d1) + "=" + good.substr(d1), ks) == jwt_error::malformed);
+    CHECK(refusal(good.substr(0, d2) + "=" + good.substr(d2), ks) == jwt_error::malformed);
+  }
+}
+
+TEST_CASE("JWKS key material must be canonical base64url", "[auth][jwt]") {
+  auto rsa = jwk_rsa(rsa_a(), "r");
+  auto n_at = rsa.find(R"("n":")") + 5;
+  auto n_end = rsa.find('"', n_at);
+  auto n = rsa.substr(n_at, n_end - n_at);
+  jwt_keyset ok;
+  CHECK(ok.add_jwks(R"({"keys":[)" + rsa + "]}").empty());
+  auto tweaked = rsa.substr(0, n_at) + tweak_last_char(n) + rsa.substr(n_end);
+  CHECK_FALSE(jwt_keyset().add_jwks(R"({"keys":[)" + tweaked + "]}").empty());
+  auto padded = rsa.substr(0, n_end) + "=" + rsa.substr(n_end);
+  CHECK_FALSE(jwt_keyset().add_jwks(R"({"keys":[)" + padded + "]}").empty());
+  auto ec = jwk_ec(ec_a(), "e");
+  auto x_at = ec.find(R"("x":")") + 5;
+  auto x_end = ec.find('"', x_at);
+  auto x = ec.substr(x_at, x_end - x_at);
+  CHECK(jwt_keyset().add_jwks(R"({"keys":[)" + ec + "]}").empty());
+  auto ec_tweaked = ec.substr(0, x_at) + tweak_last_char(x) + ec.substr(x_end);
+  CHECK_FALSE(jwt_keyset().add_jwks(R"({"keys":[)" + ec_tweaked + "]}").empty());
+}
+
 TEST_CASE("refused: expired", "[auth][jwt]") {
   CHECK(refusal(sign_pk(rsa_a(), "RS256", "rsa-a", payload(now - 3600)), keyset())
         == jwt_error::expired);
