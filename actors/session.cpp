@@ -53,20 +53,10 @@ void close_link(session_ptr self, std::uint16_t code, std::string reason) {
   self->state.args.link->close(code, std::move(reason));
 }
 
-// A refusal in the session's dialect: an error frame, or a close where the dialect closes.
-void refuse(session_ptr self, std::string_view code, std::string_view message,
-            std::string_view topic = {}) {
-  auto r = self->state.codec->error(code, message, topic);
-  if (r.close_code)
-    close_link(self, r.close_code, std::move(r.close_reason));
-  else
-    send_text(self, std::move(r.frame));
-}
-
-void publish_log(session_ptr self, std::string type, boost::json::object data) {
-  // fire-and-forget: the session has no use for the stored event
-  caf::anon_send(self->state.args.directory, publish_atom::value,
-                 make_log_event(std::move(type), data));
+void publish_log(session_ptr self, std::string type, const boost::json::object& data) {
+  // fire-and-forget: the session has no use for the stored events
+  for (auto& cmd : make_log_events(std::move(type), data))
+    caf::anon_send(self->state.args.directory, publish_atom::value, std::move(cmd));
 }
 
 void audit(session_ptr self, const char* type, const boost::json::object& data) {
@@ -79,6 +69,28 @@ boost::json::object identity(session_ptr self) {
   return {{"sessionId", self->state.id},
           {"sub", self->state.args.client.sub},
           {"dialect", dialect_name(self->state.args.wire)}};
+}
+
+// A quota ends the session: log.event quota.exceeded and the session.suspended audit record.
+void record_suspension(session_ptr self, const char* quota, std::string reason) {
+  auto data = identity(self);
+  data["quota"] = quota;
+  data["reason"] = std::move(reason);
+  publish_log(self, "quota.exceeded", data);
+  audit(self, "session.suspended", data);
+}
+
+// A refusal in the session's dialect: an error frame, or a close where the dialect closes. A
+// 4008 close over `quota` suspends the session.
+void refuse(session_ptr self, std::string_view code, std::string_view message,
+            std::string_view topic = {}, const char* quota = "subscriptions") {
+  auto r = self->state.codec->error(code, message, topic);
+  if (r.close_code == close_code::quota_exceeded)
+    record_suspension(self, quota, std::string(message));
+  if (r.close_code)
+    close_link(self, r.close_code, std::move(r.close_reason));
+  else
+    send_text(self, std::move(r.frame));
 }
 
 void send_unsubscribe(session_ptr self, const subscription& sub, std::uint32_t sub_id) {
@@ -191,7 +203,7 @@ void on_ack(session_ptr self, const sub_ack& ack) {
     if (auto t = st.by_topic.find(topic); t != st.by_topic.end() && t->second == ack.sub_id)
       st.by_topic.erase(t);
     st.subs.erase(it);
-    refuse(self, ack.error_code, ack.error_message, topic);
+    refuse(self, ack.error_code, ack.error_message, topic, "channels");
     return;
   }
   it->second.active = true;
@@ -328,13 +340,9 @@ void on_tick(session_ptr self) {
   self->delayed_send(self, std::chrono::milliseconds(tick_period_ms(cfg)), tick_atom::value);
 }
 
-// Over a quota: log it (log.event quota.exceeded) and close with 4008.
+// Over a connection quota: log it and close with 4008 at once (not a reply to a command).
 void close_over_quota(session_ptr self, const char* quota, std::string reason) {
-  auto data = identity(self);
-  data["quota"] = quota;
-  data["reason"] = reason;
-  publish_log(self, "quota.exceeded", data);
-  audit(self, "session.suspended", data);
+  record_suspension(self, quota, reason);
   close_link(self, close_code::quota_exceeded, "quota_exceeded: " + reason);
 }
 
@@ -479,7 +487,7 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
   data["userAgent"] = st.args.client.user_agent;
   if (!st.args.workspace.empty())
     data["workspace"] = st.args.workspace;
-  publish_log(self, "session.connect", std::move(data));
+  publish_log(self, "session.connect", data);
   // Only the connect record needs these; an idle connection should not carry them.
   std::string().swap(st.args.client.origin);
   std::string().swap(st.args.client.user_agent);

@@ -588,6 +588,96 @@ TEST_CASE("patterns and workspaces", "[auth]") {
   CHECK(may_use_workspace(key, "w2"));
 }
 
+TEST_CASE("reserved channels: only the router publishes, only admins read the audit detail",
+          "[auth]") {
+  config dev;
+  // A namespace cannot open them either.
+  config open = dev;
+  REQUIRE(apply_setting(open, "namespaces",
+                        R"([{"prefix":"log.","subscribe_default":"allow",)"
+                        R"("publish_default":"allow"},)"
+                        R"({"prefix":"console.","subscribe_default":"allow",)"
+                        R"("publish_default":"allow"}])")
+            .empty());
+  principal none;
+  principal everything;
+  everything.channels = std::vector<std::string>{"*"};
+  everything.publish = std::vector<std::string>{"*"};
+  principal named;
+  named.channels = std::vector<std::string>{"log.audit", "console.realtime.*"};
+  named.publish = std::vector<std::string>{"log.event", "log.audit", "console.realtime.*"};
+  principal admin;
+  admin.admin = true;
+  principal key;
+  key.api_key = true;
+  for (const config* c : {&dev, &open}) {
+    for (const char* ch : {"log.event", "log.audit", "console.realtime.auth-granted",
+                           "console.realtime.session-suspended", "console.realtime.other"}) {
+      INFO(ch);
+      for (const principal* p : {&none, &everything, &named, &admin, &key})
+        CHECK_FALSE(may_publish(*p, ch, *c));
+    }
+    // The audit detail: admins and the API key only, whatever the claims say.
+    for (const char* ch : {"log.audit", "console.realtime.auth-denied", "console.realtime.*"}) {
+      INFO(ch);
+      CHECK_FALSE(may_subscribe(none, ch, *c));
+      CHECK_FALSE(may_subscribe(everything, ch, *c));
+      CHECK_FALSE(may_subscribe(named, ch, *c));
+      CHECK(may_subscribe(admin, ch, *c));
+      CHECK(may_subscribe(key, ch, *c));
+    }
+    // log.event is the product's monitoring topic: readable as any channel.
+    CHECK(may_subscribe(none, "log.event", *c));
+    CHECK(may_subscribe(everything, "log.event", *c));
+  }
+  // Names next to the reserved ones are ordinary channels.
+  CHECK(may_publish(everything, "log.events", dev));
+  CHECK(may_publish(everything, "console.realtimes", dev));
+  CHECK(may_subscribe(none, "log.auditor", dev));
+}
+
+TEST_CASE("workspace claims grant only inside their workspaces", "[auth]") {
+  config dev;
+  config prod = dev;
+  prod.auth_development = false;
+  principal w; // a workspace token: publish "events:*" means acme's events channels
+  w.workspaces = {"acme"};
+  w.publish = std::vector<std::string>{"events:*"};
+  CHECK(may_publish(w, "ws.acme.events:x", dev));
+  CHECK_FALSE(may_publish(w, "events:x", dev)); // the global channel of the same name
+  CHECK_FALSE(may_publish(w, "events:x", prod));
+  CHECK_FALSE(may_publish(w, "ws.globex.events:x", dev));
+
+  principal star; // "*" of a workspace token is every channel of its workspaces, no more
+  star.workspaces = {"acme"};
+  star.publish = std::vector<std::string>{"*"};
+  star.channels = std::vector<std::string>{"*"};
+  CHECK(may_publish(star, "ws.acme.postgres:t", dev));
+  CHECK_FALSE(may_publish(star, "ws.globex.postgres:t", dev));
+  CHECK_FALSE(may_publish(star, "orders", dev));
+  CHECK(may_subscribe(star, "ws.acme.postgres:t", prod));
+  CHECK_FALSE(may_subscribe(star, "ws.globex.postgres:t", dev));
+  CHECK_FALSE(may_subscribe(star, "orders", prod));
+
+  principal full; // full names of its own workspace keep working
+  full.workspaces = {"acme"};
+  full.publish = std::vector<std::string>{"ws.acme.events:*", "ws.globex.*"};
+  CHECK(may_publish(full, "ws.acme.events:a", dev));
+  CHECK_FALSE(may_publish(full, "ws.globex.events:a", dev));
+
+  principal plain; // no workspaces claim: patterns name full channels, as before
+  plain.publish = std::vector<std::string>{"ws.acme.*", "events:*"};
+  CHECK(may_publish(plain, "ws.acme.x", dev));
+  CHECK_FALSE(may_publish(plain, "ws.globex.x", dev));
+  CHECK(may_publish(plain, "events:x", dev));
+
+  // A namespace that opens publishing opens it to every token.
+  config open = dev;
+  REQUIRE(apply_setting(open, "namespaces", R"([{"prefix":"events:","publish_default":"allow"}])")
+            .empty());
+  CHECK(may_publish(w, "events:x", open));
+}
+
 TEST_CASE("auth settings load from the environment names and have defaults", "[auth][config]") {
   config c;
   CHECK(c.auth_development);
