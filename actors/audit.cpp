@@ -55,13 +55,14 @@ audit_actor::behavior_type audit_behavior(audit_ptr self, directory_actor direct
       boost::system::error_code ec;
       auto v = boost::json::parse(data_json, ec);
       boost::json::object data = (!ec && v.is_object()) ? v.get_object() : boost::json::object{};
-      auto cmd = make_log_event(type, data);
+      auto [shown, whole] = make_log_events(type, data);
       if (auto* topic = console_topic(type)) {
-        auto copy = cmd;
+        auto copy = whole;
         copy.channel = topic;
         caf::anon_send(st.directory, publish_atom::value, std::move(copy));
       }
-      caf::anon_send(st.directory, publish_atom::value, std::move(cmd));
+      caf::anon_send(st.directory, publish_atom::value, std::move(shown));
+      caf::anon_send(st.directory, publish_atom::value, std::move(whole));
       if (st.file) {
         std::string line = "{\"time\":\"" + format_timestamp(wall_clock_ms()) + "\",\"type\":";
         append_json_string(line, type);

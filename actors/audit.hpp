@@ -1,9 +1,9 @@
 #pragma once
 // The audit trail: auth granted/denied, sessions suspended/resumed, quota and config events.
-// Every record goes to log.event; the four gateway audit events of seed 001 also go to their
-// console.realtime.* channels (admin-only by default); with audit.file set, each record is
-// appended as one JSON line. Records carry subjects, addresses and reasons -- never a token or
-// a secret.
+// Every record goes whole to the admin-only log.audit and, without client identity, to
+// log.event (actors/log_event.hpp); the four gateway audit events of seed 001 also go whole to
+// their console.realtime.* channels (admin-only); with audit.file set, each record is appended
+// as one JSON line. Records carry subjects, addresses and reasons -- never a token or a secret.
 #include <memory>
 
 #include "config/config.hpp"

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "actors/log_event.hpp"
+#include "actors/reply_order.hpp"
 #include "schema/codes.hpp"
 
 namespace sy {
@@ -19,6 +20,7 @@ struct subscription {
   pattern_actor pattern; // ... or a wildcard pattern)
   bool active = false;   // ack received
   bool cancelled = false; // unsubscribed before the ack arrived
+  reply_order::ticket reply = 0; // the confirmation's place among the connection's replies
 };
 
 struct session_state {
@@ -36,6 +38,7 @@ struct session_state {
   bool authenticated = true;                // false until a first-message auth (gateway)
   bool closing = false;                     // a close was requested: ignore client frames
   const dialect_codec* codec = nullptr;
+  reply_order replies; // replies held behind confirmations the channels have not sent yet
 
   static inline const char* name = "session";
 };
@@ -51,20 +54,74 @@ void close_link(session_ptr self, std::uint16_t code, std::string reason) {
   self->state.args.link->close(code, std::move(reason));
 }
 
-// A refusal in the session's dialect: an error frame, or a close where the dialect closes.
-void refuse(session_ptr self, std::string_view code, std::string_view message,
-            std::string_view topic = {}) {
-  auto r = self->state.codec->error(code, message, topic);
-  if (r.close_code)
-    close_link(self, r.close_code, std::move(r.close_reason));
-  else
-    send_text(self, std::move(r.frame));
+// -- replies, in command order (actors/reply_order.hpp) ---------------------------------------
+
+outgoing text_out(std::string text) {
+  outgoing o;
+  o.frame = make_frame(std::move(text));
+  return o;
 }
 
-void publish_log(session_ptr self, std::string type, boost::json::object data) {
-  // fire-and-forget: the session has no use for the stored event
-  caf::anon_send(self->state.args.directory, publish_atom::value,
-                 make_log_event(std::move(type), data));
+void write_out(session_ptr self, outgoing& o) {
+  auto& link = *self->state.args.link;
+  if (o.close_code)
+    link.close(o.close_code, std::move(o.close_reason));
+  else if (o.batch)
+    link.send_batch(std::move(o.batch), o.offset);
+  else if (o.frame)
+    link.send(std::move(o.frame));
+}
+
+std::size_t bytes_of(const session_state& st, const outgoing& o) {
+  std::size_t n = o.frame ? o.frame->size() : 0;
+  if (o.batch)
+    for (std::size_t i = o.offset; i < o.batch->size(); ++i)
+      if (const auto& f = (*o.batch)[i]->frame(st.args.wire))
+        n += f->size();
+  return n;
+}
+
+// Held replies and events are bounded like the connection's own queue: a client whose replies
+// pile up behind a late confirmation is cut as a slow consumer rather than grow memory.
+void check_held(session_ptr self) {
+  auto& st = self->state;
+  if (st.replies.held_bytes() > st.args.cfg->outbound_queue_bytes)
+    close_link(self, close_code::slow_consumer, "slow_consumer");
+}
+
+// Writes what the reply order lets go; nothing after a close.
+void flush_replies(session_ptr self) {
+  for (auto& o : self->state.replies.take_ready()) {
+    bool last = o.close_code != 0;
+    write_out(self, o);
+    if (last)
+      break;
+  }
+}
+
+// A reply decided now: written at once unless replies to earlier commands are still held.
+void reply(session_ptr self, outgoing o) {
+  auto& st = self->state;
+  if (st.replies.empty())
+    return write_out(self, o);
+  auto n = bytes_of(st, o);
+  st.replies.push(std::move(o), n);
+  check_held(self);
+}
+
+// Part of the reply in the place `at` a subscribe reserved (written at once if it has left).
+void reply_at(session_ptr self, reply_order::ticket at, outgoing o) {
+  auto& st = self->state;
+  auto n = bytes_of(st, o);
+  if (st.replies.add(at, std::move(o), n))
+    return check_held(self);
+  reply(self, std::move(o)); // add() leaves `o` alone when it returns false
+}
+
+void publish_log(session_ptr self, std::string type, const boost::json::object& data) {
+  // fire-and-forget: the session has no use for the stored events
+  for (auto& cmd : make_log_events(std::move(type), data))
+    caf::anon_send(self->state.args.directory, publish_atom::value, std::move(cmd));
 }
 
 void audit(session_ptr self, const char* type, const boost::json::object& data) {
@@ -77,6 +134,39 @@ boost::json::object identity(session_ptr self) {
   return {{"sessionId", self->state.id},
           {"sub", self->state.args.client.sub},
           {"dialect", dialect_name(self->state.args.wire)}};
+}
+
+// A quota ends the session: log.event quota.exceeded and the session.suspended audit record.
+void record_suspension(session_ptr self, const char* quota, std::string reason) {
+  auto data = identity(self);
+  data["quota"] = quota;
+  data["reason"] = std::move(reason);
+  publish_log(self, "quota.exceeded", data);
+  audit(self, "session.suspended", data);
+}
+
+// A refusal in the session's dialect: an error frame, or a close where the dialect closes. It
+// answers a command, so it keeps that command's place among the replies: `at` is the place a
+// subscribe reserved, 0 the end. A 4008 close over `quota` suspends the session.
+void refuse(session_ptr self, std::string_view code, std::string_view message,
+            std::string_view topic = {}, reply_order::ticket at = 0,
+            const char* quota = "subscriptions") {
+  auto& st = self->state;
+  auto r = st.codec->error(code, message, topic);
+  outgoing o;
+  if (r.close_code) {
+    if (r.close_code == close_code::quota_exceeded)
+      record_suspension(self, quota, std::string(message));
+    st.closing = true; // no later command is read; the close leaves in its place
+    o.close_code = r.close_code;
+    o.close_reason = std::move(r.close_reason);
+  } else {
+    o.frame = make_frame(std::move(r.frame));
+  }
+  if (at)
+    reply_at(self, at, std::move(o));
+  else
+    reply(self, std::move(o));
 }
 
 void send_unsubscribe(session_ptr self, const subscription& sub, std::uint32_t sub_id) {
@@ -151,7 +241,7 @@ void subscribe(session_ptr self, const client_command& cmd) {
       drop_subscription(self, existing->second);
     auto id = st.next_sub_id++;
     st.by_topic[topic] = id;
-    st.subs[id] = subscription{topic, {}, {}, false, false};
+    st.subs[id] = subscription{topic, {}, {}, false, false, st.replies.reserve(steady_clock_ms())};
     req.topic = channel;
     req.session = self;
     req.sub_id = id;
@@ -167,7 +257,7 @@ void unsubscribe(session_ptr self, const client_command& cmd) {
       drop_subscription(self, it->second);
       st.by_topic.erase(it);
     }
-    send_text(self, st.codec->unsubscribed(topic));
+    reply(self, text_out(st.codec->unsubscribed(topic)));
   }
 }
 
@@ -179,18 +269,22 @@ void on_ack(session_ptr self, const sub_ack& ack) {
     gone.channel = ack.channel;
     gone.pattern = ack.pattern;
     send_unsubscribe(self, gone, ack.sub_id);
-    if (it != st.subs.end())
+    if (it != st.subs.end()) {
+      st.replies.complete(it->second.reply); // unsubscribed meanwhile: no confirmation
       st.subs.erase(it);
-    return;
+    }
+    return flush_replies(self);
   }
+  const auto at = it->second.reply;
   if (!ack.error_code.empty()) { // refused by the router (e.g. channels per node)
     // Only forget the topic if it still maps to this subscription (not a newer re-subscribe).
     auto topic = it->second.topic;
     if (auto t = st.by_topic.find(topic); t != st.by_topic.end() && t->second == ack.sub_id)
       st.by_topic.erase(t);
     st.subs.erase(it);
-    refuse(self, ack.error_code, ack.error_message, topic);
-    return;
+    refuse(self, ack.error_code, ack.error_message, topic, at, "channels");
+    st.replies.complete(at);
+    return flush_replies(self);
   }
   it->second.active = true;
   it->second.channel = ack.channel;
@@ -200,20 +294,22 @@ void on_ack(session_ptr self, const sub_ack& ack) {
     recovered = ack.recovered;
   const auto& topic = it->second.topic; // the client's name for it
   if (auto frame = st.codec->subscribed(topic, ack.cursor, ack.replay.size(), recovered))
-    send_text(self, std::move(*frame));
+    reply_at(self, at, text_out(std::move(*frame)));
   if (ack.has_since && ack.recovered) {
     auto data = identity(self);
     data["topic"] = topic;
     data["replayed"] = ack.replay.size();
     audit(self, "session.resumed", data);
   }
-  auto& link = *st.args.link;
   for (const auto& ev : ack.replay) {
     // Resume replay shares the live bytes; a snapshot may have its own shape (Fabric's flag).
-    auto frame = ack.snapshot ? st.codec->snapshot(*ev) : ev->frame(st.args.wire);
-    if (frame)
-      link.send(std::move(frame));
+    outgoing o;
+    o.frame = ack.snapshot ? st.codec->snapshot(*ev) : ev->frame(st.args.wire);
+    if (o.frame)
+      reply_at(self, at, std::move(o));
   }
+  st.replies.complete(at);
+  flush_replies(self);
 }
 
 // Closes the session with 4001 when the grant's exp (+ clock leeway) passes, unless a refresh
@@ -264,7 +360,7 @@ void refresh(session_ptr self, const std::string& token) {
   st.expiry_armed = false; // a timer of the old grant may be pending: its generation is stale
   arm_expiry(self);
   if (auto frame = st.codec->refreshed(st.auth->expires_at_s()))
-    send_text(self, std::move(*frame));
+    reply(self, text_out(std::move(*frame)));
 }
 
 void admit(session_ptr self);
@@ -323,21 +419,18 @@ void on_tick(session_ptr self) {
       st.args.link->send_ping();
   }
   arm_expiry(self);
+  // A confirmation the router never sends (its channel died) must not hold the replies behind
+  // it forever: after request_timeout_ms they go without it.
+  if (!st.replies.empty()) {
+    st.replies.give_up_before(now, cfg.request_timeout_ms);
+    flush_replies(self);
+  }
   self->delayed_send(self, std::chrono::milliseconds(tick_period_ms(cfg)), tick_atom::value);
 }
 
-// Over a quota: log it (log.event quota.exceeded, audit session.suspended).
-void report_quota(session_ptr self, const char* quota, const std::string& reason) {
-  auto data = identity(self);
-  data["quota"] = quota;
-  data["reason"] = reason;
-  publish_log(self, "quota.exceeded", data);
-  audit(self, "session.suspended", data);
-}
-
-// Over a quota: log it and close with 4008.
+// Over a connection quota: log it and close with 4008 at once (not a reply to a command).
 void close_over_quota(session_ptr self, const char* quota, std::string reason) {
-  report_quota(self, quota, reason);
+  record_suspension(self, quota, reason);
   close_link(self, close_code::quota_exceeded, "quota_exceeded: " + reason);
 }
 
@@ -366,8 +459,8 @@ void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) 
   // never reach this actor); the only 4008 the session did not start itself.
   if (code == close_code::quota_exceeded && !st.closing) {
     constexpr std::string_view prefix = "quota_exceeded: ";
-    report_quota(self, "frames_per_second",
-                 reason.rfind(prefix, 0) == 0 ? reason.substr(prefix.size()) : reason);
+    record_suspension(self, "frames_per_second",
+                      reason.rfind(prefix, 0) == 0 ? reason.substr(prefix.size()) : reason);
   }
   if (code == close_code::slow_consumer) {
     auto data = identity(self);
@@ -401,7 +494,7 @@ void on_command(session_ptr self, const client_command& cmd) {
   }
   switch (cmd.kind) {
     case op::ping:
-      send_text(self, st.codec->pong());
+      reply(self, text_out(st.codec->pong()));
       break;
     case op::subscribe:
       subscribe(self, cmd);
@@ -430,6 +523,14 @@ session_actor::behavior_type session_handlers(session_ptr self) {
       // concrete channel, once per burst (a burst comes from one channel).
       if (it->second.pattern && st.auth && !st.auth->may_subscribe((*batch)[offset]->ev.channel))
         return;
+      if (!st.replies.empty()) { // its confirmation may still be held: events go after it
+        outgoing o;
+        o.batch = batch;
+        o.offset = offset;
+        auto n = bytes_of(st, o);
+        if (st.replies.add(it->second.reply, std::move(o), n))
+          return check_held(self);
+      }
       st.args.link->send_batch(batch, offset);
     },
     [self](suback_atom, const sub_ack& ack) { on_ack(self, ack); },
@@ -472,7 +573,7 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
   data["userAgent"] = st.args.client.user_agent;
   if (!st.args.workspace.empty())
     data["workspace"] = st.args.workspace;
-  publish_log(self, "session.connect", std::move(data));
+  publish_log(self, "session.connect", data);
   // Only the connect record needs these; an idle connection should not carry them.
   std::string().swap(st.args.client.origin);
   std::string().swap(st.args.client.user_agent);

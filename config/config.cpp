@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 
+#include "schema/audit_channels.hpp"
 #include "schema/workspace.hpp"
 
 namespace json = boost::json;
@@ -463,7 +464,8 @@ namespace_config config::namespace_for(std::string_view channel) const {
 bool config::known_topic(std::string_view topic) const {
   // Workspace channels are defined by the gateway itself (seed 001's families): the gateway
   // and SnackBase routes validate them, so they need no namespace entry.
-  if (!require_namespace || topic == "log.event" || split_workspace_channel(topic))
+  if (!require_namespace || topic == log_event_channel || topic == log_audit_channel
+      || split_workspace_channel(topic))
     return true;
   bool pattern = !topic.empty() && topic.back() == '*';
   auto name = pattern ? topic.substr(0, topic.size() - 1) : topic;

@@ -96,8 +96,8 @@ struct config {
   std::int64_t batch_window_us = 1000;       // under load, a channel fans out at most this often
   bool require_namespace = false; // true: channels outside every namespace are unavailable
   // Seed 000's status/metrics topics seed UI state with a snapshot right after subscribing.
-  // console.realtime.* carries the gateway audit topics (seed 001): admins or an explicit
-  // claim only, even in development mode.
+  // console.realtime.* carries the gateway audit topics (seed 001); only admins read it and
+  // only the router writes it, whatever this entry says (schema/audit_channels.hpp).
   std::vector<namespace_config> namespaces = {{"tunnel.", 500, 1, "", ""},
                                               {"retrylab.", 500, 1, "", ""},
                                               {"scanner.", 500, 10, "", ""},
@@ -121,7 +121,8 @@ struct config {
   /// Namespace settings for a channel (falls back to the global history size, no snapshot).
   namespace_config namespace_for(std::string_view channel) const;
   /// False only with require_namespace and a topic under no namespace prefix. A wildcard
-  /// ("prefix*") is known when it lies inside a namespace or covers one. log.event always is.
+  /// ("prefix*") is known when it lies inside a namespace or covers one. log.event and
+  /// log.audit always are.
   bool known_topic(std::string_view topic) const;
   /// True when the built-in development secret or API key is in use.
   bool uses_dev_credentials() const;

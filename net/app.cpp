@@ -192,7 +192,13 @@ public:
         client.auth_expired = r.expired;
       } else {
         audit["sub"] = r.who.sub;
-        caf::anon_send(audit_, audit_atom::value, std::string("auth.granted"),
+        // The gateway closes a token without its workspace (4003 scope_denied, in the session):
+        // that is a refusal, and the audit trail says so.
+        const bool refused = first_message && !may_use_workspace(r.who, ep->workspace);
+        if (refused)
+          audit["reason"] = "workspace not granted";
+        caf::anon_send(audit_, audit_atom::value,
+                       std::string(refused ? "auth.denied" : "auth.granted"),
                        boost::json::serialize(audit));
         client.sub = r.who.sub;
         // The principal travels with the session so subscribe can be checked with

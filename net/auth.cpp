@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "net/jwt.hpp"
+#include "schema/audit_channels.hpp"
 #include "schema/event.hpp"
 #include "schema/workspace.hpp"
 
@@ -120,12 +121,19 @@ private:
   std::string api_key_;
 };
 
-// Claim first, then the namespace default, then the global one (see the header).
+// A token with a `workspaces` claim is a workspace token: its `channels` and `publish`
+// patterns name channels inside those workspaces, so they grant nothing outside them.
+bool workspace_token(const principal& p) {
+  return !p.workspaces.empty();
+}
+
+// Claim first, then the namespace default, then the global one (see the header), for a channel
+// outside every workspace.
 bool decide(const principal& p, const std::optional<std::vector<std::string>>& claim,
             const std::string& ns_default, std::string_view channel, bool global_default) {
   if (p.api_key || p.admin)
     return true;
-  if (claim)
+  if (claim && !workspace_token(p))
     for (const auto& pat : *claim)
       if (pattern_matches(pat, channel))
         return true;
@@ -191,9 +199,10 @@ bool pattern_matches(std::string_view pattern, std::string_view channel) {
 }
 
 // Workspace channels ("ws.<id>.<local>", schema/workspace.hpp) are isolated also in
-// development mode. Subscribe: the workspace in `workspaces`, or a `channels` pattern naming
-// the full channel ("ws.acme.*"). Publish: a `publish` pattern naming the full channel, or the
-// workspace plus a `publish` pattern naming the local channel ("events:*").
+// development mode. Subscribe: the workspace in `workspaces`, or, for a token without
+// workspaces, a `channels` pattern naming the full channel ("ws.acme.*"). Publish: a workspace
+// token needs the workspace and a `publish` pattern naming the channel inside it ("events:*")
+// or its full name; any other token a `publish` pattern naming the full channel.
 static bool any_match(const std::optional<std::vector<std::string>>& claim, std::string_view name) {
   if (claim)
     for (const auto& pat : *claim)
@@ -202,21 +211,34 @@ static bool any_match(const std::optional<std::vector<std::string>>& claim, std:
   return false;
 }
 
+// The audit detail (log.audit, console.realtime.*) is for admins: no claim and no namespace
+// default opens it (schema/audit_channels.hpp).
 bool may_subscribe(const principal& p, std::string_view channel, const config& cfg) {
+  if (p.api_key || p.admin)
+    return true;
+  if (admin_only_channel(channel))
+    return false;
   if (auto ws = split_workspace_channel(channel))
-    return p.api_key || p.admin || may_use_workspace(p, ws->workspace)
-           || any_match(p.channels, channel);
+    return workspace_token(p) ? may_use_workspace(p, ws->workspace)
+                              : any_match(p.channels, channel);
   return decide(p, p.channels, cfg.namespace_for(channel).subscribe_default, channel,
                 cfg.auth_development);
 }
 
 // Publishing has always needed a grant (admin, a "publish" claim or the API key), also in
 // development: a subscriber token must not turn into a publisher by default. A namespace
-// opens publishing with publish_default "allow".
+// opens publishing with publish_default "allow". The router's own channels take no publish
+// from anyone, the API key included: a client could forge audit records.
 bool may_publish(const principal& p, std::string_view channel, const config& cfg) {
+  if (router_only_channel(channel))
+    return false;
+  if (p.api_key || p.admin)
+    return true;
   if (auto ws = split_workspace_channel(channel))
-    return p.api_key || p.admin || any_match(p.publish, channel)
-           || (may_use_workspace(p, ws->workspace) && any_match(p.publish, ws->local));
+    return workspace_token(p)
+             ? may_use_workspace(p, ws->workspace)
+                 && (any_match(p.publish, ws->local) || any_match(p.publish, channel))
+             : any_match(p.publish, channel);
   return decide(p, p.publish, cfg.namespace_for(channel).publish_default, channel, false);
 }
 

@@ -191,13 +191,18 @@ std::string base64url_encode(std::string_view in) {
   return out;
 }
 
+// Strict RFC 4648 section 5 without padding, as JWS requires (RFC 7515 section 2): no '=',
+// no length that leaves a lone 6-bit group, and the unused low bits of the last character
+// zero. Each byte string then has exactly one accepted spelling, so a signature cannot be
+// re-spelled (its last character changed) and still verify.
 std::optional<std::string> base64url_decode(std::string_view in) {
+  if (in.size() % 4 == 1)
+    return std::nullopt;
   std::string out;
   out.reserve(in.size() * 3 / 4);
   std::uint32_t acc = 0;
   int bits = 0;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
+  for (char c : in) {
     int v;
     if (c >= 'A' && c <= 'Z')
       v = c - 'A';
@@ -209,13 +214,8 @@ std::optional<std::string> base64url_decode(std::string_view in) {
       v = 62;
     else if (c == '_')
       v = 63;
-    else if (c == '=') {
-      // tolerate padding, but nothing after it (one token must have one spelling)
-      if (in.find_first_not_of('=', i) != std::string_view::npos)
-        return std::nullopt;
-      break;
-    } else
-      return std::nullopt;
+    else
+      return std::nullopt; // '=' included
     acc = (acc << 6) | static_cast<std::uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -223,6 +223,8 @@ std::optional<std::string> base64url_decode(std::string_view in) {
       out.push_back(static_cast<char>((acc >> bits) & 0xff));
     }
   }
+  if ((acc & ((1u << bits) - 1)) != 0) // bits is 0, 2 or 4 here
+    return std::nullopt;
   return out;
 }
 

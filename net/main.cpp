@@ -44,7 +44,8 @@ token options:
   --sub NAME         subject claim (required)
   --ttl SECONDS      lifetime (default auth.token_default_ttl_s = 3600)
   --publish PATTERN  allow publishing to channels matching PATTERN (repeatable; "*" for all)
-  --workspace ID     grant workspace ID (repeatable; gateway and SnackBase endpoints)
+  --workspace ID     grant workspace ID (repeatable; gateway and SnackBase endpoints);
+                     --publish patterns then name channels inside the workspaces only
   --admin            set the admin claim
 )";
 

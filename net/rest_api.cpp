@@ -9,6 +9,7 @@
 #include "actors/inline_runner.hpp"
 #include "net/jwt.hpp"
 #include "net/url.hpp"
+#include "schema/audit_channels.hpp"
 #include "schema/dialect_gateway.hpp"
 #include "schema/dialect_snackbase.hpp"
 #include "schema/json_text.hpp"
@@ -180,6 +181,11 @@ struct rest_api::impl {
     principal who;
     if (auto e = authenticate(req, who))
       return e;
+    if (router_only_channel(channel))
+      return deny(req, 403, "forbidden",
+                  "log.event, log.audit and console.realtime.* carry only the router's own "
+                  "records",
+                  who.sub);
     if (!may_publish(who, channel, *cfg))
       return deny(req, 403, "forbidden", "token may not publish to this channel", who.sub);
     return parse_body(req, body);

@@ -91,8 +91,9 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<expire_atom, std::uint64_t>,                // token expiry (grant generation)
   caf::reacts_to<authwait_atom>>;                            // first-message auth deadline
 
-// Audit records: (type, data as a JSON object text). Published to log.event and, for the
-// seed's gateway events, to console.realtime.*; optionally appended to a JSON-lines file.
+// Audit records: (type, data as a JSON object text). Published to log.event (without client
+// identity), log.audit and, for the seed's gateway events, console.realtime.*; optionally
+// appended to a JSON-lines file.
 using audit_actor = caf::typed_actor<caf::reacts_to<audit_atom, std::string, std::string>>;
 
 // Counts WebSocket sessions per token subject and per client address (quota.*).

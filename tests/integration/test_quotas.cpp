@@ -70,7 +70,7 @@ TEST_CASE("inbound frames per second are limited with 4008", "[integration][quot
 }
 
 TEST_CASE("live channels per node are limited", "[integration][quota]") {
-  // log.event (the daemon's own audit channel) counts like any other channel.
+  // log.event and log.audit (the daemon's own channels) count like any other channel.
   daemon_process d({"--set", "quota.max_channels=3"});
   http_client rest(d.port());
   std::vector<int> statuses;

@@ -1,4 +1,4 @@
-// Session lifecycle: heartbeats, idle timeout, log.event connect/disconnect, graceful shutdown.
+// Session lifecycle: heartbeats, idle timeout, log.audit connect/disconnect, graceful shutdown.
 #include "fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -59,10 +59,15 @@ TEST_CASE("heartbeats flow and idle clients are closed with 4002", "[integration
   }
 }
 
-TEST_CASE("log.event reports connect and disconnect of other sessions", "[integration][lifecycle]") {
+TEST_CASE("log.audit reports connect and disconnect of other sessions to admins",
+          "[integration][lifecycle]") {
   daemon_process d;
-  auto watcher = connect_fabric(d, "watcher");
-  subscribe(watcher, {"log.event"});
+  // The client detail is admin-only; log.event carries the same records without it
+  // (test_audit_scope.cpp).
+  ws_client watcher;
+  auto admin_token = token_for("watcher", 3600, R"("admin":true)");
+  REQUIRE(watcher.connect(d.port(), "/realtime?token=" + admin_token) == 101);
+  subscribe(watcher, {"log.audit"});
 
   ws_connect_options opts;
   opts.headers = {{"User-Agent", "sy-test-agent/1.0"}, {"Origin", "https://app.example"}};
@@ -88,8 +93,8 @@ TEST_CASE("log.event reports connect and disconnect of other sessions", "[integr
   INFO("disconnect: " << to_text(disconnect_ev));
   REQUIRE_FALSE(connect_ev.empty());
   REQUIRE_FALSE(disconnect_ev.empty());
-  CHECK(field_s(connect_ev, "topic") == "log.event");
-  CHECK(field_s(connect_ev, "channel") == "log.event");
+  CHECK(field_s(connect_ev, "topic") == "log.audit");
+  CHECK(field_s(connect_ev, "channel") == "log.audit");
 
   auto& cd = field_o(connect_ev, "data");
   CHECK(keys_of(cd) == keys({"sessionId", "sub", "dialect", "remote", "origin", "userAgent"}));

@@ -13,8 +13,10 @@ TEST_CASE("a slow consumer is disconnected with 4009, others are unaffected", "[
   daemon_process d({"--set", "realtime.outbound_queue_bytes=65536"});
   http_client rest(d.port());
 
-  auto watcher = connect_fabric(d, "watcher");
-  subscribe(watcher, {"log.event"});
+  ws_client watcher; // an admin: the subject of a record is in log.audit only
+  auto admin_token = token_for("watcher", 3600, R"("admin":true)");
+  REQUIRE(watcher.connect(d.port(), "/realtime?token=" + admin_token) == 101);
+  subscribe(watcher, {"log.audit"});
 
   ws_connect_options tiny;
   tiny.rcvbuf_bytes = 4096; // the server's socket buffer fills quickly, then its queue grows
@@ -84,7 +86,7 @@ TEST_CASE("a slow consumer is disconnected with 4009, others are unaffected", "[
     CHECK(cs->reason == "slow_consumer");
   CHECK(slow_frames < static_cast<std::size_t>(total));
 
-  // log.event reports it.
+  // log.audit reports it.
   bool saw_slow = false, saw_disconnect = false;
   std::string slow_session;
   auto log_deadline = std::chrono::steady_clock::now() + 5s;

@@ -349,6 +349,61 @@ TEST_CASE("refused: malformed tokens", "[auth][jwt]") {
   CHECK(refusal(sign_hs256(R"({"exp":"soon"})", "default-secret"), ks) == jwt_error::malformed);
 }
 
+// Another spelling of the same bytes: the last character keeps its leading bits and sets an
+// unused low bit (every signature size here leaves 2 or 4 of them).
+std::string tweak_last_char(const std::string& token) {
+  static const std::string alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  auto v = alphabet.find(token.back());
+  REQUIRE(v != std::string::npos);
+  REQUIRE((v & 1) == 0); // canonical: the unused bits are zero
+  return token.substr(0, token.size() - 1) + alphabet[v | 1];
+}
+
+TEST_CASE("refused: signatures and segments with another base64url spelling", "[auth][jwt]") {
+  auto ks = keyset();
+  const std::pair<const char*, std::string> tokens[] = {
+    {"HS256", sign_hs256(payload(), "default-secret")},
+    {"HS512", sign_hmac(jwt_alg::hs512, payload(), "secret-512", "h512")},
+    {"RS256", sign_pk(rsa_a(), "RS256", "rsa-a", payload())},
+    {"ES256", sign_pk(ec_a(), "ES256", "ec-a", payload())},
+  };
+  for (const auto& [alg, good] : tokens) {
+    INFO(alg);
+    REQUIRE(verify_jwt(good, ks, {}, now).ok);
+    // the same signature bytes, spelled with a non-zero unused bit in the last character
+    CHECK(refusal(tweak_last_char(good), ks) == jwt_error::malformed);
+    // ... or with padding
+    CHECK(refusal(good + "=", ks) == jwt_error::malformed);
+    CHECK(refusal(good + "==", ks) == jwt_error::malformed);
+    // padding inside the header or payload segment
+    auto d1 = good.find('.');
+    auto d2 = good.rfind('.');
+    CHECK(refusal(good.substr(0, d1) + "=" + good.substr(d1), ks) == jwt_error::malformed);
+    CHECK(refusal(good.substr(0, d2) + "=" + good.substr(d2), ks) == jwt_error::malformed);
+  }
+}
+
+TEST_CASE("JWKS key material must be canonical base64url", "[auth][jwt]") {
+  auto rsa = jwk_rsa(rsa_a(), "r");
+  auto n_at = rsa.find(R"("n":")") + 5;
+  auto n_end = rsa.find('"', n_at);
+  auto n = rsa.substr(n_at, n_end - n_at);
+  jwt_keyset ok;
+  CHECK(ok.add_jwks(R"({"keys":[)" + rsa + "]}").empty());
+  auto tweaked = rsa.substr(0, n_at) + tweak_last_char(n) + rsa.substr(n_end);
+  CHECK_FALSE(jwt_keyset().add_jwks(R"({"keys":[)" + tweaked + "]}").empty());
+  auto padded = rsa.substr(0, n_end) + "=" + rsa.substr(n_end);
+  CHECK_FALSE(jwt_keyset().add_jwks(R"({"keys":[)" + padded + "]}").empty());
+  auto ec = jwk_ec(ec_a(), "e");
+  auto x_at = ec.find(R"("x":")") + 5;
+  auto x_end = ec.find('"', x_at);
+  auto x = ec.substr(x_at, x_end - x_at);
+  CHECK(jwt_keyset().add_jwks(R"({"keys":[)" + ec + "]}").empty());
+  auto ec_tweaked = ec.substr(0, x_at) + tweak_last_char(x) + ec.substr(x_end);
+  CHECK_FALSE(jwt_keyset().add_jwks(R"({"keys":[)" + ec_tweaked + "]}").empty());
+}
+
 TEST_CASE("refused: expired", "[auth][jwt]") {
   CHECK(refusal(sign_pk(rsa_a(), "RS256", "rsa-a", payload(now - 3600)), keyset())
         == jwt_error::expired);
@@ -531,6 +586,96 @@ TEST_CASE("patterns and workspaces", "[auth]") {
   principal key;
   key.api_key = true;
   CHECK(may_use_workspace(key, "w2"));
+}
+
+TEST_CASE("reserved channels: only the router publishes, only admins read the audit detail",
+          "[auth]") {
+  config dev;
+  // A namespace cannot open them either.
+  config open = dev;
+  REQUIRE(apply_setting(open, "namespaces",
+                        R"([{"prefix":"log.","subscribe_default":"allow",)"
+                        R"("publish_default":"allow"},)"
+                        R"({"prefix":"console.","subscribe_default":"allow",)"
+                        R"("publish_default":"allow"}])")
+            .empty());
+  principal none;
+  principal everything;
+  everything.channels = std::vector<std::string>{"*"};
+  everything.publish = std::vector<std::string>{"*"};
+  principal named;
+  named.channels = std::vector<std::string>{"log.audit", "console.realtime.*"};
+  named.publish = std::vector<std::string>{"log.event", "log.audit", "console.realtime.*"};
+  principal admin;
+  admin.admin = true;
+  principal key;
+  key.api_key = true;
+  for (const config* c : {&dev, &open}) {
+    for (const char* ch : {"log.event", "log.audit", "console.realtime.auth-granted",
+                           "console.realtime.session-suspended", "console.realtime.other"}) {
+      INFO(ch);
+      for (const principal* p : {&none, &everything, &named, &admin, &key})
+        CHECK_FALSE(may_publish(*p, ch, *c));
+    }
+    // The audit detail: admins and the API key only, whatever the claims say.
+    for (const char* ch : {"log.audit", "console.realtime.auth-denied", "console.realtime.*"}) {
+      INFO(ch);
+      CHECK_FALSE(may_subscribe(none, ch, *c));
+      CHECK_FALSE(may_subscribe(everything, ch, *c));
+      CHECK_FALSE(may_subscribe(named, ch, *c));
+      CHECK(may_subscribe(admin, ch, *c));
+      CHECK(may_subscribe(key, ch, *c));
+    }
+    // log.event is the product's monitoring topic: readable as any channel.
+    CHECK(may_subscribe(none, "log.event", *c));
+    CHECK(may_subscribe(everything, "log.event", *c));
+  }
+  // Names next to the reserved ones are ordinary channels.
+  CHECK(may_publish(everything, "log.events", dev));
+  CHECK(may_publish(everything, "console.realtimes", dev));
+  CHECK(may_subscribe(none, "log.auditor", dev));
+}
+
+TEST_CASE("workspace claims grant only inside their workspaces", "[auth]") {
+  config dev;
+  config prod = dev;
+  prod.auth_development = false;
+  principal w; // a workspace token: publish "events:*" means acme's events channels
+  w.workspaces = {"acme"};
+  w.publish = std::vector<std::string>{"events:*"};
+  CHECK(may_publish(w, "ws.acme.events:x", dev));
+  CHECK_FALSE(may_publish(w, "events:x", dev)); // the global channel of the same name
+  CHECK_FALSE(may_publish(w, "events:x", prod));
+  CHECK_FALSE(may_publish(w, "ws.globex.events:x", dev));
+
+  principal star; // "*" of a workspace token is every channel of its workspaces, no more
+  star.workspaces = {"acme"};
+  star.publish = std::vector<std::string>{"*"};
+  star.channels = std::vector<std::string>{"*"};
+  CHECK(may_publish(star, "ws.acme.postgres:t", dev));
+  CHECK_FALSE(may_publish(star, "ws.globex.postgres:t", dev));
+  CHECK_FALSE(may_publish(star, "orders", dev));
+  CHECK(may_subscribe(star, "ws.acme.postgres:t", prod));
+  CHECK_FALSE(may_subscribe(star, "ws.globex.postgres:t", dev));
+  CHECK_FALSE(may_subscribe(star, "orders", prod));
+
+  principal full; // full names of its own workspace keep working
+  full.workspaces = {"acme"};
+  full.publish = std::vector<std::string>{"ws.acme.events:*", "ws.globex.*"};
+  CHECK(may_publish(full, "ws.acme.events:a", dev));
+  CHECK_FALSE(may_publish(full, "ws.globex.events:a", dev));
+
+  principal plain; // no workspaces claim: patterns name full channels, as before
+  plain.publish = std::vector<std::string>{"ws.acme.*", "events:*"};
+  CHECK(may_publish(plain, "ws.acme.x", dev));
+  CHECK_FALSE(may_publish(plain, "ws.globex.x", dev));
+  CHECK(may_publish(plain, "events:x", dev));
+
+  // A namespace that opens publishing opens it to every token.
+  config open = dev;
+  REQUIRE(apply_setting(open, "namespaces", R"([{"prefix":"events:","publish_default":"allow"}])")
+            .empty());
+  CHECK(may_publish(w, "events:x", open));
 }
 
 TEST_CASE("auth settings load from the environment names and have defaults", "[auth][config]") {

@@ -81,3 +81,16 @@ TEST_CASE("request targets are split and percent-decoded", "[url]") {
   CHECK_FALSE(parse_target("/a%2"));
   CHECK_FALSE(parse_target("nope"));
 }
+
+TEST_CASE("base64url has exactly one accepted spelling", "[jwt]") {
+  CHECK(base64url_decode("Zg") == std::optional<std::string>("f"));
+  CHECK(base64url_decode("Zm8") == std::optional<std::string>("fo"));
+  CHECK(base64url_decode("Zm9v") == std::optional<std::string>("foo"));
+  CHECK_FALSE(base64url_decode("Zg=="));  // padding
+  CHECK_FALSE(base64url_decode("Zm8="));
+  CHECK_FALSE(base64url_decode("Zm9v===="));
+  CHECK_FALSE(base64url_decode("Zh"));    // "f" with a non-zero unused low bit
+  CHECK_FALSE(base64url_decode("Zm9"));   // "fo" with a non-zero unused low bit
+  CHECK_FALSE(base64url_decode("Zm9vY")); // a lone 6-bit group is no byte
+  CHECK_FALSE(base64url_decode("Z"));
+}

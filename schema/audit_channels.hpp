@@ -1,0 +1,27 @@
+#pragma once
+// The router's own channels (AUTH.md *Reserved channels*). Only the router publishes to them:
+// a client that could would forge audit records. `log.event` is the product's monitoring topic
+// (seed 000: "subscribe to the log.event stream"), readable like any channel, so it carries no
+// client identity; the same records with addresses, subjects, user agents and auth outcomes go
+// to `log.audit` and, for seed 001's four audit events, to `console.realtime.*`, which only
+// admins (and the API key) read, whatever a token's claims or a namespace default say.
+#include <string_view>
+
+namespace sy {
+
+inline constexpr std::string_view log_event_channel = "log.event";
+inline constexpr std::string_view log_audit_channel = "log.audit";
+inline constexpr std::string_view console_audit_prefix = "console.realtime.";
+
+/// Channels (or "prefix*" patterns) inside the audit detail: admins only.
+inline bool admin_only_channel(std::string_view name) noexcept {
+  return name == log_audit_channel
+         || name.substr(0, console_audit_prefix.size()) == console_audit_prefix;
+}
+
+/// Channels only the router publishes to.
+inline bool router_only_channel(std::string_view name) noexcept {
+  return name == log_event_channel || admin_only_channel(name);
+}
+
+} // namespace sy
