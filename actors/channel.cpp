@@ -475,6 +475,17 @@ history_page read_history(channel_ptr self, const history_query& q) {
     }
   }
   page.events = st.history->read_after(after, q.limit);
+  // A page also stops before history.max_page_bytes of events (one larger event still makes a
+  // page, so reading always progresses): a reply is bounded whatever the events' size, and
+  // next_cursor / has_more continue from its last event.
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < page.events.size(); ++i) {
+    bytes += page.events[i]->rest_json.size() + 1;
+    if (i > 0 && bytes > st.args.cfg->history_max_page_bytes) {
+      page.events.resize(i);
+      break;
+    }
+  }
   if (!page.events.empty())
     page.next_cursor = page.events.back()->id;
   else // nothing new: the caller's position, or the head when it had none
@@ -590,9 +601,10 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
         auto rp = self->make_response_promise<history_page>();
         self->state.stash.push_back([self, q, rp]() mutable {
           if (cursor_ahead(self, q))
-            return rp.deliver(
+            rp.deliver(
               caf::make_error(caf::sec::invalid_argument, "cursor is ahead of the channel"));
-          rp.deliver(read_history(self, q));
+          else
+            rp.deliver(read_history(self, q));
         });
         return rp;
       }

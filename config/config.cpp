@@ -350,6 +350,8 @@ const std::vector<field>& fields() {
                            &config::history_default_limit));
     t.push_back(uint_field("history.max_limit", {"SWITCHYARD_HISTORY_MAX_LIMIT"},
                            &config::history_max_limit));
+    t.push_back(uint_field("history.max_page_bytes", {"SWITCHYARD_HISTORY_MAX_PAGE_BYTES"},
+                           &config::history_max_page_bytes));
     t.push_back(int_field("idempotency.window_ms", {"SWITCHYARD_IDEMPOTENCY_WINDOW_MS"},
                           &config::idempotency_window_ms));
     t.push_back(uint_field("idempotency.max_keys", {"SWITCHYARD_IDEMPOTENCY_MAX_KEYS"},
@@ -606,6 +608,8 @@ std::string validate_config(const config& c) {
   if (c.history_default_limit == 0 || c.history_max_limit == 0
       || c.history_default_limit > c.history_max_limit)
     return "history.default_limit must be 1..history.max_limit";
+  if (c.history_max_page_bytes < 1024)
+    return "history.max_page_bytes must be at least 1024";
   if (c.idempotency_window_ms < 1 || c.idempotency_max_keys == 0)
     return "idempotency.window_ms and idempotency.max_keys must be positive";
   if (c.channel_idle_ms < 1)

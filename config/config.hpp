@@ -90,6 +90,7 @@ struct config {
   std::size_t history_size = 500;
   std::uint32_t history_default_limit = 100;
   std::uint32_t history_max_limit = 1000;
+  std::size_t history_max_page_bytes = 1 << 20; // a history page stops before this many bytes
   std::int64_t idempotency_window_ms = 300000;
   std::size_t idempotency_max_keys = 100000; // per channel; oldest keys leave first
   std::int64_t channel_idle_ms = 600000;     // channel with no subscriber and no publish retires

@@ -57,6 +57,27 @@ TEST_CASE("validation catches inconsistent settings", "[config]") {
   CHECK_FALSE(validate_config(c).empty());
 }
 
+namespace {
+
+// True when changing one setting of the defaults makes the config invalid.
+template <class Change>
+bool invalid_with(Change change) {
+  config c;
+  change(c);
+  return !validate_config(c).empty();
+}
+
+} // namespace
+
+TEST_CASE("history pages have a byte bound", "[config]") {
+  config c;
+  CHECK(c.history_max_page_bytes == 1048576);
+  CHECK(apply_setting(c, "history.max_page_bytes", "4096").empty());
+  CHECK(c.history_max_page_bytes == 4096);
+  CHECK(validate_config(c).empty());
+  CHECK(invalid_with([](config& x) { x.history_max_page_bytes = 10; }));
+}
+
 TEST_CASE("file, env and flags layer in that order", "[config]") {
   auto path = std::string("/tmp/switchyard-config-test-") + std::to_string(::getpid()) + ".conf";
   {
