@@ -65,6 +65,33 @@ std::uint64_t last_seq(const channel_state& st) {
   return st.next_seq - 1;
 }
 
+std::unique_ptr<idempotency_window> make_window(const channel_args& a) {
+  return std::make_unique<idempotency_window>(
+    idempotency_window::limits{a.cfg->idempotency_window_ms, a.cfg->idempotency_max_keys,
+                               a.cfg->idempotency_max_bytes},
+    a.idempotency_node);
+}
+
+// The answer to a retried publish: the original event while the history still holds it (the
+// first reply, byte for byte), else the receipt (the stored event without data and metadata).
+event_ptr original_event(const channel_state& st, const idempotency_receipt& r,
+                         const std::string& key) {
+  if (r.seq >= st.history->first_seq() && r.seq <= st.history->last_seq()) {
+    auto held = st.history->read_after(r.seq - 1, 1);
+    if (!held.empty() && held.front()->ev.seq == r.seq)
+      return held.front();
+  }
+  event e;
+  e.channel = st.args.name;
+  e.epoch = st.args.epoch;
+  e.seq = r.seq;
+  e.timestamp_ms = r.timestamp_ms;
+  e.type = r.type;
+  e.idempotency_key = key;
+  e.correlation_id = r.correlation_id; // data_json stays empty: a receipt (encode_event)
+  return std::make_shared<const encoded_event>(encode_event(std::move(e)));
+}
+
 // Publishes that arrive back-to-back share one flush: each subscriber gets one message per
 // burst instead of one per event. The flush is a message to self, so it runs right after the
 // publishes already queued; when idle it adds no latency.
@@ -190,8 +217,8 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
   auto& st = self->state;
   auto now = wall_clock_ms();
   if (!cmd.idempotency_key.empty())
-    if (auto prior = st.idempotency->find(cmd.idempotency_key, now))
-      return {prior, true};
+    if (auto* prior = st.idempotency->find(cmd.idempotency_key, now))
+      return {original_event(st, *prior, cmd.idempotency_key), true};
   event e;
   e.channel = st.args.name;
   e.epoch = st.args.epoch;
@@ -206,7 +233,7 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
   auto ev = std::make_shared<const encoded_event>(encode_event(std::move(e)));
   st.history->append(ev);
   if (!ev->ev.idempotency_key.empty())
-    st.idempotency->remember(ev->ev.idempotency_key, ev, now);
+    st.idempotency->remember(ev->ev.idempotency_key, ev->ev, now);
   // Nobody to fan out to: no flush (a REST-only channel schedules no timer per window). A
   // later subscriber would not get this event live anyway: its from_seq starts after it.
   // Relays (replicas) and other nodes' patterns are somebody too.
@@ -263,7 +290,7 @@ void take_event(channel_ptr self, const event& e, bool fan_out) {
   st.history->append(ev);
   st.next_seq = e.seq + 1;
   if (!ev->ev.idempotency_key.empty())
-    st.idempotency->remember(ev->ev.idempotency_key, ev, ev->ev.timestamp_ms);
+    st.idempotency->remember(ev->ev.idempotency_key, ev->ev, ev->ev.timestamp_ms);
   if (fan_out) {
     st.pending.push_back(ev);
     schedule_flush(self);
@@ -273,8 +300,7 @@ void take_event(channel_ptr self, const event& e, bool fan_out) {
 void reset_history(channel_ptr self, std::uint64_t epoch) {
   auto& st = self->state;
   st.history = make_memory_history(st.ns.history_size);
-  st.idempotency = std::make_unique<idempotency_window>(st.args.cfg->idempotency_window_ms,
-                                                        st.args.cfg->idempotency_max_keys);
+  st.idempotency = make_window(st.args);
   st.args.epoch = epoch;
   st.next_seq = 1;
 }
@@ -526,8 +552,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
   auto& st = self->state;
   st.ns = args.cfg->namespace_for(args.name);
   st.history = make_memory_history(st.ns.history_size);
-  st.idempotency = std::make_unique<idempotency_window>(args.cfg->idempotency_window_ms,
-                                                        args.cfg->idempotency_max_keys);
+  st.idempotency = make_window(args);
   st.timeout = std::chrono::milliseconds(args.cfg->cluster_request_timeout_ms);
   auto idle_ms = args.cfg->channel_idle_ms;
   st.args = std::move(args);

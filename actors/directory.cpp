@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "actors/channel.hpp"
+#include "actors/idempotency_window.hpp"
 #include "actors/owner_forward.hpp"
 #include "actors/pattern.hpp"
 #include "schema/cluster.hpp"
@@ -38,6 +39,7 @@ struct directory_state {
   // Patterns on other nodes, by prefix: attached to the matching channels owned here.
   std::unordered_map<std::string, std::vector<caf::actor>> remote_patterns;
   std::chrono::milliseconds timeout{2000};
+  std::shared_ptr<idempotency_budget> idempotency; // idempotency.max_node_bytes, all windows
 
   static inline const char* name = "directory";
 };
@@ -118,6 +120,7 @@ directory_state::entry* lookup(directory_ptr self, const std::string& name,
   args.epoch = st.next_epoch++;
   args.directory = self;
   args.cfg = st.cfg;
+  args.idempotency_node = st.idempotency;
   if (clustered(st)) {
     args.self_cluster = st.view.handles[st.view.self];
     args.owner = serve_here ? caf::actor{} : owner_of(st, name);
@@ -195,6 +198,8 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
                                                   std::shared_ptr<const config> cfg) {
   self->state.cfg = std::move(cfg);
   self->state.timeout = std::chrono::milliseconds(self->state.cfg->cluster_request_timeout_ms);
+  self->state.idempotency =
+    std::make_shared<idempotency_budget>(self->state.cfg->idempotency_max_node_bytes);
   // Epochs start at a random point so cursors of a previous process never look current.
   std::random_device rd;
   self->state.next_epoch = ((std::uint64_t{rd()} << 20) ^ wall_clock_ms()) & 0xffffffffffffULL;

@@ -356,6 +356,10 @@ const std::vector<field>& fields() {
                           &config::idempotency_window_ms));
     t.push_back(uint_field("idempotency.max_keys", {"SWITCHYARD_IDEMPOTENCY_MAX_KEYS"},
                            &config::idempotency_max_keys));
+    t.push_back(uint_field("idempotency.max_bytes", {"SWITCHYARD_IDEMPOTENCY_MAX_BYTES"},
+                           &config::idempotency_max_bytes));
+    t.push_back(uint_field("idempotency.max_node_bytes", {"SWITCHYARD_IDEMPOTENCY_MAX_NODE_BYTES"},
+                           &config::idempotency_max_node_bytes));
     t.push_back(int_field("channel.idle_ms", {"SWITCHYARD_CHANNEL_IDLE_MS"},
                           &config::channel_idle_ms));
     t.push_back(int_field("channel.batch_window_us", {"SWITCHYARD_BATCH_WINDOW_US"},
@@ -612,6 +616,8 @@ std::string validate_config(const config& c) {
     return "history.max_page_bytes must be at least 1024";
   if (c.idempotency_window_ms < 1 || c.idempotency_max_keys == 0)
     return "idempotency.window_ms and idempotency.max_keys must be positive";
+  if (c.idempotency_max_bytes < 1024 || c.idempotency_max_node_bytes < c.idempotency_max_bytes)
+    return "idempotency.max_bytes must be at least 1024 and at most idempotency.max_node_bytes";
   if (c.channel_idle_ms < 1)
     return "channel.idle_ms must be positive";
   if (c.scheduler_policy != "affine" && c.scheduler_policy != "sharing"

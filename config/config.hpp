@@ -93,6 +93,8 @@ struct config {
   std::size_t history_max_page_bytes = 1 << 20; // a history page stops before this many bytes
   std::int64_t idempotency_window_ms = 300000;
   std::size_t idempotency_max_keys = 100000; // per channel; oldest keys leave first
+  std::size_t idempotency_max_bytes = 32u << 20;       // per channel; oldest keys leave first
+  std::size_t idempotency_max_node_bytes = 256u << 20; // all channels of the node together
   std::int64_t channel_idle_ms = 600000;     // channel with no subscriber and no publish retires
   std::int64_t batch_window_us = 1000;       // under load, a channel fans out at most this often
   bool require_namespace = false; // true: channels outside every namespace are unavailable

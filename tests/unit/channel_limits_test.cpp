@@ -1,4 +1,4 @@
-// What a channel may cost: bytes per history page.
+// What a channel may cost: bytes per history page, what the idempotency window keeps.
 #include "channel_fixture.hpp"
 
 using namespace sy;
@@ -47,4 +47,26 @@ TEST_CASE_METHOD(fixture, "history pages stop at max_page_bytes and continue by 
   CHECK(all == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8});
   CHECK(sizes.front() < 7); // the byte bound, not the count, ended the first page
   CHECK(sizes.back() == 1); // the oversized event came alone
+}
+
+TEST_CASE_METHOD(fixture, "a retry after its event left the history is answered from a receipt",
+                 "[channel][idempotency]") {
+  start();
+  // "tiny." keeps 3 events
+  auto first = publish("tiny.idem", R"({"big":")" + std::string(10000, 'z') + "\"}", "k-1");
+  for (int i = 0; i < 3; ++i)
+    publish("tiny.idem", std::to_string(i));
+  // Only the test holds the event now: the window kept a receipt, not the event.
+  CHECK(first.ev.use_count() == 1);
+  auto retry = publish("tiny.idem", "1", "k-1");
+  CHECK(retry.duplicate);
+  CHECK(retry.ev->id == first.ev->id);
+  CHECK(retry.ev->ev.seq == 1);
+  CHECK(retry.ev->rest_json
+        == R"({"channel":"tiny.idem","seq":1,"id":")" + first.ev->id + R"(","timestamp":")"
+             + format_timestamp(first.ev->ev.timestamp_ms)
+             + R"(","type":"message","idempotencyKey":"k-1"})");
+  // Still in the history: the original event itself, as before.
+  auto in_window = publish("tiny.idem", "5", "k-2");
+  CHECK(publish("tiny.idem", "6", "k-2").ev == in_window.ev);
 }

@@ -78,6 +78,19 @@ TEST_CASE("history pages have a byte bound", "[config]") {
   CHECK(invalid_with([](config& x) { x.history_max_page_bytes = 10; }));
 }
 
+TEST_CASE("the idempotency window has byte bounds per channel and per node", "[config]") {
+  config c;
+  CHECK(c.idempotency_max_bytes == 33554432);
+  CHECK(c.idempotency_max_node_bytes == 268435456);
+  CHECK(apply_setting(c, "idempotency.max_bytes", "2048").empty());
+  CHECK(apply_setting(c, "idempotency.max_node_bytes", "8192").empty());
+  CHECK(c.idempotency_max_bytes == 2048);
+  CHECK(c.idempotency_max_node_bytes == 8192);
+  CHECK(validate_config(c).empty());
+  CHECK(invalid_with([](config& x) { x.idempotency_max_bytes = 10; }));
+  CHECK(invalid_with([](config& x) { x.idempotency_max_node_bytes = x.idempotency_max_bytes - 1; }));
+}
+
 TEST_CASE("file, env and flags layer in that order", "[config]") {
   auto path = std::string("/tmp/switchyard-config-test-") + std::to_string(::getpid()) + ".conf";
   {
