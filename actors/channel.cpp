@@ -29,6 +29,7 @@ struct channel_state {
   std::vector<pattern_actor> patterns; // wildcard subscriptions matching this channel
   std::vector<caf::actor> remote_patterns; // ... on other nodes (only while this node owns it)
   retirement_clock retirement;
+  bool told_stored = false; // the directory knows this channel holds events
   std::vector<event_ptr> pending; // published, not yet fanned out
   std::vector<std::pair<publish_completion, publish_result>> pending_done; // cluster: acked later
   bool flush_scheduled = false;
@@ -70,6 +71,16 @@ std::unique_ptr<idempotency_window> make_window(const channel_args& a) {
     idempotency_window::limits{a.cfg->idempotency_window_ms, a.cfg->idempotency_max_keys,
                                a.cfg->idempotency_max_bytes},
     a.idempotency_node);
+}
+
+// The channel holds its first event: a channel the directory counts as made for subscriptions
+// moves to quota.max_channels (and gets its replicas), once.
+void note_stored(channel_ptr self) {
+  auto& st = self->state;
+  if (st.told_stored || st.args.stored || last_seq(st) == 0)
+    return;
+  st.told_stored = true;
+  self->send(st.args.directory, stored_atom::value, st.args.name);
 }
 
 // The answer to a retried publish: the original event while the history still holds it (the
@@ -234,6 +245,7 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
   st.history->append(ev);
   if (!ev->ev.idempotency_key.empty())
     st.idempotency->remember(ev->ev.idempotency_key, ev->ev, now);
+  note_stored(self);
   // Nobody to fan out to: no flush (a REST-only channel schedules no timer per window). A
   // later subscriber would not get this event live anyway: its from_seq starts after it.
   // Relays (replicas) and other nodes' patterns are somebody too.
@@ -270,6 +282,42 @@ void run_stash(channel_ptr self) {
     w();
 }
 
+// -- channels that never held an event ---------------------------------------------------------
+
+// Nothing to keep and nobody to serve: no event ever, no subscriber, no relay following it, no
+// cluster exchange under way. Such a channel exists only because somebody subscribed; it
+// retires channel.empty_idle_ms after that ended, not channel.idle_ms.
+bool unused(const channel_state& st) {
+  return last_seq(st) == 0 && st.subs.empty() && st.relays.empty() && st.synced
+         && !st.adopting && !st.awaiting_sync && st.stash.empty();
+}
+
+// Arms one (unused) check while the channel has never held an event; the check decides.
+void check_unused_soon(channel_ptr self) {
+  auto& st = self->state;
+  if (last_seq(st) > 0)
+    return;
+  auto delay = st.retirement.arm_check(st.args.cfg->channel_empty_idle_ms);
+  if (delay == 0)
+    self->send(self, unused_atom::value);
+  else if (delay > 0)
+    self->delayed_send(self, std::chrono::milliseconds(delay), unused_atom::value);
+}
+
+void on_unused_check(channel_ptr self) {
+  auto& st = self->state;
+  st.retirement.check_arrived();
+  if (!unused(st))
+    return; // a subscriber, an event or a relay came: their end arms the next check
+  auto grace = st.args.cfg->channel_empty_idle_ms;
+  if (st.retirement.quiet_ms() < grace)
+    return check_unused_soon(self);
+  // Once per quiet period: a refused report (a directory message in flight) re-arms when that
+  // message is handled.
+  if (st.retirement.report_due(false, grace))
+    self->send(st.args.directory, idle_atom::value, st.args.name, st.retirement.handled());
+}
+
 // Asks the owner node for its history after ours and its live bursts. Retried until the
 // owner's sync arrives: the request may reach a node that is not the owner yet while the
 // members' views converge.
@@ -291,6 +339,7 @@ void take_event(channel_ptr self, const event& e, bool fan_out) {
   st.next_seq = e.seq + 1;
   if (!ev->ev.idempotency_key.empty())
     st.idempotency->remember(ev->ev.idempotency_key, ev->ev, ev->ev.timestamp_ms);
+  note_stored(self);
   if (fan_out) {
     st.pending.push_back(ev);
     schedule_flush(self);
@@ -315,11 +364,13 @@ void on_sync(channel_ptr self, follow_sync& sync) {
     if (e.seq > last_seq(st))
       take_event(self, e, st.synced);
   st.next_seq = std::max(st.next_seq, sync.head + 1);
+  note_stored(self);
   st.awaiting_sync = false;
   if (!st.synced) {
     st.synced = true;
     run_stash(self);
   }
+  check_unused_soon(self);
 }
 
 std::uint64_t on_replicated(channel_ptr self, const std::vector<event>& events) {
@@ -426,6 +477,7 @@ void adopt(channel_ptr self) {
     st.adopting = false;
     if (!st.owner)
       run_stash(self);
+    check_unused_soon(self);
   };
   for (const auto& node : st.args.adopt_from) {
     auto peer = caf::actor_cast<cluster_actor>(node);
@@ -558,14 +610,16 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
   st.args = std::move(args);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
-    if (st.subs.remove(dm.source))
-      return;
+    if (st.subs.remove(dm.source)) {
+      st.retirement.touch(); // like an unsubscribe
+      return check_unused_soon(self);
+    }
     auto relays_before = st.relays.size();
     st.relays.erase(std::remove_if(st.relays.begin(), st.relays.end(),
                                    [&](const auto& r) { return r.who.address() == dm.source; }),
                     st.relays.end());
     if (st.relays.size() != relays_before)
-      return;
+      return check_unused_soon(self);
     st.remote_patterns.erase(
       std::remove_if(st.remote_patterns.begin(), st.remote_patterns.end(),
                      [&](const caf::actor& p) { return p.address() == dm.source; }),
@@ -586,6 +640,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
   self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
   auto touch = [self] {
     self->state.retirement.on_directory_message();
+    check_unused_soon(self);
   };
   return {
     [self, touch](publish_atom, publish_cmd& cmd) -> caf::result<publish_result> {
@@ -608,6 +663,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
         return;
       self->demonitor(who);
       self->state.retirement.touch();
+      check_unused_soon(self);
     },
     [self](attach_atom, pattern_actor& p) {
       self->monitor(p);
@@ -657,13 +713,16 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       auto& st = self->state;
       // Kept alive by local sessions, by relays on other nodes, and, on a replica, by being a
       // replica: a replica that retired while its owner lives would leave publishes
-      // acknowledged with one copy fewer.
-      bool needed = !st.subs.empty() || !st.relays.empty() || (st.owner && st.args.replica);
-      if (st.retirement.report_due(needed, idle_ms))
+      // acknowledged with one copy fewer. A replica of a channel without events keeps nothing.
+      bool empty = unused(st);
+      bool needed = !st.subs.empty() || !st.relays.empty()
+                    || (st.owner && st.args.replica && !empty);
+      if (st.retirement.report_due(needed, empty ? st.args.cfg->channel_empty_idle_ms : idle_ms))
         self->send(st.args.directory, idle_atom::value, st.args.name, st.retirement.handled());
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
     },
     [self](flush_atom) { flush(self); },
+    [self](unused_atom) { on_unused_check(self); },
     [self](retire_atom) { self->quit(); },
     // -- cluster --
     [self, touch](follow_atom, const std::string&, const cursor& after, bool has_after,
@@ -687,7 +746,8 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     [self](replicate_atom, const std::vector<event>& events) -> std::uint64_t {
       return on_replicated(self, events);
     },
-    [self](fetch_atom, caf::actor& new_owner) -> follow_sync {
+    [self, touch](fetch_atom, caf::actor& new_owner) -> follow_sync {
+      touch(); // forwarded (and counted) by the directory, like every request
       auto sync = make_sync(self, {}, false);
       if (new_owner && new_owner != self->state.owner)
         follow(self, std::move(new_owner));
@@ -703,7 +763,8 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       if (owner != st.owner)
         follow(self, std::move(owner));
     },
-    [self](replicate_atom, bool replica) {
+    [self, touch](replicate_atom, bool replica) {
+      touch(); // forwarded (and counted) by the directory
       // The view moved this node into (or out of) a replica position: tell the owner, whose
       // acks then wait (or stop waiting) for this relay. A follow from our head changes nothing
       // else.

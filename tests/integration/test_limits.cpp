@@ -1,17 +1,31 @@
-// What one client can make the router hold: the bytes of a history page, the idempotency
-// window's memory. Each bound refuses or trims with its documented answer while everyone else
-// keeps being served.
+// What one client can make the router hold: channels kept alive by subscriptions alone, the
+// bytes of a history page, the idempotency window's memory. Each bound refuses or trims with
+// its documented answer while everyone else keeps being served.
 #include "fixture.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fstream>
-#include <string>
-#include <vector>
+#include <thread>
 
 using namespace sy::test;
 
 namespace {
+
+// Sends one Fabric frame and returns the next frame as an object.
+json::object send_and_read(ws_client& c, const std::string& frame) {
+  REQUIRE(c.send_text(frame));
+  return next_object(c);
+}
+
+std::string sub_frame(const std::string& topic) {
+  return R"({"op":"subscribe","topics":[")" + topic + R"("]})";
+}
+
+std::string unsub_frame(const std::string& topic) {
+  return R"({"op":"unsubscribe","topics":[")" + topic + R"("]})";
+}
 
 // Resident memory of a process in KiB, from /proc (0 when unreadable).
 std::int64_t rss_kib(pid_t pid) {
@@ -29,6 +43,59 @@ std::string history_target(const std::string& channel, const std::string& cursor
 }
 
 } // namespace
+
+TEST_CASE("subscribe churn of new names never locks publishers out", "[integration][quota]") {
+  // The daemon's own log.event counts among the channels holding events.
+  daemon_process d({"--set", "quota.max_channels=4"});
+  http_client rest(d.port());
+  {
+    auto churn = connect_fabric(d, "churner"); // may subscribe, may not publish
+    for (int i = 0; i < 60; ++i) {
+      auto topic = "churn." + std::to_string(i);
+      auto ack = send_and_read(churn, sub_frame(topic));
+      INFO(to_text(ack));
+      CHECK(field_s(ack, "op") == "subscribed");
+      CHECK(field_s(send_and_read(churn, unsub_frame(topic)), "op") == "unsubscribed");
+      if (i % 20 == 19)
+        std::this_thread::sleep_for(300ms); // stay under realtime.max_frames_per_s
+    }
+    // While the churner is still connected, and after it has left: new channels are served.
+    CHECK(publish(rest, "fresh.1", R"({"data":1})", 201).contains("seq"));
+  }
+  CHECK(publish(rest, "fresh.2", R"({"data":2})", 201).contains("seq"));
+}
+
+TEST_CASE("subscriptions to channels without events have their own budget",
+          "[integration][quota]") {
+  daemon_process d({"--set", "quota.max_empty_channels=3", "--set", "channel.empty_idle_ms=100"});
+  http_client rest(d.port());
+  auto c = connect_fabric(d, "holder");
+  subscribe(c, {"only.a", "only.b", "only.c"});
+  auto refused = send_and_read(c, sub_frame("only.d"));
+  INFO(to_text(refused));
+  CHECK(field_s(refused, "op") == "error");
+  CHECK(field_s(refused, "code") == "quota_exceeded");
+  CHECK(field_s(refused, "topic") == "only.d");
+  CHECK(field_s(refused, "message").find("quota.max_empty_channels") != std::string::npos);
+  auto pattern = send_and_read(c, sub_frame("only.p*")); // wildcard patterns count here too
+  CHECK(field_s(pattern, "code") == "quota_exceeded");
+
+  // Publishers have their own budget, and a channel with events takes any subscriber.
+  publish(rest, "pub.1", R"({"data":1})", 201);
+  auto other = connect_fabric(d, "reader");
+  subscribe(other, {"pub.1"});
+
+  // The slots come back soon after the subscriptions end: channels without events retire
+  // channel.empty_idle_ms after their last subscriber, not channel.idle_ms (10 min).
+  for (const char* t : {"only.a", "only.b", "only.c"})
+    CHECK(field_s(send_and_read(c, unsub_frame(t)), "op") == "unsubscribed");
+  std::string op;
+  for (int i = 0; i < 30 && op != "subscribed"; ++i) {
+    std::this_thread::sleep_for(100ms);
+    op = field_s(send_and_read(c, sub_frame("only.d")), "op");
+  }
+  CHECK(op == "subscribed");
+}
 
 TEST_CASE("history pages stop at history.max_page_bytes and nextCursor continues",
           "[integration][rest]") {

@@ -91,6 +91,20 @@ TEST_CASE("the idempotency window has byte bounds per channel and per node", "[c
   CHECK(invalid_with([](config& x) { x.idempotency_max_node_bytes = x.idempotency_max_bytes - 1; }));
 }
 
+TEST_CASE("channels made by subscribing have their own budget and retire soon", "[config]") {
+  config c;
+  CHECK(c.max_empty_channels == 10000);
+  CHECK(c.channel_empty_idle_ms == 1000);
+  CHECK(apply_setting(c, "quota.max_empty_channels", "5").empty());
+  CHECK(apply_setting(c, "channel.empty_idle_ms", "0").empty());
+  CHECK(c.max_empty_channels == 5);
+  CHECK(c.channel_empty_idle_ms == 0);
+  CHECK(validate_config(c).empty());
+  CHECK(invalid_with([](config& x) { x.max_empty_channels = 0; }));
+  CHECK(invalid_with([](config& x) { x.channel_empty_idle_ms = -1; }));
+  CHECK(invalid_with([](config& x) { x.channel_empty_idle_ms = x.channel_idle_ms + 1; }));
+}
+
 TEST_CASE("file, env and flags layer in that order", "[config]") {
   auto path = std::string("/tmp/switchyard-config-test-") + std::to_string(::getpid()) + ".conf";
   {
