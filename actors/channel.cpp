@@ -29,6 +29,7 @@ struct channel_state {
   std::vector<pattern_actor> patterns; // wildcard subscriptions matching this channel
   std::vector<caf::actor> remote_patterns; // ... on other nodes (only while this node owns it)
   retirement_clock retirement;
+  bool told_stored = false; // the directory knows this channel holds events
   std::vector<event_ptr> pending; // published, not yet fanned out
   std::vector<std::pair<publish_completion, publish_result>> pending_done; // cluster: acked later
   bool flush_scheduled = false;
@@ -63,6 +64,43 @@ using channel_ptr = channel_actor::stateful_pointer<channel_state>;
 
 std::uint64_t last_seq(const channel_state& st) {
   return st.next_seq - 1;
+}
+
+std::unique_ptr<idempotency_window> make_window(const channel_args& a) {
+  return std::make_unique<idempotency_window>(
+    idempotency_window::limits{a.cfg->idempotency_window_ms, a.cfg->idempotency_max_keys,
+                               a.cfg->idempotency_max_bytes},
+    a.idempotency_node);
+}
+
+// The channel holds its first event: a channel the directory counts as made for subscriptions
+// moves to quota.max_channels (and gets its replicas), once.
+void note_stored(channel_ptr self) {
+  auto& st = self->state;
+  if (st.told_stored || st.args.stored || last_seq(st) == 0)
+    return;
+  st.told_stored = true;
+  self->send(st.args.directory, stored_atom::value, st.args.name);
+}
+
+// The answer to a retried publish: the original event while the history still holds it (the
+// first reply, byte for byte), else the receipt (the stored event without data and metadata).
+event_ptr original_event(const channel_state& st, const idempotency_receipt& r,
+                         const std::string& key) {
+  if (r.seq >= st.history->first_seq() && r.seq <= st.history->last_seq()) {
+    auto held = st.history->read_after(r.seq - 1, 1);
+    if (!held.empty() && held.front()->ev.seq == r.seq)
+      return held.front();
+  }
+  event e;
+  e.channel = st.args.name;
+  e.epoch = st.args.epoch;
+  e.seq = r.seq;
+  e.timestamp_ms = r.timestamp_ms;
+  e.type = r.type;
+  e.idempotency_key = key;
+  e.correlation_id = r.correlation_id; // data_json stays empty: a receipt (encode_event)
+  return std::make_shared<const encoded_event>(encode_event(std::move(e)));
 }
 
 // Publishes that arrive back-to-back share one flush: each subscriber gets one message per
@@ -190,8 +228,8 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
   auto& st = self->state;
   auto now = wall_clock_ms();
   if (!cmd.idempotency_key.empty())
-    if (auto prior = st.idempotency->find(cmd.idempotency_key, now))
-      return {prior, true};
+    if (auto* prior = st.idempotency->find(cmd.idempotency_key, now))
+      return {original_event(st, *prior, cmd.idempotency_key), true};
   event e;
   e.channel = st.args.name;
   e.epoch = st.args.epoch;
@@ -206,7 +244,8 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
   auto ev = std::make_shared<const encoded_event>(encode_event(std::move(e)));
   st.history->append(ev);
   if (!ev->ev.idempotency_key.empty())
-    st.idempotency->remember(ev->ev.idempotency_key, ev, now);
+    st.idempotency->remember(ev->ev.idempotency_key, ev->ev, now);
+  note_stored(self);
   // Nobody to fan out to: no flush (a REST-only channel schedules no timer per window). A
   // later subscriber would not get this event live anyway: its from_seq starts after it.
   // Relays (replicas) and other nodes' patterns are somebody too.
@@ -243,6 +282,42 @@ void run_stash(channel_ptr self) {
     w();
 }
 
+// -- channels that never held an event ---------------------------------------------------------
+
+// Nothing to keep and nobody to serve: no event ever, no subscriber, no relay following it, no
+// cluster exchange under way. Such a channel exists only because somebody subscribed; it
+// retires channel.empty_idle_ms after that ended, not channel.idle_ms.
+bool unused(const channel_state& st) {
+  return last_seq(st) == 0 && st.subs.empty() && st.relays.empty() && st.synced
+         && !st.adopting && !st.awaiting_sync && st.stash.empty();
+}
+
+// Arms one (unused) check while the channel has never held an event; the check decides.
+void check_unused_soon(channel_ptr self) {
+  auto& st = self->state;
+  if (last_seq(st) > 0)
+    return;
+  auto delay = st.retirement.arm_check(st.args.cfg->channel_empty_idle_ms);
+  if (delay == 0)
+    self->send(self, unused_atom::value);
+  else if (delay > 0)
+    self->delayed_send(self, std::chrono::milliseconds(delay), unused_atom::value);
+}
+
+void on_unused_check(channel_ptr self) {
+  auto& st = self->state;
+  st.retirement.check_arrived();
+  if (!unused(st))
+    return; // a subscriber, an event or a relay came: their end arms the next check
+  auto grace = st.args.cfg->channel_empty_idle_ms;
+  if (st.retirement.quiet_ms() < grace)
+    return check_unused_soon(self);
+  // Once per quiet period: a refused report (a directory message in flight) re-arms when that
+  // message is handled.
+  if (st.retirement.report_due(false, grace))
+    self->send(st.args.directory, idle_atom::value, st.args.name, st.retirement.handled());
+}
+
 // Asks the owner node for its history after ours and its live bursts. Retried until the
 // owner's sync arrives: the request may reach a node that is not the owner yet while the
 // members' views converge.
@@ -263,7 +338,8 @@ void take_event(channel_ptr self, const event& e, bool fan_out) {
   st.history->append(ev);
   st.next_seq = e.seq + 1;
   if (!ev->ev.idempotency_key.empty())
-    st.idempotency->remember(ev->ev.idempotency_key, ev, ev->ev.timestamp_ms);
+    st.idempotency->remember(ev->ev.idempotency_key, ev->ev, ev->ev.timestamp_ms);
+  note_stored(self);
   if (fan_out) {
     st.pending.push_back(ev);
     schedule_flush(self);
@@ -273,8 +349,7 @@ void take_event(channel_ptr self, const event& e, bool fan_out) {
 void reset_history(channel_ptr self, std::uint64_t epoch) {
   auto& st = self->state;
   st.history = make_memory_history(st.ns.history_size);
-  st.idempotency = std::make_unique<idempotency_window>(st.args.cfg->idempotency_window_ms,
-                                                        st.args.cfg->idempotency_max_keys);
+  st.idempotency = make_window(st.args);
   st.args.epoch = epoch;
   st.next_seq = 1;
 }
@@ -289,11 +364,13 @@ void on_sync(channel_ptr self, follow_sync& sync) {
     if (e.seq > last_seq(st))
       take_event(self, e, st.synced);
   st.next_seq = std::max(st.next_seq, sync.head + 1);
+  note_stored(self);
   st.awaiting_sync = false;
   if (!st.synced) {
     st.synced = true;
     run_stash(self);
   }
+  check_unused_soon(self);
 }
 
 std::uint64_t on_replicated(channel_ptr self, const std::vector<event>& events) {
@@ -400,6 +477,7 @@ void adopt(channel_ptr self) {
     st.adopting = false;
     if (!st.owner)
       run_stash(self);
+    check_unused_soon(self);
   };
   for (const auto& node : st.args.adopt_from) {
     auto peer = caf::actor_cast<cluster_actor>(node);
@@ -475,6 +553,17 @@ history_page read_history(channel_ptr self, const history_query& q) {
     }
   }
   page.events = st.history->read_after(after, q.limit);
+  // A page also stops before history.max_page_bytes of events (one larger event still makes a
+  // page, so reading always progresses): a reply is bounded whatever the events' size, and
+  // next_cursor / has_more continue from its last event.
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < page.events.size(); ++i) {
+    bytes += page.events[i]->rest_json.size() + 1;
+    if (i > 0 && bytes > st.args.cfg->history_max_page_bytes) {
+      page.events.resize(i);
+      break;
+    }
+  }
   if (!page.events.empty())
     page.next_cursor = page.events.back()->id;
   else // nothing new: the caller's position, or the head when it had none
@@ -515,21 +604,22 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
   auto& st = self->state;
   st.ns = args.cfg->namespace_for(args.name);
   st.history = make_memory_history(st.ns.history_size);
-  st.idempotency = std::make_unique<idempotency_window>(args.cfg->idempotency_window_ms,
-                                                        args.cfg->idempotency_max_keys);
+  st.idempotency = make_window(args);
   st.timeout = std::chrono::milliseconds(args.cfg->cluster_request_timeout_ms);
   auto idle_ms = args.cfg->channel_idle_ms;
   st.args = std::move(args);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
-    if (st.subs.remove(dm.source))
-      return;
+    if (st.subs.remove(dm.source)) {
+      st.retirement.touch(); // like an unsubscribe
+      return check_unused_soon(self);
+    }
     auto relays_before = st.relays.size();
     st.relays.erase(std::remove_if(st.relays.begin(), st.relays.end(),
                                    [&](const auto& r) { return r.who.address() == dm.source; }),
                     st.relays.end());
     if (st.relays.size() != relays_before)
-      return;
+      return check_unused_soon(self);
     st.remote_patterns.erase(
       std::remove_if(st.remote_patterns.begin(), st.remote_patterns.end(),
                      [&](const caf::actor& p) { return p.address() == dm.source; }),
@@ -550,6 +640,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
   self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
   auto touch = [self] {
     self->state.retirement.on_directory_message();
+    check_unused_soon(self);
   };
   return {
     [self, touch](publish_atom, publish_cmd& cmd) -> caf::result<publish_result> {
@@ -572,6 +663,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
         return;
       self->demonitor(who);
       self->state.retirement.touch();
+      check_unused_soon(self);
     },
     [self](attach_atom, pattern_actor& p) {
       self->monitor(p);
@@ -621,13 +713,16 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       auto& st = self->state;
       // Kept alive by local sessions, by relays on other nodes, and, on a replica, by being a
       // replica: a replica that retired while its owner lives would leave publishes
-      // acknowledged with one copy fewer.
-      bool needed = !st.subs.empty() || !st.relays.empty() || (st.owner && st.args.replica);
-      if (st.retirement.report_due(needed, idle_ms))
+      // acknowledged with one copy fewer. A replica of a channel without events keeps nothing.
+      bool empty = unused(st);
+      bool needed = !st.subs.empty() || !st.relays.empty()
+                    || (st.owner && st.args.replica && !empty);
+      if (st.retirement.report_due(needed, empty ? st.args.cfg->channel_empty_idle_ms : idle_ms))
         self->send(st.args.directory, idle_atom::value, st.args.name, st.retirement.handled());
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
     },
     [self](flush_atom) { flush(self); },
+    [self](unused_atom) { on_unused_check(self); },
     [self](retire_atom) { self->quit(); },
     // -- cluster --
     [self, touch](follow_atom, const std::string&, const cursor& after, bool has_after,
@@ -651,7 +746,8 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     [self](replicate_atom, const std::vector<event>& events) -> std::uint64_t {
       return on_replicated(self, events);
     },
-    [self](fetch_atom, caf::actor& new_owner) -> follow_sync {
+    [self, touch](fetch_atom, caf::actor& new_owner) -> follow_sync {
+      touch(); // forwarded (and counted) by the directory, like every request
       auto sync = make_sync(self, {}, false);
       if (new_owner && new_owner != self->state.owner)
         follow(self, std::move(new_owner));
@@ -667,7 +763,8 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       if (owner != st.owner)
         follow(self, std::move(owner));
     },
-    [self](replicate_atom, bool replica) {
+    [self, touch](replicate_atom, bool replica) {
+      touch(); // forwarded (and counted) by the directory
       // The view moved this node into (or out of) a replica position: tell the owner, whose
       // acks then wait (or stop waiting) for this relay. A follow from our head changes nothing
       // else.

@@ -12,11 +12,17 @@
 
 namespace sy {
 
+class idempotency_budget;
+
 struct channel_args {
   std::string name;
   std::uint64_t epoch = 0;
   directory_actor directory;
   std::shared_ptr<const config> cfg;
+  std::shared_ptr<idempotency_budget> idempotency_node; // node-wide; null: no node bound
+  // The directory counts it under quota.max_channels already (made by a publish). Otherwise
+  // the channel tells it (stored) when it first holds an event that did not come through it.
+  bool stored = false;
   // -- cluster (CLUSTER.md); all empty on a single node --
   caf::actor owner;        // set: a relay following the owner node's cluster actor
   bool replica = false;    // relay in a replica position: the owner waits for its acks

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "actors/channel.hpp"
+#include "actors/idempotency_window.hpp"
 #include "actors/owner_forward.hpp"
 #include "actors/pattern.hpp"
 #include "schema/cluster.hpp"
@@ -21,6 +22,10 @@ struct directory_state {
     channel_actor channel;
     std::uint64_t forwarded = 0; // messages sent to the channel by the directory
     caf::actor owner;            // cluster: the owner node of a relay; null: owned here
+    // Counted under quota.max_channels: made by a publish, or holds events. Otherwise it
+    // exists only for subscriptions (quota.max_empty_channels) until a publish or the
+    // channel's (stored) moves it.
+    bool stored = false;
   };
   struct pattern_entry {
     pattern_actor pattern;
@@ -29,6 +34,7 @@ struct directory_state {
   std::shared_ptr<const config> cfg;
   // Ordered, so a new pattern finds its existing channels with one range walk.
   std::map<std::string, entry> channels;
+  std::size_t empty = 0; // entries not stored: made for subscriptions only
   // Wildcard index: pattern prefix ("postgres:" for "postgres:*", "" for "*") -> actor. A new
   // channel finds its patterns with one lookup per prefix of its name, never by scanning
   // subscriptions.
@@ -38,6 +44,7 @@ struct directory_state {
   // Patterns on other nodes, by prefix: attached to the matching channels owned here.
   std::unordered_map<std::string, std::vector<caf::actor>> remote_patterns;
   std::chrono::milliseconds timeout{2000};
+  std::shared_ptr<idempotency_budget> idempotency; // idempotency.max_node_bytes, all windows
 
   static inline const char* name = "directory";
 };
@@ -102,22 +109,53 @@ void announce_pattern(directory_ptr self, const std::string& prefix, const patte
                  caf::actor_cast<caf::actor>(p));
 }
 
-// The channel, spawned on first use; null when quota.max_channels live channels exist. In a
-// cluster a channel owned elsewhere is spawned as a relay of its owner, unless `serve_here`
-// (a request forwarded by a node that sees this one as the owner).
-directory_state::entry* lookup(directory_ptr self, const std::string& name,
+// Why a channel is looked up: to hold events (publishes, replicas of an owner with events),
+// or for subscriptions only (subscribes, and an owner spawned for a relay that follows it).
+enum class use { events, subscription };
+
+std::size_t stored_count(const directory_state& st) {
+  return st.channels.size() - st.empty;
+}
+
+// A channel made for subscriptions starts to hold events: it moves to quota.max_channels, and
+// an owned one gets its replica relays now (an event-less channel needs none).
+void mark_stored(directory_ptr self, const std::string& name, directory_state::entry& e) {
+  if (e.stored)
+    return;
+  e.stored = true;
+  self->state.empty--;
+  if (!e.owner)
+    ensure_replicas(self, name);
+}
+
+// The channel, spawned on first use; null when its budget is used up: quota.max_channels
+// channels holding events (for use::events, also when an existing subscription-only channel
+// would become one), quota.max_empty_channels subscription-only channels and patterns (for
+// use::subscription). Separate budgets, so subscribers never take the slots publishers need.
+// In a cluster a channel owned elsewhere is spawned as a relay of its owner, unless
+// `serve_here` (a request forwarded by a node that sees this one as the owner).
+directory_state::entry* lookup(directory_ptr self, const std::string& name, use why,
                                bool serve_here = false) {
   auto& st = self->state;
   auto it = st.channels.find(name);
-  if (it != st.channels.end())
+  if (it != st.channels.end()) {
+    if (why == use::events && !it->second.stored) {
+      if (stored_count(st) >= st.cfg->max_channels)
+        return nullptr;
+      mark_stored(self, name, it->second);
+    }
     return &it->second;
-  if (st.channels.size() >= st.cfg->max_channels)
+  }
+  if (why == use::events ? stored_count(st) >= st.cfg->max_channels
+                         : st.empty + st.patterns.size() >= st.cfg->max_empty_channels)
     return nullptr;
   channel_args args;
   args.name = name;
   args.epoch = st.next_epoch++;
   args.directory = self;
   args.cfg = st.cfg;
+  args.idempotency_node = st.idempotency;
+  args.stored = why == use::events;
   if (clustered(st)) {
     args.self_cluster = st.view.handles[st.view.self];
     args.owner = serve_here ? caf::actor{} : owner_of(st, name);
@@ -133,10 +171,15 @@ directory_state::entry* lookup(directory_ptr self, const std::string& name,
     if (auto p = st.patterns.find(name.substr(0, len)); p != st.patterns.end())
       self->send(ch, attach_atom::value, p->second.pattern);
   if (!owner) {
-    ensure_replicas(self, name);
+    if (why == use::events)
+      ensure_replicas(self, name);
     attach_remote_patterns(self, name, ch);
   }
-  return &st.channels.emplace(name, directory_state::entry{std::move(ch), 0, std::move(owner)})
+  if (why != use::events)
+    st.empty++;
+  return &st.channels
+            .emplace(name, directory_state::entry{std::move(ch), 0, std::move(owner),
+                                                  why == use::events})
             .first->second;
 }
 
@@ -165,7 +208,7 @@ void apply_view(directory_ptr self, cluster_view& v) {
       attach_remote_patterns(self, name, e.channel);
   }
   for (auto& [name, e] : st.channels)
-    if (!e.owner)
+    if (!e.owner && e.stored)
       ensure_replicas(self, name); // a new member may take a replica position
   for (auto& [prefix, p] : st.patterns) // a new member learns our patterns (it dedups)
     announce_pattern(self, prefix, p.pattern);
@@ -176,25 +219,45 @@ std::string channel_limit_text(directory_ptr self) {
          + " reached (quota.max_channels)";
 }
 
-directory_state::pattern_entry& lookup_pattern(directory_ptr self, const std::string& pattern) {
+std::string empty_limit_text(directory_ptr self) {
+  return "limit of " + std::to_string(self->state.cfg->max_empty_channels)
+         + " channels without events and wildcard patterns reached (quota.max_empty_channels)";
+}
+
+// The pattern actor for "prefix*", spawned on first use; null when quota.max_empty_channels
+// subscription-only channels and patterns exist.
+directory_state::pattern_entry* lookup_pattern(directory_ptr self, const std::string& pattern) {
   auto& st = self->state;
   auto prefix = pattern.substr(0, pattern.size() - 1);
   auto it = st.patterns.find(prefix);
   if (it != st.patterns.end())
-    return it->second;
+    return &it->second;
+  if (st.empty + st.patterns.size() >= st.cfg->max_empty_channels)
+    return nullptr;
   auto p = spawn_pattern(self->system(), {pattern, self, st.cfg});
   for (auto c = st.channels.lower_bound(prefix);
        c != st.channels.end() && c->first.compare(0, prefix.size(), prefix) == 0; ++c)
     self->send(c->second.channel, attach_atom::value, p);
   announce_pattern(self, prefix, p);
-  return st.patterns.emplace(prefix, directory_state::pattern_entry{std::move(p), 0})
-    .first->second;
+  return &st.patterns.emplace(prefix, directory_state::pattern_entry{std::move(p), 0})
+            .first->second;
+}
+
+void refuse_subscribe(directory_ptr self, sub_request& req) {
+  sub_ack ack;
+  ack.sub_id = req.sub_id;
+  ack.topic = req.topic;
+  ack.error_code = "quota_exceeded";
+  ack.error_message = empty_limit_text(self);
+  self->send(req.session, suback_atom::value, std::move(ack));
 }
 
 directory_actor::behavior_type directory_behavior(directory_ptr self,
                                                   std::shared_ptr<const config> cfg) {
   self->state.cfg = std::move(cfg);
   self->state.timeout = std::chrono::milliseconds(self->state.cfg->cluster_request_timeout_ms);
+  self->state.idempotency =
+    std::make_shared<idempotency_budget>(self->state.cfg->idempotency_max_node_bytes);
   // Epochs start at a random point so cursors of a previous process never look current.
   std::random_device rd;
   self->state.next_epoch = ((std::uint64_t{rd()} << 20) ^ wall_clock_ms()) & 0xffffffffffffULL;
@@ -214,6 +277,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     for (auto& [prefix, p] : self->state.patterns)
       self->send_exit(p.pattern, msg.reason);
     self->state.channels.clear();
+    self->state.empty = 0;
     self->state.patterns.clear();
     self->quit(msg.reason);
   });
@@ -233,7 +297,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
               [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
           return rp;
         }
-      auto* e = lookup(self, cmd.channel);
+      auto* e = lookup(self, cmd.channel, use::events);
       if (!e)
         return caf::make_error(caf::sec::runtime_error, channel_limit_text(self));
       e->forwarded++;
@@ -241,7 +305,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     },
     [self](publish_atom, publish_cmd& cmd, bool) -> caf::result<publish_result> {
       // Forwarded by a node that sees this one as the owner.
-      auto* e = lookup(self, cmd.channel, true);
+      auto* e = lookup(self, cmd.channel, use::events, true);
       if (!e)
         return caf::make_error(caf::sec::runtime_error, channel_limit_text(self));
       e->forwarded++;
@@ -260,7 +324,9 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     [self](view_atom, cluster_view& v) { apply_view(self, v); },
     [self](follow_atom, std::string& name, const cursor& after, bool has_after,
            caf::actor& who, bool replica) {
-      auto* e = lookup(self, name, true);
+      // An owner spawned for a relay is counted like one made by a subscribe: it moves to
+      // quota.max_channels when it holds events (adopted, or published).
+      auto* e = lookup(self, name, use::subscription, true);
       if (!e)
         return;
       e->forwarded++;
@@ -292,30 +358,27 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     },
     [self](replicate_atom, std::string& name) {
       bool existed = self->state.channels.count(name) > 0;
-      auto* e = lookup(self, name); // a new relay follows the owner as a replica by itself
-      if (!e)
+      // Sent only for channels that hold events on their owner.
+      auto* e = lookup(self, name, use::events); // a new relay follows the owner by itself
+      if (!e || !existed || !e->owner)
         return;
+      // An existing relay that now holds a replica position. Counted only when sent: a count
+      // the channel never sees would keep it from ever retiring.
       e->forwarded++;
-      if (existed && e->owner) // an existing relay that now holds a replica position
-        self->send(e->channel, replicate_atom::value, true);
+      self->send(e->channel, replicate_atom::value, true);
     },
     [self](subscribe_atom, sub_request& req) {
       if (!req.topic.empty() && req.topic.back() == '*') { // validated by the session
-        auto& p = lookup_pattern(self, req.topic);
-        p.forwarded++;
-        self->send(p.pattern, subscribe_atom::value, std::move(req));
+        auto* p = lookup_pattern(self, req.topic);
+        if (!p)
+          return refuse_subscribe(self, req);
+        p->forwarded++;
+        self->send(p->pattern, subscribe_atom::value, std::move(req));
         return;
       }
-      auto* e = lookup(self, req.topic);
-      if (!e) {
-        sub_ack ack;
-        ack.sub_id = req.sub_id;
-        ack.topic = req.topic;
-        ack.error_code = "quota_exceeded";
-        ack.error_message = channel_limit_text(self);
-        self->send(req.session, suback_atom::value, std::move(ack));
-        return;
-      }
+      auto* e = lookup(self, req.topic, use::subscription);
+      if (!e)
+        return refuse_subscribe(self, req);
       e->forwarded++;
       self->send(e->channel, subscribe_atom::value, std::move(req));
     },
@@ -366,7 +429,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
               forward_to_owner(self, owner, self->state.timeout, std::move(item.cmd), item.done);
             continue;
           }
-        auto* e = lookup(self, name);
+        auto* e = lookup(self, name, use::events);
         if (!e) {
           for (auto& item : batch)
             item.done->fail("quota_exceeded", channel_limit_text(self));
@@ -412,7 +475,17 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
       if (it == self->state.channels.end() || it->second.forwarded != handled)
         return; // more messages are on their way: the channel stays
       self->send(it->second.channel, retire_atom::value);
+      if (!it->second.stored)
+        st.empty--;
       self->state.channels.erase(it);
+    },
+    [self](stored_atom, const std::string& name) {
+      // Only from the live incarnation: a retired one's late message names a newer channel.
+      auto it = self->state.channels.find(name);
+      if (it != self->state.channels.end()
+          && it->second.channel.address()
+               == caf::actor_cast<caf::actor_addr>(self->current_sender()))
+        mark_stored(self, name, it->second);
     },
   };
 }

@@ -17,6 +17,17 @@ struct pattern_state {
 
 using pattern_ptr = pattern_actor::stateful_pointer<pattern_state>;
 
+// A pattern holds no history: with no subscriber left it retires channel.empty_idle_ms later
+// (one self-message), not channel.idle_ms, like a channel that never held an event.
+void check_unused_soon(pattern_ptr self) {
+  auto& st = self->state;
+  auto delay = st.retirement.arm_check(st.args.cfg->channel_empty_idle_ms);
+  if (delay == 0)
+    self->send(self, unused_atom::value);
+  else if (delay > 0)
+    self->delayed_send(self, std::chrono::milliseconds(delay), unused_atom::value);
+}
+
 void fan_out(pattern_ptr self, const event_batch& all) {
   self->state.subs.fan_out(all, [self](const subscriber_set::member& m, const event_batch& batch,
                                        std::uint32_t offset) {
@@ -28,7 +39,12 @@ pattern_actor::behavior_type pattern_behavior(pattern_ptr self, pattern_args arg
   auto& st = self->state;
   st.args = std::move(args);
   auto idle_ms = st.args.cfg->channel_idle_ms;
-  self->set_down_handler([self](caf::down_msg& dm) { self->state.subs.remove(dm.source); });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    if (self->state.subs.remove(dm.source)) {
+      self->state.retirement.touch();
+      check_unused_soon(self);
+    }
+  });
   self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
   return {
     [self](subscribe_atom, sub_request& req) {
@@ -47,6 +63,7 @@ pattern_actor::behavior_type pattern_behavior(pattern_ptr self, pattern_args arg
       if (self->state.subs.remove(who, sub_id))
         self->demonitor(who);
       self->state.retirement.touch();
+      check_unused_soon(self);
     },
     [self](deliver_atom, const event_batch& all) { fan_out(self, all); },
     [self](deliver_atom, const std::vector<event>& burst) {
@@ -57,9 +74,20 @@ pattern_actor::behavior_type pattern_behavior(pattern_ptr self, pattern_args arg
         all->push_back(std::make_shared<const encoded_event>(encode_event(e)));
       fan_out(self, std::move(all));
     },
+    [self](unused_atom) {
+      auto& st = self->state;
+      st.retirement.check_arrived();
+      auto grace = st.args.cfg->channel_empty_idle_ms;
+      if (!st.subs.empty())
+        return;
+      if (st.retirement.quiet_ms() < grace)
+        return check_unused_soon(self);
+      if (st.retirement.report_due(false, grace))
+        self->send(st.args.directory, idle_atom::value, st.args.pattern, st.retirement.handled());
+    },
     [self, idle_ms](tick_atom) {
       auto& st = self->state;
-      if (st.retirement.report_due(!st.subs.empty(), idle_ms))
+      if (st.retirement.report_due(!st.subs.empty(), st.args.cfg->channel_empty_idle_ms))
         self->send(st.args.directory, idle_atom::value, st.args.pattern, st.retirement.handled());
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
     },

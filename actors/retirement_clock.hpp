@@ -35,10 +35,34 @@ public:
     return handled_;
   }
 
+  // -- early retirement of an actor that holds nothing (no event, no subscriber) --
+  // One self-message checks it after `grace_ms` of quiet, instead of the periodic tick after
+  // idle_ms: subscribe/unsubscribe churn of new names must not keep actors (and quota slots)
+  // alive for minutes.
+
+  /// The delay for a new check message, or -1 when one is already on its way.
+  std::int64_t arm_check(std::int64_t grace_ms) {
+    if (check_armed_)
+      return -1;
+    check_armed_ = true;
+    auto quiet = quiet_ms();
+    return quiet >= grace_ms ? 0 : grace_ms - quiet;
+  }
+
+  /// The check message arrived (the next arm_check sends a new one).
+  void check_arrived() {
+    check_armed_ = false;
+  }
+
+  std::int64_t quiet_ms() const {
+    return steady_clock_ms() - last_activity_ms_;
+  }
+
 private:
   std::uint64_t handled_ = 0;
   std::int64_t last_activity_ms_ = steady_clock_ms();
   bool reported_ = false;
+  bool check_armed_ = false;
 };
 
 } // namespace sy

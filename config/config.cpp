@@ -248,6 +248,8 @@ const std::vector<field>& fields() {
                            &config::max_connections_per_ip));
     t.push_back(uint_field("quota.max_channels", {"SWITCHYARD_MAX_CHANNELS"},
                            &config::max_channels));
+    t.push_back(uint_field("quota.max_empty_channels", {"SWITCHYARD_MAX_EMPTY_CHANNELS"},
+                           &config::max_empty_channels));
     t.push_back(int_field("shutdown_grace_ms", {"SWITCHYARD_SHUTDOWN_GRACE_MS"},
                           &config::shutdown_grace_ms));
     t.push_back(string_field("auth.jwt_secret", {"SWITCHYARD_JWT_SECRET"}, &config::jwt_secret,
@@ -351,12 +353,20 @@ const std::vector<field>& fields() {
                            &config::history_default_limit));
     t.push_back(uint_field("history.max_limit", {"SWITCHYARD_HISTORY_MAX_LIMIT"},
                            &config::history_max_limit));
+    t.push_back(uint_field("history.max_page_bytes", {"SWITCHYARD_HISTORY_MAX_PAGE_BYTES"},
+                           &config::history_max_page_bytes));
     t.push_back(int_field("idempotency.window_ms", {"SWITCHYARD_IDEMPOTENCY_WINDOW_MS"},
                           &config::idempotency_window_ms));
     t.push_back(uint_field("idempotency.max_keys", {"SWITCHYARD_IDEMPOTENCY_MAX_KEYS"},
                            &config::idempotency_max_keys));
+    t.push_back(uint_field("idempotency.max_bytes", {"SWITCHYARD_IDEMPOTENCY_MAX_BYTES"},
+                           &config::idempotency_max_bytes));
+    t.push_back(uint_field("idempotency.max_node_bytes", {"SWITCHYARD_IDEMPOTENCY_MAX_NODE_BYTES"},
+                           &config::idempotency_max_node_bytes));
     t.push_back(int_field("channel.idle_ms", {"SWITCHYARD_CHANNEL_IDLE_MS"},
                           &config::channel_idle_ms));
+    t.push_back(int_field("channel.empty_idle_ms", {"SWITCHYARD_CHANNEL_EMPTY_IDLE_MS"},
+                          &config::channel_empty_idle_ms));
     t.push_back(int_field("channel.batch_window_us", {"SWITCHYARD_BATCH_WINDOW_US"},
                           &config::batch_window_us));
     t.push_back({"channel.require_namespace",
@@ -593,7 +603,7 @@ std::string validate_config(const config& c) {
   if (!valid_workspace_id(c.snackbase_workspace))
     return "snackbase.workspace must be 1-64 characters of [A-Za-z0-9_-]";
   if (c.max_frames_per_s == 0 || c.max_connections == 0 || c.max_connections_per_user == 0
-      || c.max_connections_per_ip == 0 || c.max_channels == 0)
+      || c.max_connections_per_ip == 0 || c.max_channels == 0 || c.max_empty_channels == 0)
     return "connection, frame-rate and channel limits must be at least 1";
   if (c.handshake_timeout_ms < 100 || c.close_timeout_ms < 100)
     return "http.handshake_timeout_ms and realtime.close_timeout_ms must be at least 100";
@@ -608,10 +618,16 @@ std::string validate_config(const config& c) {
   if (c.history_default_limit == 0 || c.history_max_limit == 0
       || c.history_default_limit > c.history_max_limit)
     return "history.default_limit must be 1..history.max_limit";
+  if (c.history_max_page_bytes < 1024)
+    return "history.max_page_bytes must be at least 1024";
   if (c.idempotency_window_ms < 1 || c.idempotency_max_keys == 0)
     return "idempotency.window_ms and idempotency.max_keys must be positive";
+  if (c.idempotency_max_bytes < 1024 || c.idempotency_max_node_bytes < c.idempotency_max_bytes)
+    return "idempotency.max_bytes must be at least 1024 and at most idempotency.max_node_bytes";
   if (c.channel_idle_ms < 1)
     return "channel.idle_ms must be positive";
+  if (c.channel_empty_idle_ms < 0 || c.channel_empty_idle_ms > c.channel_idle_ms)
+    return "channel.empty_idle_ms must be 0..channel.idle_ms";
   if (c.scheduler_policy != "affine" && c.scheduler_policy != "sharing"
       && c.scheduler_policy != "stealing")
     return "scheduler.policy must be \"affine\", \"sharing\" or \"stealing\"";

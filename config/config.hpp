@@ -69,7 +69,10 @@ struct config {
   std::int64_t close_timeout_ms = 5000;  // a peer not answering our close frame is cut off
   std::size_t max_connections_per_user = 10000; // WebSocket sessions per token subject (4008)
   std::size_t max_connections_per_ip = 10000;   // WebSocket sessions per client address (4008)
-  std::size_t max_channels = 100000;     // live channels per node (quota_exceeded above)
+  std::size_t max_channels = 100000;     // channels holding events per node (quota_exceeded above)
+  // Channels that exist only for subscriptions (no event yet) and wildcard patterns: a budget of
+  // their own, so subscribers can never take the slots publishers need (quota_exceeded above).
+  std::size_t max_empty_channels = 10000;
   std::vector<std::string> origins;      // empty: any Origin is accepted
   std::int64_t heartbeat_ms = 30000;
   std::int64_t idle_timeout_ms = 120000; // no client frame for this long: close 4002
@@ -90,9 +93,13 @@ struct config {
   std::size_t history_size = 500;
   std::uint32_t history_default_limit = 100;
   std::uint32_t history_max_limit = 1000;
+  std::size_t history_max_page_bytes = 1 << 20; // a history page stops before this many bytes
   std::int64_t idempotency_window_ms = 300000;
   std::size_t idempotency_max_keys = 100000; // per channel; oldest keys leave first
+  std::size_t idempotency_max_bytes = 32u << 20;       // per channel; oldest keys leave first
+  std::size_t idempotency_max_node_bytes = 256u << 20; // all channels of the node together
   std::int64_t channel_idle_ms = 600000;     // channel with no subscriber and no publish retires
+  std::int64_t channel_empty_idle_ms = 1000; // ... one that never held an event, this soon
   std::int64_t batch_window_us = 1000;       // under load, a channel fans out at most this often
   bool require_namespace = false; // true: channels outside every namespace are unavailable
   // Seed 000's status/metrics topics seed UI state with a snapshot right after subscribing.

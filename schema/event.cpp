@@ -117,10 +117,13 @@ encoded_event encode_event(event e) {
   append_timestamp(body, e.timestamp_ms);
   body += "\",\"type\":";
   append_json_string(body, e.type);
-  body += ",\"data\":";
-  body += e.data_json;
-  body += ",\"metadata\":";
-  body += e.metadata_json;
+  const bool receipt = e.data_json.empty(); // see encode_event in event.hpp
+  if (!receipt) {
+    body += ",\"data\":";
+    body += e.data_json;
+    body += ",\"metadata\":";
+    body += e.metadata_json;
+  }
   if (!e.idempotency_key.empty()) {
     body += ",\"idempotencyKey\":";
     append_json_string(body, e.idempotency_key);
@@ -130,6 +133,10 @@ encoded_event encode_event(event e) {
     append_json_string(body, e.correlation_id);
   }
   body += '}';
+  if (receipt) { // nothing to deliver: no live frames
+    out.ev = std::move(e);
+    return out;
+  }
   const std::string_view members(body.data() + 1, body.size() - 2); // without the braces
 
   std::string frame;

@@ -79,6 +79,9 @@ void append_timestamp(std::string& out, std::int64_t ms_since_epoch);
 // -- encoding -------------------------------------------------------------------------------------
 
 /// Fills id, rest_json and the live frame of every dialect that serves the channel.
+/// An event without data_json (a published event always has some JSON text) is a receipt: the
+/// idempotency window's answer for an event that has left the history. Its rest_json is the
+/// stored-event object without "data" and "metadata", and it has no live frames.
 encoded_event encode_event(event e);
 
 } // namespace sy

@@ -41,6 +41,8 @@ using follow_atom = caf::atom_constant<caf::atom("follow")>;
 using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
 using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using stored_atom = caf::atom_constant<caf::atom("stored")>;
+using unused_atom = caf::atom_constant<caf::atom("unused")>;
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -109,6 +111,7 @@ using pattern_actor = caf::typed_actor<
   caf::reacts_to<deliver_atom, event_batch>, // a burst of one matching channel
   caf::reacts_to<deliver_atom, std::vector<event>>, // ... owned by another node (CLUSTER.md)
   caf::reacts_to<tick_atom>,                 // idle check
+  caf::reacts_to<unused_atom>,               // self: no subscriber left; retire soon?
   caf::reacts_to<retire_atom>>;
 
 using channel_actor = caf::typed_actor<
@@ -122,6 +125,7 @@ using channel_actor = caf::typed_actor<
   caf::reacts_to<attach_atom, pattern_actor>, // directory: a pattern matching this channel
   caf::reacts_to<attach_atom, caf::actor>,    // ... a pattern on another node (owner only)
   caf::reacts_to<tick_atom>,     // idle check
+  caf::reacts_to<unused_atom>,   // self: never held an event and nobody uses it; retire soon?
   caf::reacts_to<retire_atom>,   // directory agreed: quit
   // cluster (CLUSTER.md): a relay on another node follows this owner from a cursor
   // (has cursor, the relay, whether it is a replica the owner waits for) ...
@@ -147,6 +151,9 @@ using directory_actor = caf::typed_actor<
   caf::replies_to<history_atom, history_query>::with<history_page>,
   // channel name, number of directory messages the channel has handled
   caf::reacts_to<idle_atom, std::string, std::uint64_t>,
+  // a channel made for subscriptions holds events now (replicated or adopted): it moves from
+  // quota.max_empty_channels to quota.max_channels
+  caf::reacts_to<stored_atom, std::string>,
   // cluster: the member list, forwarded requests this node must serve as the owner, relays
   caf::reacts_to<view_atom, cluster_view>,
   caf::replies_to<publish_atom, publish_cmd, bool>::with<publish_result>,

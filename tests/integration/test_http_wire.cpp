@@ -232,10 +232,12 @@ TEST_CASE("http wire: a keep-alive connection that served REST can upgrade",
 TEST_CASE("http wire: a reply larger than the socket buffers reaches a late reader and a "
           "client that never reads loses the connection",
           "[integration][http]") {
-  daemon_process d({"--set", "http.handshake_timeout_ms=800", "--set", "history.size=1000"});
+  daemon_process d({"--set", "http.handshake_timeout_ms=800", "--set", "history.size=1000",
+                    "--set", "history.max_page_bytes=16777216"});
   http_client h(d.port());
-  // 1,000 events of ~8 KB: an ~8 MB history page, more than the kernel's socket buffers hold
-  // (tcp_wmem allows the server 4 MB), so the server meets a full socket.
+  // 1,000 events of ~8 KB: an ~8 MB history page (history.max_page_bytes raised for it), more
+  // than the kernel's socket buffers hold (tcp_wmem allows the server 4 MB), so the server
+  // meets a full socket.
   const std::string pad(8000, 'p');
   for (int i = 0; i < 1000; ++i)
     REQUIRE(h.request("POST", "/v1/channels/big.page/events",

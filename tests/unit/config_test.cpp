@@ -57,6 +57,54 @@ TEST_CASE("validation catches inconsistent settings", "[config]") {
   CHECK_FALSE(validate_config(c).empty());
 }
 
+namespace {
+
+// True when changing one setting of the defaults makes the config invalid.
+template <class Change>
+bool invalid_with(Change change) {
+  config c;
+  change(c);
+  return !validate_config(c).empty();
+}
+
+} // namespace
+
+TEST_CASE("history pages have a byte bound", "[config]") {
+  config c;
+  CHECK(c.history_max_page_bytes == 1048576);
+  CHECK(apply_setting(c, "history.max_page_bytes", "4096").empty());
+  CHECK(c.history_max_page_bytes == 4096);
+  CHECK(validate_config(c).empty());
+  CHECK(invalid_with([](config& x) { x.history_max_page_bytes = 10; }));
+}
+
+TEST_CASE("the idempotency window has byte bounds per channel and per node", "[config]") {
+  config c;
+  CHECK(c.idempotency_max_bytes == 33554432);
+  CHECK(c.idempotency_max_node_bytes == 268435456);
+  CHECK(apply_setting(c, "idempotency.max_bytes", "2048").empty());
+  CHECK(apply_setting(c, "idempotency.max_node_bytes", "8192").empty());
+  CHECK(c.idempotency_max_bytes == 2048);
+  CHECK(c.idempotency_max_node_bytes == 8192);
+  CHECK(validate_config(c).empty());
+  CHECK(invalid_with([](config& x) { x.idempotency_max_bytes = 10; }));
+  CHECK(invalid_with([](config& x) { x.idempotency_max_node_bytes = x.idempotency_max_bytes - 1; }));
+}
+
+TEST_CASE("channels made by subscribing have their own budget and retire soon", "[config]") {
+  config c;
+  CHECK(c.max_empty_channels == 10000);
+  CHECK(c.channel_empty_idle_ms == 1000);
+  CHECK(apply_setting(c, "quota.max_empty_channels", "5").empty());
+  CHECK(apply_setting(c, "channel.empty_idle_ms", "0").empty());
+  CHECK(c.max_empty_channels == 5);
+  CHECK(c.channel_empty_idle_ms == 0);
+  CHECK(validate_config(c).empty());
+  CHECK(invalid_with([](config& x) { x.max_empty_channels = 0; }));
+  CHECK(invalid_with([](config& x) { x.channel_empty_idle_ms = -1; }));
+  CHECK(invalid_with([](config& x) { x.channel_empty_idle_ms = x.channel_idle_ms + 1; }));
+}
+
 TEST_CASE("file, env and flags layer in that order", "[config]") {
   auto path = std::string("/tmp/switchyard-config-test-") + std::to_string(::getpid()) + ".conf";
   {
