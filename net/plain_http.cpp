@@ -7,7 +7,8 @@
 //  - is watched by the loop's edge-triggered epoll set (fd_poller.hpp), added once: no
 //    epoll_ctl per request, which Asio's readiness waits cost;
 //  - reads on readiness and stops at a short read (the kernel had nothing more), so one recv
-//    per request; readiness seen while the router works on a request is remembered;
+//    per request -- unless epoll reported the peer's FIN, which a short read may leave behind;
+//    readiness seen while the router works on a request is remembered;
 //  - parses with Beast's basic_parser (all of HTTP/1.1: chunked bodies, limits, keep-alive),
 //    keeping only the fields the router reads;
 //  - keeps one lazy timer: moving a deadline later costs nothing, the timer re-arms itself when
@@ -92,6 +93,8 @@ public:
   void on_fd_event(std::uint32_t events) override {
     if (phase_ == phase::done)
       return;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+      hangup_ = true; // the next short read is not the end: read on to the EOF
     if ((events & EPOLLOUT) && phase_ == phase::writing)
       continue_write();
     if (phase_ == phase::done || !(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
@@ -118,7 +121,9 @@ private:
 
   // -- reading ------------------------------------------------------------------------------
 
-  // Reads until the kernel has nothing more (a short read), then parses.
+  // Reads until the kernel has nothing more (a short read), then parses. After a hangup the
+  // FIN may sit behind the bytes a short read returned, and no further edge will come for it:
+  // read on until recv says EOF (else a half-closed client waited for the idle timeout).
   void read_pass() {
     thread_local std::array<char, 16384> scratch;
     readable_ = false;
@@ -132,7 +137,7 @@ private:
       if (n > 0) {
         compact();
         in_.append(scratch.data(), static_cast<std::size_t>(n));
-        if (static_cast<std::size_t>(n) < scratch.size())
+        if (static_cast<std::size_t>(n) < scratch.size() && !hangup_)
           break;
         continue;
       }
@@ -387,6 +392,7 @@ private:
   bool timer_armed_ = false;
   bool readable_ = false;    // readiness seen (or a read stopped early): read before waiting
   bool peer_eof_ = false;
+  bool hangup_ = false;      // epoll reported the peer's FIN (or an error)
   bool keep_alive_ = true;
   bool stopping_ = false;
   bool continue_sent_ = false;
