@@ -30,6 +30,24 @@ http_reply too_many_connections() {
                     "the server is at http.max_connections; retry later");
 }
 
+http_reply too_many_connections_from_address() {
+  return json_reply(503, "too_many_connections",
+                    "this address is at http.max_connections_per_ip; retry later");
+}
+
+std::optional<http_reply> admission_refusal(admission kind, const http_request* req) {
+  const bool total = kind == admission::refused_total || kind == admission::reserve_total;
+  if (kind == admission::served || (is_reserve(kind) && req == nullptr))
+    return std::nullopt;
+  if (is_reserve(kind) && !req->websocket_upgrade && req->method == "GET") {
+    std::string_view path(req->target);
+    path = path.substr(0, path.find('?'));
+    if (path == "/healthz" || path == "/metrics")
+      return std::nullopt;
+  }
+  return total ? too_many_connections() : too_many_connections_from_address();
+}
+
 http_reply router_timeout() {
   return json_reply(503, "unavailable", "the router did not answer in time");
 }

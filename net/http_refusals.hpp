@@ -6,6 +6,7 @@
 
 #include <boost/beast/core/error.hpp>
 
+#include "net/conn_admission.hpp"
 #include "net/transport.hpp"
 
 namespace sy {
@@ -17,6 +18,14 @@ http_reply parse_refusal(const boost::beast::error_code& ec);
 
 /// 503 for a connection over http.max_connections.
 http_reply too_many_connections();
+
+/// 503 for a connection over http.max_connections_per_ip from its address.
+http_reply too_many_connections_from_address();
+
+/// What a connection admitted as `kind` gets instead of the router: before its request
+/// (`req` null) the 503 of a refused connection; with it, the 503 of a reserve connection that
+/// asked for anything but GET /healthz or GET /metrics. nullopt: go on.
+std::optional<http_reply> admission_refusal(admission kind, const http_request* req);
 
 /// 503 when the router did not answer within request_timeout_ms.
 http_reply router_timeout();

@@ -47,7 +47,9 @@ public:
     auto& main = loops_.front()->context();
     acceptor_.emplace(main);
     signals_.emplace(main, SIGINT, SIGTERM);
-    registry_ = std::make_shared<conn_registry>(main);
+    registry_ = std::make_shared<conn_registry>(
+      main, admission_limits{opts_.max_connections, opts_.max_connections_per_ip,
+                             opts_.loopback_reserve});
   }
 
   ~server_impl() override {
@@ -120,12 +122,21 @@ private:
         return;
       if (!ec) {
         s.set_option(tcp::no_delay(true), ec);
+        auto peer = s.remote_endpoint(ec);
+        if (ec) { // gone already
+          s.close(ec);
+          return do_accept();
+        }
+        // Decided here, on the acceptor's thread, which is the registry's (conn_registry.hpp).
+        auto ticket = registry_->admit(peer.address());
         // The session's first handlers must run on its own loop's thread.
-        asio::post(loop.context(), [this, &loop, sock = std::move(s)]() mutable {
+        asio::post(loop.context(), [this, &loop, sock = std::move(s),
+                                    t = std::move(ticket)]() mutable {
           if (tls_ctx_)
-            serve_tls_http(tls_stream(std::move(sock), *tls_ctx_), loop, opts_, app_, registry_);
+            serve_tls_http(tls_stream(std::move(sock), *tls_ctx_), loop, opts_, app_, registry_,
+                           std::move(t));
           else
-            serve_plain_http(std::move(sock), loop, opts_, app_, registry_);
+            serve_plain_http(std::move(sock), loop, opts_, app_, registry_, std::move(t));
         });
       }
       do_accept(); // accept errors such as EMFILE are transient: keep serving

@@ -216,6 +216,8 @@ int cmd_serve(const sy::config& cfg_in) {
   opts.request_timeout_ms = cfg->request_timeout_ms;
   opts.handshake_timeout_ms = cfg->handshake_timeout_ms;
   opts.max_connections = cfg->max_connections;
+  opts.max_connections_per_ip = cfg->http_max_connections_per_ip;
+  opts.loopback_reserve = cfg->loopback_reserve;
   opts.close_timeout_ms = cfg->close_timeout_ms;
   opts.tls = tls_from(*cfg);
   auto server = sy::http_server::make(opts, sy::make_app(sys, directory, quota, audit, cfg, auth, rest));

@@ -55,12 +55,14 @@ class plain_http final : public closable,
                          public std::enable_shared_from_this<plain_http> {
 public:
   plain_http(tcp::socket s, io_loop& loop, const server_options& opts,
-             std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> reg)
+             std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> reg,
+             admission_ticket ticket)
     : loop_(loop),
       timer_(loop.context()),
       opts_(opts),
       app_(std::move(app)),
-      registry_(std::move(reg)) {
+      registry_(std::move(reg)),
+      ticket_(std::move(ticket)) {
     error_code ec;
     auto ep = s.remote_endpoint(ec);
     if (!ec) {
@@ -80,11 +82,15 @@ public:
   }
 
   void start() {
-    registry_->add(shared_from_this());
+    registry_->add(shared_from_this(), ticket_.kind());
     if (fd_ < 0 || !loop_.poller().add(fd_, this))
       return close();
-    if (registry_->live() > opts_.max_connections)
-      return refuse(too_many_connections());
+    if (auto no = admission_refusal(ticket_.kind(), nullptr)) {
+      discard_input(); // unread bytes at close would turn the FIN into a reset
+      return refuse(std::move(*no));
+    }
+    if (is_reserve(ticket_.kind())) // one probe, answered quickly, or the place goes
+      keep_alive_ = false;
     set_deadline(opts_.handshake_timeout_ms);
     // Read at once: the request may have arrived before the socket joined the epoll set.
     read_pass();
@@ -154,6 +160,15 @@ private:
     parse();
   }
 
+  // Drops whatever the client has sent so far (a connection refused before its request).
+  void discard_input() {
+    thread_local std::array<char, 16384> scratch;
+    for (int i = 0; i < 4; ++i)
+      if (::recv(fd_, scratch.data(), scratch.size(), MSG_DONTWAIT)
+          < static_cast<ssize_t>(scratch.size()))
+        return;
+  }
+
   void compact() {
     if (in_off_ == 0)
       return;
@@ -199,8 +214,10 @@ private:
     info.remote = remote_;
     info.remote_ip = remote_ip_;
     info.pass = &loop_;
-    keep_alive_ = parser_->keep_alive();
+    keep_alive_ = keep_alive_ && parser_->keep_alive();
     continue_sent_ = false;
+    if (auto no = admission_refusal(ticket_.kind(), &info))
+      return refuse(std::move(*no)); // a reserve connection asked for more than health
     if (info.websocket_upgrade)
       return upgrade(std::move(info));
     parser_.reset();
@@ -261,6 +278,7 @@ private:
     fd_ = -1;
     auto conn = std::make_shared<ws_connection<tcp::socket>>(std::move(socket), loop_, opts_,
                                                              registry_);
+    registry_->adopt(conn.get(), std::move(ticket_)); // the WebSocket keeps this place
     conn->start(std::move(response), std::move(leftover), std::move(decision.open),
                 decision.wire);
   }
@@ -376,6 +394,7 @@ private:
   const server_options& opts_;
   std::shared_ptr<app_handler> app_;
   std::shared_ptr<conn_registry> registry_;
+  admission_ticket ticket_; // this connection's place under the connection limits
   std::optional<request_parser> parser_;
   std::string in_;          // bytes read, parsed up to in_off_
   std::size_t in_off_ = 0;
@@ -403,8 +422,10 @@ private:
 } // namespace
 
 void serve_plain_http(tcp::socket socket, io_loop& loop, const server_options& opts,
-                      std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> registry) {
-  std::make_shared<plain_http>(std::move(socket), loop, opts, std::move(app), std::move(registry))
+                      std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> registry,
+                      admission_ticket ticket) {
+  std::make_shared<plain_http>(std::move(socket), loop, opts, std::move(app), std::move(registry),
+                               std::move(ticket))
     ->start();
 }
 

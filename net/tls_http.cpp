@@ -29,8 +29,8 @@ constexpr std::chrono::milliseconds tls_close_bound{1000};
 
 // HTTPS connections (plain TCP is served by plain_http.cpp). Beast's stream machinery stays
 // here because OpenSSL needs a read outstanding and its own buffering; the parser, replies and
-// limits are the plain path's (request_parser, http_refusals), so both answer every request
-// alike. A template over the stream only so it
+// limits are the plain path's (request_parser, http_refusals, the registry's admission), so
+// both answer every request alike. A template over the stream only so it
 // reads like its plain sibling.
 template <class Stream>
 class http_session final : public closable,
@@ -40,13 +40,15 @@ class http_session final : public closable,
 
 public:
   http_session(Stream&& s, io_loop& loop, const server_options& opts,
-               std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> reg)
+               std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> reg,
+               admission_ticket ticket)
     : stream_(std::move(s)),
       loop_(loop),
       timer_(loop.context()),
       opts_(opts),
       app_(std::move(app)),
-      registry_(std::move(reg)) {
+      registry_(std::move(reg)),
+      ticket_(std::move(ticket)) {
   }
 
   ~http_session() override {
@@ -54,7 +56,7 @@ public:
   }
 
   void start() {
-    registry_->add(shared_from_this());
+    registry_->add(shared_from_this(), ticket_.kind());
     beast::error_code ec;
     auto ep = lowest().socket().remote_endpoint(ec);
     if (!ec) {
@@ -87,8 +89,10 @@ private:
   }
 
   void begin() {
-    if (registry_->live() > opts_.max_connections)
-      return refuse(too_many_connections());
+    if (auto no = admission_refusal(ticket_.kind(), nullptr))
+      return refuse(std::move(*no));
+    if (is_reserve(ticket_.kind())) // one probe, answered quickly, or the place goes
+      keep_alive_ = false;
     do_read();
   }
 
@@ -186,7 +190,9 @@ private:
     info.remote = remote_;
     info.remote_ip = remote_ip_;
     info.pass = &loop_;
-    keep_alive_ = parser_->keep_alive();
+    keep_alive_ = keep_alive_ && parser_->keep_alive();
+    if (auto no = admission_refusal(ticket_.kind(), &info))
+      return refuse(std::move(*no)); // a reserve connection asked for more than health
     if (info.websocket_upgrade)
       return upgrade(std::move(info));
     parser_.reset();
@@ -225,11 +231,13 @@ private:
     if constexpr (tls) { // OpenSSL's state goes with it: the whole stream moves
       auto conn = std::make_shared<ws_connection<tls_stream>>(std::move(stream_), loop_, opts_,
                                                               registry_);
+      registry_->adopt(conn.get(), std::move(ticket_)); // the WebSocket keeps this place
       conn->start(std::move(response), std::move(leftover), std::move(decision.open),
                   decision.wire);
     } else {
       auto conn = std::make_shared<ws_connection<tcp::socket>>(stream_.release_socket(), loop_,
                                                                opts_, registry_);
+      registry_->adopt(conn.get(), std::move(ticket_));
       conn->start(std::move(response), std::move(leftover), std::move(decision.open),
                   decision.wire);
     }
@@ -293,6 +301,7 @@ private:
   server_options opts_;
   std::shared_ptr<app_handler> app_;
   std::shared_ptr<conn_registry> registry_;
+  admission_ticket ticket_; // this connection's place under the connection limits
   std::string remote_;
   std::string remote_ip_;
   std::string reply_; // the reply being written (one at a time); reused by the next one
@@ -305,9 +314,10 @@ private:
 } // namespace
 
 void serve_tls_http(tls_stream stream, io_loop& loop, const server_options& opts,
-                    std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> registry) {
+                    std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> registry,
+                    admission_ticket ticket) {
   std::make_shared<http_session<tls_stream>>(std::move(stream), loop, opts, std::move(app),
-                                             std::move(registry))
+                                             std::move(registry), std::move(ticket))
     ->start();
 }
 

@@ -11,8 +11,9 @@
 namespace sy {
 
 /// Serves one accepted TLS connection (detection and handshake included) until it closes or
-/// upgrades to a WebSocket. Call on `loop`'s thread.
+/// upgrades to a WebSocket (which inherits `ticket`). Call on `loop`'s thread.
 void serve_tls_http(tls_stream stream, io_loop& loop, const server_options& opts,
-                    std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> registry);
+                    std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> registry,
+                    admission_ticket ticket);
 
 } // namespace sy

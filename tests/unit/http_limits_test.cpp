@@ -1,10 +1,61 @@
-// What the HTTP paths refuse before the router, as pure functions: which WebSocket keys are
-// keys.
+// The HTTP limits as pure bookkeeping: who gets a connection (per address, in total, the
+// loopback reserve), which WebSocket keys are keys, and what a reserve connection may ask for.
 #include <catch2/catch.hpp>
 
+#include "net/conn_admission.hpp"
 #include "net/http_refusals.hpp"
 
 using namespace sy;
+namespace ip = boost::asio::ip;
+
+namespace {
+
+ip::address addr(const char* s) {
+  return ip::make_address(s);
+}
+
+} // namespace
+
+TEST_CASE("admission: per address, in total, and the loopback reserve", "[unit][http]") {
+  conn_admission a({/*max_connections*/ 5, /*max_per_address*/ 2, /*loopback_reserve*/ 2});
+  const auto far = addr("10.0.0.1");
+  CHECK(a.admit(far).kind == admission::served);
+  CHECK(a.admit(far).kind == admission::served);
+  CHECK(a.admit(far).kind == admission::refused_address); // not loopback: no reserve
+  CHECK(a.served_from(far) == 2);
+  // The same client through a dual-stack listener is the same address.
+  CHECK(a.admit(addr("::ffff:10.0.0.1")).kind == admission::refused_address);
+  const auto lo = addr("127.0.0.1");
+  CHECK(a.admit(lo).kind == admission::served);
+  CHECK(a.admit(lo).kind == admission::served);
+  auto r = a.admit(lo); // over its address limit: the reserve
+  CHECK(r.kind == admission::reserve_address);
+  CHECK_FALSE(r.evict_oldest_reserve);
+  CHECK(a.admit(addr("10.0.0.2")).kind == admission::served); // the fifth
+  CHECK(a.admit(addr("10.0.0.3")).kind == admission::refused_total);
+  auto t = a.admit(addr("::1"));
+  CHECK(t.kind == admission::reserve_total);
+  CHECK(t.evict_oldest_reserve == false); // second of two reserve places
+  auto u = a.admit(addr("127.0.0.9"));
+  CHECK(u.kind == admission::reserve_total);
+  CHECK(u.evict_oldest_reserve); // the reserve is full: the oldest gives way
+  CHECK(a.reserved() == 3);
+  a.release(addr("127.0.0.9"), u.kind);
+  a.release(lo, r.kind);
+  CHECK(a.reserved() == 1);
+  // Leaving frees the place; refusals held none.
+  a.release(far, admission::served);
+  a.release(far, admission::refused_address);
+  CHECK(a.served_from(far) == 1);
+  CHECK(a.served() == 4);
+  CHECK(a.admit(addr("10.0.0.3")).kind == admission::served);
+}
+
+TEST_CASE("admission: a zero reserve refuses loopback like any address", "[unit][http]") {
+  conn_admission a({1, 1, 0});
+  CHECK(a.admit(addr("127.0.0.1")).kind == admission::served);
+  CHECK(a.admit(addr("127.0.0.1")).kind == admission::refused_total);
+}
 
 TEST_CASE("websocket keys: the base64 of exactly 16 bytes", "[unit][http]") {
   CHECK(valid_websocket_key("dGhlIHNhbXBsZSBub25jZQ=="));
@@ -21,4 +72,33 @@ TEST_CASE("websocket keys: the base64 of exactly 16 bytes", "[unit][http]") {
   CHECK(handshake_refusal("dGhlIHNhbXBsZSBub25jZQ==", "13") == std::nullopt);
   CHECK(handshake_refusal("abc", "13")->status == 400);
   CHECK(handshake_refusal("dGhlIHNhbXBsZSBub25jZQ==", "8")->status == 400);
+}
+
+TEST_CASE("admission refusals: what each kind of connection may ask", "[unit][http]") {
+  auto req = [](const char* method, const char* target, bool upgrade = false) {
+    http_request r;
+    r.method = method;
+    r.target = target;
+    r.websocket_upgrade = upgrade;
+    return r;
+  };
+  CHECK_FALSE(admission_refusal(admission::served, nullptr));
+  CHECK_FALSE(admission_refusal(admission::reserve_total, nullptr));
+  CHECK(admission_refusal(admission::refused_total, nullptr)->status == 503);
+  auto addr = admission_refusal(admission::refused_address, nullptr);
+  REQUIRE(addr);
+  CHECK(addr->body.find("http.max_connections_per_ip") != std::string::npos);
+  auto healthz = req("GET", "/healthz");
+  auto metrics = req("GET", "/metrics?format=prometheus");
+  auto page = req("GET", "/v1/channels/a/events");
+  auto post = req("POST", "/healthz");
+  auto ws = req("GET", "/healthz", true);
+  for (auto kind : {admission::reserve_total, admission::reserve_address}) {
+    CHECK_FALSE(admission_refusal(kind, &healthz));
+    CHECK_FALSE(admission_refusal(kind, &metrics));
+    CHECK(admission_refusal(kind, &page)->status == 503);
+    CHECK(admission_refusal(kind, &post)->status == 503);
+    CHECK(admission_refusal(kind, &ws)->status == 503);
+  }
+  CHECK_FALSE(admission_refusal(admission::served, &page));
 }
