@@ -1,6 +1,6 @@
 #pragma once
 // Tracks live connections so shutdown can close them, and decides who may connect
-// (conn_admission.hpp). Its maps are
+// (conn_admission.hpp) and how many reply bytes may wait (reply_budget.hpp). Its maps are
 // touched only on its strand of the main loop, whose one thread also runs the acceptor that
 // calls admit(), or after the I/O threads have been joined: no lock is needed.
 #include <algorithm>
@@ -17,6 +17,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "net/conn_admission.hpp"
+#include "net/reply_budget.hpp"
 
 namespace sy {
 
@@ -73,10 +74,18 @@ private:
   admission kind_ = admission::served;
 };
 
+struct registry_limits {
+  admission_limits admission;
+  std::size_t max_pending_reply_bytes = 1 << 20;       // per connection, always admitted
+  std::size_t max_pending_reply_bytes_total = 64 << 20; // every HTTP connection together
+};
+
 class conn_registry : public std::enable_shared_from_this<conn_registry> {
 public:
-  explicit conn_registry(asio::io_context& ioc, admission_limits limits = {})
-    : strand_(asio::make_strand(ioc)), admission_(limits) {
+  explicit conn_registry(asio::io_context& ioc, registry_limits limits = {})
+    : strand_(asio::make_strand(ioc)),
+      admission_(limits.admission),
+      replies_(limits.max_pending_reply_bytes, limits.max_pending_reply_bytes_total) {
   }
 
   /// Main loop thread only (the acceptor's handler): decides for a new connection from
@@ -135,6 +144,10 @@ public:
     return live_.load();
   }
 
+  reply_budget& replies() noexcept {
+    return replies_;
+  }
+
   /// Only after the I/O threads were joined.
   std::vector<std::shared_ptr<closable>> leftovers() {
     std::vector<std::shared_ptr<closable>> out;
@@ -172,6 +185,7 @@ private:
   std::unordered_map<closable*, admission_ticket> tickets_; // upgraded connections' places
   std::deque<std::pair<closable*, std::weak_ptr<closable>>> reserve_; // oldest first
   conn_admission admission_;
+  reply_budget replies_;
   std::atomic<std::size_t> live_{0};
   bool stopping_ = false;
 };

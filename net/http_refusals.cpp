@@ -52,6 +52,12 @@ http_reply router_timeout() {
   return json_reply(503, "unavailable", "the router did not answer in time");
 }
 
+http_reply reply_budget_exhausted() {
+  return json_reply(503, "busy",
+                    "too many reply bytes wait for clients that do not read them "
+                    "(http.max_pending_reply_bytes_total); retry later");
+}
+
 bool valid_websocket_key(std::string_view key) {
   // 16 bytes = 5 groups of 3 (20 characters) + 1 byte: 2 characters, the second holding only
   // its top 2 bits (A, Q, g or w), then the padding.

@@ -1,6 +1,7 @@
 #pragma once
 // The answers both HTTP paths (plain_http.cpp, and http_server.cpp for TLS) give without the
-// router. The refusals close the connection after the reply; the timeout does not.
+// router. The refusals close the connection after the reply; the timeout and the reply budget
+// do not.
 #include <optional>
 #include <string_view>
 
@@ -29,6 +30,9 @@ std::optional<http_reply> admission_refusal(admission kind, const http_request* 
 
 /// 503 when the router did not answer within request_timeout_ms.
 http_reply router_timeout();
+
+/// 503 instead of a reply too large for what http.max_pending_reply_bytes_total has left.
+http_reply reply_budget_exhausted();
 
 /// A WebSocket upgrade whose Sec-WebSocket-Key is not the base64 of 16 bytes (RFC 6455 4.1),
 /// or with a version other than 13: a JSON 400 rather than Beast's plain-text one. nullopt

@@ -47,9 +47,12 @@ public:
     auto& main = loops_.front()->context();
     acceptor_.emplace(main);
     signals_.emplace(main, SIGINT, SIGTERM);
-    registry_ = std::make_shared<conn_registry>(
-      main, admission_limits{opts_.max_connections, opts_.max_connections_per_ip,
-                             opts_.loopback_reserve});
+    registry_limits limits;
+    limits.admission = {opts_.max_connections, opts_.max_connections_per_ip,
+                        opts_.loopback_reserve};
+    limits.max_pending_reply_bytes = opts_.max_pending_reply_bytes;
+    limits.max_pending_reply_bytes_total = opts_.max_pending_reply_bytes_total;
+    registry_ = std::make_shared<conn_registry>(main, limits);
   }
 
   ~server_impl() override {

@@ -62,7 +62,8 @@ public:
       opts_(opts),
       app_(std::move(app)),
       registry_(std::move(reg)),
-      ticket_(std::move(ticket)) {
+      ticket_(std::move(ticket)),
+      charge_(registry_->replies()) {
     error_code ec;
     auto ep = s.remote_endpoint(ec);
     if (!ec) {
@@ -294,6 +295,10 @@ private:
   void write(http_reply reply) {
     const bool keep_alive = keep_alive_ && !stopping_;
     format_http_head(reply_, reply.status, reply.content_type, reply.body.size(), keep_alive);
+    if (!charge_.begin(reply_.size() + reply.body.size())) {
+      reply = reply_budget_exhausted(); // small: always admitted
+      format_http_head(reply_, reply.status, reply.content_type, reply.body.size(), keep_alive);
+    }
     reply_ += reply.body;
     reply_off_ = 0;
     reply_keep_alive_ = keep_alive;
@@ -313,6 +318,7 @@ private:
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        charge_.settle(reply_.size()); // the whole buffer stays until its last byte goes
         if (phase_ != phase::writing) {
           phase_ = phase::writing;
           loop_.poller().set_write_interest(fd_, this, true);
@@ -328,6 +334,7 @@ private:
   }
 
   void after_write(bool failed, bool keep_alive) {
+    charge_.settle(0);
     if (reply_.capacity() > 65536) // a big history page: let it go
       std::string().swap(reply_);
     if (failed || !keep_alive)
@@ -385,6 +392,8 @@ private:
       fd_ = -1;
     }
     timer_.cancel(); // the timer's handler holds `self`
+    std::string().swap(reply_); // what a client that never read was owed
+    charge_.settle(0);
   }
 
   int fd_ = -1;
@@ -395,6 +404,7 @@ private:
   std::shared_ptr<app_handler> app_;
   std::shared_ptr<conn_registry> registry_;
   admission_ticket ticket_; // this connection's place under the connection limits
+  reply_charge charge_;     // what reply_ holds against http.max_pending_reply_bytes_total
   std::optional<request_parser> parser_;
   std::string in_;          // bytes read, parsed up to in_off_
   std::size_t in_off_ = 0;

@@ -29,8 +29,8 @@ constexpr std::chrono::milliseconds tls_close_bound{1000};
 
 // HTTPS connections (plain TCP is served by plain_http.cpp). Beast's stream machinery stays
 // here because OpenSSL needs a read outstanding and its own buffering; the parser, replies and
-// limits are the plain path's (request_parser, http_refusals, the registry's admission), so
-// both answer every request alike. A template over the stream only so it
+// limits are the plain path's (request_parser, http_refusals, the registry's admission and
+// reply budget), so both answer every request alike. A template over the stream only so it
 // reads like its plain sibling.
 template <class Stream>
 class http_session final : public closable,
@@ -48,7 +48,8 @@ public:
       opts_(opts),
       app_(std::move(app)),
       registry_(std::move(reg)),
-      ticket_(std::move(ticket)) {
+      ticket_(std::move(ticket)),
+      charge_(registry_->replies()) {
   }
 
   ~http_session() override {
@@ -258,7 +259,14 @@ private:
     // two: Beast's TLS stream writes nothing for a gather list whose first buffer is empty,
     // which a partial write of the head would leave; the copy is small next to the encoding.
     format_http_head(reply_, reply.status, reply.content_type, reply.body.size(), keep_alive);
+    if (!charge_.begin(reply_.size() + reply.body.size())) {
+      reply = reply_budget_exhausted(); // small: always admitted
+      format_http_head(reply_, reply.status, reply.content_type, reply.body.size(), keep_alive);
+    }
     reply_ += reply.body;
+    // OpenSSL takes the reply in records as the socket drains: all of it waits until the
+    // write completes.
+    charge_.settle(reply_.size());
     lowest().expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
     asio::async_write(stream_, asio::buffer(reply_),
                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
@@ -267,6 +275,7 @@ private:
   }
 
   void after_write(bool failed, bool keep_alive) {
+    charge_.settle(0);
     if (reply_.capacity() > 65536) // a big history page: let it go
       std::string().swap(reply_);
     if (failed)
@@ -302,6 +311,7 @@ private:
   std::shared_ptr<app_handler> app_;
   std::shared_ptr<conn_registry> registry_;
   admission_ticket ticket_; // this connection's place under the connection limits
+  reply_charge charge_;     // what reply_ holds against http.max_pending_reply_bytes_total
   std::string remote_;
   std::string remote_ip_;
   std::string reply_; // the reply being written (one at a time); reused by the next one

@@ -1,12 +1,15 @@
-// Limits on what one HTTP client can take from the server: connections per address, with a
-// loopback reserve that keeps /healthz reachable. Limits are lowered so the tests open few
+// Limits on what one HTTP client can take from the server: connections per address (with a
+// loopback reserve that keeps /healthz reachable) and reply bytes held for clients that do not
+// read (http.max_pending_reply_bytes[_total]). Limits are lowered so the tests open few
 // sockets; every wait is bounded.
 #include "fixture.hpp"
 #include "raw_conn.hpp"
+#include "support/tls_clients.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -55,6 +58,30 @@ exchange once(std::uint16_t port, const char* source, const std::string& request
   // Only a closing reply is followed by the close; a keep-alive one is not waited on.
   e.closed = e.received.find("Connection: close") != std::string::npos && c.closed_within(1500ms);
   return e;
+}
+
+std::int64_t rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stoll(line.substr(6));
+  return -1;
+}
+
+// A history page of ~10 MB: more than the kernel takes into a socket's send buffer (about
+// 4 MB here), so most of it waits in the server for a client that does not read.
+constexpr int page_events = 160;
+const std::string page_pad(64000, 'p');
+
+std::vector<std::string> budget_flags() {
+  return {"--set", "history.size=160", "--set", "http.handshake_timeout_ms=2000", "--set",
+          "http.max_pending_reply_bytes=65536", "--set",
+          "http.max_pending_reply_bytes_total=8000000"};
+}
+
+std::string page_event(int i) {
+  return R"({"data":{"i":)" + std::to_string(i) + R"(,"p":")" + page_pad + R"("}})";
 }
 
 } // namespace
@@ -124,4 +151,84 @@ TEST_CASE("http limits: over http.max_connections loopback probes use the reserv
   std::this_thread::sleep_for(100ms); // both placed in the reserve
   CHECK(once(d.port(), "127.0.0.3", healthz).status == "200");
   CHECK(idle1.closed_within(1s));
+}
+
+TEST_CASE("http limits: replies waiting for clients that do not read are bounded",
+          "[integration][http]") {
+  daemon_process d(budget_flags());
+  {
+    http_client h(d.port());
+    for (int i = 0; i < page_events; ++i)
+      publish(h, "pages", page_event(i));
+  }
+  const auto page = history_get("pages", page_events);
+  std::this_thread::sleep_for(200ms);
+  const auto rss_before = rss_kb(d.pid());
+
+  // Twelve clients ask for the page and read nothing (a small receive buffer).
+  std::vector<std::unique_ptr<raw_conn>> sinks;
+  for (int i = 0; i < 12; ++i) {
+    sinks.push_back(std::make_unique<raw_conn>(d.port(), nullptr, 4096));
+    REQUIRE(sinks.back()->ok());
+    REQUIRE(sinks.back()->send(page));
+    std::this_thread::sleep_for(30ms);
+  }
+  std::this_thread::sleep_for(300ms);
+  const auto rss_during = rss_kb(d.pid());
+  int pages = 0, busy = 0;
+  for (auto& s : sinks) {
+    s->wait_for("\r\n\r\n", 1, 2s); // the head only: a few KB read, the page still waits
+    if (s->status() == "200")
+      ++pages;
+    if (s->status() == "503" && s->received().find("\"code\":\"busy\"") != std::string::npos)
+      ++busy;
+  }
+  INFO("pages " << pages << " busy " << busy << " rss " << rss_before << " -> " << rss_during
+                << " kB");
+  CHECK(pages == 1);
+  CHECK(busy == 11);
+  // Unbounded, each waiting page held its 10 MB (RSS grew by ~100 MB for twelve); now one does.
+  CHECK(rss_during - rss_before < 30 * 1024);
+
+  // Small replies are never refused.
+  http_client h(d.port());
+  CHECK(h.request("GET", "/healthz", "", {}).status == 200);
+
+  // The non-reader is cut off at its write deadline; then a client that reads gets the page.
+  CHECK(sinks.front()->closed_within(4s));
+  raw_conn reader(d.port());
+  REQUIRE(reader.send(page));
+  REQUIRE(reader.wait_for("\"hasMore\":false", 1, 5s));
+  CHECK(reader.status() == "200");
+}
+
+TEST_CASE("http limits: the TLS path holds waiting replies to the same budget",
+          "[integration][http][tls]") {
+  test_certificate cert;
+  auto flags = budget_flags();
+  for (const std::string& f : {"tls.cert_file=" + cert.cert_file(),
+                               "tls.key_file=" + cert.key_file()}) {
+    flags.push_back("--set");
+    flags.push_back(f);
+  }
+  daemon_process d(flags);
+  tls_client_options opts;
+  opts.ca_file = cert.cert_file();
+  for (int i = 0; i < page_events; ++i)
+    REQUIRE(https_request(d.port(), opts, "POST", "/v1/channels/pages/events", page_event(i),
+                          api_key_auth())
+              .status == 201);
+  const auto page = history_get("pages", page_events);
+  opts.rcvbuf_bytes = 4096;
+  tls_raw_conn sink(d.port(), opts); // asks, never reads
+  REQUIRE(sink.error().empty());
+  REQUIRE(sink.send(page));
+  std::this_thread::sleep_for(300ms);
+  tls_raw_conn second(d.port(), opts);
+  REQUIRE(second.send(page));
+  auto& r = second.read_for(2s, "}}");
+  INFO(r.received.substr(0, 300));
+  CHECK(r.received.rfind("HTTP/1.1 503", 0) == 0);
+  CHECK(r.received.find("\"code\":\"busy\"") != std::string::npos);
+  CHECK(https_request(d.port(), opts, "GET", "/healthz").status == 200);
 }

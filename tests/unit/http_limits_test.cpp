@@ -1,9 +1,11 @@
 // The HTTP limits as pure bookkeeping: who gets a connection (per address, in total, the
-// loopback reserve), which WebSocket keys are keys, and what a reserve connection may ask for.
+// loopback reserve), how many reply bytes may wait, which WebSocket keys are keys, and what a
+// reserve connection may ask for.
 #include <catch2/catch.hpp>
 
 #include "net/conn_admission.hpp"
 #include "net/http_refusals.hpp"
+#include "net/reply_budget.hpp"
 
 using namespace sy;
 namespace ip = boost::asio::ip;
@@ -55,6 +57,35 @@ TEST_CASE("admission: a zero reserve refuses loopback like any address", "[unit]
   conn_admission a({1, 1, 0});
   CHECK(a.admit(addr("127.0.0.1")).kind == admission::served);
   CHECK(a.admit(addr("127.0.0.1")).kind == admission::refused_total);
+}
+
+TEST_CASE("reply budget: small replies always, large ones while the total has room",
+          "[unit][http]") {
+  reply_budget b(/*per_connection*/ 100, /*total*/ 1000);
+  reply_charge one(b), two(b), three(b);
+  CHECK(one.begin(600));   // large, fits
+  CHECK(b.pending() == 600);
+  CHECK_FALSE(two.begin(500)); // 600 + 500 > 1000: 503 busy
+  CHECK(three.begin(100)); // small: always, and not charged until it waits
+  CHECK(b.pending() == 600);
+  three.settle(80);        // the socket took 20 bytes; 80 wait
+  CHECK(b.pending() == 680);
+  one.settle(200);         // the socket took 400
+  CHECK(b.pending() == 280);
+  CHECK(two.begin(500));
+  CHECK(b.pending() == 780);
+  two.settle(0);
+  one.settle(0);
+  CHECK(b.pending() == 80);
+  {
+    reply_charge gone(b);
+    CHECK_FALSE(gone.begin(5000)); // larger than the total while 80 bytes wait
+  }
+  CHECK(b.pending() == 80);
+  three.settle(0);
+  reply_charge huge(b);
+  CHECK(huge.begin(5000)); // nothing waits: a reply of any size can reach a reader
+  CHECK(b.pending() == 5000);
 }
 
 TEST_CASE("websocket keys: the base64 of exactly 16 bytes", "[unit][http]") {
