@@ -233,6 +233,14 @@ const std::vector<field>& fields() {
                           &config::handshake_timeout_ms));
     t.push_back(uint_field("http.max_connections", {"SWITCHYARD_MAX_CONNECTIONS"},
                            &config::max_connections));
+    // Environment: the derived SWITCHYARD_HTTP_<KEY> names only.
+    t.push_back(uint_field("http.max_connections_per_ip", {},
+                           &config::http_max_connections_per_ip));
+    t.push_back(uint_field("http.loopback_reserve", {}, &config::loopback_reserve));
+    t.push_back(uint_field("http.max_pending_reply_bytes", {},
+                           &config::max_pending_reply_bytes));
+    t.push_back(uint_field("http.max_pending_reply_bytes_total", {},
+                           &config::max_pending_reply_bytes_total));
     t.push_back(string_field("tls.cert_file", {"SWITCHYARD_TLS_CERT_FILE"},
                              &config::tls_cert_file));
     t.push_back(string_field("tls.key_file", {"SWITCHYARD_TLS_KEY_FILE"}, &config::tls_key_file));
@@ -605,6 +613,12 @@ std::string validate_config(const config& c) {
   if (c.max_frames_per_s == 0 || c.max_connections == 0 || c.max_connections_per_user == 0
       || c.max_connections_per_ip == 0 || c.max_channels == 0 || c.max_empty_channels == 0)
     return "connection, frame-rate and channel limits must be at least 1";
+  if (c.http_max_connections_per_ip == 0)
+    return "http.max_connections_per_ip must be at least 1";
+  if (c.max_pending_reply_bytes < 1024
+      || c.max_pending_reply_bytes_total < c.max_pending_reply_bytes)
+    return "http.max_pending_reply_bytes must be at least 1024 and at most "
+           "http.max_pending_reply_bytes_total";
   if (c.handshake_timeout_ms < 100 || c.close_timeout_ms < 100)
     return "http.handshake_timeout_ms and realtime.close_timeout_ms must be at least 100";
   if (c.heartbeat_ms < 100 || c.idle_timeout_ms < 100)

@@ -41,6 +41,12 @@ struct config {
   std::size_t max_header_bytes = 8192;   // HTTP header block limit (431 above)
   std::int64_t handshake_timeout_ms = 10000; // a request (upgrade included) must arrive in this
   std::size_t max_connections = 16384;   // open HTTP + WebSocket connections (503 above)
+  std::size_t http_max_connections_per_ip = 1024; // of those, from one client address (503)
+  std::size_t loopback_reserve = 8;      // more, loopback only: GET /healthz and /metrics
+  // Reply bytes waiting for clients that do not read them: a reply up to the first is always
+  // written, larger ones share the second (503 busy when it has no room).
+  std::size_t max_pending_reply_bytes = 1 << 20;
+  std::size_t max_pending_reply_bytes_total = 64 << 20;
   std::int64_t shutdown_grace_ms = 3000; // SIGTERM: time for close handshakes before exit
   // Both set: the listener speaks TLS only (https://, wss://), like nginx "listen ssl".
   std::string tls_cert_file;             // PEM certificate chain, leaf first

@@ -22,7 +22,11 @@ struct server_options {
   std::size_t outbound_queue_bytes = 1 << 20;
   std::int64_t request_timeout_ms = 5000; // REST request -> router answer, 503 after
   std::int64_t handshake_timeout_ms = 10000; // a whole request must arrive within this
-  std::size_t max_connections = 16384;      // open connections; 503 above
+  std::size_t max_connections = 16384;      // served connections; 503 above
+  std::size_t max_connections_per_ip = 1024; // served connections from one address; 503 above
+  std::size_t loopback_reserve = 8;         // more, loopback only, for /healthz and /metrics
+  std::size_t max_pending_reply_bytes = 1 << 20;        // a reply this size is always written
+  std::size_t max_pending_reply_bytes_total = 64 << 20; // larger ones share this; 503 busy
   std::int64_t close_timeout_ms = 5000;     // WebSocket close handshake, then the socket goes
   tls_options tls;                          // enabled(): the listener speaks TLS only
 };

@@ -7,7 +7,8 @@
 //  - is watched by the loop's edge-triggered epoll set (fd_poller.hpp), added once: no
 //    epoll_ctl per request, which Asio's readiness waits cost;
 //  - reads on readiness and stops at a short read (the kernel had nothing more), so one recv
-//    per request; readiness seen while the router works on a request is remembered;
+//    per request -- unless epoll reported the peer's FIN, which a short read may leave behind;
+//    readiness seen while the router works on a request is remembered;
 //  - parses with Beast's basic_parser (all of HTTP/1.1: chunked bodies, limits, keep-alive),
 //    keeping only the fields the router reads;
 //  - keeps one lazy timer: moving a deadline later costs nothing, the timer re-arms itself when
@@ -54,12 +55,15 @@ class plain_http final : public closable,
                          public std::enable_shared_from_this<plain_http> {
 public:
   plain_http(tcp::socket s, io_loop& loop, const server_options& opts,
-             std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> reg)
+             std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> reg,
+             admission_ticket ticket)
     : loop_(loop),
       timer_(loop.context()),
       opts_(opts),
       app_(std::move(app)),
-      registry_(std::move(reg)) {
+      registry_(std::move(reg)),
+      ticket_(std::move(ticket)),
+      charge_(registry_->replies()) {
     error_code ec;
     auto ep = s.remote_endpoint(ec);
     if (!ec) {
@@ -79,11 +83,15 @@ public:
   }
 
   void start() {
-    registry_->add(shared_from_this());
+    registry_->add(shared_from_this(), ticket_.kind());
     if (fd_ < 0 || !loop_.poller().add(fd_, this))
       return close();
-    if (registry_->live() > opts_.max_connections)
-      return refuse(too_many_connections());
+    if (auto no = admission_refusal(ticket_.kind(), nullptr)) {
+      discard_input(); // unread bytes at close would turn the FIN into a reset
+      return refuse(std::move(*no));
+    }
+    if (is_reserve(ticket_.kind())) // one probe, answered quickly, or the place goes
+      keep_alive_ = false;
     set_deadline(opts_.handshake_timeout_ms);
     // Read at once: the request may have arrived before the socket joined the epoll set.
     read_pass();
@@ -92,6 +100,8 @@ public:
   void on_fd_event(std::uint32_t events) override {
     if (phase_ == phase::done)
       return;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+      hangup_ = true; // the next short read is not the end: read on to the EOF
     if ((events & EPOLLOUT) && phase_ == phase::writing)
       continue_write();
     if (phase_ == phase::done || !(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
@@ -118,7 +128,9 @@ private:
 
   // -- reading ------------------------------------------------------------------------------
 
-  // Reads until the kernel has nothing more (a short read), then parses.
+  // Reads until the kernel has nothing more (a short read), then parses. After a hangup the
+  // FIN may sit behind the bytes a short read returned, and no further edge will come for it:
+  // read on until recv says EOF (else a half-closed client waited for the idle timeout).
   void read_pass() {
     thread_local std::array<char, 16384> scratch;
     readable_ = false;
@@ -132,7 +144,7 @@ private:
       if (n > 0) {
         compact();
         in_.append(scratch.data(), static_cast<std::size_t>(n));
-        if (static_cast<std::size_t>(n) < scratch.size())
+        if (static_cast<std::size_t>(n) < scratch.size() && !hangup_)
           break;
         continue;
       }
@@ -147,6 +159,15 @@ private:
       return close(); // reset and friends
     }
     parse();
+  }
+
+  // Drops whatever the client has sent so far (a connection refused before its request).
+  void discard_input() {
+    thread_local std::array<char, 16384> scratch;
+    for (int i = 0; i < 4; ++i)
+      if (::recv(fd_, scratch.data(), scratch.size(), MSG_DONTWAIT)
+          < static_cast<ssize_t>(scratch.size()))
+        return;
   }
 
   void compact() {
@@ -194,8 +215,10 @@ private:
     info.remote = remote_;
     info.remote_ip = remote_ip_;
     info.pass = &loop_;
-    keep_alive_ = parser_->keep_alive();
+    keep_alive_ = keep_alive_ && parser_->keep_alive();
     continue_sent_ = false;
+    if (auto no = admission_refusal(ticket_.kind(), &info))
+      return refuse(std::move(*no)); // a reserve connection asked for more than health
     if (info.websocket_upgrade)
       return upgrade(std::move(info));
     parser_.reset();
@@ -256,6 +279,7 @@ private:
     fd_ = -1;
     auto conn = std::make_shared<ws_connection<tcp::socket>>(std::move(socket), loop_, opts_,
                                                              registry_);
+    registry_->adopt(conn.get(), std::move(ticket_)); // the WebSocket keeps this place
     conn->start(std::move(response), std::move(leftover), std::move(decision.open),
                 decision.wire);
   }
@@ -271,6 +295,10 @@ private:
   void write(http_reply reply) {
     const bool keep_alive = keep_alive_ && !stopping_;
     format_http_head(reply_, reply.status, reply.content_type, reply.body.size(), keep_alive);
+    if (!charge_.begin(reply_.size() + reply.body.size())) {
+      reply = reply_budget_exhausted(); // small: always admitted
+      format_http_head(reply_, reply.status, reply.content_type, reply.body.size(), keep_alive);
+    }
     reply_ += reply.body;
     reply_off_ = 0;
     reply_keep_alive_ = keep_alive;
@@ -290,6 +318,7 @@ private:
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        charge_.settle(reply_.size()); // the whole buffer stays until its last byte goes
         if (phase_ != phase::writing) {
           phase_ = phase::writing;
           loop_.poller().set_write_interest(fd_, this, true);
@@ -305,6 +334,7 @@ private:
   }
 
   void after_write(bool failed, bool keep_alive) {
+    charge_.settle(0);
     if (reply_.capacity() > 65536) // a big history page: let it go
       std::string().swap(reply_);
     if (failed || !keep_alive)
@@ -362,6 +392,8 @@ private:
       fd_ = -1;
     }
     timer_.cancel(); // the timer's handler holds `self`
+    std::string().swap(reply_); // what a client that never read was owed
+    charge_.settle(0);
   }
 
   int fd_ = -1;
@@ -371,6 +403,8 @@ private:
   const server_options& opts_;
   std::shared_ptr<app_handler> app_;
   std::shared_ptr<conn_registry> registry_;
+  admission_ticket ticket_; // this connection's place under the connection limits
+  reply_charge charge_;     // what reply_ holds against http.max_pending_reply_bytes_total
   std::optional<request_parser> parser_;
   std::string in_;          // bytes read, parsed up to in_off_
   std::size_t in_off_ = 0;
@@ -387,6 +421,7 @@ private:
   bool timer_armed_ = false;
   bool readable_ = false;    // readiness seen (or a read stopped early): read before waiting
   bool peer_eof_ = false;
+  bool hangup_ = false;      // epoll reported the peer's FIN (or an error)
   bool keep_alive_ = true;
   bool stopping_ = false;
   bool continue_sent_ = false;
@@ -397,8 +432,10 @@ private:
 } // namespace
 
 void serve_plain_http(tcp::socket socket, io_loop& loop, const server_options& opts,
-                      std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> registry) {
-  std::make_shared<plain_http>(std::move(socket), loop, opts, std::move(app), std::move(registry))
+                      std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> registry,
+                      admission_ticket ticket) {
+  std::make_shared<plain_http>(std::move(socket), loop, opts, std::move(app), std::move(registry),
+                               std::move(ticket))
     ->start();
 }
 

@@ -10,9 +10,11 @@
 
 namespace sy {
 
-/// Serves one accepted plain TCP connection until it closes or upgrades to a WebSocket. Call
-/// on `loop`'s thread; `opts` must outlive the connection (the server owns it).
+/// Serves one accepted plain TCP connection until it closes or upgrades to a WebSocket (which
+/// inherits `ticket`). Call on `loop`'s thread; `opts` must outlive the connection (the server
+/// owns it).
 void serve_plain_http(tcp::socket socket, io_loop& loop, const server_options& opts,
-                      std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> registry);
+                      std::shared_ptr<app_handler> app, std::shared_ptr<conn_registry> registry,
+                      admission_ticket ticket);
 
 } // namespace sy

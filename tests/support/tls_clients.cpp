@@ -20,6 +20,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -368,6 +369,89 @@ http_response https_request(std::uint16_t port, const tls_client_options& opts,
   beast::get_lowest_layer(s).close();
   settle(ioc);
   return out;
+}
+
+// -- tls_raw_conn -------------------------------------------------------------------------------
+
+struct tls_raw_conn::impl {
+  asio::io_context ioc;
+  ssl::context ctx{ssl::context::tls_client};
+  std::optional<beast::ssl_stream<beast::tcp_stream>> s;
+  tls_raw_result out;
+};
+
+tls_raw_conn::tls_raw_conn(std::uint16_t port, const tls_client_options& opts)
+  : impl_(std::make_unique<impl>()) {
+  configure(impl_->ctx, opts);
+  impl_->s.emplace(impl_->ioc, impl_->ctx);
+  connect_tls(impl_->ioc, *impl_->s, port, opts, clock_type::now() + opts.timeout,
+              impl_->out.error);
+}
+
+tls_raw_conn::~tls_raw_conn() {
+  beast::get_lowest_layer(*impl_->s).close();
+  settle(impl_->ioc);
+}
+
+const std::string& tls_raw_conn::error() const {
+  return impl_->out.error;
+}
+
+const tls_raw_result& tls_raw_conn::result() const {
+  return impl_->out;
+}
+
+bool tls_raw_conn::send(const std::string& bytes, std::chrono::milliseconds limit) {
+  if (!impl_->out.error.empty() || impl_->out.closed)
+    return false;
+  bool done = false;
+  error_code ec;
+  asio::async_write(*impl_->s, asio::buffer(bytes), [&](error_code e, std::size_t) {
+    ec = e;
+    done = true;
+  });
+  if (!run_until(impl_->ioc, done, clock_type::now() + limit))
+    return false;
+  if (ec)
+    impl_->out.closed = true;
+  return !ec;
+}
+
+const tls_raw_result& tls_raw_conn::read_for(std::chrono::milliseconds limit,
+                                             const std::string& until) {
+  auto& out = impl_->out;
+  auto deadline = clock_type::now() + limit;
+  char buf[16384];
+  while (out.error.empty() && !out.closed
+         && (until.empty() || out.received.find(until) == std::string::npos)) {
+    bool done = false;
+    std::size_t got = 0;
+    error_code ec;
+    impl_->s->async_read_some(asio::buffer(buf), [&](error_code e, std::size_t n) {
+      ec = e;
+      got = n;
+      done = true;
+    });
+    if (!run_until(impl_->ioc, done, deadline)) {
+      // Still open at the limit: cancel the read so the next call starts a fresh one.
+      beast::get_lowest_layer(*impl_->s).cancel();
+      run_until(impl_->ioc, done, clock_type::now() + std::chrono::seconds(1));
+      out.received.append(buf, got);
+      break;
+    }
+    out.received.append(buf, got);
+    if (ec)
+      out.closed = true;
+  }
+  return out;
+}
+
+tls_raw_result tls_raw_exchange(std::uint16_t port, const tls_client_options& opts,
+                                const std::string& bytes, std::chrono::milliseconds limit) {
+  tls_raw_conn c(port, opts);
+  if (!c.error().empty() || !c.send(bytes, limit))
+    return c.result();
+  return c.read_for(limit);
 }
 
 std::int64_t ms_until_dropped_after_handshake(std::uint16_t port, const tls_client_options& opts,

@@ -73,6 +73,40 @@ http_response https_request(std::uint16_t port, const tls_client_options& opts,
                             const std::string& method, const std::string& target,
                             const std::string& body = {}, const header_list& headers = {});
 
+struct tls_raw_result {
+  std::string received;  // every byte the server sent, decrypted
+  bool closed = false;   // the server ended the connection (close_notify, EOF or reset)
+  std::string error;     // set when TCP or the TLS handshake failed
+};
+
+/// A TLS connection that sends bytes exactly as given (any HTTP framing, malformed included)
+/// and reads only when asked: a client that never reads its reply is one that never calls
+/// read_for().
+class tls_raw_conn {
+public:
+  /// Connects and completes the handshake; error() says why when it failed.
+  tls_raw_conn(std::uint16_t port, const tls_client_options& opts);
+  ~tls_raw_conn();
+  tls_raw_conn(const tls_raw_conn&) = delete;
+  tls_raw_conn& operator=(const tls_raw_conn&) = delete;
+
+  const std::string& error() const;
+  bool send(const std::string& bytes, std::chrono::milliseconds limit = 3s);
+  /// Reads until the server ends the connection, `until` has been received (when not empty),
+  /// or `limit` passes; everything so far is in result().received.
+  const tls_raw_result& read_for(std::chrono::milliseconds limit, const std::string& until = "");
+  const tls_raw_result& result() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Sends `bytes` on a new tls_raw_conn, then reads until the server ends the connection or
+/// `limit` passes.
+tls_raw_result tls_raw_exchange(std::uint16_t port, const tls_client_options& opts,
+                                const std::string& bytes, std::chrono::milliseconds limit);
+
 /// Completes a TLS handshake, sends nothing, and returns the milliseconds until the server
 /// ends the connection; -1 when it is still open after `limit`, -2 when the handshake failed.
 std::int64_t ms_until_dropped_after_handshake(std::uint16_t port, const tls_client_options& opts,

@@ -133,6 +133,33 @@ TEST_CASE("file, env and flags layer in that order", "[config]") {
   CHECK_FALSE(bad.error.empty());
 }
 
+TEST_CASE("http: per-address connections, the loopback reserve and the reply budget",
+          "[config]") {
+  config c;
+  CHECK(c.http_max_connections_per_ip == 1024);
+  CHECK(c.loopback_reserve == 8);
+  CHECK(c.max_pending_reply_bytes == 1048576);
+  CHECK(c.max_pending_reply_bytes_total == 67108864);
+  CHECK(apply_setting(c, "http.max_connections_per_ip", "5").empty());
+  CHECK(c.http_max_connections_per_ip == 5);
+  CHECK(c.max_connections_per_ip == 10000); // quota.max_connections_per_ip (WebSocket) stays
+  CHECK(apply_setting(c, "http.loopback_reserve", "0").empty());
+  CHECK(c.loopback_reserve == 0);
+  CHECK(apply_setting(c, "http.max_pending_reply_bytes", "65536").empty());
+  CHECK(apply_setting(c, "http.max_pending_reply_bytes_total", "1048576").empty());
+  CHECK(validate_config(c).empty());
+  c.http_max_connections_per_ip = 0;
+  CHECK_FALSE(validate_config(c).empty());
+  c = config{};
+  c.max_pending_reply_bytes_total = c.max_pending_reply_bytes - 1;
+  CHECK_FALSE(validate_config(c).empty());
+  ::setenv("SWITCHYARD_HTTP_MAX_CONNECTIONS_PER_IP", "7", 1);
+  auto r = load_config(std::nullopt, {});
+  ::unsetenv("SWITCHYARD_HTTP_MAX_CONNECTIONS_PER_IP");
+  REQUIRE(r.error.empty());
+  CHECK(r.cfg.http_max_connections_per_ip == 7);
+}
+
 TEST_CASE("describe_config masks secrets", "[config]") {
   config c;
   c.jwt_secret = "super-secret-value";

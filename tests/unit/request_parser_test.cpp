@@ -7,6 +7,8 @@
 
 #include "net/request_parser.hpp"
 
+using sy::request_error;
+
 namespace http = boost::beast::http;
 
 namespace {
@@ -111,8 +113,8 @@ TEST_CASE("request parser: a WebSocket upgrade and its handshake fields", "[unit
   CHECK(p.request().origin == "https://a.example");
 
   // Not an upgrade: POST, HTTP/1.0, or no Upgrade: websocket.
-  for (std::string bad : {"POST /realtime HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: websocket\r\n"
-                          "Content-Length: 0\r\n\r\n",
+  for (std::string bad : {"POST /realtime HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\n"
+                          "Upgrade: websocket\r\nContent-Length: 0\r\n\r\n",
                           "GET /realtime HTTP/1.0\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
                           "GET /realtime HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n",
                           "GET /realtime HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\n"
@@ -131,7 +133,7 @@ TEST_CASE("request parser: limits and malformed input are errors", "[unit][http]
   }
   SECTION("a chunked body over the limit") {
     sy::request_parser p(8192, 8);
-    std::string req = "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    std::string req = "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                       "10\r\n0123456789abcdef\r\n0\r\n\r\n";
     CHECK(feed_all(p, req).ec == http::error::body_limit);
   }
@@ -152,9 +154,114 @@ TEST_CASE("request parser: limits and malformed input are errors", "[unit][http]
   }
   SECTION("Expect: 100-continue is seen before the body arrives") {
     sy::request_parser p(8192, 65536);
-    auto f = feed_all(p, "POST /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+    auto f = feed_all(p, "POST /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                         "Content-Length: 4\r\n\r\n");
     CHECK(f.ec == http::error::need_more);
     CHECK(p.is_header_done());
     CHECK(p.expects_continue());
   }
+}
+
+TEST_CASE("request parser: Transfer-Encoding other than exactly chunked is refused",
+          "[unit][http]") {
+  auto framing = [](const std::string& fields) {
+    sy::request_parser p(8192, 65536);
+    return feed_all(p, "POST /x HTTP/1.1\r\nHost: x\r\n" + fields
+                         + "\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n")
+      .ec;
+  };
+  // Beast read these as an empty body and left the rest for the next request.
+  for (const char* te : {"identity", "gzip", "xchunked", "chunked, identity", "chunked , gzip",
+                         "chunked, chunked", "chunked;x=1", ""})
+    CHECK(framing(std::string("Transfer-Encoding: ") + te + "\r\n")
+          == request_error::bad_transfer_encoding);
+  CHECK(framing("Transfer-Encoding: gzip, chunked\r\n")
+        == request_error::unsupported_transfer_coding);
+  CHECK(framing("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n")
+        == request_error::unsupported_transfer_coding);
+  // With Content-Length, in either order and any case (Beast caught the chunked ones).
+  CHECK(framing("Transfer-Encoding: gzip\r\nContent-Length: 3\r\n")
+        == request_error::transfer_encoding_with_length);
+  CHECK(framing("transfer-encoding: IDENTITY\r\ncontent-length: 3\r\n")
+        == request_error::transfer_encoding_with_length);
+  CHECK(framing("Content-Length: 3\r\nTransfer-Encoding: gzip\r\n"));
+  CHECK(framing("Content-Length: 3\r\nTransfer-Encoding: chunked\r\n"));
+  CHECK(framing("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n"));
+  // HTTP/1.0 has no Transfer-Encoding.
+  sy::request_parser old(8192, 65536);
+  CHECK(feed_all(old, "POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").ec
+        == request_error::transfer_encoding_http10);
+  // Exactly chunked, any case, is read.
+  for (const char* te : {"chunked", "Chunked", " CHUNKED "}) {
+    sy::request_parser p(8192, 65536);
+    auto f = feed_all(p, std::string("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ") + te
+                           + "\r\n\r\n2\r\nhi\r\n0\r\n\r\n");
+    INFO(te);
+    CHECK_FALSE(f.ec);
+    CHECK(p.request().body == "hi");
+  }
+}
+
+TEST_CASE("request parser: Host is required once in HTTP/1.1", "[unit][http]") {
+  sy::request_parser none(8192, 65536);
+  CHECK(feed_all(none, "GET /healthz HTTP/1.1\r\n\r\n").ec == request_error::missing_host);
+  sy::request_parser two(8192, 65536);
+  CHECK(feed_all(two, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").ec
+        == request_error::duplicate_host);
+  sy::request_parser two10(8192, 65536);
+  CHECK(feed_all(two10, "GET /healthz HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n").ec
+        == request_error::duplicate_host);
+  sy::request_parser http10(8192, 65536);
+  CHECK_FALSE(feed_all(http10, "GET /healthz HTTP/1.0\r\n\r\n").ec);
+}
+
+TEST_CASE("request parser: complete lines that never parse are refused, not waited on",
+          "[unit][http]") {
+  auto ec_of = [](const std::string& bytes) {
+    sy::request_parser p(8192, 65536);
+    return feed_all(p, bytes).ec;
+  };
+  // Beast asked for more bytes here: the client waited for the handshake timeout.
+  CHECK(ec_of("GET /healthz \r\n\r\n") == request_error::bad_request_line);
+  CHECK(ec_of("GET / \r\n") == request_error::bad_request_line);
+  auto bad_one = ec_of("GET / HTTP/1\r\n"); // Beast's own bad_version
+  CHECK((bad_one && bad_one != http::error::need_more));
+  auto bad_two = ec_of("GET / HTTP/1.1\nHost: x\n\n"); // Beast's own bad_version
+  CHECK((bad_two && bad_two != http::error::need_more));
+  const std::string head = "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  CHECK(ec_of(head + "2\nhi\n0\n\n") == request_error::bad_line_ending);
+  CHECK(ec_of(head + "2\r\nhi\r\n0\n\n") == request_error::bad_line_ending);
+  CHECK(ec_of(head + "2\r\nhi\r\n0\r\n\n") == request_error::bad_line_ending);
+  CHECK(ec_of(head + "2\r\nhi\r\n0\r\nX-T: 1\n\r\n") == request_error::bad_line_ending);
+  // Incomplete but well-formed so far: wait.
+  for (const std::string& partial :
+       {std::string("GET / HTTP/1.1"), std::string("GET / HTTP/1.1\r\nHost: x\r\n"),
+        head + "2\r\nh", head + "2\r\nhi\r\n0\r\n", head + "2\r\nhi\r\n0\r\nX-T: 1\r\n",
+        head + "2\r\n\n\n\r\n"}) {
+    INFO(partial);
+    auto ec = ec_of(partial);
+    CHECK((ec == http::error::need_more || !ec));
+  }
+  // Byte by byte, a chunked body with LFs inside a chunk is fine.
+  std::string req = head + "3\r\na\nb\r\n0\r\n\r\n";
+  sy::request_parser p(8192, 65536);
+  std::size_t consumed = 0;
+  boost::beast::error_code ec;
+  for (std::size_t i = 1; i <= req.size() && !p.is_done(); ++i) {
+    consumed += p.feed(req.data() + consumed, i - consumed, ec);
+    if (!p.is_done())
+      REQUIRE(ec == http::error::need_more);
+  }
+  REQUIRE(p.is_done());
+  CHECK(p.request().body == "a\nb");
+}
+
+TEST_CASE("request parser: a Sec-WebSocket-Key sent twice is no key", "[unit][http]") {
+  sy::request_parser p(8192, 65536);
+  auto f = feed_all(p, "GET /realtime HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+                       "Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+  REQUIRE_FALSE(f.ec);
+  CHECK(p.websocket_key().empty());
 }
