@@ -424,25 +424,8 @@ std::string load_file(const std::string& path, config& cfg) {
     return "cannot read config file " + path;
   std::stringstream ss;
   ss << in.rdbuf();
-  json::parse_options opts;
-  opts.allow_comments = true;
-  opts.allow_trailing_commas = true;
-  boost::system::error_code ec;
-  json::value v = json::parse(ss.str(), ec, {}, opts);
-  if (ec)
-    return path + ": invalid JSON: " + ec.message();
-  if (!v.is_object())
-    return path + ": top level must be an object";
-  std::vector<std::pair<std::string, const json::value*>> items;
-  flatten(v.get_object(), "", items);
-  for (const auto& [key, val] : items) {
-    // Structured settings travel as JSON text; value_text would turn lists into comma lists.
-    bool structured = key == "namespaces" || key == "auth.keys";
-    auto err = apply_setting(cfg, key, structured ? json::serialize(*val) : value_text(*val));
-    if (!err.empty())
-      return path + ": " + err;
-  }
-  return {};
+  auto err = apply_config_text(cfg, ss.str());
+  return err.empty() ? err : path + ": " + err;
 }
 
 } // namespace
@@ -479,6 +462,28 @@ bool config::known_topic(std::string_view topic) const {
 bool config::uses_dev_credentials() const {
   config d;
   return jwt_secret == d.jwt_secret || api_key == d.api_key;
+}
+
+std::string apply_config_text(config& cfg, std::string_view text) {
+  json::parse_options opts;
+  opts.allow_comments = true;
+  opts.allow_trailing_commas = true;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec, {}, opts);
+  if (ec)
+    return "invalid JSON: " + ec.message();
+  if (!v.is_object())
+    return "top level must be an object";
+  std::vector<std::pair<std::string, const json::value*>> items;
+  flatten(v.get_object(), "", items);
+  for (const auto& [key, val] : items) {
+    // Structured settings travel as JSON text; value_text would turn lists into comma lists.
+    bool structured = key == "namespaces" || key == "auth.keys";
+    auto err = apply_setting(cfg, key, structured ? json::serialize(*val) : value_text(*val));
+    if (!err.empty())
+      return err;
+  }
+  return {};
 }
 
 std::string apply_setting(config& cfg, std::string_view key, std::string_view value) {
