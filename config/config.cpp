@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <sstream>
 
 #include <boost/json.hpp>
@@ -43,6 +44,11 @@ std::string parse_uint(std::string_view v, T& out) {
   auto r = std::from_chars(t.data(), t.data() + t.size(), x);
   if (t.empty() || r.ec != std::errc{} || r.ptr != t.data() + t.size())
     return "expected a non-negative integer, got \"" + std::string(v) + "\"";
+  // Refused rather than wrapped: 65536 must not become cluster.port 0.
+  constexpr auto max = static_cast<unsigned long long>(std::numeric_limits<T>::max());
+  if (x > max)
+    return "expected a non-negative integer up to " + std::to_string(max) + ", got \""
+           + std::string(v) + "\"";
   out = static_cast<T>(x);
   return {};
 }
@@ -199,13 +205,7 @@ field uint_field(std::string key, std::vector<std::string> env, T config::*m) {
 
 field int_field(std::string key, std::vector<std::string> env, std::int64_t config::*m) {
   return {std::move(key), std::move(env),
-          [m](config& c, std::string_view v) {
-            std::uint64_t x = 0;
-            auto err = parse_uint(v, x);
-            if (err.empty())
-              c.*m = static_cast<std::int64_t>(x);
-            return err;
-          },
+          [m](config& c, std::string_view v) { return parse_uint(v, c.*m); },
           [m](const config& c) { return json::value(c.*m); }};
 }
 
