@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <sstream>
 
 #include <boost/json.hpp>
@@ -44,6 +45,11 @@ std::string parse_uint(std::string_view v, T& out) {
   auto r = std::from_chars(t.data(), t.data() + t.size(), x);
   if (t.empty() || r.ec != std::errc{} || r.ptr != t.data() + t.size())
     return "expected a non-negative integer, got \"" + std::string(v) + "\"";
+  // Refused rather than wrapped: 65536 must not become cluster.port 0.
+  constexpr auto max = static_cast<unsigned long long>(std::numeric_limits<T>::max());
+  if (x > max)
+    return "expected a non-negative integer up to " + std::to_string(max) + ", got \""
+           + std::string(v) + "\"";
   out = static_cast<T>(x);
   return {};
 }
@@ -200,13 +206,7 @@ field uint_field(std::string key, std::vector<std::string> env, T config::*m) {
 
 field int_field(std::string key, std::vector<std::string> env, std::int64_t config::*m) {
   return {std::move(key), std::move(env),
-          [m](config& c, std::string_view v) {
-            std::uint64_t x = 0;
-            auto err = parse_uint(v, x);
-            if (err.empty())
-              c.*m = static_cast<std::int64_t>(x);
-            return err;
-          },
+          [m](config& c, std::string_view v) { return parse_uint(v, c.*m); },
           [m](const config& c) { return json::value(c.*m); }};
 }
 
@@ -443,25 +443,8 @@ std::string load_file(const std::string& path, config& cfg) {
     return "cannot read config file " + path;
   std::stringstream ss;
   ss << in.rdbuf();
-  json::parse_options opts;
-  opts.allow_comments = true;
-  opts.allow_trailing_commas = true;
-  boost::system::error_code ec;
-  json::value v = json::parse(ss.str(), ec, {}, opts);
-  if (ec)
-    return path + ": invalid JSON: " + ec.message();
-  if (!v.is_object())
-    return path + ": top level must be an object";
-  std::vector<std::pair<std::string, const json::value*>> items;
-  flatten(v.get_object(), "", items);
-  for (const auto& [key, val] : items) {
-    // Structured settings travel as JSON text; value_text would turn lists into comma lists.
-    bool structured = key == "namespaces" || key == "auth.keys";
-    auto err = apply_setting(cfg, key, structured ? json::serialize(*val) : value_text(*val));
-    if (!err.empty())
-      return path + ": " + err;
-  }
-  return {};
+  auto err = apply_config_text(cfg, ss.str());
+  return err.empty() ? err : path + ": " + err;
 }
 
 } // namespace
@@ -499,6 +482,28 @@ bool config::known_topic(std::string_view topic) const {
 bool config::uses_dev_credentials() const {
   config d;
   return jwt_secret == d.jwt_secret || api_key == d.api_key;
+}
+
+std::string apply_config_text(config& cfg, std::string_view text) {
+  json::parse_options opts;
+  opts.allow_comments = true;
+  opts.allow_trailing_commas = true;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec, {}, opts);
+  if (ec)
+    return "invalid JSON: " + ec.message();
+  if (!v.is_object())
+    return "top level must be an object";
+  std::vector<std::pair<std::string, const json::value*>> items;
+  flatten(v.get_object(), "", items);
+  for (const auto& [key, val] : items) {
+    // Structured settings travel as JSON text; value_text would turn lists into comma lists.
+    bool structured = key == "namespaces" || key == "auth.keys";
+    auto err = apply_setting(cfg, key, structured ? json::serialize(*val) : value_text(*val));
+    if (!err.empty())
+      return err;
+  }
+  return {};
 }
 
 std::string apply_setting(config& cfg, std::string_view key, std::string_view value) {

@@ -151,6 +151,10 @@ struct config_result {
 /// Builds the effective config. `flag_sets` are "key=value" overrides from the command line.
 config_result load_config(const std::optional<std::string>& config_file,
                           const std::vector<std::string>& flag_sets);
+/// Applies the text of a config file (JSON with comments and trailing commas; nested objects
+/// are dotted keys). Returns the first error, empty on success; `cfg` keeps the settings
+/// applied before it.
+std::string apply_config_text(config& cfg, std::string_view text);
 /// Applies "key=value" (dotted key, as printed by describe_config).
 std::string apply_setting(config& cfg, std::string_view key, std::string_view value);
 /// Semantic checks; empty string when valid.

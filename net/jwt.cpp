@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <limits>
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -109,12 +110,31 @@ std::optional<std::int64_t> numeric_claim(const json::object& o, const char* nam
   const auto& v = it->value();
   if (v.is_int64())
     return v.get_int64();
-  if (v.is_uint64())
-    return static_cast<std::int64_t>(v.get_uint64());
-  if (v.is_double())
-    return static_cast<std::int64_t>(v.get_double());
+  // Out-of-range values saturate: a uint64 above INT64_MAX is not a negative time, and a double
+  // outside the int64 range (1e300, or 1e400 parsed as infinity) has no int64 value at all.
+  constexpr auto max = std::numeric_limits<std::int64_t>::max();
+  constexpr auto min = std::numeric_limits<std::int64_t>::min();
+  if (v.is_uint64()) // only values above INT64_MAX arrive as uint64
+    return max;
+  if (v.is_double()) {
+    double d = v.get_double();
+    if (d >= 9223372036854775808.0) // 2^63
+      return max;
+    if (d < -9223372036854775808.0)
+      return min;
+    return static_cast<std::int64_t>(d);
+  }
   bad = true;
   return std::nullopt;
+}
+
+// a + b, clamped to the int64 range: exp/nbf near the limits must not overflow the leeway.
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  if (__builtin_add_overflow(a, b, &r))
+    return b > 0 ? std::numeric_limits<std::int64_t>::max()
+                 : std::numeric_limits<std::int64_t>::min();
+  return r;
 }
 
 // A string or an array of strings; `true` grants "*" (the first API accepted "publish":true).
@@ -295,9 +315,9 @@ jwt_result verify_jwt(std::string_view token, const jwt_keyset& keys, const jwt_
   r.claims.nbf = numeric_claim(o, "nbf", bad);
   if (bad)
     return refuse(r, jwt_error::malformed, "exp/nbf must be numbers");
-  if (r.claims.exp && now_s > *r.claims.exp + policy.leeway_s)
+  if (r.claims.exp && now_s > saturating_add(*r.claims.exp, policy.leeway_s))
     return refuse(r, jwt_error::expired, "token expired");
-  if (r.claims.nbf && now_s + policy.leeway_s < *r.claims.nbf)
+  if (r.claims.nbf && saturating_add(now_s, policy.leeway_s) < *r.claims.nbf)
     return refuse(r, jwt_error::not_yet_valid, "token not yet valid");
   r.claims.iss = text_field(o, "iss");
   if (auto it = o.find("aud"); it != o.end()) {

@@ -170,6 +170,9 @@ struct rest_api::impl {
       return error_reply(400, "bad_json", "body is not valid JSON: " + ec.message());
     if (!v.is_object())
       return error_reply(400, "bad_request", "body must be a JSON object");
+    // Stored as is, 1e400 would reach every subscriber as `Infinity`: not JSON.
+    if (!finite_numbers(v))
+      return error_reply(400, "bad_json", "body has a number outside the range of a double");
     out = std::move(v.get_object());
     return std::nullopt;
   }

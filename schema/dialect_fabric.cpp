@@ -1,5 +1,8 @@
 #include "schema/dialect_fabric.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -129,7 +132,11 @@ std::string encode_pong() {
 std::string encode_refreshed(std::optional<std::int64_t> exp_s) {
   if (!exp_s)
     return "{\"op\":\"refreshed\",\"expiresAt\":null}";
-  return "{\"op\":\"refreshed\",\"expiresAt\":\"" + format_timestamp(*exp_s * 1000) + "\"}";
+  // exp is the token's claim, any int64: clamped so the milliseconds cannot overflow (the
+  // timestamp caps years at 9999 anyway).
+  constexpr std::int64_t max_s = std::numeric_limits<std::int64_t>::max() / 1000;
+  auto s = std::clamp(*exp_s, -max_s, max_s);
+  return "{\"op\":\"refreshed\",\"expiresAt\":\"" + format_timestamp(s * 1000) + "\"}";
 }
 
 std::string encode_heartbeat(std::int64_t wall_ms) {

@@ -17,8 +17,6 @@ using codec::optional_string;
 
 namespace {
 
-constexpr std::string_view families[] = {"postgres:", "mongo:", "events:"};
-
 bool name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
          || c == '_' || c == ':' || c == '-';

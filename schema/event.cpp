@@ -62,8 +62,10 @@ void put2(char* p, unsigned v) {
 // event). The civil date comes from the day count with the usual era arithmetic (400-year
 // eras of 146,097 days, years starting in March so the leap day is last).
 void append_timestamp(std::string& out, std::int64_t ms) {
-  std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-  auto milli = static_cast<unsigned>(ms - secs * 1000);
+  // Floor division by remainders: ms - 999 and secs * 1000 would overflow near INT64_MIN.
+  std::int64_t rem = ms % 1000;
+  std::int64_t secs = ms / 1000 - (rem < 0 ? 1 : 0);
+  auto milli = static_cast<unsigned>(rem < 0 ? rem + 1000 : rem);
   std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   auto sod = static_cast<unsigned>(secs - days * 86400);
   std::int64_t z = days + 719468;

@@ -1,5 +1,7 @@
 #include "schema/json_text.hpp"
 
+#include <cmath>
+
 #include <boost/json/serialize.hpp>
 
 namespace sy {
@@ -43,6 +45,25 @@ std::string string_object(std::initializer_list<string_member> members) {
   }
   out += '}';
   return out;
+}
+
+bool finite_numbers(const boost::json::value& v) noexcept {
+  switch (v.kind()) {
+    case boost::json::kind::double_:
+      return std::isfinite(v.get_double());
+    case boost::json::kind::array:
+      for (const auto& e : v.get_array())
+        if (!finite_numbers(e))
+          return false;
+      return true;
+    case boost::json::kind::object:
+      for (const auto& kv : v.get_object())
+        if (!finite_numbers(kv.value()))
+          return false;
+      return true;
+    default:
+      return true;
+  }
 }
 
 std::string scalar_text(const boost::json::value& v) {

@@ -5,9 +5,10 @@
 namespace sy {
 
 bool scope_filter::matches(const metadata_index& md) const {
-  for (const auto& [k, v] : terms) {
-    auto it = std::find_if(md.begin(), md.end(), [&](const auto& kv) { return kv.first == k; });
-    if (it == md.end() || it->second != v)
+  for (const auto& term : terms) { // no structured binding: clang 14 cannot capture one
+    auto it = std::find_if(md.begin(), md.end(),
+                           [&](const auto& kv) { return kv.first == term.first; });
+    if (it == md.end() || it->second != term.second)
       return false;
   }
   return true;

@@ -257,6 +257,16 @@ TEST_CASE("gateway ingestion: idempotency keys and refusals") {
   CHECK(r.status == 400);
   r = h.request("POST", "/workspaces/a.b/events", "{}", api_key_auth());
   CHECK(r.status == 400);
+  // 1e400 reads as infinity, which would be stored and delivered as `Infinity` (not JSON).
+  r = h.request("POST", "/workspaces/acme/events",
+                R"({"channel":"postgres:x","operation":"insert","record":{"n":1e400}})",
+                api_key_auth());
+  CHECK(r.status == 400);
+  CHECK(error_code_of(r.body) == "bad_json");
+  r = h.request("POST", "/api/v1/collections/posts/events",
+                R"({"operation":"create","data":{"n":-1e400}})", api_key_auth());
+  CHECK(r.status == 400);
+  CHECK(error_code_of(r.body) == "bad_json");
   r = h.request("GET", "/workspaces/acme/realtime/connect");
   CHECK(r.status == 426);
 }

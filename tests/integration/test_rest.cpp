@@ -126,6 +126,9 @@ TEST_CASE("history pages with nextCursor and rejects bad requests", "[integratio
        json_with({{"Authorization", "Bearer wrong-key"}}), 401, "unauthorized"},
       {"bad JSON", "POST", "/v1/channels/hist/events", R"({"data":)", json_with(api_key_auth()), 400,
        "bad_json"},
+      // 1e400 reads as infinity: stored, it reached subscribers as `Infinity` (not JSON).
+      {"number out of range", "POST", "/v1/channels/hist/events", R"({"data":{"x":[1,1e400]}})",
+       json_with(api_key_auth()), 400, "bad_json"},
       {"missing data", "POST", "/v1/channels/hist/events", R"({"type":"x"})",
        json_with(api_key_auth()), 400, "bad_request"},
       {"body not an object", "POST", "/v1/channels/hist/events", R"([1,2])",

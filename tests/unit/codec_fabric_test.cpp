@@ -1,6 +1,8 @@
 // Golden tests for the Fabric codec: exact JSON in, exact JSON out.
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "schema/codes.hpp"
 #include "schema/dialect_fabric.hpp"
 
@@ -131,4 +133,11 @@ TEST_CASE("fabric refresh frames", "[codec]") {
   CHECK(fabric::decode(R"({"op":"refresh"})").error_code == "bad_request");
   CHECK(fabric::encode_refreshed(1705312800) == R"({"op":"refreshed","expiresAt":"2024-01-15T10:00:00.000Z"})");
   CHECK(fabric::encode_refreshed(std::nullopt) == R"({"op":"refreshed","expiresAt":null})");
+  // A token's exp is any int64 (found by tests/fuzz/fuzz_jwt: exp * 1000 overflowed): years
+  // past 9999 print as 9999.
+  for (auto exp : {std::numeric_limits<std::int64_t>::max(), std::int64_t{9'223'372'036'854'776}}) {
+    auto frame = fabric::encode_refreshed(exp);
+    INFO(frame);
+    CHECK(frame.rfind(R"({"op":"refreshed","expiresAt":"9999-)", 0) == 0);
+  }
 }

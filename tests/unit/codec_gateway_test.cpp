@@ -8,6 +8,7 @@
 #include "schema/dialect.hpp"
 #include "schema/dialect_gateway.hpp"
 #include "schema/dialect_snackbase.hpp"
+#include "schema/json_text.hpp"
 #include "schema/workspace.hpp"
 
 using namespace sy;
@@ -162,6 +163,25 @@ TEST_CASE("gateway ingestion: mongo and custom events", "[codec][gateway]") {
         == R"({"operation":"DELETE","collection":"orders","document":null,"operationType":"delete"})");
   CHECK(gateway_ingest_data(R"({"channel":"events:user.signup","data":{"plan":"pro"}})")
         == R"({"plan":"pro"})");
+}
+
+TEST_CASE("numbers outside the range of a double are found before they are stored",
+          "[codec][json]") {
+  // Found by tests/fuzz/fuzz_ingest: Boost.JSON reads 1e400 as infinity and writes it back as
+  // `Infinity`, so an ingested body carrying one was stored and sent as invalid JSON. The REST
+  // routes refuse such a body (400 bad_json) with this check.
+  CHECK(finite_numbers(json::parse(R"({"a":[1,-2.5,1e308,{"b":-1e-400}],"c":"1e400"})")));
+  for (const char* body : {R"({"a":1e400})", R"({"a":[0,-1e400]})", R"({"a":{"b":{"c":[1e999]}}})"}) {
+    INFO(body);
+    auto v = json::parse(body);
+    CHECK_FALSE(finite_numbers(v));
+    // What storing it without the check gave: not JSON.
+    auto r = gateway::parse_ingest(json::object{{"channel", "events:x"}, {"data", v}});
+    REQUIRE(std::holds_alternative<gateway::ingest>(r));
+    boost::system::error_code ec;
+    json::parse(std::get<gateway::ingest>(r).data_json, ec);
+    CHECK(ec);
+  }
 }
 
 TEST_CASE("gateway ingestion refuses what it cannot route", "[codec][gateway]") {

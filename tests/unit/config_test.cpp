@@ -239,3 +239,23 @@ TEST_CASE("tls: both files or neither, readable, a known minimum version", "[con
     CHECK(r.error.find("must be set together") != std::string::npos);
   }
 }
+
+TEST_CASE("integer settings refuse values their type cannot hold", "[config]") {
+  // Found by tests/fuzz/fuzz_config: 65536 became cluster.port 0 and 2^64-1 a shutdown grace of
+  // -1 ms, silently.
+  config c;
+  CHECK_FALSE(apply_setting(c, "cluster.port", "65536").empty());
+  CHECK(c.cluster_port == 0);
+  CHECK(apply_setting(c, "cluster.port", "65535").empty());
+  CHECK(c.cluster_port == 65535);
+  CHECK_FALSE(apply_setting(c, "history.max_limit", "8589934590").empty());
+  CHECK(c.history_max_limit == 1000);
+  CHECK_FALSE(apply_setting(c, "shutdown_grace_ms", "18446744073709551615").empty());
+  CHECK_FALSE(apply_setting(c, "auth.leeway_s", "9223372036854775808").empty());
+  CHECK(c.shutdown_grace_ms == 3000);
+  CHECK(c.auth_leeway_s == 30);
+  CHECK(apply_setting(c, "shutdown_grace_ms", "9223372036854775807").empty());
+  CHECK(c.shutdown_grace_ms == 9223372036854775807);
+  auto err = apply_config_text(c, R"({"cluster":{"port":65536}})");
+  CHECK(err.find("cluster.port") != std::string::npos);
+}

@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 #include <catch2/catch.hpp>
 
@@ -27,6 +28,10 @@ TEST_CASE("timestamps are RFC 3339 UTC with milliseconds", "[event]") {
   CHECK(format_timestamp(951782400000) == "2000-02-29T00:00:00.000Z");   // a leap day
   CHECK(format_timestamp(4107542399999) == "2100-02-28T23:59:59.999Z");  // 2100 is no leap year
   CHECK(format_timestamp(4107542400000) == "2100-03-01T00:00:00.000Z");
+  CHECK(format_timestamp(-1) == "1969-12-31T23:59:59.999Z");
+  // Every int64 formats; years outside 0000-9999 are clamped (no overflow at the ends).
+  CHECK(format_timestamp(std::numeric_limits<std::int64_t>::min()).rfind("0000-", 0) == 0);
+  CHECK(format_timestamp(std::numeric_limits<std::int64_t>::max()).rfind("9999-", 0) == 0);
 }
 
 TEST_CASE("timestamps agree with gmtime_r over two centuries", "[event]") {

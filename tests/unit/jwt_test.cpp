@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "net/auth.hpp"
 #include "net/jwt.hpp"
 #include "net/url.hpp"
@@ -93,4 +95,28 @@ TEST_CASE("base64url has exactly one accepted spelling", "[jwt]") {
   CHECK_FALSE(base64url_decode("Zm9"));   // "fo" with a non-zero unused low bit
   CHECK_FALSE(base64url_decode("Zm9vY")); // a lone 6-bit group is no byte
   CHECK_FALSE(base64url_decode("Z"));
+}
+
+TEST_CASE("exp and nbf at the ends of the number range neither overflow nor wrap", "[jwt]") {
+  // Found by tests/fuzz/fuzz_jwt: exp + leeway overflowed at INT64_MAX, a double exp beyond the
+  // int64 range (1e300, or 1e400 read as infinity) was cast to int64 (undefined), and a uint64
+  // exp wrapped negative. A far-future exp never expires; a far-past one always has.
+  const std::int64_t now = 1'700'000'000;
+  for (const char* exp : {"9223372036854775807", "18446744073709551615", "1e300", "1e400"}) {
+    INFO("exp " << exp);
+    auto far = sign_hs256(std::string(R"({"sub":"a","exp":)") + exp + "}", "k");
+    auto r = verify_hs256(far, "k", now, 30);
+    CHECK(r.ok);
+    REQUIRE(r.claims.exp);
+    CHECK(*r.claims.exp == std::numeric_limits<std::int64_t>::max());
+  }
+  for (const char* exp : {"-9223372036854775808", "-1e300", "-1e400"}) {
+    INFO("exp " << exp);
+    auto past = sign_hs256(std::string(R"({"sub":"a","exp":)") + exp + "}", "k");
+    CHECK(verify_hs256(past, "k", now, 30).code == jwt_error::expired);
+  }
+  // nbf counts as the end of time: never valid yet, and now + leeway cannot overflow near it.
+  auto nbf = sign_hs256(R"({"sub":"a","nbf":1e400})", "k");
+  CHECK(verify_hs256(nbf, "k", now, 30).code == jwt_error::not_yet_valid);
+  CHECK(verify_hs256(nbf, "k", std::numeric_limits<std::int64_t>::max() - 10, 30).ok);
 }

@@ -1,0 +1,11 @@
+// The workspace gateway dialect's decode (schema/dialect_gateway.cpp) on arbitrary client
+// frames, and the frames the codec answers them with (dialect_checks.hpp).
+#include "dialect_checks.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const auto& codec = sy::codec_for(sy::dialect::gateway);
+  auto text = sy::fuzz::as_text(data, size);
+  auto c = sy::fuzz::check_decode(codec, "channel", text);
+  sy::fuzz::check_respelled(codec, text, c);
+  return 0;
+}
