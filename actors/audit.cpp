@@ -29,7 +29,7 @@ struct audit_state {
 
 using audit_ptr = audit_actor::stateful_pointer<audit_state>;
 
-// Seed 001's gateway audit topics.
+// The gateway's audit topics (PROTOCOL.md *log.event and log.audit*).
 const char* console_topic(const std::string& type) {
   if (type == "auth.granted")
     return "console.realtime.auth-granted";

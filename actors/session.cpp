@@ -412,7 +412,7 @@ void on_tick(session_ptr self) {
     st.last_heartbeat_ms = now;
     if (auto frame = st.codec->heartbeat(wall_clock_ms()))
       send_text(self, std::move(*frame));
-    // Fabric clients keep themselves alive with {"op":"ping"} (seed 000); the other dialects'
+    // Fabric clients keep themselves alive with {"op":"ping"}; the other dialects'
     // clients send nothing while they listen, so a WebSocket ping (answered by every client
     // stack) keeps them inside the idle timeout.
     if (st.args.wire != dialect::fabric)

@@ -463,7 +463,7 @@ namespace_config config::namespace_for(std::string_view channel) const {
 }
 
 bool config::known_topic(std::string_view topic) const {
-  // Workspace channels are defined by the gateway itself (seed 001's families): the gateway
+  // Workspace channels are defined by the gateway itself (its channel families): the gateway
   // and SnackBase routes validate them, so they need no namespace entry.
   if (!require_namespace || topic == log_event_channel || topic == log_audit_channel
       || split_workspace_channel(topic))

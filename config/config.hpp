@@ -87,13 +87,13 @@ struct config {
 
   filter_limits filter;                  // bounds of one subscription filter (FILTERS.md)
 
-  // -- workspace gateway (seed 001) and SnackBase (seed 002) dialects --
+  // -- workspace gateway and SnackBase dialects --
   bool gateway_enabled = true;           // /workspaces/:id/realtime/connect and its ingestion
   std::int64_t auth_timeout_ms = 5000;   // gateway: no {"type":"auth"} within this: close 4003
   std::size_t gateway_max_subscriptions = 32; // channels per gateway connection (4008 above)
   bool snackbase_enabled = true;         // /api/v1/realtime/ws and collection ingestion
   std::string snackbase_workspace = "default"; // collections are postgres: channels of this
-  std::size_t snackbase_max_subscriptions = 100; // collections per connection (seed 002)
+  std::size_t snackbase_max_subscriptions = 100; // collections per SnackBase connection
 
   // -- channels and history --
   std::size_t history_size = 500;
@@ -108,8 +108,8 @@ struct config {
   std::int64_t channel_empty_idle_ms = 1000; // ... one that never held an event, this soon
   std::int64_t batch_window_us = 1000;       // under load, a channel fans out at most this often
   bool require_namespace = false; // true: channels outside every namespace are unavailable
-  // Seed 000's status/metrics topics seed UI state with a snapshot right after subscribing.
-  // console.realtime.* carries the gateway audit topics (seed 001); only admins read it and
+  // Fabric's status/metrics topics fill UI state with a snapshot right after subscribing.
+  // console.realtime.* carries the gateway audit topics; only admins read it and
   // only the router writes it, whatever this entry says (schema/audit_channels.hpp).
   std::vector<namespace_config> namespaces = {{"tunnel.", 500, 1, "", ""},
                                               {"retrylab.", 500, 1, "", ""},

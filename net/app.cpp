@@ -187,7 +187,7 @@ public:
           return d;
         }
         // The gateway answers with its close codes (4001 / 4003) after the upgrade, so that
-        // seed 001's reconnect loop sees them.
+        // a gateway client's reconnect loop sees them.
         client.auth_error = r.error;
         client.auth_expired = r.expired;
       } else {

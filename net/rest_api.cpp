@@ -251,7 +251,7 @@ struct rest_api::impl {
     publish(req, channel, std::move(cmd), reply);
   }
 
-  // Seed 003: POST /feeds/:feedId/events
+  // Layeron feeds: POST /feeds/:feedId/events
   void feed_event(const http_request& req, const std::string& feed_id,
                   const std::string& channel, const replier_ptr& reply) {
     json::object body;
@@ -277,7 +277,7 @@ struct rest_api::impl {
     publish(req, channel, std::move(cmd), reply);
   }
 
-  // Seed 003: POST /feeds/:feedId/control
+  // Layeron feeds: POST /feeds/:feedId/control
   void feed_control(const http_request& req, const std::string& channel,
                     const replier_ptr& reply) {
     json::object body;
@@ -296,7 +296,7 @@ struct rest_api::impl {
     publish(req, channel, std::move(cmd), reply);
   }
 
-  // Seed 001: POST /workspaces/:workspaceId/events. The body names the channel, so the
+  // Workspace gateway: POST /workspaces/:workspaceId/events. The body names the channel, so the
   // publish right is checked after parsing it.
   void workspace_event(const http_request& req, const std::string& workspace,
                        const replier_ptr& reply) {
@@ -325,7 +325,7 @@ struct rest_api::impl {
     publish(req, channel, std::move(cmd), reply);
   }
 
-  // Seed 002: POST /api/v1/collections/{collection}/events
+  // SnackBase: POST /api/v1/collections/{collection}/events
   void collection_event(const http_request& req, const std::string& collection,
                         const replier_ptr& reply) {
     auto channel = workspace_channel(cfg->snackbase_workspace, "postgres:" + collection);

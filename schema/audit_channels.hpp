@@ -1,10 +1,10 @@
 #pragma once
 // The router's own channels (AUTH.md *Reserved channels*). Only the router publishes to them:
 // a client that could would forge audit records. `log.event` is the product's monitoring topic
-// (seed 000: "subscribe to the log.event stream"), readable like any channel, so it carries no
-// client identity; the same records with addresses, subjects, user agents and auth outcomes go
-// to `log.audit` and, for seed 001's four audit events, to `console.realtime.*`, which only
-// admins (and the API key) read, whatever a token's claims or a namespace default say.
+// (a Fabric client watches the system by subscribing to it), readable like any channel, so it
+// carries no client identity; the same records with addresses, subjects, user agents and auth
+// outcomes go to `log.audit` and, for the gateway's four audit events, to `console.realtime.*`,
+// which only admins (and the API key) read, whatever a token's claims or a namespace default say.
 #include <string_view>
 
 namespace sy {

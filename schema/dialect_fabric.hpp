@@ -1,5 +1,5 @@
 #pragma once
-// The Fabric dialect (seed 000) as a pure codec: client text -> command, results -> frame text.
+// The Fabric dialect as a pure codec: client text -> command, results -> frame text.
 // No I/O and no actor calls; see PROTOCOL.md for every frame.
 #include <optional>
 #include <string>

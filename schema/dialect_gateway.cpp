@@ -115,7 +115,7 @@ std::optional<std::string> encode_event(const event& e, std::string_view event_i
   append_json_string(out, local);
   if (fam != family::events && data.is_object()) {
     // A change event: its fields sit at the top level of the frame, in stored order
-    // (ingestion stores them in seed order: operation, table, record, oldRecord, ...).
+    // (ingestion stores them in documented order: operation, table, record, oldRecord, ...).
     for (const auto& kv : data.get_object()) {
       if (reserved_key(kv.key()))
         continue;
@@ -199,7 +199,7 @@ std::variant<ingest, ingest_error> parse_ingest(const json::object& body) {
     in.data_json = json::serialize(*data);
     return in;
   }
-  // A change event: operation first, then the entity, then the row(s), in seed order.
+  // A change event: operation first, then the entity, then the row(s), in PROTOCOL.md order.
   std::string operation;
   if (!optional_string(body, "operation", operation) || operation.empty())
     return bad("\"operation\" must be a non-empty string (INSERT, UPDATE, DELETE)");
@@ -224,7 +224,7 @@ std::variant<ingest, ingest_error> parse_ingest(const json::object& body) {
     if (auto* v = member(body, key))
       data[key] = *v;
     else if (key == "record" || key == "document")
-      data[key] = nullptr; // always present, as in the seed's frames
+      data[key] = nullptr; // always present, as in the documented frames
   }
   if (fam == family::mongo) {
     if (!data.contains("operationType")) {

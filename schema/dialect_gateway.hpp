@@ -1,5 +1,5 @@
 #pragma once
-// The workspace gateway dialect (seed 001) as a pure codec: client text -> client_command,
+// The workspace gateway dialect as a pure codec: client text -> client_command,
 // event -> frame text, ingestion body -> what to publish. No I/O, no actors; PROTOCOL.md
 // "Workspace gateway" documents every frame.
 #include <cstdint>
@@ -16,7 +16,7 @@
 
 namespace sy::gateway {
 
-/// Seed 001's channel families.
+/// The gateway's channel families (postgres, mongo, events).
 enum class family : std::uint8_t { none, postgres, mongo, events };
 
 /// The family of a channel inside a workspace ("postgres:products" -> postgres).
@@ -40,8 +40,8 @@ std::string encode_error(std::string_view code, std::string_view message,
                          std::string_view channel = {});
 std::string encode_pong();
 
-/// The close code for refusals this dialect answers by closing (seed 001's table): 4003
-/// scope_denied, 4008 quota_exceeded, 4010 channel_unavailable / invalid_topic.
+/// The close code for refusals this dialect answers by closing (PROTOCOL.md *Gateway close
+/// codes*): 4003 scope_denied, 4008 quota_exceeded, 4010 channel_unavailable / invalid_topic.
 /// 0: answered with an error frame.
 std::uint16_t close_code_for(std::string_view error_code);
 

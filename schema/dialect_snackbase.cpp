@@ -50,7 +50,7 @@ std::string snackbase_operation(std::string_view stored) {
 }
 
 client_command decode(std::string_view text) {
-  if (text == "ping") { // the seed shows no ping body: a bare "ping" is one too
+  if (text == "ping") { // no ping body is prescribed: a bare "ping" is one too
     client_command c;
     c.kind = op::ping;
     return c;

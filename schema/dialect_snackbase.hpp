@@ -1,5 +1,5 @@
 #pragma once
-// The SnackBase dialect (seed 002) as a pure codec. A collection "posts" is the postgres
+// The SnackBase dialect as a pure codec. A collection "posts" is the postgres
 // change stream "postgres:posts" of the SnackBase workspace (snackbase.workspace), so the same
 // events reach gateway and Fabric subscribers too. PROTOCOL.md "SnackBase" has every frame.
 #include <cstdint>

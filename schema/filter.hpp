@@ -1,5 +1,5 @@
 #pragma once
-// Server-side event filters (seed 001 "Filters", issue 4): metadata scopes, operations, entity
+// Server-side event filters (a subscribe's `filter`): metadata scopes, operations, entity
 // and predicates on the event's data. Compiled once at subscribe time, evaluated for every event
 // before delivery (live, snapshot and resume replay alike). Pure: no I/O, no actors.
 // The spec, every operator and the error messages are documented in FILTERS.md.

@@ -94,7 +94,7 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<authwait_atom>>;                            // first-message auth deadline
 
 // Audit records: (type, data as a JSON object text). Published to log.event (without client
-// identity), log.audit and, for the seed's gateway events, console.realtime.*; optionally
+// identity), log.audit and, for the gateway's audit events, console.realtime.*; optionally
 // appended to a JSON-lines file.
 using audit_actor = caf::typed_actor<caf::reacts_to<audit_atom, std::string, std::string>>;
 
@@ -266,7 +266,7 @@ typename Inspector::result_type inspect(Inspector& f, follow_sync& x) {
 } // namespace sy
 
 // Shared, immutable, process-local: these carry event_ptr (one allocation shared by every
-// receiver). Cluster messages (issue 6) will carry the serializable `event` instead.
+// receiver). Cluster messages (schema/cluster.hpp) carry the serializable `event` instead.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::event_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_result)

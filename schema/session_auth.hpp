@@ -16,7 +16,7 @@ public:
   virtual const std::string& subject() const = 0;
   /// Subscribe right for a channel or a wildcard pattern ("postgres:*").
   virtual bool may_subscribe(std::string_view topic) const = 0;
-  /// Workspace right (seed 001): the API key, admin, or the id in the `workspaces` claim.
+  /// Workspace right (gateway, SnackBase): the API key, admin, or the id in the `workspaces` claim.
   virtual bool may_use_workspace(std::string_view workspace) const = 0;
   /// Token expiry (unix seconds), if the token has one.
   virtual std::optional<std::int64_t> expires_at_s() const = 0;

@@ -1,5 +1,5 @@
 #pragma once
-// Workspaces (seed 001) are a naming rule on the one channel space: the gateway channel
+// Workspaces are a naming rule on the one channel space: the gateway channel
 // "postgres:products" of workspace "acme" is the Switchyard channel "ws.acme.postgres:products".
 // Isolation follows from the name: a session only ever maps topics into its own workspace, and
 // the "ws.<id>." prefix needs a grant for <id> (net/auth.cpp).

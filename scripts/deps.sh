@@ -47,7 +47,7 @@ sy_install_deps() {
       $missing </dev/null
 }
 
-# Node.js and the npm `ws` package for the seed-client tests (tests/clients): Debian's nodejs
+# Node.js and the npm `ws` package for the client-example tests (tests/clients): Debian's nodejs
 # and npm when node is missing, then `npm ci` against the committed lock file.
 sy_install_client_deps() {
   local missing=()

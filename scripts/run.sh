@@ -44,7 +44,7 @@ Subscribe (websocat), then send the frame below:
 Subscribe (node, after 'npm install ws'):
   node -e "const W=require('ws');const w=new W('ws://$base/realtime?token=$token');w.on('open',()=>w.send(JSON.stringify({op:'subscribe',topics:['demo']})));w.on('message',m=>console.log(String(m)))"
 
-Workspace gateway (seed 001) and SnackBase (seed 002), token for workspace "default":
+Workspace gateway and SnackBase, token for workspace "default":
   $ws_token
   websocat -H 'Authorization: Bearer $ws_token' 'ws://$base/workspaces/default/realtime/connect'
   {"type":"subscribe","channel":"postgres:posts"}

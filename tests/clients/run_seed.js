@@ -1,4 +1,4 @@
-// Runs one of the seed documents' JavaScript examples (seed/*.js, verbatim but for URL and
+// Runs one of the documented JavaScript client examples (seed/*.js, verbatim but for URL and
 // token) against a real switchyard daemon, with the npm `ws` package as the WebSocket, and
 // checks what the example's user would see. Usage: node run_seed.js <scenario>
 // Env: SWITCHYARD_BIN (the daemon). Exit 0 = passed; any failure prints why and exits 1.
@@ -78,8 +78,9 @@ async function post(base, target, body) {
   return JSON.parse(text);
 }
 
-// Evaluates a seed file with the given free variables. `ACCESS_TOKEN` is a variable of the
-// evaluated scope, so the harness's refreshToken can replace it the way an app would.
+// Evaluates an example file of seed/ with the given free variables. `ACCESS_TOKEN` is a
+// variable of the evaluated scope, so the harness's refreshToken can replace it the way an app
+// would.
 function runSeed(file, scope) {
   const src = fs.readFileSync(path.join(__dirname, 'seed', file), 'utf8');
   const names = Object.keys(scope);
@@ -109,7 +110,7 @@ function frames(ws, into) {
 }
 
 const scenarios = {
-  // Seed 001, Node form: Bearer header on the upgrade, then the seed's subscribe frame and event.
+  // Gateway, Node form: Bearer header on the upgrade, then the example's subscribe frame and event.
   async 'gateway-node-headers'() {
     const d = await startDaemon([]);
     const url = `ws://${d.base}/workspaces/acme/realtime/connect`;
@@ -140,7 +141,7 @@ const scenarios = {
     d.stop();
   },
 
-  // Seed 001, browser form inside the seed's reconnect loop: first-message auth; when the
+  // Gateway, browser form inside the example's reconnect loop: first-message auth; when the
   // token expires the server closes with 4001, the loop refreshes the token and reconnects,
   // and events flow again on the new connection.
   async 'gateway-browser-reconnect'() {
@@ -180,7 +181,7 @@ const scenarios = {
     d.stop();
   },
 
-  // Seed 002's example: its own handlers log the posts.create event and the heartbeat.
+  // SnackBase's example: its own handlers log the posts.create event and the heartbeat.
   async 'snackbase-example'() {
     const d = await startDaemon(['realtime.heartbeat_ms=500']);
     const logs = [];

@@ -70,7 +70,7 @@ void gateway_ingest(std::string_view workspace, const json::object& body) {
   auto fam = sy::gateway::family_of(in.channel);
   auto data = parsed(in.data_json);
   if (fam != sy::gateway::family::events) {
-    // A change event: operation and entity first, as the seed's frames show them.
+    // A change event: operation and entity first, as the gateway's frames show them.
     FUZZ_CHECK(data.is_object());
     const auto& o = data.get_object();
     FUZZ_CHECK(o.at("operation") == json::value(in.type));

@@ -1,4 +1,4 @@
-// The workspace gateway (seed 001) and SnackBase (seed 002) dialects end to end on real
+// The workspace gateway and SnackBase dialects end to end on real
 // sockets: both auth forms, every close code, workspace isolation, filters, ingestion with
 // idempotency, and one publish reaching a subscriber of every dialect in its own shape.
 #include "fixture.hpp"
@@ -65,7 +65,7 @@ int close_code_of(ws_client& c) {
 
 } // namespace
 
-TEST_CASE("gateway: Bearer upgrade, subscribe, the seed's postgres event frame") {
+TEST_CASE("gateway: Bearer upgrade, subscribe, the documented postgres event frame") {
   daemon_process d;
   auto c = connect_gateway(d, "acme", ws_token("alice", R"(["acme"])"));
   gateway_subscribe(c, "postgres:products");
@@ -115,7 +115,7 @@ TEST_CASE("gateway: first-message auth, wildcards, mongo and custom event frames
   CHECK(field_s(e, "correlationId") == "c9");
 }
 
-TEST_CASE("gateway: refusal classes close with the seed's codes") {
+TEST_CASE("gateway: refusal classes close with the documented codes") {
   daemon_process d({"--set", "gateway.auth_timeout_ms=500", "--set",
                     "gateway.max_subscriptions=2"});
   SECTION("a frame before auth -> 4003") {
@@ -360,7 +360,7 @@ TEST_CASE("one publish reaches Fabric, gateway and SnackBase subscribers, each i
   }
 }
 
-TEST_CASE("gateway authentications are published to seed 001's audit topics") {
+TEST_CASE("gateway authentications are published to the gateway audit topics") {
   daemon_process d;
   // console.realtime.* needs an admin token, also in development mode.
   ws_client a;

@@ -1,4 +1,4 @@
-// Fabric subscribe/confirm/receive and scope filtering (PROTOCOL.md, seed 000).
+// Fabric subscribe/confirm/receive and scope filtering (PROTOCOL.md).
 #include "fixture.hpp"
 
 #include <catch2/catch.hpp>

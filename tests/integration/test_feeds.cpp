@@ -1,4 +1,4 @@
-// Layeron-style feed routes (seed 003) on channel feed_<feedId>, seen by a Fabric subscriber.
+// Layeron-style feed routes on channel feed_<feedId>, seen by a Fabric subscriber.
 #include "fixture.hpp"
 
 #include <catch2/catch.hpp>

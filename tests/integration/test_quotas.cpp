@@ -1,4 +1,4 @@
-// Quotas and connection hygiene (issue 4): each limit refuses with its documented code while
+// Quotas and connection hygiene: each limit refuses with its documented code while
 // the daemon keeps serving everyone else.
 #include "fixture.hpp"
 

@@ -1,4 +1,4 @@
-// TLS (issue 4): with tls.cert_file/tls.key_file set the listener speaks TLS only. A certificate
+// TLS: with tls.cert_file/tls.key_file set the listener speaks TLS only. A certificate
 // is made per test case with the openssl CLI. Refusals are a class of their own: plain HTTP gets
 // 400 tls_required, an untrusting client fails its handshake, a stalled handshake is dropped by
 // http.handshake_timeout_ms -- and the daemon keeps serving everyone else.

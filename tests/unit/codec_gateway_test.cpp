@@ -1,4 +1,4 @@
-// Golden tests for the workspace gateway (seed 001) and SnackBase (seed 002) codecs: exact
+// Golden tests for the workspace gateway and SnackBase codecs: exact
 // JSON in, exact JSON out, and the frames encode_event builds once per event.
 #include <catch2/catch.hpp>
 
@@ -53,7 +53,7 @@ TEST_CASE("workspace channel names split and join", "[codec][gateway]") {
   CHECK_FALSE(valid_workspace_id(std::string(65, 'a')));
 }
 
-TEST_CASE("gateway channels: the seed's six forms, nothing else", "[codec][gateway]") {
+TEST_CASE("gateway channels: the six documented forms, nothing else", "[codec][gateway]") {
   for (const char* ok : {"postgres:*", "postgres:products", "mongo:*", "mongo:orders", "events:*",
                          "events:user.signup"})
     CHECK(gateway::valid_channel(ok, true));
@@ -111,7 +111,7 @@ TEST_CASE("gateway refuses malformed frames with a code", "[codec][gateway]") {
   }
 }
 
-TEST_CASE("gateway closes with the seed's codes and answers other errors with a frame",
+TEST_CASE("gateway closes with the documented codes and answers other errors with a frame",
           "[codec][gateway]") {
   const auto& codec = codec_for(dialect::gateway);
   auto denied = codec.error(error_code::scope_denied, "no", "postgres:x");
@@ -134,7 +134,7 @@ TEST_CASE("gateway closes with the seed's codes and answers other errors with a 
   CHECK(codec.first_message_auth());
 }
 
-TEST_CASE("gateway ingestion stores the seed's postgres shape in seed order", "[codec][gateway]") {
+TEST_CASE("gateway ingestion stores the documented postgres shape in order", "[codec][gateway]") {
   auto data = gateway_ingest_data(
     R"({"channel":"postgres:products","operation":"UPDATE","table":"products",)"
     R"("record":{"id":"1","price":99.99},"oldRecord":{"id":"1","price":79.99},)"
@@ -259,7 +259,7 @@ TEST_CASE("SnackBase: deletes carry the removed row, updates the new one", "[cod
         == R"({"type":"posts.create","timestamp":"2024-01-15T10:00:00.000Z","data":{"id":"p9"}})");
 }
 
-TEST_CASE("SnackBase decodes the seed's messages", "[codec][snackbase]") {
+TEST_CASE("SnackBase decodes the documented messages", "[codec][snackbase]") {
   auto s = snackbase::decode(
     R"({"action":"subscribe","collection":"posts","operations":["create","update","delete"]})");
   REQUIRE(s.kind == op::subscribe);

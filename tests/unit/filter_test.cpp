@@ -175,7 +175,7 @@ TEST_CASE("filter: $exists", "[filter]") {
   check_rows(rows);
 }
 
-TEST_CASE("filter: several keys are AND-ed (seed 001 example)", "[filter]") {
+TEST_CASE("filter: several keys are AND-ed (gateway example)", "[filter]") {
   const char* spec = R"({"predicates":{"category":"electronics","price":{"$gte":100}}})";
   row rows[] = {
     {spec, R"({"category":"electronics","price":100})", true},

@@ -1,7 +1,7 @@
-// Seed 001, "Authentication" (browser form) inside "Reconnection" (its backoff loop). Verbatim
-// but for the URL and the token (`url`, `ACCESS_TOKEN` from the harness); `authenticate`,
-// `subscribe` and `refreshToken` are the application's functions the seed leaves to the
-// reader: the harness defines them.
+// The workspace gateway's authentication example (browser form) inside its reconnection
+// example (a backoff loop). Verbatim but for the URL and the token (`url`, `ACCESS_TOKEN` from
+// the harness); `authenticate`, `subscribe` and `refreshToken` are the application's functions
+// the example leaves to the reader: the harness defines them.
 function authenticate(ws) {
   ws.send(JSON.stringify({ type: 'auth', token: ACCESS_TOKEN }));
 }

@@ -1,5 +1,5 @@
-// Seed 002, "Example". Verbatim but for the URL and the token: `token` comes from the harness's
-// ACCESS_TOKEN and the host from its `base`.
+// SnackBase's realtime example. Verbatim but for the URL and the token: `token` comes from the
+// harness's ACCESS_TOKEN and the host from its `base`.
 const token = ACCESS_TOKEN;
 const ws = new WebSocket(`ws://${base}/api/v1/realtime/ws?token=${token}`);
 ws.onopen = () => {
