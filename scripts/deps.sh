@@ -66,13 +66,31 @@ sy_install_client_deps() {
 
 # Configures a Release build in directory $1 (default build), Ninja when available. An existing
 # build dir keeps its generator (CMake refuses to switch).
+# Further arguments go to cmake.
 sy_configure() {
   local dir="${1:-build}"
+  shift || true
   local generator=()
   if [ ! -f "$dir/CMakeCache.txt" ] && command -v ninja >/dev/null 2>&1; then
     generator=(-G Ninja)
   fi
-  cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+}
+
+# clang with its sanitizer and libFuzzer runtimes, for the sanitizer job and the fuzz targets.
+SY_SANITIZER_PACKAGES=(clang libclang-rt-14-dev libfuzzer-14-dev)
+sy_install_sanitizer_deps() {
+  local SY_DEB_PACKAGES=("${SY_SANITIZER_PACKAGES[@]}")
+  sy_install_deps
+}
+
+# Configures the clang ASan + UBSan build (fuzz targets included) in directory $1; further
+# arguments go to cmake. -O1 keeps the suite fast enough and stack traces readable.
+sy_configure_sanitized() {
+  local dir="$1"
+  shift
+  CC=clang CXX=clang++ sy_configure "$dir" -DSY_SANITIZE=ON -DSY_FUZZ=ON \
+    -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" "$@"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -190,7 +190,9 @@ TEST_CASE("http limits: replies waiting for clients that do not read are bounded
   CHECK(pages == 1);
   CHECK(busy == 11);
   // Unbounded, each waiting page held its 10 MB (RSS grew by ~100 MB for twelve); now one does.
+#ifndef SY_SANITIZED // ASan's quarantine keeps freed blocks in RSS: the Release job checks it
   CHECK(rss_during - rss_before < 30 * 1024);
+#endif
 
   // Small replies are never refused.
   http_client h(d.port());

@@ -172,7 +172,9 @@ TEST_CASE("the idempotency window does not keep events alive", "[integration][re
   auto after = rss_kib(d.pid());
   INFO("RSS before " << before << " KiB, after " << after << " KiB");
   REQUIRE(before > 0);
+#ifndef SY_SANITIZED // ASan's quarantine keeps freed blocks in RSS: the Release job checks it
   CHECK(after - before < 48 * 1024); // 800 held events would be ~140 MB
+#endif
   // A duplicate of the first key is still recognised.
   auto dup = rest.request("POST", "/v1/channels/heavy/events", data + "0\"}", api_key_auth());
   CHECK(dup.status == 200);
