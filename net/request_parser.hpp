@@ -59,6 +59,8 @@ private:
   void on_finish_impl(error_code& ec) override;
 
   http_request req_;
+  std::size_t max_header_;
+  std::size_t header_used_ = 0; // header bytes basic_parser consumed (its request line)
   std::size_t max_body_;
   int version_ = 11;
   bool get_ = false;
