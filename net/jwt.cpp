@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include <boost/json/object.hpp>
@@ -118,6 +119,10 @@ std::optional<std::int64_t> numeric_claim(const json::object& o, const char* nam
     return max;
   if (v.is_double()) {
     double d = v.get_double();
+    if (std::isnan(d)) { // Boost.JSON 1.81 reads 0e400 as NaN
+      bad = true;
+      return std::nullopt;
+    }
     if (d >= 9223372036854775808.0) // 2^63
       return max;
     if (d < -9223372036854775808.0)

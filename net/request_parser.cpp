@@ -1,5 +1,6 @@
 #include "net/request_parser.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include <boost/asio/buffer.hpp>
@@ -83,7 +84,7 @@ boost::system::error_code make_error_code(request_error e) noexcept {
 }
 
 request_parser::request_parser(std::size_t max_header_bytes, std::size_t max_body_bytes)
-  : max_body_(max_body_bytes) {
+  : max_header_(max_header_bytes), max_body_(max_body_bytes) {
   header_limit(static_cast<std::uint32_t>(max_header_bytes));
   body_limit(max_body_bytes);
   eager(true); // a whole pipelined request per feed, not header then body
@@ -93,8 +94,25 @@ std::size_t request_parser::feed(const char* data, std::size_t n, error_code& ec
   std::size_t used = 0;
   ec = {};
   while (!is_done() && used < n) {
-    auto k = put(boost::asio::const_buffer(data + used, n - used), ec);
+    // basic_parser holds a header to its limit only when it arrives in pieces; given at once,
+    // the request line and the fields each get the whole limit. Offering at most what is left
+    // of the limit makes it one bound on the whole header block, however TCP splits it.
+    const std::size_t avail = n - used;
+    std::size_t len = avail;
+    if (!is_header_done())
+      len = std::min(avail, max_header_ - std::min(max_header_, header_used_));
+    auto k = put(boost::asio::const_buffer(data + used, len), ec);
     used += k;
+    if (!is_header_done())
+      header_used_ += k;
+    if (ec == http::error::need_more && len < avail) {
+      if (!is_header_done()) {
+        ec = http::error::header_limit; // the bytes are here, but no header end within the limit
+        return used;
+      }
+      ec = {}; // the header ended inside the window: the rest is body
+      continue;
+    }
     if (ec && ec != http::error::need_more)
       return used;
     if (ec || k == 0)

@@ -90,6 +90,8 @@ private:
   error_code check_framing() const;
 
   http_request req_;
+  std::size_t max_header_;
+  std::size_t header_used_ = 0; // header bytes basic_parser consumed (its request line)
   std::size_t max_body_;
   int version_ = 11;
   bool line_done_ = false; // the request line parsed

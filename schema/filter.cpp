@@ -306,6 +306,10 @@ struct compiler {
     if (nesting(operand, lim.max_operand_depth + 1) > lim.max_operand_depth)
       return fail(where() + " operand nested deeper than "
                   + std::to_string(lim.max_operand_depth));
+    // 1e400 reads as infinity and 0e400 as NaN; stored event data never holds either (the REST
+    // routes refuse them), and NaN has no order to compare by.
+    if (!finite_numbers(operand))
+      return fail(where() + " operand has a number outside the range of a double");
     filter_predicate p;
     p.path = std::string(path);
     p.segments = segments;

@@ -27,9 +27,9 @@ struct string_member {
 /// {"k1":"v1","k2":"v2",...} in the given order: the dialects' confirmations and error frames.
 std::string string_object(std::initializer_list<string_member> members);
 
-/// False when `v` holds a number outside the range of a double: Boost.JSON parses 1e400 as
-/// infinity and serializes it as `Infinity`, which is not JSON, so such a value must be refused
-/// before it is stored or sent.
+/// False when `v` holds a number outside the range of a double: Boost.JSON 1.81 parses 1e400
+/// as infinity (and 0e400 as NaN) and serializes them as `Infinity` / `NaN`, which are not
+/// JSON, so such a value must be refused before it is stored or sent.
 bool finite_numbers(const boost::json::value& v) noexcept;
 
 /// The text used to compare a JSON value with a filter value: strings compare by content,

@@ -171,7 +171,9 @@ TEST_CASE("numbers outside the range of a double are found before they are store
   // `Infinity`, so an ingested body carrying one was stored and sent as invalid JSON. The REST
   // routes refuse such a body (400 bad_json) with this check.
   CHECK(finite_numbers(json::parse(R"({"a":[1,-2.5,1e308,{"b":-1e-400}],"c":"1e400"})")));
-  for (const char* body : {R"({"a":1e400})", R"({"a":[0,-1e400]})", R"({"a":{"b":{"c":[1e999]}}})"}) {
+  // 0e400 is read as NaN, which serializes as `NaN`.
+  for (const char* body : {R"({"a":1e400})", R"({"a":[0,-1e400]})", R"({"a":{"b":{"c":[1e999]}}})",
+                           R"({"a":0e400})"}) {
     INFO(body);
     auto v = json::parse(body);
     CHECK_FALSE(finite_numbers(v));

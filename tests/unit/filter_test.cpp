@@ -306,6 +306,11 @@ TEST_CASE("filter: compile errors name the key or operator", "[filter]") {
     {R"({"predicates":{"a":{"$lt":[1]}}})", "predicate \"a\": $lt needs a number or a string"},
     {R"({"predicates":{"a":{"$lte":{"x":1}}}})", "predicate \"a\": $lte needs a number or a string"},
     {R"({"predicates":{"a":{"$eq":[[[[[[[[[1]]]]]]]]]}}})", "predicate \"a\": $eq operand nested deeper than 8"},
+    // Found by tests/fuzz/fuzz_filter: 0e400 reads as NaN, which made the number comparison
+    // cast NaN to int64 (undefined); 1e400 reads as infinity.
+    {R"({"predicates":{"a":{"$gt":0e400}}})", "predicate \"a\": $gt operand has a number outside"},
+    {R"({"predicates":{"a":{"$in":[1,-1e400]}}})", "predicate \"a\": $in operand has a number outside"},
+    {R"({"predicates":{"a":{"b":1e999}}})", "predicate \"a\": $eq operand has a number outside"},
   };
   for (const auto& r : rows) {
     INFO(r.spec);

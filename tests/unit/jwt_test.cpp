@@ -115,6 +115,9 @@ TEST_CASE("exp and nbf at the ends of the number range neither overflow nor wrap
     auto past = sign_hs256(std::string(R"({"sub":"a","exp":)") + exp + "}", "k");
     CHECK(verify_hs256(past, "k", now, 30).code == jwt_error::expired);
   }
+  // Boost.JSON reads 0e400 as NaN: no time at all, so the token is malformed.
+  auto nan = sign_hs256(R"({"sub":"a","exp":0e400})", "k");
+  CHECK(verify_hs256(nan, "k", now, 30).code == jwt_error::malformed);
   // nbf counts as the end of time: never valid yet, and now + leeway cannot overflow near it.
   auto nbf = sign_hs256(R"({"sub":"a","nbf":1e400})", "k");
   CHECK(verify_hs256(nbf, "k", now, 30).code == jwt_error::not_yet_valid);

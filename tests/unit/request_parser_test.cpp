@@ -141,6 +141,45 @@ TEST_CASE("request parser: limits and malformed input are errors", "[unit][http]
     sy::request_parser p(64, 65536);
     CHECK(feed_all(p, publish).ec == http::error::header_limit);
   }
+  SECTION("the header limit bounds the whole header block, however it arrives") {
+    // Found by tests/fuzz/fuzz_http_request: given at once, basic_parser let the request line
+    // and the fields each use the whole limit (a 2x limit header passed), in pieces not.
+    auto request = [](std::size_t line, std::size_t fields) {
+      std::string r = "GET /" + std::string(line - 16, 'a') + " HTTP/1.1\r\n"; // `line` bytes
+      r += "Host: " + std::string(fields - 10, 'b') + "\r\n\r\n"; // `fields` bytes, blank line too
+      return r;
+    };
+    for (auto [line, fields] : {std::pair{100, 156}, std::pair{200, 56}, std::pair{30, 226}}) {
+      INFO(line << " + " << fields);
+      auto fits = request(line, fields);
+      REQUIRE(fits.size() == 256);
+      sy::request_parser whole(256, 65536);
+      CHECK_FALSE(feed_all(whole, fits).ec);
+      auto over = request(line, fields + 1);
+      sy::request_parser at_once(256, 65536);
+      CHECK(feed_all(at_once, over).ec == http::error::header_limit);
+      sy::request_parser piecewise(256, 65536);
+      std::string in;
+      boost::beast::error_code ec = http::error::need_more;
+      for (std::size_t i = 0; i < over.size() && ec == http::error::need_more; ++i) {
+        in += over[i];
+        in.erase(0, piecewise.feed(in.data(), in.size(), ec));
+      }
+      CHECK(ec == http::error::header_limit);
+    }
+    // A long request line and long fields, each under the limit, together over it.
+    sy::request_parser p(256, 65536);
+    CHECK(feed_all(p, request(200, 200)).ec == http::error::header_limit);
+  }
+  SECTION("a body after a header that ends near the limit is read to its end") {
+    sy::request_parser p(64, 65536);
+    std::string req =
+      "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 200\r\n\r\n" + std::string(200, 'z');
+    auto f = feed_all(p, req);
+    REQUIRE_FALSE(f.ec);
+    CHECK(f.used == req.size());
+    CHECK(p.request().body == std::string(200, 'z'));
+  }
   SECTION("garbage") {
     sy::request_parser p(8192, 65536);
     auto f = feed_all(p, "HELLO THERE\r\n\r\n");
