@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks Switchyard against Nchan (nginx module) and a Node `ws` broadcaster in one run.
 #
-#   scripts/bench.sh [--quick] [--only switchyard|nchan|ws] [--scenarios 1,3]
+#   scripts/bench.sh [--quick] [--only switchyard|nchan|ws] [--scenarios 1,3] [--baseline BIN]
 #
 # Installs missing packages (apt), builds Release (BUILD_DIR, default build/), then for each
 # scenario starts every peer fresh on its own loopback port, drives it with
@@ -11,7 +11,12 @@
 #   bench/results/<UTC date-time>.png   chart (deliveries/s, CPU µs/delivery, RSS/connection)
 # The peers run in the same invocation, interleaved per scenario, because this machine is
 # noisy: only figures from one run are compared. See BENCHMARKS.md.
+#
+# --baseline BIN adds a peer `baseline`: another Switchyard binary (e.g. the previous release's
+# build/switchyard) started exactly like `switchyard` (same flags, keys, secrets, token), run
+# interleaved with the others; the table gains a Switchyard/baseline column.
 set -euo pipefail
+CALLER_DIR="$(pwd)"  # relative --baseline paths are the caller's
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
 BUILD_DIR="${BUILD_DIR:-build}"
@@ -21,17 +26,19 @@ JWT_SECRET="bench-secret-$$-$RANDOM"
 API_KEY="bench-key-$$-$RANDOM"
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 quick=0
 only=""
+baseline=""
 scenarios="1,2,3,4,5"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --only) only="${2:?--only needs a peer}"; shift ;;
     --scenarios) scenarios="${2:?--scenarios needs a list}"; shift ;;
+    --baseline) baseline="${2:?--baseline needs a switchyard binary}"; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -43,6 +50,13 @@ if [ -n "$only" ]; then
     switchyard | nchan | ws) peers=("$only") ;;
     *) echo "bench.sh: --only takes switchyard, nchan or ws" >&2; exit 2 ;;
   esac
+fi
+if [ -n "$baseline" ]; then
+  [[ "$baseline" == /* ]] || baseline="$CALLER_DIR/$baseline"
+  [ -x "$baseline" ] && [ -f "$baseline" ] || { echo "bench.sh: --baseline $baseline is not an executable" >&2; exit 2; }
+  baseline="$(cd "$(dirname "$baseline")" && pwd)/$(basename "$baseline")"
+  # Right after switchyard (or first with --only), so the two builds run back to back.
+  if [ "${peers[0]}" = switchyard ]; then peers=(switchyard baseline "${peers[@]:1}"); else peers=(baseline "${peers[@]}"); fi
 fi
 if ! [[ "$scenarios" =~ ^[1-5](,[1-5])*$ ]]; then
   echo "bench.sh: --scenarios takes a comma list of 1..5" >&2
@@ -104,6 +118,7 @@ cmake -S . -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/nu
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target switchyard sy_loadgen >&2
 SWITCHYARD="$ROOT/$BUILD_DIR/switchyard"
 LOADGEN="$ROOT/$BUILD_DIR/tests/bench/sy_loadgen"
+BASELINE="$baseline"
 
 # 10k subscribers per process need more than the usual 1024 descriptors (servers inherit this).
 ulimit -n "$(ulimit -Hn)"
@@ -139,15 +154,18 @@ start_peer() {
   dir="$WORK/$peer-$port_counter"
   mkdir -p "$dir"
   case "$peer" in
-    switchyard)
+    switchyard | baseline)
       # A 64 MiB outbound queue: max-rate runs measure throughput, not slow-consumer closing.
+      # The baseline gets the same flags: pass only keys every compared build understands.
+      local bin="$SWITCHYARD"
+      [ "$peer" = baseline ] && bin="$BASELINE"
       SWITCHYARD_JWT_SECRET="$JWT_SECRET" SWITCHYARD_API_KEY="$API_KEY" \
-        "$SWITCHYARD" serve --listen "127.0.0.1:$PEER_PORT" \
+        "$bin" serve --listen "127.0.0.1:$PEER_PORT" \
         --set realtime.outbound_queue_bytes=67108864 >"$dir/out.log" 2>"$dir/err.log" &
       PEER_MAIN=$!
       PEER_PIDS=$PEER_MAIN
       wait_for_line "$dir/out.log" "switchyard listening on" 20 || {
-        echo "bench.sh: switchyard did not start:" >&2; tail -5 "$dir/err.log" >&2; return 1; }
+        echo "bench.sh: $peer did not start:" >&2; tail -5 "$dir/err.log" >&2; return 1; }
       ;;
     nchan)
       sed "s#@DIR@#$dir#g; s#@PORT@#$PEER_PORT#g" bench/nchan/nginx.conf >"$dir/nginx.conf"
@@ -211,10 +229,12 @@ run_loadgen() {
     record "$sc" "$peer" 99 /dev/null "{}"
     return 0
   fi
-  local args=(--target "$peer" --port "$PEER_PORT" --subscribers "$n" --events "$m"
+  local target="$peer"
+  [ "$peer" = baseline ] && target=switchyard  # same protocol, same token
+  local args=(--target "$target" --port "$PEER_PORT" --subscribers "$n" --events "$m"
               --concurrency "$c" --rate "$rate" --source-addrs "$SOURCE_ADDRS"
               --deadline-s "$deadline" --server-pid "$PEER_PIDS")
-  [ "$peer" = switchyard ] && args+=(--token "$TOKEN" --api-key "$API_KEY")
+  [ "$target" = switchyard ] && args+=(--token "$TOKEN" --api-key "$API_KEY")
   [ "$idle" != 0 ] && args+=(--idle-s "$idle")
   # The whole client run is bounded too, in case a phase bound is ever missed.
   timeout -k 5 $((deadline * 4 + 30)) "$LOADGEN" "${args[@]}" >"$out" 2>"$out.err" || rc=$?
@@ -242,7 +262,7 @@ run_wrk() {  # scenario peer seconds
   # The same 100-byte data value as sy_loadgen sends (20 bytes of JSON + 80 of padding).
   data="{\"i\":0,\"t\":0,\"p\":\"$(printf 'x%.0s' {1..80})\"}"
   case "$peer" in
-    switchyard) path="/v1/channels/bench/events"; body="{\"data\":$data}" ;;
+    switchyard | baseline) path="/v1/channels/bench/events"; body="{\"data\":$data}" ;;
     nchan) path="/pub/bench"; body="$data" ;;
     ws) path="/pub"; body="$data" ;;
   esac
@@ -322,6 +342,8 @@ cat >"$WORK/machine.json" <<JSON
  "mem_kb":$(awk '/^MemTotal/{print $2}' /proc/meminfo),
  "rlimit_nofile":$(ulimit -n),"source_addrs":$SOURCE_ADDRS,
  "switchyard_git":"$(git rev-parse --short HEAD 2>/dev/null || echo none)$(git diff --quiet HEAD -- 2>/dev/null || echo -dirty)",
+ "baseline_git":"$(if [ -z "$BASELINE" ]; then echo none; else d="$(dirname "$BASELINE")"
+   echo "$(git -C "$d" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$d" diff --quiet HEAD -- 2>/dev/null || echo -dirty)"; fi)",
  "compiler":"$(c++ --version | head -n1)",
  "nginx":"$nginx_version",
  "nchan":"$(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null || echo unknown)",

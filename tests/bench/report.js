@@ -8,7 +8,7 @@ const path = require('path');
 const [machineFile, runsFile, outBase] = process.argv.slice(2);
 const machine = JSON.parse(fs.readFileSync(machineFile, 'utf8'));
 const runs = fs.readFileSync(runsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const peerOrder = ['switchyard', 'nchan', 'ws'];
+const peerOrder = ['switchyard', 'baseline', 'nchan', 'ws'];  // baseline: bench.sh --baseline BIN
 const peers = peerOrder.filter((p) => runs.some((r) => r.peer === p));
 const scenarioOrder = ['1', '2', '3a', '3b', '4', '5'];
 const scenarios = scenarioOrder.filter((s) => runs.some((r) => r.scenario === s));
@@ -91,14 +91,17 @@ for (const sc of scenarios) {
 fs.writeFileSync(`${outBase}.json`, JSON.stringify(out, null, 1) + '\n');
 
 // ---- Markdown ---------------------------------------------------------------------------------
-const ratio = peers.includes('switchyard') && peers.includes('nchan');
-const head = ['scenario', 'metric', ...peers, ...(ratio ? ['Switchyard/Nchan'] : [])];
+// Ratio columns: Switchyard/<peer> for the baseline build and for Nchan, when both ran.
+const ratios = peers.includes('switchyard') ? ['baseline', 'nchan'].filter((p) => peers.includes(p)) : [];
+const ratioName = { baseline: 'Switchyard/baseline', nchan: 'Switchyard/Nchan' };
+const head = ['scenario', 'metric', ...peers, ...ratios.map((p) => ratioName[p])];
 const lines = [
   `# Switchyard benchmark ${machine.utc}${machine.quick ? ' (quick)' : ''}`,
   '',
   `Machine: ${machine.nproc} cores (${machine.cpu}), ${Math.round(machine.mem_kb / 1048576)} GiB, ` +
     `kernel ${machine.kernel}. Switchyard ${machine.switchyard_git}, nginx ${machine.nginx} + ` +
-    `nchan ${machine.nchan}, node ${machine.node} + ws ${machine.ws}, wrk ${machine.wrk}.`,
+    `nchan ${machine.nchan}, node ${machine.node} + ws ${machine.ws}, wrk ${machine.wrk}.` +
+    (peers.includes('baseline') ? ` Baseline: Switchyard ${machine.baseline_git}, same flags.` : ''),
   'Load client and servers share the machine; compare peers within this run only.',
   '',
   `| ${head.join(' | ')} |`,
@@ -119,9 +122,9 @@ for (const sc of scenarios) {
       return c;
     });
     const row = [first ? label(sc) : '', m[0], ...cells];
-    if (ratio) {
+    for (const p of ratios) {
       const a = value(run(sc, 'switchyard'), m);
-      const b = value(run(sc, 'nchan'), m);
+      const b = value(run(sc, p), m);
       row.push(a != null && b ? `${(a / b).toFixed(2)}×` : '–');
     }
     lines.push(`| ${row.join(' | ')} |`);
