@@ -21,7 +21,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
 BUILD_DIR="${BUILD_DIR:-build}"
 PORT_BASE="${BENCH_PORT_BASE:-19100}"
-SOURCE_ADDRS="${BENCH_SOURCE_ADDRS:-8}"
+# 16 loopback sources: S2/S4 hold 10,000 connections, and http.max_connections_per_ip (1,024
+# by default) applies to each source address.
+SOURCE_ADDRS="${BENCH_SOURCE_ADDRS:-16}"
 JWT_SECRET="bench-secret-$$-$RANDOM"
 API_KEY="bench-key-$$-$RANDOM"
 
