@@ -159,7 +159,8 @@ int cmd_serve(const sy::config& cfg_in) {
                  "SWITCHYARD_JWT_SECRET and SWITCHYARD_API_KEY before exposing this server");
 
   caf::actor_system_config caf_cfg;
-  // Sharing beats work stealing 5-10x for fan-out on 2 cores (FIELD-NOTES.md).
+  // Sharing beats work stealing 5-10x for fan-out on 2 cores: 1 event to 10,000 actors took
+  // 58-95 ms with stealing, 9-12 ms with sharing.
   caf_cfg.set("scheduler.policy", cfg->scheduler_policy == "stealing" ? caf::atom("stealing")
                                                                       : caf::atom("sharing"));
   if (cfg->scheduler_policy == "affine") // ours (actors/affine_sharing.hpp), installed as the

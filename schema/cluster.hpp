@@ -2,8 +2,8 @@
 // Everything that crosses between Switchyard nodes (CAF remoting, the io middleman): plain,
 // serializable types and the cluster actor's typed interface. Process-local messages keep
 // their shared, unserializable forms (messages.hpp); these carry `event` by value instead.
-// Every type here is registered on every node by register_cluster_types (FIELD-NOTES: an
-// unregistered type is dropped silently).
+// Every type here is registered on every node by register_cluster_types: CAF 0.17
+// drops a message of an unregistered type silently (the receiver gets an empty message).
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -2,7 +2,7 @@
 # Installs the Debian packages Switchyard builds against, only when one is missing.
 # Sourced by scripts/test.sh and scripts/run.sh; can also be run directly.
 # Never add libboost-all-dev / libboost-dev / any 1.74 dev package: they conflict with 1.81 and
-# apt would remove libboost1.81-dev (see FIELD-NOTES).
+# apt would remove libboost1.81-dev.
 
 SY_DEB_PACKAGES=(build-essential cmake ninja-build pkg-config libcaf-dev libboost1.81-dev
                  libboost-json1.81-dev libspdlog-dev catch2 libssl-dev ca-certificates

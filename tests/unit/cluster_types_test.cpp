@@ -1,6 +1,6 @@
 // Every type that crosses between nodes survives CAF's serialization both on its own and
 // inside a message (which needs its registration: an unregistered type would be dropped
-// silently, FIELD-NOTES), and the rendezvous ranking is stable and spreads channels.
+// silently), and the rendezvous ranking is stable and spreads channels.
 #include <catch2/catch.hpp>
 
 #include <map>
