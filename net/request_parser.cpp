@@ -98,6 +98,11 @@ std::size_t request_parser::feed(const char* data, std::size_t n, error_code& ec
     // the request line and the fields each get the whole limit. Offering at most what is left
     // of the limit makes it one bound on the whole header block, however TCP splits it.
     const std::size_t avail = n - used;
+    // Beast keeps a last chunk ("0\r\n") unconsumed until its trailers end, and asserts that
+    // the next call brings at least 5 bytes from there: a chunked body can't end in fewer
+    // ("0\r\n\r\n"), so wait for more instead of offering a shorter remainder.
+    if (is_header_done() && chunked() && avail < 5)
+      break;
     std::size_t len = avail;
     if (!is_header_done())
       len = std::min(avail, max_header_ - std::min(max_header_, header_used_));

@@ -98,6 +98,33 @@ TEST_CASE("request parser: chunked bodies are joined", "[unit][http]") {
   CHECK(p.request().body == "{\"data\":1234}");
 }
 
+TEST_CASE("request parser: a chunked body sent byte by byte, last chunk and trailer included",
+          "[unit][http]") {
+  // The last chunk is held unconsumed until its trailers end; each byte after it is offered
+  // again with what came before.
+  for (std::string body : {"0\r\n\r\n", "0\r\nX-T: 1\r\n\r\n", "2\r\nab\r\n0\r\n\r\n"}) {
+    std::string req = "POST /v1/sessions HTTP/1.1\r\nHost: x\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n"
+                      + body;
+    sy::request_parser p(8192, 65536);
+    std::string buffered;
+    std::size_t consumed = 0;
+    for (char c : req) {
+      buffered += c;
+      boost::beast::error_code ec;
+      consumed += p.feed(buffered.data() + consumed, buffered.size() - consumed, ec);
+      if (p.is_done()) {
+        CHECK_FALSE(ec);
+        break;
+      }
+      REQUIRE(ec == http::error::need_more);
+    }
+    REQUIRE(p.is_done());
+    CHECK(consumed == req.size());
+    CHECK(p.request().body == (body[0] == '2' ? "ab" : ""));
+  }
+}
+
 TEST_CASE("request parser: a WebSocket upgrade and its handshake fields", "[unit][http]") {
   std::string req = "GET /realtime?token=t HTTP/1.1\r\nHost: x\r\n"
                     "Connection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n"
