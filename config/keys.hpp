@@ -6,7 +6,8 @@
 // default-constructed `config` (config/config.hpp), read through the row.
 //
 // Adding a setting: a field in `config`, a row in config/keys.cpp, the key in
-// config/switchyard.conf with its reason, a row in README.md (the test prints the row to paste).
+// config/switchyard.conf with its reason, a row in README.md (the test prints the row to paste);
+// a listener setting also gets a line in server_options_from (net/server_config.hpp).
 #include <cstdint>
 #include <functional>
 #include <string>

@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 
 #include "config/keys.hpp"
+#include "net/server_config.hpp"
 
 namespace json = boost::json;
 using namespace sy;
@@ -239,4 +240,40 @@ TEST_CASE("every key answers to its environment names", "[unit][config]") {
   CHECK(derived_env_name("http.max_connections_per_ip")
         == "SWITCHYARD_HTTP_MAX_CONNECTIONS_PER_IP");
   CHECK(find_config_key("no.such.key") == nullptr);
+}
+
+TEST_CASE("the listener options come from the config", "[unit][config]") {
+  config c;
+  for (auto set : {"listen=10.1.2.3:4567", "io_threads=3", "http.max_body_bytes=2001",
+                   "http.max_header_bytes=2002", "realtime.max_frame_bytes=2003",
+                   "realtime.max_frames_per_s=2004", "realtime.outbound_queue_bytes=2005",
+                   "request_timeout_ms=2006", "http.handshake_timeout_ms=2007",
+                   "http.max_connections=2008", "http.max_connections_per_ip=2009",
+                   "http.loopback_reserve=2010", "http.max_pending_reply_bytes=2011",
+                   "http.max_pending_reply_bytes_total=2012", "realtime.close_timeout_ms=2013",
+                   "tls.cert_file=c.pem", "tls.key_file=k.pem", "tls.min_version=1.3"}) {
+    std::string s(set);
+    auto eq = s.find('=');
+    REQUIRE(apply_setting(c, s.substr(0, eq), s.substr(eq + 1)).empty());
+  }
+  auto o = server_options_from(c);
+  CHECK(o.host == "10.1.2.3");
+  CHECK(o.port == 4567);
+  CHECK(o.io_threads == 3);
+  CHECK(o.max_body_bytes == 2001);
+  CHECK(o.max_header_bytes == 2002);
+  CHECK(o.max_frame_bytes == 2003);
+  CHECK(o.max_frames_per_s == 2004);
+  CHECK(o.outbound_queue_bytes == 2005);
+  CHECK(o.request_timeout_ms == 2006);
+  CHECK(o.handshake_timeout_ms == 2007);
+  CHECK(o.max_connections == 2008);
+  CHECK(o.max_connections_per_ip == 2009);
+  CHECK(o.loopback_reserve == 2010);
+  CHECK(o.max_pending_reply_bytes == 2011);
+  CHECK(o.max_pending_reply_bytes_total == 2012);
+  CHECK(o.close_timeout_ms == 2013);
+  CHECK(o.tls.cert_file == "c.pem");
+  CHECK(o.tls.key_file == "k.pem");
+  CHECK(o.tls.min_version == "1.3");
 }
