@@ -1,6 +1,8 @@
 #pragma once
-// The one configuration struct. Defaults are embedded here (and mirrored, with reasons, in
-// config/switchyard.conf). Precedence: defaults < config file < environment < command-line flags.
+// The one configuration struct. Defaults are embedded here; every field is a row of the key
+// table (config/keys.hpp: key, environment names, bounds, doc), which the sample file
+// config/switchyard.conf (with reasons) and README.md's table are tested against.
+// Precedence: defaults < config file < environment < command-line flags.
 #include <cstddef>
 #include <cstdint>
 #include <optional>

@@ -24,6 +24,7 @@
 #include "net/http_server.hpp"
 #include "net/jwt.hpp"
 #include "net/rest_api.hpp"
+#include "net/server_config.hpp"
 
 namespace {
 
@@ -216,23 +217,7 @@ int cmd_serve(const sy::config& cfg_in) {
   }
   auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth, audit, cluster);
 
-  sy::server_options opts;
-  sy::split_host_port(cfg->listen, opts.host, opts.port);
-  opts.io_threads = cfg->io_threads;
-  opts.max_body_bytes = cfg->max_body_bytes;
-  opts.max_header_bytes = cfg->max_header_bytes;
-  opts.max_frame_bytes = cfg->max_frame_bytes;
-  opts.max_frames_per_s = cfg->max_frames_per_s;
-  opts.outbound_queue_bytes = cfg->outbound_queue_bytes;
-  opts.request_timeout_ms = cfg->request_timeout_ms;
-  opts.handshake_timeout_ms = cfg->handshake_timeout_ms;
-  opts.max_connections = cfg->max_connections;
-  opts.max_connections_per_ip = cfg->http_max_connections_per_ip;
-  opts.loopback_reserve = cfg->loopback_reserve;
-  opts.max_pending_reply_bytes = cfg->max_pending_reply_bytes;
-  opts.max_pending_reply_bytes_total = cfg->max_pending_reply_bytes_total;
-  opts.close_timeout_ms = cfg->close_timeout_ms;
-  opts.tls = tls_from(*cfg);
+  auto opts = sy::server_options_from(*cfg);
   auto server = sy::http_server::make(opts, sy::make_app(sys, directory, quota, audit, cfg, auth, rest));
   if (auto err = server->listen(); !err.empty()) {
     spdlog::error("{}", err);

@@ -1,4 +1,4 @@
-// Config file parsing (config/config.cpp apply_config_text: the text of --config, JSON with
+// Config file parsing (config/load.cpp apply_config_text: the text of --config, JSON with
 // comments and trailing commas). For an accepted file:
 // - every integer or boolean setting in the file is the value the config ends up with (a
 //   number the setting cannot hold must be refused, not wrapped or truncated);

@@ -1,4 +1,4 @@
-// Filter compile and match (schema/filter.cpp, FILTERS.md).
+// Filter compile and match (schema/filter_compile.cpp, schema/filter_eval.cpp, FILTERS.md).
 //
 // Input: a JSON array [spec, data, metadata]: the filter spec, the event's data and its
 // metadata object (both optional). Invariants beyond "no crash":
