@@ -20,9 +20,9 @@
 #include "actors/quota.hpp"
 #include "config/config.hpp"
 #include "net/app.hpp"
-#include "net/auth.hpp"
-#include "net/http_server.hpp"
-#include "net/jwt.hpp"
+#include "net/auth/auth.hpp"
+#include "net/http/http_server.hpp"
+#include "net/auth/jwt.hpp"
 #include "net/rest_api.hpp"
 
 namespace {

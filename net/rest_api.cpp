@@ -7,8 +7,8 @@
 #include <boost/json.hpp>
 
 #include "actors/inline_runner.hpp"
-#include "net/jwt.hpp"
-#include "net/url.hpp"
+#include "net/auth/jwt.hpp"
+#include "net/http/url.hpp"
 #include "schema/audit_channels.hpp"
 #include "schema/dialect_gateway.hpp"
 #include "schema/dialect_snackbase.hpp"

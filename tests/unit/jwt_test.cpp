@@ -2,9 +2,9 @@
 
 #include <limits>
 
-#include "net/auth.hpp"
-#include "net/jwt.hpp"
-#include "net/url.hpp"
+#include "net/auth/auth.hpp"
+#include "net/auth/jwt.hpp"
+#include "net/http/url.hpp"
 
 using namespace sy;
 
