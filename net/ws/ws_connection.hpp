@@ -2,8 +2,8 @@
 // A server-side WebSocket connection. Implements ws_link for its session. Writes go through the
 // cork. Plain TCP reads with a bare readiness wait and non-blocking reads (no buffer held while
 // idle); TLS keeps one async_read_some outstanding into a per-connection buffer (see tls_state).
-// All state lives on the connection's loop thread. Instantiated in ws_connection.cpp for
-// tcp::socket and tls_stream only.
+// All state lives on the connection's loop thread. Instantiated for tcp::socket and tls_stream
+// only: the outbound side in ws_connection.cpp, the inbound side in ws_connection_input.cpp.
 #include <array>
 #include <atomic>
 #include <functional>

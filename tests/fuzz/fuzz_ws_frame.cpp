@@ -1,5 +1,5 @@
 // WebSocket framing (net/ws/ws_frame): client frame headers read back to back as
-// net/ws/ws_connection.cpp does, the UTF-8 validator against an independent table, and the
+// net/ws/ws_connection_input.cpp does, the UTF-8 validator against an independent table, and the
 // server-side encoders read back through the client parser.
 #include <array>
 #include <string>
