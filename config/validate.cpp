@@ -125,7 +125,7 @@ std::string validate_config(const config& c) {
         return "namespace \"" + ns.prefix
                + "\": subscribe_default/publish_default must be \"allow\", \"deny\" or \"\"";
   }
-  // Key material itself is parsed by the authenticator (net/auth.hpp auth_config_error); here
+  // Key material itself is parsed by the authenticator (net/auth/auth.hpp auth_config_error); here
   // the shape and the files' presence are checked so check-config catches typos early.
   for (std::size_t i = 0; i < c.auth_keys.size(); ++i) {
     const auto& k = c.auth_keys[i];

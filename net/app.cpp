@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 
 #include "actors/session.hpp"
-#include "net/url.hpp"
+#include "net/http/url.hpp"
 #include "schema/dialect.hpp"
 #include "schema/workspace.hpp"
 

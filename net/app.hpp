@@ -4,9 +4,9 @@
 #include <memory>
 
 #include "config/config.hpp"
-#include "net/auth.hpp"
+#include "net/auth/auth.hpp"
 #include "net/rest_api.hpp"
-#include "net/transport.hpp"
+#include "net/http/app_handler.hpp"
 #include "schema/messages.hpp"
 
 namespace sy {

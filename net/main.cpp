@@ -20,9 +20,9 @@
 #include "actors/quota.hpp"
 #include "config/config.hpp"
 #include "net/app.hpp"
-#include "net/auth.hpp"
-#include "net/http_server.hpp"
-#include "net/jwt.hpp"
+#include "net/auth/auth.hpp"
+#include "net/auth/token_mint.hpp"
+#include "net/http/http_server.hpp"
 #include "net/rest_api.hpp"
 #include "net/server_config.hpp"
 
@@ -121,25 +121,15 @@ int cmd_token(const cli& c, const sy::config& cfg) {
     std::cerr << "token: --sub NAME is required\n";
     return 2;
   }
-  auto now = sy::wall_clock_ms() / 1000;
-  boost::json::object claims{{"sub", c.sub},
-                             {"iat", now},
-                             {"exp", now + c.ttl.value_or(cfg.token_default_ttl_s)}};
-  if (!c.publish.empty()) {
-    boost::json::array a;
-    for (const auto& p : c.publish)
-      a.emplace_back(p);
-    claims["publish"] = std::move(a);
-  }
-  if (!c.workspaces.empty()) {
-    boost::json::array a;
-    for (const auto& w : c.workspaces)
-      a.emplace_back(w);
-    claims["workspaces"] = std::move(a);
-  }
-  if (c.admin)
-    claims["admin"] = true;
-  std::cout << sy::sign_hs256(boost::json::serialize(claims), cfg.jwt_secret) << "\n";
+  sy::token_grant grant;
+  grant.sub = c.sub;
+  if (!c.publish.empty())
+    grant.publish = c.publish;
+  if (!c.workspaces.empty())
+    grant.workspaces = c.workspaces;
+  grant.admin = c.admin;
+  auto ttl = c.ttl.value_or(cfg.token_default_ttl_s);
+  std::cout << sy::mint_token(grant, ttl, cfg.jwt_secret).token << "\n";
   return 0;
 }
 

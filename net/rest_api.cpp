@@ -7,8 +7,8 @@
 #include <boost/json.hpp>
 
 #include "actors/inline_runner.hpp"
-#include "net/jwt.hpp"
-#include "net/url.hpp"
+#include "net/auth/token_mint.hpp"
+#include "net/http/url.hpp"
 #include "schema/audit_channels.hpp"
 #include "schema/dialect_gateway.hpp"
 #include "schema/dialect_snackbase.hpp"
@@ -387,8 +387,8 @@ struct rest_api::impl {
     auto sub = body.find("sub");
     if (sub == body.end() || !sub->value().is_string() || sub->value().get_string().empty())
       return (*reply)(error_reply(400, "bad_request", "\"sub\" must be a non-empty string"));
-    std::int64_t now = wall_clock_ms() / 1000;
-    json::object claims{{"sub", sub->value()}, {"iat", now}};
+    token_grant grant;
+    grant.sub = std::string(sub->value().get_string());
     for (const char* key : {"channels", "publish", "workspaces"}) {
       auto it = body.find(key);
       if (it == body.end() || it->value().is_null())
@@ -411,7 +411,12 @@ struct rest_api::impl {
         if (!valid_grant(v.get_string(), std::string_view(key) == "workspaces"))
           return (*reply)(error_reply(400, "bad_request",
                                       std::string("invalid pattern in \"") + key + "\""));
-      claims[key] = std::move(list);
+      auto& field = std::string_view(key) == "channels" ? grant.channels
+                    : std::string_view(key) == "publish" ? grant.publish
+                                                          : grant.workspaces;
+      field.emplace();
+      for (const auto& v : list)
+        field->emplace_back(v.get_string());
     }
     std::int64_t ttl = cfg->token_default_ttl_s;
     if (auto it = body.find("ttl"); it != body.end() && !it->value().is_null()) {
@@ -420,15 +425,13 @@ struct rest_api::impl {
       ttl = it->value().get_int64();
     }
     ttl = std::min(ttl, cfg->max_session_ttl_s);
-    claims["exp"] = now + ttl;
     // Our own verifier checks iss/aud when configured, so minted tokens must carry them.
-    if (!cfg->auth_issuer.empty())
-      claims["iss"] = cfg->auth_issuer;
-    if (!cfg->auth_audience.empty())
-      claims["aud"] = cfg->auth_audience;
-    json::object out{{"token", sign_hs256(json::serialize(claims), cfg->jwt_secret)},
+    grant.issuer = cfg->auth_issuer;
+    grant.audience = cfg->auth_audience;
+    auto minted = mint_token(grant, ttl, cfg->jwt_secret);
+    json::object out{{"token", std::move(minted.token)},
                      {"sub", sub->value()},
-                     {"expiresAt", format_timestamp((now + ttl) * 1000)},
+                     {"expiresAt", format_timestamp(minted.exp_s * 1000)},
                      {"ttl", ttl}};
     (*reply)({201, json::serialize(out), "application/json"});
   }

@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "config/config.hpp"
-#include "net/auth.hpp"
-#include "net/transport.hpp"
+#include "net/auth/auth.hpp"
+#include "net/http/app_handler.hpp"
 #include "schema/cluster.hpp"
 #include "schema/messages.hpp"
 

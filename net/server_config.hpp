@@ -2,7 +2,7 @@
 // The listener's options from the config: the one place where the network settings of `config`
 // (config/keys.cpp) reach `server_options`. Header-only, so neither library depends on the other.
 #include "config/config.hpp"
-#include "net/http_server.hpp"
+#include "net/http/http_server.hpp"
 
 namespace sy {
 

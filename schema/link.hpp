@@ -13,7 +13,8 @@
 namespace sy {
 
 /// The session's handle on its connection. Every member is safe to call from any thread: work is
-/// posted onto the connection's strand.
+/// pushed onto the outbox of the I/O loop the connection is pinned to, and runs on that loop's
+/// one thread (net/io/io_loop.hpp), in the order the calls were made.
 class ws_link {
 public:
   virtual ~ws_link() = default;
@@ -21,8 +22,8 @@ public:
   /// is closed with close_code::slow_consumer and the handler's on_closed reports it.
   virtual void send(frame_ptr frame) = 0;
   /// Queues the live frame (in the connection's dialect) of every event of `batch` from index
-  /// `offset` on: one post to the strand and one gather-write for the whole batch. Events the
-  /// dialect has no frame for are skipped.
+  /// `offset` on: one push onto the loop's outbox and one gather-write for the whole batch.
+  /// Events the dialect has no frame for are skipped.
   virtual void send_batch(event_batch batch, std::size_t offset) = 0;
   /// Sends a WebSocket ping: clients answer with a pong, which counts as activity. Keeps
   /// dialects without a client keep-alive message inside realtime.idle_timeout_ms.
@@ -33,7 +34,8 @@ public:
   virtual std::int64_t last_rx_ms() const = 0;
 };
 
-/// Callbacks from the connection, always on its strand.
+/// Callbacks from the connection, on its I/O loop's thread (on_closed may also run on the thread
+/// that stops the server, once the I/O threads have been joined).
 class ws_handler {
 public:
   virtual ~ws_handler() = default;

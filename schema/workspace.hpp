@@ -2,7 +2,7 @@
 // Workspaces are a naming rule on the one channel space: the gateway channel
 // "postgres:products" of workspace "acme" is the Switchyard channel "ws.acme.postgres:products".
 // Isolation follows from the name: a session only ever maps topics into its own workspace, and
-// the "ws.<id>." prefix needs a grant for <id> (net/auth.cpp).
+// the "ws.<id>." prefix needs a grant for <id> (net/auth/auth.cpp).
 #include <cstddef>
 #include <optional>
 #include <string>

@@ -1,5 +1,5 @@
-// HTTP/1.1 request parser (net/request_parser): a byte stream of pipelined requests, parsed the
-// way net/plain_http.cpp does (one parser per request, unconsumed bytes kept for the next
+// HTTP/1.1 request parser (net/http/request_parser): a byte stream of pipelined requests, parsed
+// the way net/http/plain_http.cpp does (one parser per request, unconsumed bytes kept for the next
 // feed). The stream is parsed twice, in one piece and in small pieces; both must yield the same
 // requests, since TCP may split a request anywhere.
 #include <boost/beast/http/error.hpp>
@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "net/http_refusals.hpp"
-#include "net/request_parser.hpp"
+#include "net/http/http_refusals.hpp"
+#include "net/http/request_parser.hpp"
 
 namespace {
 

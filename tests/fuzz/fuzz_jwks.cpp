@@ -1,4 +1,4 @@
-// Verification key loading (net/jwt_keys.cpp): a JWKS document (auth.jwks_file), or with a
+// Verification key loading (net/auth/jwt_keyset.cpp): a JWKS document (auth.jwks_file), or with a
 // leading '-' byte a PEM public key or certificate (auth.keys[].pem). The loaded keys then
 // verify a token: key selection by kid must work on whatever was loaded, and a token whose
 // signature no key made is never accepted.
@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "fuzz_check.hpp"
-#include "net/jwt.hpp"
+#include "net/auth/jwt.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// JWT verification (net/jwt.cpp verify_jwt) against a key set like a deployment's: the
+// JWT verification (net/auth/jwt.cpp verify_jwt) against a key set like a deployment's: the
 // kid-less HS256 secret, an HS384 secret under a kid, an RS256 and an ES256 public key.
 //
 // Input: first byte = mode and policy bits, then
@@ -17,7 +17,7 @@
 #include <boost/json/value.hpp>
 
 #include "fuzz_check.hpp"
-#include "net/jwt.hpp"
+#include "net/auth/jwt.hpp"
 #include "schema/dialect_fabric.hpp"
 
 namespace {

@@ -1,10 +1,10 @@
-// Request-target parsing (net/url.cpp): path segments and query parameters, percent-decoded.
+// Request-target parsing (net/http/url.cpp): path segments and query parameters, percent-decoded.
 // A parsed target, written again with every byte percent-encoded, parses to the same segments
 // and parameters; percent_decode inverts percent-encoding for any bytes.
 #include <string>
 
 #include "fuzz_check.hpp"
-#include "net/url.hpp"
+#include "net/http/url.hpp"
 
 namespace {
 

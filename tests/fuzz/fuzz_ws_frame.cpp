@@ -1,11 +1,11 @@
-// WebSocket framing (net/ws_frame): client frame headers read back to back as
-// net/ws_connection.cpp does, the UTF-8 validator against an independent table, and the
+// WebSocket framing (net/ws/ws_frame): client frame headers read back to back as
+// net/ws/ws_connection_input.cpp does, the UTF-8 validator against an independent table, and the
 // server-side encoders read back through the client parser.
 #include <array>
 #include <string>
 
 #include "fuzz_check.hpp"
-#include "net/ws_frame.hpp"
+#include "net/ws/ws_frame.hpp"
 
 namespace {
 

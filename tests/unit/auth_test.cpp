@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "config/config.hpp"
-#include "net/auth.hpp"
-#include "net/jwt.hpp"
+#include "net/auth/auth.hpp"
+#include "net/auth/jwt.hpp"
 #include "schema/event.hpp"
 
 using namespace sy;

@@ -206,7 +206,7 @@ TEST_CASE("tls: both files or neither, readable, a known minimum version", "[con
   CHECK(c.tls_key_file.empty());
   CHECK(c.tls_min_version == "1.2");
 
-  // Any readable file passes here; the PEM contents are checked by net/tls_context at startup.
+  // Any readable file passes here; the PEM contents are checked by net/http/tls_context at startup.
   std::string cert = SWITCHYARD_SOURCE_DIR "/config/switchyard.conf";
   SECTION("half-configured TLS is refused, naming the missing key") {
     REQUIRE(apply_setting(c, "tls.cert_file", cert).empty());

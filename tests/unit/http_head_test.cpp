@@ -6,7 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 
-#include "net/http_head.hpp"
+#include "net/http/http_head.hpp"
 
 namespace http = boost::beast::http;
 

@@ -3,9 +3,9 @@
 // reserve connection may ask for.
 #include <catch2/catch.hpp>
 
-#include "net/conn_admission.hpp"
-#include "net/http_refusals.hpp"
-#include "net/reply_budget.hpp"
+#include "net/io/conn_admission.hpp"
+#include "net/http/http_refusals.hpp"
+#include "net/io/reply_budget.hpp"
 
 using namespace sy;
 namespace ip = boost::asio::ip;

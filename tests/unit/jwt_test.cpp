@@ -2,9 +2,10 @@
 
 #include <limits>
 
-#include "net/auth.hpp"
-#include "net/jwt.hpp"
-#include "net/url.hpp"
+#include "net/auth/auth.hpp"
+#include "net/auth/jwt.hpp"
+#include "net/auth/token_mint.hpp"
+#include "net/http/url.hpp"
 
 using namespace sy;
 
@@ -122,4 +123,46 @@ TEST_CASE("exp and nbf at the ends of the number range neither overflow nor wrap
   auto nbf = sign_hs256(R"({"sub":"a","nbf":1e400})", "k");
   CHECK(verify_hs256(nbf, "k", now, 30).code == jwt_error::not_yet_valid);
   CHECK(verify_hs256(nbf, "k", std::numeric_limits<std::int64_t>::max() - 10, 30).ok);
+}
+
+TEST_CASE("minted tokens carry exactly the grant, in a fixed claim order", "[jwt]") {
+  // The payload of a minted token, with its iat read back from it.
+  auto payload_of = [](const std::string& token, std::int64_t& iat) {
+    auto first = token.find('.');
+    auto second = token.find('.', first + 1);
+    auto json = base64url_decode(token.substr(first + 1, second - first - 1)).value_or("");
+    auto at = json.find("\"iat\":");
+    iat = at == std::string::npos ? 0 : std::stoll(json.substr(at + 6));
+    return json;
+  };
+  std::int64_t iat = 0;
+
+  token_grant bare;
+  bare.sub = "bob";
+  auto minted = mint_token(bare, 5, "k");
+  auto json = payload_of(minted.token, iat);
+  CHECK(json == R"({"sub":"bob","iat":)" + std::to_string(iat) + R"(,"exp":)"
+                  + std::to_string(iat + 5) + "}");
+  CHECK(minted.exp_s == iat + 5);
+  CHECK(verify_hs256(minted.token, "k", iat, 0).ok);
+
+  token_grant full;
+  full.sub = "alice";
+  full.channels = std::vector<std::string>{"orders.*"};
+  full.publish = std::vector<std::string>{}; // present and empty: publishes nowhere
+  full.workspaces = std::vector<std::string>{"acme"};
+  full.admin = true;
+  full.issuer = "switchyard";
+  full.audience = "apps";
+  minted = mint_token(full, 60, "k");
+  json = payload_of(minted.token, iat);
+  CHECK(json == R"({"sub":"alice","iat":)" + std::to_string(iat)
+                  + R"(,"channels":["orders.*"],"publish":[],"workspaces":["acme"],"admin":true,)"
+                  + R"("exp":)" + std::to_string(iat + 60)
+                  + R"(,"iss":"switchyard","aud":"apps"})");
+  auto r = verify_hs256(minted.token, "k", iat, 0);
+  REQUIRE(r.ok);
+  CHECK(r.claims.admin);
+  REQUIRE(r.claims.publish);
+  CHECK(r.claims.publish->empty());
 }

@@ -5,7 +5,7 @@
 #include <boost/beast/http/error.hpp>
 #include <catch2/catch.hpp>
 
-#include "net/request_parser.hpp"
+#include "net/http/request_parser.hpp"
 
 using sy::request_error;
 

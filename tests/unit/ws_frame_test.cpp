@@ -3,7 +3,7 @@
 
 #include <random>
 
-#include "net/ws_frame.hpp"
+#include "net/ws/ws_frame.hpp"
 #include "schema/codes.hpp"
 
 using namespace sy;

@@ -1,0 +1,57 @@
+#pragma once
+// The application interface of the HTTP server, without Beast or CAF types: the server parses
+// HTTP and WebSocket, the application (net/app.cpp) decides what a request gets and what a
+// WebSocket connection talks to.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "net/io/pass_scheduler.hpp"
+#include "schema/link.hpp"
+
+namespace sy {
+
+struct http_request {
+  std::string method;
+  std::string target;        // path + query, as sent
+  std::string body;
+  std::string authorization; // header values ("" when absent)
+  std::string origin;
+  bool has_origin = false;
+  std::string user_agent;
+  std::string remote;        // peer address:port
+  std::string remote_ip;     // peer address (per-IP quotas)
+  bool websocket_upgrade = false;
+  pass_scheduler* pass = nullptr; // valid during on_http, on the calling thread
+};
+
+struct http_reply {
+  unsigned status = 200;
+  std::string body;
+  const char* content_type = "application/json"; // static text: no copy per reply
+};
+
+/// Completes an HTTP request; may be called from any thread, exactly once.
+using reply_fn = std::function<void(http_reply)>;
+
+struct upgrade_decision {
+  std::optional<http_reply> refusal; // set: answer with this instead of upgrading
+  dialect wire = dialect::fabric;    // which live frame of each event the connection sends
+  /// Called on the connection's I/O loop thread once the handshake succeeded.
+  std::function<std::shared_ptr<ws_handler>(std::shared_ptr<ws_link>)> open;
+};
+
+class app_handler {
+public:
+  virtual ~app_handler() = default;
+  virtual void on_http(http_request req, reply_fn reply) = 0;
+  virtual upgrade_decision on_upgrade(const http_request& req) = 0;
+};
+
+std::string json_error_body(std::string_view code, std::string_view message);
+
+} // namespace sy
