@@ -71,6 +71,11 @@ struct dialect_codec {
   bool first_message_auth;
 };
 
+/// The codec and the name ("fabric", in logs and audit records) of a registered dialect
+/// (registry.cpp).
+const dialect_codec& codec_for(dialect d);
+const char* dialect_name(dialect d);
+
 } // namespace sy
 
 // Decoded on the I/O thread and handed to the local session actor; it carries a compiled

@@ -28,4 +28,12 @@ const dialect_descriptor& dialect_for(dialect d) {
   return *table[static_cast<std::size_t>(d)];
 }
 
+const dialect_codec& codec_for(dialect d) {
+  return *dialect_for(d).codec;
+}
+
+const char* dialect_name(dialect d) {
+  return dialect_for(d).name;
+}
+
 } // namespace sy

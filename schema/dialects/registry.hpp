@@ -1,5 +1,6 @@
 #pragma once
-// The one table of dialects (registry.cpp), indexed by dialect id.
+// The one table of dialects (registry.cpp), indexed by dialect id. codec_for and dialect_name
+// (codec.hpp) read it too.
 #include <array>
 
 #include "schema/dialects/descriptor.hpp"
@@ -12,13 +13,5 @@ using dialect_table = std::array<const dialect_descriptor*, dialect_count>;
 const dialect_table& dialects();
 
 const dialect_descriptor& dialect_for(dialect d);
-
-inline const dialect_codec& codec_for(dialect d) {
-  return *dialect_for(d).codec;
-}
-
-inline const char* dialect_name(dialect d) {
-  return dialect_for(d).name;
-}
 
 } // namespace sy
