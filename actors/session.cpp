@@ -9,6 +9,7 @@
 #include "actors/log_event.hpp"
 #include "actors/reply_order.hpp"
 #include "schema/codes.hpp"
+#include "schema/dialects/registry.hpp"
 
 namespace sy {
 
@@ -346,7 +347,7 @@ void refresh(session_ptr self, const std::string& token) {
   }
   std::string error;
   auto next = st.auth->refresh(token, error);
-  if (next && !st.args.workspace.empty() && st.args.wire == dialect::gateway
+  if (next && !st.args.workspace.empty() && dialect_for(st.args.wire).refresh_checks_workspace
       && !next->may_use_workspace(st.args.workspace)) {
     next = nullptr;
     error = "the new token does not grant this workspace";
@@ -415,7 +416,7 @@ void on_tick(session_ptr self) {
     // Fabric clients keep themselves alive with {"op":"ping"}; the other dialects'
     // clients send nothing while they listen, so a WebSocket ping (answered by every client
     // stack) keeps them inside the idle timeout.
-    if (st.args.wire != dialect::fabric)
+    if (dialect_for(st.args.wire).keep_alive == keep_alive_policy::ws_ping)
       st.args.link->send_ping();
   }
   arm_expiry(self);
@@ -578,7 +579,7 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
   std::string().swap(st.args.client.origin);
   std::string().swap(st.args.client.user_agent);
   on_tick(self);
-  if (st.codec->first_message_auth()) {
+  if (st.codec->first_message_auth) {
     if (!st.args.client.auth_error.empty()) { // a refused Authorization header
       close_link(self, st.args.client.auth_expired ? close_code::token_expired
                                                    : close_code::scope_denied,

@@ -6,8 +6,7 @@
 
 #include "actors/session.hpp"
 #include "net/http/url.hpp"
-#include "schema/dialect.hpp"
-#include "schema/workspace.hpp"
+#include "schema/dialects/registry.hpp"
 
 namespace sy {
 
@@ -81,22 +80,25 @@ private:
   std::shared_ptr<const authenticator> auth_;
 };
 
-// The WebSocket endpoints: which dialect a path speaks, and its workspace.
+// The WebSocket endpoints, from the dialect registry: which dialect a path speaks, and its
+// workspace.
 struct endpoint {
-  dialect wire = dialect::fabric;
+  const dialect_descriptor* desc = nullptr;
   std::string workspace;
 };
 
 std::optional<endpoint> endpoint_for(const request_target& t, const config& cfg) {
-  const auto& s = t.segments;
-  if (s.size() == 1 && s[0] == "realtime")
-    return endpoint{dialect::fabric, {}};
-  if (cfg.gateway_enabled && s.size() == 4 && s[0] == "workspaces" && s[2] == "realtime"
-      && s[3] == "connect" && valid_workspace_id(s[1]))
-    return endpoint{dialect::gateway, s[1]};
-  if (cfg.snackbase_enabled && s.size() == 4 && s[0] == "api" && s[1] == "v1"
-      && s[2] == "realtime" && s[3] == "ws")
-    return endpoint{dialect::snackbase, cfg.snackbase_workspace};
+  for (const dialect_descriptor* d : dialects()) {
+    auto param = match_path(d->ws_path, t.segments);
+    if (!param)
+      continue;
+    if (!d->enabled(cfg))
+      return std::nullopt;
+    auto workspace = d->workspace(*param, cfg);
+    if (!workspace)
+      return std::nullopt;
+    return endpoint{d, std::move(*workspace)};
+  }
   return std::nullopt;
 }
 
@@ -162,12 +164,13 @@ public:
       d.refusal = refuse(403, "origin_denied", "Origin is not in REALTIME_ORIGINS");
       return d;
     }
-    d.wire = ep->wire;
+    const dialect_descriptor& desc = *ep->desc;
+    d.wire = desc.id;
     std::string token = t->param("token").value_or("");
     if (token.empty())
       token = std::string(bearer_value(req.authorization));
     boost::json::object audit{{"remote", req.remote}, {"origin", req.origin},
-                              {"dialect", dialect_name(ep->wire)}};
+                              {"dialect", desc.name}};
     if (!ep->workspace.empty())
       audit["workspace"] = ep->workspace;
     client_info client;
@@ -175,7 +178,7 @@ public:
     client.remote_ip = req.remote_ip;
     client.origin = req.origin;
     client.user_agent = req.user_agent;
-    const bool first_message = codec_for(ep->wire).first_message_auth();
+    const bool first_message = desc.codec->first_message_auth;
     if (!token.empty() || !first_message) {
       auto r = auth_->verify_token(token);
       if (!r.ok) {
@@ -212,11 +215,9 @@ public:
     args.audit = audit_;
     args.cfg = cfg_;
     args.client = std::move(client);
-    args.wire = ep->wire;
+    args.wire = desc.id;
     args.workspace = ep->workspace;
-    args.topic_limit = ep->wire == dialect::fabric    ? cfg_->topic_limit
-                       : ep->wire == dialect::gateway ? cfg_->gateway_max_subscriptions
-                                                      : cfg_->snackbase_max_subscriptions;
+    args.topic_limit = desc.topic_limit(*cfg_);
     if (first_message)
       args.verifier = verifier_;
     d.open = [this, args = std::move(args)](std::shared_ptr<ws_link> link) mutable {

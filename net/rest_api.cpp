@@ -10,11 +10,9 @@
 #include "net/auth/token_mint.hpp"
 #include "net/http/url.hpp"
 #include "schema/audit_channels.hpp"
-#include "schema/dialect_gateway.hpp"
-#include "schema/dialect_snackbase.hpp"
+#include "schema/dialects/registry.hpp"
 #include "schema/json_text.hpp"
 #include "schema/ownership.hpp"
-#include "schema/workspace.hpp"
 
 namespace json = boost::json;
 
@@ -296,25 +294,29 @@ struct rest_api::impl {
     publish(req, channel, std::move(cmd), reply);
   }
 
-  // Workspace gateway: POST /workspaces/:workspaceId/events. The body names the channel, so the
-  // publish right is checked after parsing it.
-  void workspace_event(const http_request& req, const std::string& workspace,
-                       const replier_ptr& reply) {
+  // A dialect's ingestion route (schema/dialects/): POST /workspaces/{id}/events,
+  // POST /api/v1/collections/{collection}/events. Where the path names the channel the publish
+  // right is checked before the body is read; where the body names it, after parsing it.
+  void dialect_ingest(const http_request& req, const ingest_route& route,
+                      const std::string& param, const replier_ptr& reply) {
     principal who;
-    if (auto e = authenticate(req, who))
-      return (*reply)(std::move(*e));
     json::object body;
-    if (auto e = parse_body(req, body))
-      return (*reply)(std::move(*e));
-    auto parsed = gateway::parse_ingest(body);
-    if (auto* err = std::get_if<gateway::ingest_error>(&parsed))
-      return (*reply)(error_reply(err->code == "channel_unavailable" ? 404 : 400, err->code,
-                                  err->message));
-    auto& in = std::get<gateway::ingest>(parsed);
-    auto channel = workspace_channel(workspace, in.channel);
-    if (!may_publish(who, channel, *cfg))
-      return (*reply)(deny(req, 403, "forbidden",
-                           "token may not publish to this workspace channel", who.sub));
+    const std::string path_channel = route.path_channel ? route.path_channel(param, *cfg) : "";
+    if (!path_channel.empty()) {
+      if (auto e = admit_publish(req, path_channel, body))
+        return (*reply)(std::move(*e));
+    } else {
+      if (auto e = authenticate(req, who))
+        return (*reply)(std::move(*e));
+      if (auto e = parse_body(req, body))
+        return (*reply)(std::move(*e));
+    }
+    auto parsed = route.parse(param, body, *cfg);
+    if (auto* err = std::get_if<rest_refusal>(&parsed))
+      return (*reply)(error_reply(err->status, err->code, err->message));
+    auto& in = std::get<ingest_publish>(parsed);
+    if (path_channel.empty() && !may_publish(who, in.channel, *cfg))
+      return (*reply)(deny(req, 403, "forbidden", std::string(route.forbidden), who.sub));
     publish_cmd cmd;
     cmd.type = std::move(in.type);
     cmd.data_json = std::move(in.data_json);
@@ -322,26 +324,7 @@ struct rest_api::impl {
     cmd.idempotency_key = std::move(in.idempotency_key);
     if (in.metadata)
       set_metadata(cmd, *in.metadata);
-    publish(req, channel, std::move(cmd), reply);
-  }
-
-  // SnackBase: POST /api/v1/collections/{collection}/events
-  void collection_event(const http_request& req, const std::string& collection,
-                        const replier_ptr& reply) {
-    auto channel = workspace_channel(cfg->snackbase_workspace, "postgres:" + collection);
-    json::object body;
-    if (auto e = admit_publish(req, channel, body))
-      return (*reply)(std::move(*e));
-    auto parsed = snackbase::parse_ingest(collection, body);
-    if (auto* err = std::get_if<snackbase::ingest_error>(&parsed))
-      return (*reply)(error_reply(400, err->code, err->message));
-    auto& in = std::get<snackbase::ingest>(parsed);
-    publish_cmd cmd;
-    cmd.type = std::move(in.type);
-    cmd.data_json = std::move(in.data_json);
-    cmd.correlation_id = std::move(in.correlation_id);
-    cmd.idempotency_key = std::move(in.idempotency_key);
-    publish(req, channel, std::move(cmd), reply);
+    publish(req, in.channel, std::move(cmd), reply);
   }
 
   void history(const http_request& req, const request_target& t, const std::string& channel,
@@ -499,26 +482,18 @@ struct rest_api::impl {
     auto not_allowed = [&] {
       (*reply)(error_reply(405, "method_not_allowed", req.method + " is not allowed here"));
     };
-    const bool ws_path = (s.size() == 1 && s[0] == "realtime")
-                         || (s.size() == 4 && s[0] == "workspaces" && s[2] == "realtime"
-                             && s[3] == "connect")
-                         || (s.size() == 4 && s[0] == "api" && s[1] == "v1"
-                             && s[2] == "realtime" && s[3] == "ws");
-    if (ws_path)
-      return (*reply)(error_reply(426, "upgrade_required",
-                                  "this is a WebSocket endpoint: send an upgrade request"));
-    if (s.size() == 3 && s[0] == "workspaces" && s[2] == "events" && cfg->gateway_enabled) {
-      if (!valid_workspace_id(s[1]))
-        return (*reply)(error_reply(400, "invalid_workspace",
-                                    "workspace ids are 1-64 characters of [A-Za-z0-9_-]"));
-      return post ? workspace_event(req, s[1], reply) : not_allowed();
-    }
-    if (s.size() == 5 && s[0] == "api" && s[1] == "v1" && s[2] == "collections"
-        && s[4] == "events" && cfg->snackbase_enabled) {
-      if (!snackbase::valid_collection(s[3]))
-        return (*reply)(error_reply(400, "invalid_collection",
-                                    "collection names are 1-128 characters of [A-Za-z0-9_-]"));
-      return post ? collection_event(req, s[3], reply) : not_allowed();
+    // The dialects' paths come from their registry (schema/dialects/registry.cpp).
+    for (const dialect_descriptor* d : dialects())
+      if (match_path(d->ws_path, s))
+        return (*reply)(error_reply(426, "upgrade_required",
+                                    "this is a WebSocket endpoint: send an upgrade request"));
+    for (const dialect_descriptor* d : dialects()) {
+      auto param = d->ingest && d->enabled(*cfg) ? match_path(d->ingest->path, s) : std::nullopt;
+      if (!param)
+        continue;
+      if (auto bad = d->ingest->check_param(*param))
+        return (*reply)(error_reply(bad->status, bad->code, bad->message));
+      return post ? dialect_ingest(req, *d->ingest, std::string(*param), reply) : not_allowed();
     }
     if (s.size() == 1 && s[0] == "healthz")
       return get ? (*reply)({200, "{\"status\":\"ok\"}", "application/json"}) : not_allowed();

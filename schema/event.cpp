@@ -5,12 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
-#include <boost/json/parse.hpp>
-
-#include "schema/dialect_gateway.hpp"
-#include "schema/dialect_snackbase.hpp"
+#include "schema/dialects/registry.hpp"
 #include "schema/json_text.hpp"
-#include "schema/workspace.hpp"
 
 namespace sy {
 
@@ -139,27 +135,14 @@ encoded_event encode_event(event e) {
     out.ev = std::move(e);
     return out;
   }
-  const std::string_view members(body.data() + 1, body.size() - 2); // without the braces
-
-  std::string frame;
-  frame.reserve(members.size() + e.channel.size() + 48);
-  frame += "{\"op\":\"event\",\"topic\":";
-  append_json_string(frame, e.channel);
-  frame += ',';
-  frame += members;
-  frame += ",\"snapshot\":false}";
-  out.live[static_cast<std::size_t>(dialect::fabric)] = make_frame(std::move(frame));
-  // Workspace channels also have gateway frames (and their postgres: channels SnackBase
-  // frames): encoded here, once per event, whoever subscribes.
-  if (auto ws = split_workspace_channel(e.channel)) {
-    boost::system::error_code ec;
-    auto data = boost::json::parse(e.data_json, ec);
-    if (!ec) {
-      if (auto f = gateway::encode_event(e, out.id, ws->local, data))
-        out.live[static_cast<std::size_t>(dialect::gateway)] = make_frame(std::move(*f));
-      if (auto f = snackbase::encode_event(e, ws->local, data))
-        out.live[static_cast<std::size_t>(dialect::snackbase)] = make_frame(std::move(*f));
-    }
+  // Every dialect that serves the channel gets its live frame here, once per event, whoever
+  // subscribes: one call per registered dialect, none per subscriber.
+  {
+    const std::string_view members(body.data() + 1, body.size() - 2); // without the braces
+    live_input in(e, out.id, members);
+    for (const dialect_descriptor* d : dialects())
+      if (auto f = d->live(in))
+        out.live[static_cast<std::size_t>(d->id)] = make_frame(std::move(*f));
   }
   out.ev = std::move(e);
   return out;

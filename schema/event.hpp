@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "schema/dialects/id.hpp"
 #include "schema/frame.hpp"
 
 namespace sy {
@@ -29,24 +30,21 @@ struct event {
   std::string correlation_id;     // empty when none
 };
 
-/// The wire protocols a session can speak (PROTOCOL.md has one section each).
-enum class dialect : std::uint8_t { fabric = 0, gateway = 1, snackbase = 2 };
-constexpr std::size_t dialect_count = 3;
-
 /// An event plus the bytes every consumer needs, built once by the channel.
 struct encoded_event {
   event ev;
   std::string id;          // opaque cursor
   std::string rest_json;   // the stored-event object returned by REST
-  // The live frame per dialect; null where the dialect has no shape for this channel (only
-  // workspace channels have gateway frames, only their postgres: channels SnackBase ones).
+  // The live frame per dialect, by dialect id; null where the dialect has no shape for this
+  // channel (only workspace channels have gateway frames, only their postgres: channels
+  // SnackBase ones).
   std::array<frame_ptr, dialect_count> live;
 
   const frame_ptr& frame(dialect d) const noexcept {
     return live[static_cast<std::size_t>(d)];
   }
   const frame_ptr& fabric_live() const noexcept {
-    return live[0];
+    return frame(dialect::fabric);
   }
 };
 
@@ -78,7 +76,8 @@ void append_timestamp(std::string& out, std::int64_t ms_since_epoch);
 
 // -- encoding -------------------------------------------------------------------------------------
 
-/// Fills id, rest_json and the live frame of every dialect that serves the channel.
+/// Fills id, rest_json and the live frame of every registered dialect that serves the channel
+/// (schema/dialects/registry.cpp): each encoded once here, shared by every subscriber.
 /// An event without data_json (a published event always has some JSON text) is a receipt: the
 /// idempotency window's answer for an event that has left the history. Its rest_json is the
 /// stored-event object without "data" and "metadata", and it has no live frames.

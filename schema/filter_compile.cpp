@@ -60,7 +60,7 @@ struct compiler {
   bool scopes(const json::value& v) {
     if (!v.is_object())
       return fail("\"scopes\" must be an object");
-    // Same rule as the Fabric subscribe frame's "scopes" (schema/dialect_fabric.cpp).
+    // Same rule as the Fabric subscribe frame's "scopes" (schema/dialects/fabric/codec.cpp).
     for (const auto& kv : v.get_object())
       f.scopes.terms.emplace_back(std::string(kv.key()), scalar_text(kv.value()));
     f.scopes.normalize();

@@ -8,7 +8,7 @@
 
 #include <caf/all.hpp>
 
-#include "schema/dialect.hpp"
+#include "schema/dialects/codec.hpp"
 #include "schema/event.hpp"
 #include "schema/filter.hpp"
 #include "schema/scope_filter.hpp"

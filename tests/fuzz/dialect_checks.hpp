@@ -11,7 +11,7 @@
 #include <boost/json/value.hpp>
 
 #include "fuzz_check.hpp"
-#include "schema/dialect.hpp"
+#include "schema/dialects/registry.hpp"
 #include "schema/event.hpp"
 #include "schema/filter.hpp"
 #include "schema/json_text.hpp"

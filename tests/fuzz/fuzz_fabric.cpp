@@ -1,5 +1,5 @@
-// The Fabric dialect's decode (schema/dialect_fabric.cpp) on arbitrary client frames, and the
-// frames the codec answers them with (dialect_checks.hpp).
+// The Fabric dialect's decode (schema/dialects/fabric/codec.cpp) on arbitrary client frames,
+// and the frames the codec answers them with (dialect_checks.hpp).
 #include "dialect_checks.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

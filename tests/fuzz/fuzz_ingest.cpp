@@ -10,8 +10,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "fuzz_check.hpp"
-#include "schema/dialect_gateway.hpp"
-#include "schema/dialect_snackbase.hpp"
+#include "schema/dialects/gateway/gateway.hpp"
+#include "schema/dialects/snackbase/snackbase.hpp"
 #include "schema/event.hpp"
 #include "schema/json_text.hpp"
 #include "schema/workspace.hpp"

@@ -18,7 +18,7 @@
 
 #include "fuzz_check.hpp"
 #include "net/auth/jwt.hpp"
-#include "schema/dialect_fabric.hpp"
+#include "schema/dialects/fabric/fabric.hpp"
 
 namespace {
 

@@ -1,5 +1,5 @@
-// The SnackBase dialect's decode (schema/dialect_snackbase.cpp) on arbitrary client frames,
-// and the frames the codec answers them with (dialect_checks.hpp).
+// The SnackBase dialect's decode (schema/dialects/snackbase/codec.cpp) on arbitrary client
+// frames, and the frames the codec answers them with (dialect_checks.hpp).
 #include "dialect_checks.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

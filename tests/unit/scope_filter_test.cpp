@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "schema/dialect_fabric.hpp"
+#include "schema/dialects/fabric/fabric.hpp"
 #include "schema/scope_filter.hpp"
 
 using namespace sy;

@@ -1,5 +1,5 @@
 #pragma once
-// What the three dialect codecs share: reading a client frame as a JSON object, typed member
+// What the dialect codecs share: reading a client frame as a JSON object, typed member
 // access, and compiling a filter spec into the command. Pure; never throws.
 #include <string>
 #include <string_view>
@@ -7,7 +7,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-#include "schema/dialect.hpp"
+#include "schema/dialects/codec.hpp"
 
 namespace sy::codec {
 

@@ -1,4 +1,4 @@
-#include "schema/codec_support.hpp"
+#include "schema/dialects/codec_support.hpp"
 
 #include <boost/json/parse.hpp>
 

@@ -1,21 +1,27 @@
 #pragma once
-// The Fabric dialect as a pure codec: client text -> command, results -> frame text.
-// No I/O and no actor calls; see PROTOCOL.md for every frame.
+// The Fabric dialect: Switchyard's own protocol, on every channel. GET /realtime; publishes go
+// through the core REST routes. Pure codec: client text -> command, results -> frame text; no
+// I/O and no actor calls. PROTOCOL.md "Fabric WebSocket" documents every frame.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
-#include "schema/dialect.hpp"
+#include "schema/dialects/descriptor.hpp"
 #include "schema/event.hpp"
-#include "schema/filter.hpp"
-#include "schema/scope_filter.hpp"
 
 namespace sy::fabric {
 
+/// The registry's entry (descriptor.cpp).
+extern const dialect_descriptor descriptor;
+
+// -- codec (codec.cpp) ----------------------------------------------------------------------------
+
 /// Never throws; malformed input yields kind == invalid with an error code from codes.hpp.
 client_command decode(std::string_view text);
+
+/// Topics are channel names or "prefix*" patterns, used as they are.
+topic_mapping map_topic(std::string_view topic, std::string_view workspace);
 
 std::string encode_subscribed(std::string_view topic, std::string_view cursor,
                               std::size_t replay, std::optional<bool> recovered);
@@ -26,6 +32,12 @@ std::string encode_pong();
 /// {"op":"refreshed","expiresAt":"<RFC 3339>"} (expiresAt null for a token without exp).
 std::string encode_refreshed(std::optional<std::int64_t> exp_s);
 std::string encode_heartbeat(std::int64_t wall_ms);
+
+// -- live frame (live.cpp) ------------------------------------------------------------------------
+
+/// {"op":"event","topic":<channel>, <the REST object's members>, "snapshot":false}: every
+/// channel has one.
+std::optional<std::string> encode_live(live_input& in);
 /// The event frame with "snapshot":true (built from the shared live frame).
 std::string encode_snapshot(const encoded_event& e);
 

@@ -1,4 +1,6 @@
-#include "schema/dialect_fabric.hpp"
+// The Fabric codec: client frames in, replies out (Fabric answers every refusal with an error
+// frame and keeps the connection).
+#include "schema/dialects/fabric/fabric.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -6,7 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include "schema/codec_support.hpp"
+#include "schema/dialects/codec_support.hpp"
 #include "schema/codes.hpp"
 #include "schema/json_text.hpp"
 
@@ -100,6 +102,16 @@ client_command decode(std::string_view text) {
   return invalid(error_code::unknown_op, "unknown op \"" + std::string(name) + "\"");
 }
 
+topic_mapping map_topic(std::string_view topic, std::string_view) {
+  bool pattern = topic.find('*') != std::string_view::npos;
+  if (pattern ? !valid_channel_pattern(topic) : !valid_channel_name(topic))
+    return {{},
+            std::string(error_code::invalid_topic),
+            "topic names are 1-200 characters of [A-Za-z0-9._:-]; wildcards are \"prefix*\" or "
+            "\"*\""};
+  return {std::string(topic), {}, {}};
+}
+
 std::string encode_subscribed(std::string_view topic, std::string_view cursor, std::size_t replay,
                               std::optional<bool> recovered) {
   std::string out = "{\"op\":\"subscribed\",\"topic\":";
@@ -141,14 +153,6 @@ std::string encode_refreshed(std::optional<std::int64_t> exp_s) {
 
 std::string encode_heartbeat(std::int64_t wall_ms) {
   return "{\"op\":\"heartbeat\",\"timestamp\":\"" + format_timestamp(wall_ms) + "\"}";
-}
-
-std::string encode_snapshot(const encoded_event& e) {
-  const std::string& live = *e.fabric_live();
-  static constexpr std::string_view tail = "false}";
-  std::string out(live, 0, live.size() - tail.size());
-  out += "true}";
-  return out;
 }
 
 } // namespace sy::fabric

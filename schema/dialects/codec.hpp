@@ -1,8 +1,8 @@
 #pragma once
-// The seam between one session actor and the three wire protocols it can speak. A dialect is a
-// pure codec: client text -> client_command, session outcome -> frame text or a close, and an
-// event -> its frame (encoded once per event, in encode_event). Routing, quotas and auth stay
-// in the session and the channels; no dialect owns any of it.
+// The seam between one session actor and the wire protocol it speaks. A dialect's codec is pure:
+// client text -> client_command, session outcome -> frame text or a close. Routing, quotas and
+// auth stay in the session and the channels; no codec owns any of it. The codec is a table of
+// plain functions (no virtual call, constant-initialized), one per dialect folder.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,32 +45,34 @@ struct topic_mapping {
   std::string error_message;
 };
 
-class dialect_codec {
-public:
-  virtual ~dialect_codec() = default;
-  virtual dialect id() const = 0;
-  virtual client_command decode(std::string_view text) const = 0;
+/// Client frames in, replies out, and which refusals close. Called once per client frame or
+/// reply, never per subscriber.
+struct dialect_codec {
+  /// Never throws; malformed input yields kind == invalid with an error code from codes.hpp.
+  client_command (*decode)(std::string_view text);
   /// `workspace` is the session's workspace ("" where the dialect has none).
-  virtual topic_mapping map_topic(std::string_view topic, std::string_view workspace) const = 0;
-  virtual std::optional<std::string> subscribed(std::string_view topic, std::string_view cursor,
-                                                std::size_t replay,
-                                                std::optional<bool> recovered) const = 0;
-  virtual std::string unsubscribed(std::string_view topic) const = 0;
-  virtual dialect_reply error(std::string_view code, std::string_view message,
-                              std::string_view topic) const = 0;
-  virtual std::string pong() const = 0;
-  /// The periodic heartbeat frame; nullopt where the dialect has none (a WebSocket ping keeps
-  /// such connections alive instead).
-  virtual std::optional<std::string> heartbeat(std::int64_t wall_ms) const = 0;
+  topic_mapping (*map_topic)(std::string_view topic, std::string_view workspace);
+  /// The subscribe confirmation; nullopt where the dialect sends none.
+  std::optional<std::string> (*subscribed)(std::string_view topic, std::string_view cursor,
+                                           std::size_t replay, std::optional<bool> recovered);
+  std::string (*unsubscribed)(std::string_view topic);
+  /// The close policy: an error frame, or a close for the refusals the dialect closes on.
+  dialect_reply (*error)(std::string_view code, std::string_view message,
+                         std::string_view topic);
+  std::string (*pong)();
+  /// The periodic heartbeat frame; nullopt where the dialect has none (see keep_alive).
+  std::optional<std::string> (*heartbeat)(std::int64_t wall_ms);
   /// Answer to an accepted in-band token renewal; nullopt for none.
-  virtual std::optional<std::string> refreshed(std::optional<std::int64_t> exp_s) const = 0;
+  std::optional<std::string> (*refreshed)(std::optional<std::int64_t> exp_s);
   /// The frame of a snapshot event (Fabric flags it; other dialects send the live frame).
-  virtual frame_ptr snapshot(const encoded_event& e) const = 0;
+  frame_ptr (*snapshot)(const encoded_event& e);
   /// True when the client must send {"type":"auth"} before anything else if the upgrade
   /// carried no credential.
-  virtual bool first_message_auth() const = 0;
+  bool first_message_auth;
 };
 
+/// The codec and the name ("fabric", in logs and audit records) of a registered dialect
+/// (registry.cpp).
 const dialect_codec& codec_for(dialect d);
 const char* dialect_name(dialect d);
 

@@ -1,7 +1,8 @@
 #pragma once
-// The workspace gateway dialect as a pure codec: client text -> client_command,
-// event -> frame text, ingestion body -> what to publish. No I/O, no actors; PROTOCOL.md
-// "Workspace gateway" documents every frame.
+// The workspace gateway dialect: GET /workspaces/{id}/realtime/connect, channels postgres:,
+// mongo: and events: inside a workspace, ingestion POST /workspaces/{id}/events. Pure: client
+// text -> client_command, event -> frame text, ingestion body -> what to publish. No I/O, no
+// actors; PROTOCOL.md "Workspace gateway" documents every frame.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,10 +12,15 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
-#include "schema/dialect.hpp"
+#include "schema/dialects/descriptor.hpp"
 #include "schema/event.hpp"
 
 namespace sy::gateway {
+
+/// The registry's entry (descriptor.cpp).
+extern const dialect_descriptor descriptor;
+
+// -- channels and codec (codec.cpp) ---------------------------------------------------------------
 
 /// The gateway's channel families (postgres, mongo, events).
 enum class family : std::uint8_t { none, postgres, mongo, events };
@@ -29,10 +35,8 @@ bool valid_channel(std::string_view local, bool allow_wildcard);
 
 client_command decode(std::string_view text);
 
-/// The live frame of `e`, published on the workspace channel `local` (its name inside the
-/// workspace); `data` is e.data_json parsed. nullopt when `local` is no gateway channel.
-std::optional<std::string> encode_event(const event& e, std::string_view event_id,
-                                        std::string_view local, const boost::json::value& data);
+/// A gateway channel of `workspace` -> "ws.<workspace>.<channel>"; others: channel_unavailable.
+topic_mapping map_topic(std::string_view topic, std::string_view workspace);
 
 std::string encode_subscribed(std::string_view channel);
 std::string encode_unsubscribed(std::string_view channel);
@@ -44,6 +48,18 @@ std::string encode_pong();
 /// codes*): 4003 scope_denied, 4008 quota_exceeded, 4010 channel_unavailable / invalid_topic.
 /// 0: answered with an error frame.
 std::uint16_t close_code_for(std::string_view error_code);
+
+/// The close policy: a close where close_code_for has one, else an error frame.
+dialect_reply reply_error(std::string_view code, std::string_view message,
+                          std::string_view channel);
+
+// -- live frame (live.cpp) ------------------------------------------------------------------------
+
+/// The live frame of an event on a gateway channel of a workspace; nullopt for any other
+/// channel (and for data that is not JSON).
+std::optional<std::string> encode_live(live_input& in);
+
+// -- ingestion (ingest.cpp) -----------------------------------------------------------------------
 
 /// POST /workspaces/:workspaceId/events, parsed.
 struct ingest {
@@ -57,7 +73,11 @@ struct ingest {
 struct ingest_error {
   std::string code;
   std::string message;
+  unsigned status = 400; // 404 for channel_unavailable
 };
 std::variant<ingest, ingest_error> parse_ingest(const boost::json::object& body);
+
+/// The REST route of the registry's entry.
+extern const ingest_route ingestion;
 
 } // namespace sy::gateway

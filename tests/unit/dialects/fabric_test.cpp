@@ -1,10 +1,10 @@
-// Golden tests for the Fabric codec: exact JSON in, exact JSON out.
+// Golden tests for the Fabric dialect (schema/dialects/fabric/): exact JSON in, exact JSON out.
 #include <catch2/catch.hpp>
 
 #include <limits>
 
 #include "schema/codes.hpp"
-#include "schema/dialect_fabric.hpp"
+#include "schema/dialects/fabric/fabric.hpp"
 
 using namespace sy;
 

@@ -1,10 +1,11 @@
-#include "schema/dialect_snackbase.hpp"
+// The SnackBase codec: client messages in, replies out (refusals are error frames; the
+// connection stays open).
+#include "schema/dialects/snackbase/snackbase.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include <boost/json/array.hpp>
 
-#include "schema/codec_support.hpp"
 #include "schema/codes.hpp"
+#include "schema/dialects/codec_support.hpp"
 #include "schema/json_text.hpp"
 #include "schema/workspace.hpp"
 
@@ -14,7 +15,6 @@ namespace sy::snackbase {
 
 using codec::invalid;
 using codec::member;
-using codec::optional_string;
 
 namespace {
 
@@ -101,40 +101,11 @@ client_command decode(std::string_view text) {
   return c;
 }
 
-std::optional<std::string> encode_event(const event& e, std::string_view local,
-                                        const json::value& data) {
-  constexpr std::string_view family = "postgres:";
-  if (local.substr(0, family.size()) != family)
-    return std::nullopt;
-  auto collection = local.substr(family.size());
-  if (!valid_collection(collection))
-    return std::nullopt;
-  // The operation of a change event, else the event's type (a plain publish).
-  std::string_view op = e.type;
-  const json::value* body = &data;
-  if (data.is_object()) {
-    const auto& o = data.get_object();
-    if (auto* v = member(o, "operation"); v && v->is_string())
-      op = v->get_string();
-    auto* rec = member(o, "record");
-    auto* old = member(o, "oldRecord");
-    if (rec && rec->is_object())
-      body = rec;
-    else if (old && old->is_object())
-      body = old; // a delete carries the row it removed
-    else if (rec)
-      body = rec; // null
-  }
-  std::string out;
-  out.reserve(e.data_json.size() + collection.size() + 80);
-  out += "{\"type\":";
-  append_json_string(out, std::string(collection) + "." + snackbase_operation(op));
-  out += ",\"timestamp\":\"";
-  out += format_timestamp(e.timestamp_ms);
-  out += "\",\"data\":";
-  out += body == &data ? e.data_json : json::serialize(*body);
-  out += '}';
-  return out;
+topic_mapping map_topic(std::string_view topic, std::string_view workspace) {
+  if (!valid_collection(topic))
+    return {{}, std::string(error_code::invalid_topic),
+            "collection names are 1-128 characters of [A-Za-z0-9_-]"};
+  return {workspace_channel(workspace, "postgres:" + std::string(topic)), {}, {}};
 }
 
 std::string encode_subscribed(std::string_view collection) {
@@ -161,33 +132,9 @@ std::string encode_heartbeat(std::int64_t wall_ms) {
   return "{\"type\":\"heartbeat\",\"timestamp\":\"" + format_timestamp(wall_ms) + "\"}";
 }
 
-std::variant<ingest, ingest_error> parse_ingest(std::string_view collection,
-                                                const json::object& body) {
-  auto bad = [](std::string message) {
-    return ingest_error{std::string(error_code::bad_request), std::move(message)};
-  };
-  ingest in;
-  auto* op = member(body, "operation");
-  auto stored = op && op->is_string() ? stored_operation(op->get_string()) : std::nullopt;
-  if (!stored)
-    return bad("\"operation\" must be \"create\", \"update\" or \"delete\"");
-  in.type = std::string(*stored);
-  auto* data = member(body, "data");
-  if (!data || !data->is_object())
-    return bad("\"data\" must be an object (the record)");
-  if (!optional_string(body, "correlationId", in.correlation_id))
-    return bad("\"correlationId\" must be a string");
-  if (!optional_string(body, "idempotencyKey", in.idempotency_key))
-    return bad("\"idempotencyKey\" must be a string");
-  json::object change{{"operation", in.type}, {"table", collection}};
-  if (in.type == "DELETE") {
-    change["record"] = nullptr;
-    change["oldRecord"] = *data;
-  } else {
-    change["record"] = *data;
-  }
-  in.data_json = json::serialize(change);
-  return in;
+dialect_reply reply_error(std::string_view code, std::string_view message,
+                          std::string_view collection) {
+  return {encode_error(code, message, collection), 0, {}};
 }
 
 } // namespace sy::snackbase
