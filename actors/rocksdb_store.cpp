@@ -7,6 +7,7 @@
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
@@ -38,6 +39,17 @@ public:
 };
 
 const receipt_expiry_filter receipt_filter;
+
+/// Turns RocksDB's own recovery after a failed write off: commit() resumes the database before
+/// the next batch instead. Left on, a recovery attempt made while the disk was still full
+/// retried only seconds later, and every batch meanwhile failed with "Resource busy".
+class manual_recovery final : public rocksdb::EventListener {
+public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
 
 std::string_view view(const rocksdb::Slice& s) {
   return {s.data(), s.size()};
@@ -262,6 +274,7 @@ store_expected<std::unique_ptr<rocksdb_store>> open_store(const std::string& dir
   rocksdb::Options o;
   o.create_if_missing = true;
   o.compaction_filter = &receipt_filter;
+  o.listeners.push_back(std::make_shared<manual_recovery>());
   o.keep_log_file_num = 4; // RocksDB's own LOG files: a few runs are enough to look back
   if (p->env)
     o.env = p->env.get();
