@@ -119,6 +119,7 @@ TEST_CASE("store appends queued while a batch is written go into the next batch 
   CHECK(stats.writes == n + 1);
   CHECK(stats.max_batch_writes == n);
   CHECK(stats.failed_batches == 0);
+  f.stop(); // before the hook's promises and flag go out of scope
 }
 
 TEST_CASE("the store actor answers only after the write and keeps it across a restart",
