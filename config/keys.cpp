@@ -345,6 +345,26 @@ std::vector<config_key> channel_keys() {
   return t;
 }
 
+std::vector<config_key> storage_keys() {
+  std::vector<config_key> t;
+  t.push_back(string_key("storage.engine", {"SWITCHYARD_STORAGE_ENGINE"}, &config::storage_engine)
+                .describe("where history lives: memory (lost on restart) or rocksdb in "
+                          "storage.dir; the durable engine is being wired into channels")
+                .one_of({"rocksdb", "memory"}));
+  t.push_back(string_key("storage.dir", {"SWITCHYARD_DATA_DIR"}, &config::storage_dir)
+                .describe("the rocksdb engine's directory; one daemon per directory (a second "
+                          "fails to start)"));
+  t.push_back(string_key("storage.sync", {"SWITCHYARD_STORAGE_SYNC"}, &config::storage_sync)
+                .describe("batch: a publish is acknowledged after its batch's WAL fsync; none: "
+                          "after the write (lost on power failure, not on a crash)")
+                .one_of({"batch", "none"}));
+  t.push_back(uint_key("storage.cache_bytes", {"SWITCHYARD_STORAGE_CACHE_BYTES"},
+                       &config::storage_cache_bytes)
+                .describe("the rocksdb engine's block cache for history reads")
+                .at_least(1u << 20));
+  return t;
+}
+
 std::vector<config_key> runtime_keys() {
   std::vector<config_key> t;
   t.push_back(string_key("scheduler.policy", {"SWITCHYARD_SCHEDULER_POLICY"},
@@ -379,7 +399,7 @@ const std::vector<config_key>& config_keys() {
   static const std::vector<config_key> table = [] {
     std::vector<config_key> t;
     for (auto part : {network_keys, auth_keys, realtime_keys, cluster_and_dialect_keys,
-                      channel_keys, runtime_keys})
+                      channel_keys, storage_keys, runtime_keys})
       for (auto& k : part())
         t.push_back(std::move(k));
     return t;

@@ -110,6 +110,14 @@ std::string validate_config(const config& c) {
     return "channel.idle_ms must be positive";
   if (c.channel_empty_idle_ms < 0 || c.channel_empty_idle_ms > c.channel_idle_ms)
     return "channel.empty_idle_ms must be 0..channel.idle_ms";
+  if (c.storage_engine != "rocksdb" && c.storage_engine != "memory")
+    return "storage.engine must be \"rocksdb\" or \"memory\", got \"" + c.storage_engine + "\"";
+  if (c.storage_engine == "rocksdb" && c.storage_dir.empty())
+    return "storage.dir must name a directory when storage.engine is \"rocksdb\"";
+  if (c.storage_sync != "batch" && c.storage_sync != "none")
+    return "storage.sync must be \"batch\" or \"none\", got \"" + c.storage_sync + "\"";
+  if (c.storage_cache_bytes < (1u << 20))
+    return "storage.cache_bytes must be at least 1048576 (1 MiB)";
   if (c.scheduler_policy != "affine" && c.scheduler_policy != "sharing"
       && c.scheduler_policy != "stealing")
     return "scheduler.policy must be \"affine\", \"sharing\" or \"stealing\"";

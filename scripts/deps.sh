@@ -4,8 +4,10 @@
 # Never add libboost-all-dev / libboost-dev / any 1.74 dev package: they conflict with 1.81 and
 # apt would remove libboost1.81-dev.
 
+# librocksdb-dev: the durable history store (actors/rocksdb_store.cpp); it ships its CMake config.
 SY_DEB_PACKAGES=(build-essential cmake ninja-build pkg-config libcaf-dev libboost1.81-dev
                  libboost-json1.81-dev libspdlog-dev catch2 libssl-dev ca-certificates
+                 librocksdb-dev
                  openssl) # the openssl CLI makes the TLS tests' throwaway certificates
 
 # Prints the packages that are not fully installed, one per line.

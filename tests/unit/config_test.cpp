@@ -105,6 +105,37 @@ TEST_CASE("channels made by subscribing have their own budget and retire soon", 
   CHECK(invalid_with([](config& x) { x.channel_empty_idle_ms = x.channel_idle_ms + 1; }));
 }
 
+TEST_CASE("storage: engine, directory, sync and cache are checked", "[config]") {
+  config c;
+  CHECK(c.storage_engine == "memory"); // until channels use the durable store
+  CHECK(c.storage_dir == "./switchyard-data");
+  CHECK(c.storage_sync == "batch");
+  CHECK(c.storage_cache_bytes == 268435456);
+  CHECK(apply_setting(c, "storage.engine", "rocksdb").empty());
+  CHECK(apply_setting(c, "storage.dir", "/var/lib/switchyard").empty());
+  CHECK(apply_setting(c, "storage.sync", "none").empty());
+  CHECK(apply_setting(c, "storage.cache_bytes", "1048576").empty());
+  CHECK(validate_config(c).empty());
+  CHECK(c.storage_dir == "/var/lib/switchyard");
+  CHECK(validate_config([] {
+          config x;
+          x.storage_engine = "sqlite";
+          return x;
+        }())
+        == "storage.engine must be \"rocksdb\" or \"memory\", got \"sqlite\"");
+  CHECK(invalid_with([](config& x) {
+    x.storage_engine = "rocksdb";
+    x.storage_dir.clear();
+  }));
+  CHECK_FALSE(invalid_with([](config& x) { x.storage_dir.clear(); })); // unused by memory
+  CHECK(invalid_with([](config& x) { x.storage_sync = "always"; }));
+  CHECK(invalid_with([](config& x) { x.storage_cache_bytes = 4096; }));
+  ::setenv("SWITCHYARD_DATA_DIR", "/srv/sy", 1);
+  auto r = load_config(std::nullopt, {});
+  ::unsetenv("SWITCHYARD_DATA_DIR");
+  CHECK(r.cfg.storage_dir == "/srv/sy");
+}
+
 TEST_CASE("file, env and flags layer in that order", "[config]") {
   auto path = std::string("/tmp/switchyard-config-test-") + std::to_string(::getpid()) + ".conf";
   {
