@@ -581,8 +581,8 @@ public:
   void complete(const publish_result& r) override {
     rp_.deliver(r);
   }
-  void fail(std::string code, std::string message) override {
-    rp_.deliver(caf::make_error(caf::sec::runtime_error, code + ": " + message));
+  void fail(errc code, std::string detail) override {
+    rp_.deliver(make_error(code, std::move(detail)));
   }
 
 private:
@@ -682,15 +682,14 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
         auto rp = self->make_response_promise<history_page>();
         self->state.stash.push_back([self, q, rp]() mutable {
           if (cursor_ahead(self, q))
-            rp.deliver(
-              caf::make_error(caf::sec::invalid_argument, "cursor is ahead of the channel"));
+            rp.deliver(make_error(errc::bad_cursor, "cursor is ahead of the channel"));
           else
             rp.deliver(read_history(self, q));
         });
         return rp;
       }
       if (cursor_ahead(self, q))
-        return caf::make_error(caf::sec::invalid_argument, "cursor is ahead of the channel");
+        return make_error(errc::bad_cursor, "cursor is ahead of the channel");
       return read_history(self, q);
     },
     [self, touch](publish_atom, publish_items& items) {
@@ -702,7 +701,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       touch();
       auto run = [self, q, done] {
         if (cursor_ahead(self, q))
-          return done->fail("bad_cursor", "cursor is ahead of the channel");
+          return done->fail(errc::bad_cursor, "cursor is ahead of the channel");
         done->complete(read_history(self, q));
       };
       if (!ready(self))

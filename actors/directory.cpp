@@ -247,7 +247,7 @@ void refuse_subscribe(directory_ptr self, sub_request& req) {
   sub_ack ack;
   ack.sub_id = req.sub_id;
   ack.topic = req.topic;
-  ack.error_code = "quota_exceeded";
+  ack.error = errc::quota_exceeded;
   ack.error_message = empty_limit_text(self);
   self->send(req.session, suback_atom::value, std::move(ack));
 }
@@ -299,7 +299,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
         }
       auto* e = lookup(self, cmd.channel, use::events);
       if (!e)
-        return caf::make_error(caf::sec::runtime_error, channel_limit_text(self));
+        return make_error(errc::quota_exceeded, channel_limit_text(self));
       e->forwarded++;
       return self->delegate(e->channel, publish_atom::value, std::move(cmd));
     },
@@ -307,7 +307,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
       // Forwarded by a node that sees this one as the owner.
       auto* e = lookup(self, cmd.channel, use::events, true);
       if (!e)
-        return caf::make_error(caf::sec::runtime_error, channel_limit_text(self));
+        return make_error(errc::quota_exceeded, channel_limit_text(self));
       e->forwarded++;
       return self->delegate(e->channel, publish_atom::value, std::move(cmd));
     },
@@ -432,7 +432,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
         auto* e = lookup(self, name, use::events);
         if (!e) {
           for (auto& item : batch)
-            item.done->fail("quota_exceeded", channel_limit_text(self));
+            item.done->fail(errc::quota_exceeded, channel_limit_text(self));
           continue;
         }
         e->forwarded++;
@@ -447,10 +447,10 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
                         history_atom::value, std::move(q))
             .then([done](wire_history_page& w) { done->complete(from_wire(w)); },
                   [self, done](const caf::error& err) {
-                    auto text = self->system().render(err);
-                    if (text.find("ahead") != std::string::npos)
-                      return done->fail("bad_cursor", "cursor is ahead of the channel");
-                    done->fail("unavailable", "the owner node did not answer: " + text);
+                    if (errc_of(err) == errc::bad_cursor) // the owner refused the cursor
+                      return done->fail(errc::bad_cursor, detail_of(err));
+                    done->fail(errc::unavailable,
+                               "the owner node did not answer: " + self->system().render(err));
                   });
           return;
         }

@@ -20,7 +20,8 @@ void forward_to_owner(Self* self, const caf::actor& owner, std::chrono::millisec
         done->complete({std::move(ev), w.duplicate});
       },
       [self, done](const caf::error& err) {
-        done->fail("unavailable", "the owner node did not answer: " + self->system().render(err));
+        done->fail(errc::unavailable,
+                   "the owner node did not answer: " + self->system().render(err));
       });
 }
 

@@ -276,13 +276,13 @@ void on_ack(session_ptr self, const sub_ack& ack) {
     return flush_replies(self);
   }
   const auto at = it->second.reply;
-  if (!ack.error_code.empty()) { // refused by the router (e.g. channels per node)
+  if (ack.error) { // refused by the router (e.g. channels per node)
     // Only forget the topic if it still maps to this subscription (not a newer re-subscribe).
     auto topic = it->second.topic;
     if (auto t = st.by_topic.find(topic); t != st.by_topic.end() && t->second == ack.sub_id)
       st.by_topic.erase(t);
     st.subs.erase(it);
-    refuse(self, ack.error_code, ack.error_message, topic, at, "channels");
+    refuse(self, wire_code(*ack.error), ack.error_message, topic, at, "channels");
     st.replies.complete(at);
     return flush_replies(self);
   }

@@ -3,6 +3,7 @@
 namespace sy {
 
 void register_cluster_types(caf::actor_system_config& cfg) {
+  register_errc(cfg); // errors cross nodes as (code, category): every node renders them alike
   cfg.add_message_type<event>("sy::event");
   cfg.add_message_type<std::vector<event>>("std::vector<sy::event>");
   cfg.add_message_type<cursor>("sy::cursor");

@@ -3,12 +3,14 @@
 // REST bridge in net/ know each other only through these aliases. actors/README.md describes
 // which actor sends which message.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <caf/all.hpp>
 
 #include "schema/dialect.hpp"
+#include "schema/errc.hpp"
 #include "schema/event.hpp"
 #include "schema/filter.hpp"
 #include "schema/scope_filter.hpp"
@@ -66,13 +68,14 @@ struct cluster_view {
 
 /// Completes a request made from outside the actor system (REST) without a reply message: the
 /// answering actor calls it once. An implementation dropped unanswered must answer
-/// "unavailable" itself (in its destructor), so a request never hangs on a dead actor.
+/// errc::unavailable itself (in its destructor), so a request never hangs on a dead actor.
 template <class Result>
 class completion {
 public:
   virtual ~completion() = default;
   virtual void complete(const Result& result) = 0;
-  virtual void fail(std::string code, std::string message) = 0;
+  /// `detail` is the human-readable message shown next to the code (REST body, error frame).
+  virtual void fail(errc code, std::string detail) = 0;
 };
 
 using publish_completion = std::shared_ptr<completion<publish_result>>;
@@ -217,7 +220,7 @@ struct sub_ack {
   bool has_since = false;
   bool recovered = true;
   std::string cursor;            // cursor of the newest event at subscribe time
-  std::string error_code;        // set when the subscribe was refused (e.g. quota_exceeded)
+  std::optional<errc> error;     // set when the subscribe was refused (e.g. quota_exceeded)
   std::string error_message;
 };
 
