@@ -27,7 +27,7 @@ struct channel_state {
   std::uint64_t next_seq = 1;
   subscriber_set subs;
   std::vector<pattern_actor> patterns; // wildcard subscriptions matching this channel
-  std::vector<caf::actor> remote_patterns; // ... on other nodes (only while this node owns it)
+  std::vector<pattern_actor> remote_patterns; // ... on other nodes (while this node owns it)
   retirement_clock retirement;
   bool told_stored = false; // the directory knows this channel holds events
   std::vector<event_ptr> pending; // published, not yet fanned out
@@ -37,7 +37,7 @@ struct channel_state {
 
   // -- cluster --
   struct relay {
-    caf::actor who;
+    channel_actor who;
     bool replica = false;
   };
   struct inflight { // a burst sent to the replicas, waiting for their acks
@@ -46,7 +46,7 @@ struct channel_state {
     std::size_t waiting = 0;
     std::uint64_t id = 0;
   };
-  caf::actor owner;            // set: this channel is a relay of the owner node
+  cluster_actor owner;         // set: this channel is a relay of the owner node
   bool synced = true;          // relay: holds the owner's history
   bool adopting = false;       // owner: fetching the state of other nodes before sequencing
   bool awaiting_sync = false;  // relay: a follow request is unanswered (retried until it is)
@@ -142,7 +142,7 @@ void fan_out_local(channel_ptr self, const event_batch& all) {
     for (const auto& e : *all)
       plain.push_back(e->ev);
     for (const auto& p : st.remote_patterns)
-      self->send(caf::actor_cast<pattern_actor>(p), deliver_atom::value, plain);
+      self->send(p, deliver_atom::value, plain);
   }
 }
 
@@ -167,7 +167,7 @@ void release_inflight(channel_ptr self) {
     auto plain = plain_events(b.all);
     for (const auto& r : st.relays)
       if (!r.replica)
-        self->request(caf::actor_cast<channel_actor>(r.who), st.timeout, replicate_atom::value, plain)
+        self->request(r.who, st.timeout, replicate_atom::value, plain)
           .then([](std::uint64_t) {}, [](const caf::error&) {});
   }
 }
@@ -191,7 +191,7 @@ void flush(channel_ptr self) {
     if (!st.relays.empty()) {
       auto plain = plain_events(all);
       for (const auto& r : st.relays)
-        self->request(caf::actor_cast<channel_actor>(r.who), st.timeout, replicate_atom::value, plain)
+        self->request(r.who, st.timeout, replicate_atom::value, plain)
           .then([](std::uint64_t) {}, [](const caf::error&) {});
     }
     return;
@@ -211,7 +211,7 @@ void flush(channel_ptr self) {
         }
       release_inflight(self);
     };
-    self->request(caf::actor_cast<channel_actor>(r.who), st.timeout, replicate_atom::value, plain)
+    self->request(r.who, st.timeout, replicate_atom::value, plain)
       .then([ack](std::uint64_t) { ack(); },
             [self, ack](const caf::error& err) {
               // A replica that does not answer (it died; the view will drop it) must not
@@ -323,11 +323,14 @@ void on_unused_check(channel_ptr self) {
 // members' views converge.
 void send_follow(channel_ptr self) {
   auto& st = self->state;
-  auto owner = caf::actor_cast<cluster_actor>(st.owner);
   st.awaiting_sync = true;
-  self->send(owner, follow_atom::value, st.args.name, cursor{st.args.epoch, last_seq(st)},
-             st.history->size() > 0 || st.next_seq > 1, caf::actor_cast<caf::actor>(self),
-             st.args.replica);
+  follow_request req;
+  req.channel = st.args.name;
+  req.after = cursor{st.args.epoch, last_seq(st)};
+  req.has_after = st.history->size() > 0 || st.next_seq > 1;
+  req.relay = self;
+  req.replica = st.args.replica;
+  self->send(st.owner, follow_atom::value, std::move(req));
   self->delayed_send(self, st.timeout, retry_atom::value, ++st.follow_generation);
 }
 
@@ -354,7 +357,7 @@ void reset_history(channel_ptr self, std::uint64_t epoch) {
   st.next_seq = 1;
 }
 
-void on_sync(channel_ptr self, follow_sync& sync) {
+void on_sync(channel_ptr self, const follow_sync& sync) {
   auto& st = self->state;
   if (!st.owner)
     return; // promoted meanwhile
@@ -408,23 +411,21 @@ follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after) {
   return s;
 }
 
-void add_relay(channel_ptr self, caf::actor who, const cursor& after, bool has_after,
-               bool replica) {
+void add_relay(channel_ptr self, const follow_request& req) {
   auto& st = self->state;
-  auto sync = make_sync(self, after, has_after);
-  self->send(caf::actor_cast<channel_actor>(who), replicate_atom::value, std::move(sync));
+  self->send(req.relay, sync_atom::value, make_sync(self, req.after, req.has_after));
   auto it = std::find_if(st.relays.begin(), st.relays.end(),
-                         [&](const auto& r) { return r.who == who; });
+                         [&](const auto& r) { return r.who == req.relay; });
   if (it == st.relays.end()) {
-    self->monitor(who);
-    st.relays.push_back({std::move(who), replica});
+    self->monitor(req.relay);
+    st.relays.push_back({req.relay, req.replica});
   } else {
-    it->replica = replica;
+    it->replica = req.replica;
   }
 }
 
 // Becomes a relay of `owner` (another node took the channel over, or the view moved it).
-void follow(channel_ptr self, caf::actor owner) {
+void follow(channel_ptr self, cluster_actor owner) {
   auto& st = self->state;
   st.owner = std::move(owner);
   st.adopting = false;
@@ -480,8 +481,7 @@ void adopt(channel_ptr self) {
     check_unused_soon(self);
   };
   for (const auto& node : st.args.adopt_from) {
-    auto peer = caf::actor_cast<cluster_actor>(node);
-    self->request(peer, st.timeout, fetch_atom::value, st.args.name, st.args.self_cluster)
+    self->request(node, st.timeout, fetch_atom::value, fetch_request{st.args.name, st.args.self_cluster})
       .then(
         [best, done](follow_sync& s) {
           if (s.head > best->head)
@@ -572,22 +572,11 @@ history_page read_history(channel_ptr self, const history_query& q) {
   return page;
 }
 
-// A publish requested by an actor (or forwarded from another node) answered through the same
-// completion path as REST, so it too waits for the replicas in a cluster.
-class promise_completion final : public completion<publish_result> {
-public:
-  explicit promise_completion(caf::response_promise rp) : rp_(std::move(rp)) {
-  }
-  void complete(const publish_result& r) override {
-    rp_.deliver(r);
-  }
-  void fail(errc code, std::string detail) override {
-    rp_.deliver(make_error(code, std::move(detail)));
-  }
-
-private:
-  caf::response_promise rp_;
-};
+void answer_history(channel_ptr self, const history_request& req) {
+  if (cursor_ahead(self, req.query))
+    return req.done->fail(errc::bad_cursor, "cursor is ahead of the channel");
+  req.done->complete(read_history(self, req.query));
+}
 
 void handle_publish(channel_ptr self, publish_cmd& cmd, const publish_completion& done) {
   auto& st = self->state;
@@ -622,7 +611,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       return check_unused_soon(self);
     st.remote_patterns.erase(
       std::remove_if(st.remote_patterns.begin(), st.remote_patterns.end(),
-                     [&](const caf::actor& p) { return p.address() == dm.source; }),
+                     [&](const pattern_actor& p) { return p.address() == dm.source; }),
       st.remote_patterns.end());
     st.patterns.erase(std::remove_if(st.patterns.begin(), st.patterns.end(),
                                      [&](const pattern_actor& p) {
@@ -643,12 +632,6 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     check_unused_soon(self);
   };
   return {
-    [self, touch](publish_atom, publish_cmd& cmd) -> caf::result<publish_result> {
-      touch();
-      auto rp = self->make_response_promise<publish_result>();
-      handle_publish(self, cmd, std::make_shared<promise_completion>(rp));
-      return rp;
-    },
     [self, touch](subscribe_atom, sub_request& req) {
       touch();
       if (!ready(self)) {
@@ -669,44 +652,23 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       self->monitor(p);
       self->state.patterns.push_back(std::move(p));
     },
-    [self](attach_atom, caf::actor& p) {
+    [self](peer_pattern_atom, const pattern_actor& p) {
       auto& rp = self->state.remote_patterns;
       if (std::find(rp.begin(), rp.end(), p) != rp.end())
         return;
       self->monitor(p);
-      rp.push_back(std::move(p));
-    },
-    [self, touch](history_atom, const history_query& q) -> caf::result<history_page> {
-      touch();
-      if (!ready(self)) {
-        auto rp = self->make_response_promise<history_page>();
-        self->state.stash.push_back([self, q, rp]() mutable {
-          if (cursor_ahead(self, q))
-            rp.deliver(make_error(errc::bad_cursor, "cursor is ahead of the channel"));
-          else
-            rp.deliver(read_history(self, q));
-        });
-        return rp;
-      }
-      if (cursor_ahead(self, q))
-        return make_error(errc::bad_cursor, "cursor is ahead of the channel");
-      return read_history(self, q);
+      rp.push_back(p);
     },
     [self, touch](publish_atom, publish_items& items) {
       touch();
       for (auto& item : items)
         handle_publish(self, item.cmd, item.done);
     },
-    [self, touch](history_atom, const history_query& q, const history_completion& done) {
+    [self, touch](history_atom, const history_request& req) {
       touch();
-      auto run = [self, q, done] {
-        if (cursor_ahead(self, q))
-          return done->fail(errc::bad_cursor, "cursor is ahead of the channel");
-        done->complete(read_history(self, q));
-      };
       if (!ready(self))
-        return self->state.stash.push_back(run);
-      run();
+        return self->state.stash.push_back([self, req] { answer_history(self, req); });
+      answer_history(self, req);
     },
     [self, idle_ms](tick_atom) {
       auto& st = self->state;
@@ -724,53 +686,42 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     [self](unused_atom) { on_unused_check(self); },
     [self](retire_atom) { self->quit(); },
     // -- cluster --
-    [self, touch](follow_atom, const std::string&, const cursor& after, bool has_after,
-                  caf::actor& who, bool replica) {
+    [self, touch](follow_atom, const follow_request& req) {
       touch();
       auto& st = self->state;
-      if (st.owner) { // not the owner (any more): pass the relay on to the owner
-        self->send(caf::actor_cast<cluster_actor>(st.owner), follow_atom::value, st.args.name,
-                   after, has_after, std::move(who), replica);
-        return;
-      }
-      if (st.adopting) {
-        st.stash.push_back([self, after, has_after, who, replica] {
-          add_relay(self, who, after, has_after, replica);
-        });
-        return;
-      }
-      add_relay(self, std::move(who), after, has_after, replica);
+      if (st.owner) // not the owner (any more): pass the relay on to the owner
+        return self->send(st.owner, follow_atom::value, req);
+      if (st.adopting)
+        return st.stash.push_back([self, req] { add_relay(self, req); });
+      add_relay(self, req);
     },
-    [self](replicate_atom, follow_sync& sync) { on_sync(self, sync); },
+    [self](sync_atom, const follow_sync& sync) { on_sync(self, sync); },
     [self](replicate_atom, const std::vector<event>& events) -> std::uint64_t {
       return on_replicated(self, events);
     },
-    [self, touch](fetch_atom, caf::actor& new_owner) -> follow_sync {
+    [self, touch](fetch_atom, const fetch_request& req) -> follow_sync {
       touch(); // forwarded (and counted) by the directory, like every request
       auto sync = make_sync(self, {}, false);
-      if (new_owner && new_owner != self->state.owner)
-        follow(self, std::move(new_owner));
+      if (req.new_owner && req.new_owner != self->state.owner)
+        follow(self, req.new_owner);
       return sync;
     },
-    [self](view_atom, caf::actor& owner) {
-      auto& st = self->state;
-      if (!owner) {
-        if (st.owner)
-          promote(self);
-        return;
-      }
-      if (owner != st.owner)
-        follow(self, std::move(owner));
+    [self](owner_atom, const cluster_actor& owner) {
+      if (owner != self->state.owner)
+        follow(self, owner);
     },
-    [self, touch](replicate_atom, bool replica) {
+    [self](promote_atom) {
+      if (self->state.owner)
+        promote(self);
+    },
+    [self, touch](replica_atom) {
       touch(); // forwarded (and counted) by the directory
-      // The view moved this node into (or out of) a replica position: tell the owner, whose
-      // acks then wait (or stop waiting) for this relay. A follow from our head changes nothing
-      // else.
+      // The view moved this node into a replica position: tell the owner, whose acks then
+      // wait for this relay. A follow from our head changes nothing else.
       auto& st = self->state;
-      if (st.args.replica == replica)
+      if (st.args.replica)
         return;
-      st.args.replica = replica;
+      st.args.replica = true;
       if (st.owner)
         send_follow(self);
     },

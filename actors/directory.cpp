@@ -21,7 +21,7 @@ struct directory_state {
   struct entry {
     channel_actor channel;
     std::uint64_t forwarded = 0; // messages sent to the channel by the directory
-    caf::actor owner;            // cluster: the owner node of a relay; null: owned here
+    cluster_actor owner;         // cluster: the owner node of a relay; null: owned here
     // Counted under quota.max_channels: made by a publish, or holds events. Otherwise it
     // exists only for subscriptions (quota.max_empty_channels) until a publish or the
     // channel's (stored) moves it.
@@ -42,7 +42,7 @@ struct directory_state {
   std::uint64_t next_epoch = 0;
   cluster_view view; // empty: a single node owns every channel
   // Patterns on other nodes, by prefix: attached to the matching channels owned here.
-  std::unordered_map<std::string, std::vector<caf::actor>> remote_patterns;
+  std::unordered_map<std::string, std::vector<pattern_actor>> remote_patterns;
   std::chrono::milliseconds timeout{2000};
   std::shared_ptr<idempotency_budget> idempotency; // idempotency.max_node_bytes, all windows
 
@@ -56,11 +56,11 @@ bool clustered(const directory_state& st) {
 }
 
 // The owner node's cluster actor for a channel; null when this node owns it (or is alone).
-caf::actor owner_of(const directory_state& st, const std::string& name) {
+cluster_actor owner_of(const directory_state& st, const std::string& name) {
   if (!clustered(st))
     return {};
   auto rank = rank_nodes(st.view.node_ids, name);
-  return rank.front() == st.view.self ? caf::actor{} : st.view.handles[rank.front()];
+  return rank.front() == st.view.self ? cluster_actor{} : st.view.handles[rank.front()];
 }
 
 // This node's position in the channel's ranking is a replica position (1..replicas).
@@ -82,8 +82,7 @@ void ensure_replicas(directory_ptr self, const std::string& name) {
   auto rank = rank_nodes(st.view.node_ids, name);
   for (std::size_t i = 1; i <= st.view.replicas && i < rank.size(); ++i)
     if (rank[i] != st.view.self)
-      self->send(caf::actor_cast<cluster_actor>(st.view.handles[rank[i]]),
-                 replicate_atom::value, name);
+      self->send(st.view.handles[rank[i]], replica_atom::value, name);
 }
 
 // Hands an owned channel the patterns of other nodes that match its name.
@@ -95,7 +94,7 @@ void attach_remote_patterns(directory_ptr self, const std::string& name,
   for (std::size_t len = 0; len <= name.size(); ++len)
     if (auto it = rp.find(name.substr(0, len)); it != rp.end())
       for (const auto& p : it->second)
-        self->send(ch, attach_atom::value, p);
+        self->send(ch, peer_pattern_atom::value, p);
 }
 
 // Tells the other members about a local pattern, so that their owned channels send it bursts.
@@ -105,8 +104,7 @@ void announce_pattern(directory_ptr self, const std::string& prefix, const patte
     return;
   for (std::size_t i = 0; i < st.view.handles.size(); ++i)
     if (i != st.view.self)
-      self->send(caf::actor_cast<cluster_actor>(st.view.handles[i]), attach_atom::value, prefix,
-                 caf::actor_cast<caf::actor>(p));
+      self->send(st.view.handles[i], peer_pattern_atom::value, remote_pattern{prefix, p});
 }
 
 // Why a channel is looked up: to hold events (publishes, replicas of an owner with events),
@@ -158,7 +156,7 @@ directory_state::entry* lookup(directory_ptr self, const std::string& name, use 
   args.stored = why == use::events;
   if (clustered(st)) {
     args.self_cluster = st.view.handles[st.view.self];
-    args.owner = serve_here ? caf::actor{} : owner_of(st, name);
+    args.owner = serve_here ? cluster_actor{} : owner_of(st, name);
     args.replica = replica_here(st, name);
     if (!args.owner)
       for (std::size_t i = 0; i < st.view.handles.size(); ++i)
@@ -203,9 +201,12 @@ void apply_view(directory_ptr self, cluster_view& v) {
     if (owner == e.owner)
       continue;
     e.owner = owner;
-    self->send(e.channel, view_atom::value, owner);
-    if (!owner)
+    if (owner) {
+      self->send(e.channel, owner_atom::value, owner);
+    } else {
+      self->send(e.channel, promote_atom::value);
       attach_remote_patterns(self, name, e.channel);
+    }
   }
   for (auto& [name, e] : st.channels)
     if (!e.owner && e.stored)
@@ -252,6 +253,77 @@ void refuse_subscribe(directory_ptr self, sub_request& req) {
   self->send(req.session, suback_atom::value, std::move(ack));
 }
 
+// Publishes from this node's clients go to the owner node of a channel with no relay here;
+// the rest to the channel here (spawned if need be: a peer's publish is served here).
+void route_publishes(directory_ptr self, publish_request& req) {
+  auto& items = req.items;
+  // Split by channel, keeping each channel's order; usually one channel, one message.
+  std::vector<std::pair<std::string, publish_items>> by_channel;
+  by_channel.reserve(1);
+  const bool one_channel =
+    std::all_of(items.begin(), items.end(),
+                [&](const publish_item& i) { return i.cmd.channel == items[0].cmd.channel; });
+  if (!items.empty() && one_channel) { // the common case: forward the batch as it came
+    std::string name = items[0].cmd.channel;
+    by_channel.emplace_back(std::move(name), std::move(items));
+  } else {
+    for (auto& item : items) {
+      auto it = std::find_if(by_channel.begin(), by_channel.end(),
+                             [&](const auto& b) { return b.first == item.cmd.channel; });
+      if (it == by_channel.end()) {
+        by_channel.emplace_back(item.cmd.channel, publish_items{});
+        it = std::prev(by_channel.end());
+      }
+      it->second.push_back(std::move(item));
+    }
+  }
+  const bool peer = req.from == request_origin::peer;
+  for (auto& [name, batch] : by_channel) {
+    if (!peer && !self->state.channels.count(name))
+      if (auto owner = owner_of(self->state, name)) {
+        for (auto& item : batch) // not relayed here: straight to the owner
+          forward_to_owner(self, owner, self->state.timeout, std::move(item.cmd), item.done);
+        continue;
+      }
+    auto* e = lookup(self, name, use::events, peer);
+    if (!e) {
+      for (auto& item : batch)
+        item.done->fail(errc::quota_exceeded, channel_limit_text(self));
+      continue;
+    }
+    e->forwarded++;
+    self->send(e->channel, publish_atom::value, std::move(batch));
+  }
+}
+
+// A read never spawns a channel: with none here (and, for this node's clients, no owner
+// elsewhere) the answer is an empty page, not recovered if the reader had a cursor.
+void route_history(directory_ptr self, const history_request& req) {
+  const auto& q = req.query;
+  auto it = self->state.channels.find(q.channel);
+  if (it != self->state.channels.end()) {
+    it->second.forwarded++;
+    self->send(it->second.channel, history_atom::value, req);
+    return;
+  }
+  if (req.from == request_origin::client)
+    if (auto owner = owner_of(self->state, q.channel)) {
+      auto done = req.done;
+      self->request(owner, self->state.timeout, history_atom::value, q)
+        .then([done](wire_history_page& w) { done->complete(from_wire(w)); },
+              [self, done](const caf::error& err) {
+                if (errc_of(err) == errc::bad_cursor) // the owner refused the cursor
+                  return done->fail(errc::bad_cursor, detail_of(err));
+                done->fail(errc::unavailable,
+                           "the owner node did not answer: " + self->system().render(err));
+              });
+      return;
+    }
+  history_page page;
+  page.recovered = !q.has_cursor;
+  req.done->complete(page);
+}
+
 directory_actor::behavior_type directory_behavior(directory_ptr self,
                                                   std::shared_ptr<const config> cfg) {
   self->state.cfg = std::move(cfg);
@@ -266,7 +338,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     for (auto it = rp.begin(); it != rp.end();) {
       auto& list = it->second;
       list.erase(std::remove_if(list.begin(), list.end(),
-                                [&](const caf::actor& p) { return p.address() == dm.source; }),
+                                [&](const pattern_actor& p) { return p.address() == dm.source; }),
                  list.end());
       it = list.empty() ? rp.erase(it) : std::next(it);
     }
@@ -282,81 +354,45 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     self->quit(msg.reason);
   });
   return {
-    [self](publish_atom, publish_cmd& cmd) -> caf::result<publish_result> {
-      auto& st = self->state;
-      if (!st.channels.count(cmd.channel))
-        if (auto owner = owner_of(st, cmd.channel)) { // owned elsewhere, no relay here
-          auto rp = self->make_response_promise<publish_result>();
-          self->request(caf::actor_cast<cluster_actor>(owner), st.timeout, publish_atom::value,
-                        std::move(cmd))
-            .then(
-              [rp](wire_publish_result& w) mutable {
-                auto ev = std::make_shared<const encoded_event>(encode_event(std::move(w.ev)));
-                rp.deliver(publish_result{std::move(ev), w.duplicate});
-              },
-              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-          return rp;
-        }
-      auto* e = lookup(self, cmd.channel, use::events);
-      if (!e)
-        return make_error(errc::quota_exceeded, channel_limit_text(self));
-      e->forwarded++;
-      return self->delegate(e->channel, publish_atom::value, std::move(cmd));
-    },
-    [self](publish_atom, publish_cmd& cmd, bool) -> caf::result<publish_result> {
-      // Forwarded by a node that sees this one as the owner.
-      auto* e = lookup(self, cmd.channel, use::events, true);
-      if (!e)
-        return make_error(errc::quota_exceeded, channel_limit_text(self));
-      e->forwarded++;
-      return self->delegate(e->channel, publish_atom::value, std::move(cmd));
-    },
-    [self](history_atom, history_query& q, bool) -> caf::result<history_page> {
-      auto it = self->state.channels.find(q.channel);
-      if (it == self->state.channels.end()) {
-        history_page page;
-        page.recovered = !q.has_cursor;
-        return page;
-      }
-      it->second.forwarded++;
-      return self->delegate(it->second.channel, history_atom::value, std::move(q));
-    },
+    // The hot path (REST): `req` is this message's only reference, so taking it mutable costs
+    // no copy, and the publishes move on to their channels without copying a payload.
+    [self](publish_atom, publish_request& req) { route_publishes(self, req); },
+    [self](history_atom, const history_request& req) { route_history(self, req); },
     [self](view_atom, cluster_view& v) { apply_view(self, v); },
-    [self](follow_atom, std::string& name, const cursor& after, bool has_after,
-           caf::actor& who, bool replica) {
+    [self](follow_atom, const follow_request& req) {
       // An owner spawned for a relay is counted like one made by a subscribe: it moves to
       // quota.max_channels when it holds events (adopted, or published).
-      auto* e = lookup(self, name, use::subscription, true);
+      auto* e = lookup(self, req.channel, use::subscription, true);
       if (!e)
         return;
       e->forwarded++;
-      self->send(e->channel, follow_atom::value, std::move(name), after, has_after,
-                 std::move(who), replica);
+      self->send(e->channel, follow_atom::value, req);
     },
-    [self](fetch_atom, std::string& name, caf::actor& new_owner) -> caf::result<follow_sync> {
-      auto it = self->state.channels.find(name);
+    [self](fetch_atom, const fetch_request& req) -> caf::result<follow_sync> {
+      auto it = self->state.channels.find(req.channel);
       if (it == self->state.channels.end()) {
         follow_sync none;
-        none.channel = std::move(name);
+        none.channel = req.channel;
         return none;
       }
       it->second.forwarded++;
-      it->second.owner = new_owner; // the channel follows the requester from now on
-      return self->delegate(it->second.channel, fetch_atom::value, std::move(new_owner));
+      it->second.owner = req.new_owner; // the channel follows the requester from now on
+      return self->delegate(it->second.channel, fetch_atom::value, req);
     },
-    [self](attach_atom, std::string& prefix, caf::actor& remote) {
+    [self](peer_pattern_atom, const remote_pattern& remote) {
       auto& st = self->state;
-      auto& list = st.remote_patterns[prefix];
-      if (std::find(list.begin(), list.end(), remote) != list.end())
+      auto& list = st.remote_patterns[remote.prefix];
+      if (std::find(list.begin(), list.end(), remote.pattern) != list.end())
         return;
-      self->monitor(remote);
-      list.push_back(remote);
+      self->monitor(remote.pattern);
+      list.push_back(remote.pattern);
+      const auto& prefix = remote.prefix;
       for (auto c = st.channels.lower_bound(prefix);
            c != st.channels.end() && c->first.compare(0, prefix.size(), prefix) == 0; ++c)
         if (!c->second.owner)
-          self->send(c->second.channel, attach_atom::value, remote);
+          self->send(c->second.channel, peer_pattern_atom::value, remote.pattern);
     },
-    [self](replicate_atom, std::string& name) {
+    [self](replica_atom, const std::string& name) {
       bool existed = self->state.channels.count(name) > 0;
       // Sent only for channels that hold events on their owner.
       auto* e = lookup(self, name, use::events); // a new relay follows the owner by itself
@@ -365,7 +401,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
       // An existing relay that now holds a replica position. Counted only when sent: a count
       // the channel never sees would keep it from ever retiring.
       e->forwarded++;
-      self->send(e->channel, replicate_atom::value, true);
+      self->send(e->channel, replica_atom::value);
     },
     [self](subscribe_atom, sub_request& req) {
       if (!req.topic.empty() && req.topic.back() == '*') { // validated by the session
@@ -381,85 +417,6 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
         return refuse_subscribe(self, req);
       e->forwarded++;
       self->send(e->channel, subscribe_atom::value, std::move(req));
-    },
-    [self](history_atom, history_query& q) -> caf::result<history_page> {
-      auto it = self->state.channels.find(q.channel);
-      if (it == self->state.channels.end()) {
-        if (auto owner = owner_of(self->state, q.channel)) {
-          auto rp = self->make_response_promise<history_page>();
-          self->request(caf::actor_cast<cluster_actor>(owner), self->state.timeout,
-                        history_atom::value, std::move(q))
-            .then([rp](wire_history_page& w) mutable { rp.deliver(from_wire(w)); },
-                  [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-          return rp;
-        }
-        // Never spawn for a read. A cursor means the reader saw events that are gone now.
-        history_page page;
-        page.recovered = !q.has_cursor;
-        return page;
-      }
-      it->second.forwarded++;
-      return self->delegate(it->second.channel, history_atom::value, std::move(q));
-    },
-    [self](publish_atom, publish_items& items) {
-      // Split by channel, keeping each channel's order; usually one channel, one message.
-      std::vector<std::pair<std::string, publish_items>> by_channel;
-      by_channel.reserve(1);
-      const bool one_channel =
-        std::all_of(items.begin(), items.end(),
-                    [&](const publish_item& i) { return i.cmd.channel == items[0].cmd.channel; });
-      if (!items.empty() && one_channel) { // the common case: forward the batch as it came
-        std::string name = items[0].cmd.channel;
-        by_channel.emplace_back(std::move(name), std::move(items));
-      } else {
-        for (auto& item : items) {
-          auto it = std::find_if(by_channel.begin(), by_channel.end(),
-                                 [&](const auto& b) { return b.first == item.cmd.channel; });
-          if (it == by_channel.end()) {
-            by_channel.emplace_back(item.cmd.channel, publish_items{});
-            it = std::prev(by_channel.end());
-          }
-          it->second.push_back(std::move(item));
-        }
-      }
-      for (auto& [name, batch] : by_channel) {
-        if (!self->state.channels.count(name))
-          if (auto owner = owner_of(self->state, name)) {
-            for (auto& item : batch) // not relayed here: straight to the owner
-              forward_to_owner(self, owner, self->state.timeout, std::move(item.cmd), item.done);
-            continue;
-          }
-        auto* e = lookup(self, name, use::events);
-        if (!e) {
-          for (auto& item : batch)
-            item.done->fail(errc::quota_exceeded, channel_limit_text(self));
-          continue;
-        }
-        e->forwarded++;
-        self->send(e->channel, publish_atom::value, std::move(batch));
-      }
-    },
-    [self](history_atom, history_query& q, history_completion& done) {
-      auto it = self->state.channels.find(q.channel);
-      if (it == self->state.channels.end()) {
-        if (auto owner = owner_of(self->state, q.channel)) {
-          self->request(caf::actor_cast<cluster_actor>(owner), self->state.timeout,
-                        history_atom::value, std::move(q))
-            .then([done](wire_history_page& w) { done->complete(from_wire(w)); },
-                  [self, done](const caf::error& err) {
-                    if (errc_of(err) == errc::bad_cursor) // the owner refused the cursor
-                      return done->fail(errc::bad_cursor, detail_of(err));
-                    done->fail(errc::unavailable,
-                               "the owner node did not answer: " + self->system().render(err));
-                  });
-          return;
-        }
-        history_page page; // never spawn for a read; a cursor means events are gone
-        page.recovered = !q.has_cursor;
-        return done->complete(page);
-      }
-      it->second.forwarded++;
-      self->send(it->second.channel, history_atom::value, std::move(q), std::move(done));
     },
     [self](idle_atom, const std::string& name, std::uint64_t handled) {
       auto& st = self->state;

@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "actors/completions.hpp"
 #include "actors/log_event.hpp"
 #include "actors/reply_order.hpp"
 #include "schema/codes.hpp"
@@ -120,8 +121,8 @@ void reply_at(session_ptr self, reply_order::ticket at, outgoing o) {
 
 void publish_log(session_ptr self, std::string type, const boost::json::object& data) {
   // fire-and-forget: the session has no use for the stored events
-  for (auto& cmd : make_log_events(std::move(type), data))
-    caf::anon_send(self->state.args.directory, publish_atom::value, std::move(cmd));
+  auto cmds = make_log_events(std::move(type), data);
+  caf::anon_send(self->state.args.directory, publish_atom::value, unanswered(cmds));
 }
 
 void audit(session_ptr self, const char* type, const boost::json::object& data) {

@@ -212,14 +212,14 @@ struct rest_api::impl {
     if (pass_batch.size() > 1)
       return; // the flush is already scheduled
     auto send = [dir = directory, &sys = sys] {
-      publish_items items;
-      items.swap(pass_batch);
+      publish_request batch;
+      batch.items.swap(pass_batch);
       // With the affine scheduler this thread runs the directory and the channel itself
       // (actors/inline_runner.hpp): no worker wake-up, and the replies come back to this loop.
       if (auto* runner = inline_runner::for_this_thread(sys))
-        runner->run([&] { caf::anon_send(dir, publish_atom::value, std::move(items)); });
+        runner->run([&] { caf::anon_send(dir, publish_atom::value, std::move(batch)); });
       else
-        caf::anon_send(dir, publish_atom::value, std::move(items));
+        caf::anon_send(dir, publish_atom::value, std::move(batch));
     };
     if (req.pass)
       req.pass->defer(std::move(send));
@@ -374,7 +374,8 @@ struct rest_api::impl {
       q.has_cursor = true;
       q.after = *parsed;
     }
-    caf::anon_send(directory, history_atom::value, std::move(q), history_completion(reply));
+    caf::anon_send(directory, history_atom::value,
+                   history_request{std::move(q), reply, request_origin::client});
   }
 
   // POST /v1/sessions: mints a HS256 token (auth.jwt_secret) with the requested claims. Only

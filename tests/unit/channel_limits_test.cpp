@@ -11,11 +11,10 @@ using namespace std::chrono_literals;
 namespace {
 
 history_page read_page(fixture& f, history_query q) {
-  history_page page;
-  f.self->request(f.dir, 2s, history_atom::value, std::move(q))
-    .receive([&](const history_page& p) { page = p; },
-             [&](const caf::error& e) { FAIL(to_string(e)); });
-  return page;
+  auto page = f.try_history(std::move(q));
+  if (!page)
+    FAIL(to_string(page.error()));
+  return *page;
 }
 
 } // namespace
@@ -39,8 +38,7 @@ TEST_CASE_METHOD(fixture, "subscribe churn of new names does not take the slots 
   publish_cmd cmd;
   cmd.channel = "fresh.6";
   cmd.data_json = "1";
-  self->request(dir, 2s, publish_atom::value, std::move(cmd))
-    .receive([](const publish_result&) {}, [&](const caf::error&) { refused = true; });
+  refused = !try_publish(std::move(cmd));
   CHECK(refused);
 }
 
