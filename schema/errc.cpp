@@ -48,7 +48,9 @@ static_assert(static_cast<std::size_t>(errc::unavailable) == table.size(), "a ro
 
 const errc_info& info(errc e) {
   auto i = static_cast<std::size_t>(e);
-  return i >= 1 && i <= table.size() ? table[i - 1] : table[static_cast<std::size_t>(errc::unavailable) - 1];
+  if (i < 1 || i > table.size()) // not an errc value: treat it as the router failing
+    i = static_cast<std::size_t>(errc::unavailable);
+  return table[i - 1];
 }
 
 std::optional<errc> errc_from_wire(std::string_view wire) {
@@ -90,7 +92,8 @@ void register_errc(caf::actor_system_config& cfg) {
                            out += code >= 1 && code <= table.size()
                                     ? std::string(table[code - 1].wire)
                                     : "unknown(" + std::to_string(code) + ")";
-                           if (ctx.match_elements<std::string>() && !ctx.get_as<std::string>(0).empty())
+                           if (ctx.match_elements<std::string>()
+                               && !ctx.get_as<std::string>(0).empty())
                              out += " (" + ctx.get_as<std::string>(0) + ")";
                            return out;
                          });

@@ -17,7 +17,7 @@
 
 namespace sy {
 
-// -- atoms (CAF 0.17: at most 10 characters); one meaning each -------------------------------------
+// -- atoms (CAF 0.17: at most 10 characters); one meaning each ----------------------------------
 
 using publish_atom = caf::atom_constant<caf::atom("publish")>;     // sequence and store events
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;

@@ -6,7 +6,8 @@
 using namespace sy;
 using namespace sy::test_cluster;
 
-TEST_CASE_METHOD(fixture, "a relay delivers the owner sync and bursts in order and answers its head",
+TEST_CASE_METHOD(fixture,
+                 "a relay delivers the owner sync and bursts in order and answers its head",
                  "[unit][channel]") {
   auto owner_node = node();
   auto a = args("orders", 1);
