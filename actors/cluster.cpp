@@ -109,6 +109,9 @@ void connect_to(cluster_ptr self, const std::string& host, std::uint16_t port) {
                          const std::set<std::string>&) {
         if (!ptr)
           return;
+        // The one cast of a remote handle: the middleman's connect answers with the untyped
+        // pointer of what the peer published, which is always its cluster actor. Every other
+        // remote handle arrives typed (cluster_view, follow_request, fetch_request, ...).
         auto peer = caf::actor_cast<cluster_actor>(std::move(ptr));
         self->request(peer, self->state.timeout, hello_atom::value, self->state.args.self)
           .then(
