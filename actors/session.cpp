@@ -50,8 +50,8 @@ void admit(session_ptr self) {
   self->request(st.args.quota, std::chrono::seconds(5), connect_atom::value,
                 st.args.client.sub, st.args.client.remote_ip)
     .then(
-      [self](bool ok) {
-        if (ok)
+      [self](admission a) {
+        if (a == admission::admitted)
           self->state.admitted = true;
         else
           close_over_quota(self, "connections", "too many connections for this user or address");

@@ -110,9 +110,12 @@ using session_actor = caf::typed_actor<
 // appended to a JSON-lines file.
 using audit_actor = caf::typed_actor<caf::reacts_to<audit_atom, std::string, std::string>>;
 
+/// The quota actor's answer to a session that starts.
+enum class admission : std::uint8_t { refused, admitted };
+
 // Counts WebSocket sessions per token subject and per client address (quota.*).
 using quota_actor = caf::typed_actor<
-  caf::replies_to<connect_atom, std::string, std::string>::with<bool>, // sub, ip -> admitted
+  caf::replies_to<connect_atom, std::string, std::string>::with<admission>, // sub, ip
   caf::reacts_to<disconnect_atom, std::string, std::string>>;          // an admitted one left
 
 // One per wildcard pattern ("prefix*", "*"): its subscribers, fed by every matching channel
