@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "actors/completions.hpp"
 #include "actors/log_event.hpp"
 #include "schema/json_text.hpp"
 
@@ -56,13 +57,14 @@ audit_actor::behavior_type audit_behavior(audit_ptr self, directory_actor direct
       auto v = boost::json::parse(data_json, ec);
       boost::json::object data = (!ec && v.is_object()) ? v.get_object() : boost::json::object{};
       auto [shown, whole] = make_log_events(type, data);
+      std::vector<publish_cmd> cmds;
       if (auto* topic = console_topic(type)) {
-        auto copy = whole;
-        copy.channel = topic;
-        caf::anon_send(st.directory, publish_atom::value, std::move(copy));
+        cmds.push_back(whole);
+        cmds.back().channel = topic;
       }
-      caf::anon_send(st.directory, publish_atom::value, std::move(shown));
-      caf::anon_send(st.directory, publish_atom::value, std::move(whole));
+      cmds.push_back(std::move(shown));
+      cmds.push_back(std::move(whole));
+      caf::anon_send(st.directory, publish_atom::value, unanswered(cmds));
       if (st.file) {
         std::string line = "{\"time\":\"" + format_timestamp(wall_clock_ms()) + "\",\"type\":";
         append_json_string(line, type);

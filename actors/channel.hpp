@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "schema/cluster.hpp"
 #include "schema/messages.hpp"
 
 namespace sy {
@@ -24,10 +25,10 @@ struct channel_args {
   // the channel tells it (stored) when it first holds an event that did not come through it.
   bool stored = false;
   // -- cluster (CLUSTER.md); all empty on a single node --
-  caf::actor owner;        // set: a relay following the owner node's cluster actor
+  cluster_actor owner;     // set: a relay following the owner node's cluster actor
   bool replica = false;    // relay in a replica position: the owner waits for its acks
-  caf::actor self_cluster; // this node's cluster actor (named in fetch / follow requests)
-  std::vector<caf::actor> adopt_from; // owner: fetch the channel's state from these first
+  cluster_actor self_cluster; // this node's cluster actor (named in fetch requests)
+  std::vector<cluster_actor> adopt_from; // owner: fetch the channel's state from these first
 };
 
 channel_actor spawn_channel(caf::actor_system& sys, channel_args args);

@@ -7,6 +7,8 @@
 #include <caf/io/middleman_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/completions.hpp"
+
 namespace sy {
 
 namespace {
@@ -40,11 +42,11 @@ std::int64_t now_ms() {
 // node ranks the same list.
 void push_view(cluster_ptr self) {
   auto& st = self->state;
-  std::vector<std::pair<std::string, caf::actor>> live;
-  live.emplace_back(st.args.self.node_id, caf::actor_cast<caf::actor>(self));
+  std::vector<std::pair<std::string, cluster_actor>> live;
+  live.emplace_back(st.args.self.node_id, caf::actor_cast<cluster_actor>(self));
   for (auto& [id, m] : st.members)
     if (m.state == "up" && m.handle)
-      live.emplace_back(id, caf::actor_cast<caf::actor>(m.handle));
+      live.emplace_back(id, m.handle);
   std::sort(live.begin(), live.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   cluster_view v;
@@ -107,6 +109,9 @@ void connect_to(cluster_ptr self, const std::string& host, std::uint16_t port) {
                          const std::set<std::string>&) {
         if (!ptr)
           return;
+        // The one cast of a remote handle: the middleman's connect answers with the untyped
+        // pointer of what the peer published, which is always its cluster actor. Every other
+        // remote handle arrives typed (cluster_view, follow_request, fetch_request, ...).
         auto peer = caf::actor_cast<cluster_actor>(std::move(ptr));
         self->request(peer, self->state.timeout, hello_atom::value, self->state.args.self)
           .then(
@@ -143,6 +148,21 @@ void connect_to(cluster_ptr self, const std::string& host, std::uint16_t port) {
                       self->system().render(err));
         // A seed or member that is not up yet: the tick tries again.
       });
+}
+
+wire_publish_result to_wire_result(const publish_result& r) {
+  return {r.ev->ev, r.duplicate};
+}
+
+wire_history_page to_wire_page(const history_page& p) {
+  wire_history_page w;
+  w.events.reserve(p.events.size());
+  for (const auto& ev : p.events)
+    w.events.push_back(ev->ev);
+  w.next_cursor = p.next_cursor;
+  w.has_more = p.has_more;
+  w.recovered = p.recovered;
+  return w;
 }
 
 std::vector<member_info> known_members(cluster_ptr self) {
@@ -190,54 +210,43 @@ cluster_actor::behavior_type cluster_behavior(cluster_ptr self, cluster_args arg
         out.push_back({m.info, m.state, m.since_ms});
       return out;
     },
+    // Publishes and history reads forwarded by other nodes enter the directory's one form as
+    // request_origin::peer; the channel answers the remote requester directly.
     [self](publish_atom, publish_cmd& cmd) -> caf::result<wire_publish_result> {
-      // Forwarded by another node that sees this node as the owner: served here.
       auto rp = self->make_response_promise<wire_publish_result>();
-      self->request(self->state.args.directory, self->state.timeout, publish_atom::value,
-                    std::move(cmd), true)
-        .then(
-          [rp](publish_result& r) mutable {
-            rp.deliver(wire_publish_result{r.ev->ev, r.duplicate});
-          },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      publish_request req;
+      req.from = request_origin::peer;
+      req.items.push_back(
+        {std::move(cmd), std::make_shared<response_completion<publish_result, wire_publish_result>>(
+                           self->ctrl(), rp, &to_wire_result)});
+      self->send(self->state.args.directory, publish_atom::value, std::move(req));
       return rp;
     },
     [self](history_atom, history_query& q) -> caf::result<wire_history_page> {
       auto rp = self->make_response_promise<wire_history_page>();
-      self->request(self->state.args.directory, self->state.timeout, history_atom::value,
-                    std::move(q), true)
-        .then(
-          [rp](history_page& p) mutable {
-            wire_history_page w;
-            for (const auto& ev : p.events)
-              w.events.push_back(ev->ev);
-            w.next_cursor = std::move(p.next_cursor);
-            w.has_more = p.has_more;
-            w.recovered = p.recovered;
-            rp.deliver(std::move(w));
-          },
-          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      history_request req;
+      req.query = std::move(q);
+      req.from = request_origin::peer;
+      req.done = std::make_shared<response_completion<history_page, wire_history_page>>(
+        self->ctrl(), rp, &to_wire_page);
+      self->send(self->state.args.directory, history_atom::value, std::move(req));
       return rp;
     },
-    [self](follow_atom, std::string& channel, const cursor& after, bool has_after,
-           caf::actor& follower, bool replica) {
-      self->send(self->state.args.directory, follow_atom::value, std::move(channel), after,
-                 has_after, std::move(follower), replica);
+    [self](follow_atom, const follow_request& req) {
+      self->send(self->state.args.directory, follow_atom::value, req);
     },
-    [self](fetch_atom, std::string& channel, caf::actor& new_owner) -> caf::result<follow_sync> {
+    [self](fetch_atom, const fetch_request& req) -> caf::result<follow_sync> {
       auto rp = self->make_response_promise<follow_sync>();
-      self->request(self->state.args.directory, self->state.timeout, fetch_atom::value,
-                    std::move(channel), std::move(new_owner))
+      self->request(self->state.args.directory, self->state.timeout, fetch_atom::value, req)
         .then([rp](follow_sync& s) mutable { rp.deliver(std::move(s)); },
               [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
     },
-    [self](replicate_atom, std::string& channel) {
-      self->send(self->state.args.directory, replicate_atom::value, std::move(channel));
+    [self](replica_atom, const std::string& channel) {
+      self->send(self->state.args.directory, replica_atom::value, channel);
     },
-    [self](attach_atom, std::string& prefix, caf::actor& pattern) {
-      self->send(self->state.args.directory, attach_atom::value, std::move(prefix),
-                 std::move(pattern));
+    [self](peer_pattern_atom, const remote_pattern& p) {
+      self->send(self->state.args.directory, peer_pattern_atom::value, p);
     },
     [self](retry_atom, const std::string& node_id) {
       auto it = self->state.members.find(node_id);

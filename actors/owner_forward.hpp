@@ -10,17 +10,17 @@
 namespace sy {
 
 template <class Self>
-void forward_to_owner(Self* self, const caf::actor& owner, std::chrono::milliseconds timeout,
+void forward_to_owner(Self* self, const cluster_actor& owner, std::chrono::milliseconds timeout,
                       publish_cmd cmd, publish_completion done) {
-  self->request(caf::actor_cast<cluster_actor>(owner), timeout, publish_atom::value,
-                std::move(cmd))
+  self->request(owner, timeout, publish_atom::value, std::move(cmd))
     .then(
       [done](wire_publish_result& w) {
         auto ev = std::make_shared<const encoded_event>(encode_event(std::move(w.ev)));
         done->complete({std::move(ev), w.duplicate});
       },
       [self, done](const caf::error& err) {
-        done->fail("unavailable", "the owner node did not answer: " + self->system().render(err));
+        done->fail(errc::unavailable,
+                   "the owner node did not answer: " + self->system().render(err));
       });
 }
 

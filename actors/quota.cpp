@@ -33,11 +33,11 @@ quota_actor::behavior_type quota_behavior(quota_ptr self, std::shared_ptr<const 
           st.per_user.erase(sub);
         if (st.per_ip[ip] == 0)
           st.per_ip.erase(ip);
-        return false;
+        return admission::refused;
       }
       st.per_user[sub]++;
       st.per_ip[ip]++;
-      return true;
+      return admission::admitted;
     },
     [self](disconnect_atom, const std::string& sub, const std::string& ip) {
       release(self->state.per_user, sub);

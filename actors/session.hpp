@@ -1,6 +1,7 @@
 #pragma once
 // One actor per WebSocket connection. Owns the connection's subscriptions, topic quota, claims
-// and heartbeat/idle clock; writes to its socket only through ws_link (posted to the strand).
+// and heartbeat/idle clock; writes to its socket only through ws_link, which pushes onto the
+// connection's I/O loop outbox (the loop writes; the actor never touches the socket).
 #include <memory>
 #include <string>
 

@@ -20,8 +20,9 @@ namespace sy {
 
 namespace {
 
-http_reply error_reply(unsigned status, std::string_view code, std::string_view message) {
-  return {status, json_error_body(code, message), "application/json"};
+// Status and code from one row of the error table (schema/errc.hpp).
+http_reply error_reply(errc e, std::string_view message) {
+  return {http_status(e), json_error_body(wire_code(e), message), "application/json"};
 }
 
 http_reply render_publish(const publish_result& r) {
@@ -60,7 +61,7 @@ public:
   }
   ~replier() override {
     if (fn_)
-      fn_(error_reply(503, "unavailable", "the router did not answer"));
+      fn_(error_reply(errc::unavailable, "the router did not answer"));
   }
   void operator()(http_reply r) {
     if (auto fn = std::move(fn_)) {
@@ -74,9 +75,8 @@ public:
   void complete(const history_page& p) override {
     (*this)(render_page(p));
   }
-  void fail(std::string code, std::string message) override {
-    unsigned status = code == "bad_cursor" ? 400 : code == "quota_exceeded" ? 429 : 503;
-    (*this)(error_reply(status, code, message));
+  void fail(errc code, std::string detail) override {
+    (*this)(error_reply(code, detail));
   }
 
 private:
@@ -137,26 +137,26 @@ struct rest_api::impl {
 
   // A refused REST credential (401) or right (403): answered, and recorded as auth.denied
   // (never with the credential; the path only, since the query may carry a token).
-  http_reply deny(const http_request& req, unsigned status, std::string_view code,
-                  const std::string& message, const std::string& sub = {}) const {
+  http_reply deny(const http_request& req, errc code, const std::string& message,
+                  const std::string& sub = {}) const {
     if (audit) {
       json::object data{{"remote", req.remote},
                         {"dialect", "rest"},
                         {"route", req.method + " " + req.target.substr(0, req.target.find('?'))},
-                        {"status", status},
+                        {"status", http_status(code)},
                         {"reason", message}};
       if (!sub.empty())
         data["sub"] = sub;
       caf::anon_send(audit, audit_atom::value, std::string("auth.denied"), json::serialize(data));
     }
-    return error_reply(status, code, message);
+    return error_reply(code, message);
   }
 
   // 401 when the credential is missing or wrong; nullopt when authenticated.
   std::optional<http_reply> authenticate(const http_request& req, principal& who) const {
     auto r = auth->verify_credential(bearer_value(req.authorization));
     if (!r.ok)
-      return deny(req, 401, "unauthorized", r.error);
+      return deny(req, errc::unauthorized, r.error);
     who = std::move(r.who);
     return std::nullopt;
   }
@@ -165,12 +165,12 @@ struct rest_api::impl {
     boost::system::error_code ec;
     auto v = json::parse(req.body, ec, out.storage()); // the caller's arena, if it gave one
     if (ec)
-      return error_reply(400, "bad_json", "body is not valid JSON: " + ec.message());
+      return error_reply(errc::bad_json, "body is not valid JSON: " + ec.message());
     if (!v.is_object())
-      return error_reply(400, "bad_request", "body must be a JSON object");
+      return error_reply(errc::bad_request, "body must be a JSON object");
     // Stored as is, 1e400 would reach every subscriber as `Infinity`: not JSON.
     if (!finite_numbers(v))
-      return error_reply(400, "bad_json", "body has a number outside the range of a double");
+      return error_reply(errc::bad_json, "body has a number outside the range of a double");
     out = std::move(v.get_object());
     return std::nullopt;
   }
@@ -183,12 +183,12 @@ struct rest_api::impl {
     if (auto e = authenticate(req, who))
       return e;
     if (router_only_channel(channel))
-      return deny(req, 403, "forbidden",
+      return deny(req, errc::forbidden,
                   "log.event, log.audit and console.realtime.* carry only the router's own "
                   "records",
                   who.sub);
     if (!may_publish(who, channel, *cfg))
-      return deny(req, 403, "forbidden", "token may not publish to this channel", who.sub);
+      return deny(req, errc::forbidden, "token may not publish to this channel", who.sub);
     return parse_body(req, body);
   }
 
@@ -204,14 +204,14 @@ struct rest_api::impl {
     if (pass_batch.size() > 1)
       return; // the flush is already scheduled
     auto send = [dir = directory, &sys = sys] {
-      publish_items items;
-      items.swap(pass_batch);
+      publish_request batch;
+      batch.items.swap(pass_batch);
       // With the affine scheduler this thread runs the directory and the channel itself
       // (actors/inline_runner.hpp): no worker wake-up, and the replies come back to this loop.
       if (auto* runner = inline_runner::for_this_thread(sys))
-        runner->run([&] { caf::anon_send(dir, publish_atom::value, std::move(items)); });
+        runner->run([&] { caf::anon_send(dir, publish_atom::value, std::move(batch)); });
       else
-        caf::anon_send(dir, publish_atom::value, std::move(items));
+        caf::anon_send(dir, publish_atom::value, std::move(batch));
     };
     if (req.pass)
       req.pass->defer(std::move(send));
@@ -232,18 +232,18 @@ struct rest_api::impl {
       return (*reply)(std::move(*e));
     auto data = body.find("data");
     if (data == body.end())
-      return (*reply)(error_reply(400, "bad_request", "\"data\" is required"));
+      return (*reply)(error_reply(errc::bad_request, "\"data\" is required"));
     publish_cmd cmd;
     cmd.data_json = json::serialize(data->value());
     if (!optional_text(body, "type", cmd.type))
-      return (*reply)(error_reply(400, "bad_request", "\"type\" must be a string"));
+      return (*reply)(error_reply(errc::bad_request, "\"type\" must be a string"));
     if (!optional_text(body, "idempotencyKey", cmd.idempotency_key))
-      return (*reply)(error_reply(400, "bad_request", "\"idempotencyKey\" must be a string"));
+      return (*reply)(error_reply(errc::bad_request, "\"idempotencyKey\" must be a string"));
     if (!optional_text(body, "correlationId", cmd.correlation_id))
-      return (*reply)(error_reply(400, "bad_request", "\"correlationId\" must be a string"));
+      return (*reply)(error_reply(errc::bad_request, "\"correlationId\" must be a string"));
     if (auto md = body.find("metadata"); md != body.end() && !md->value().is_null()) {
       if (!md->value().is_object())
-        return (*reply)(error_reply(400, "bad_request", "\"metadata\" must be an object"));
+        return (*reply)(error_reply(errc::bad_request, "\"metadata\" must be an object"));
       set_metadata(cmd, md->value().get_object());
     }
     publish(req, channel, std::move(cmd), reply);
@@ -257,9 +257,9 @@ struct rest_api::impl {
       return (*reply)(std::move(*e));
     publish_cmd cmd;
     if (!optional_text(body, "type", cmd.type))
-      return (*reply)(error_reply(400, "bad_request", "\"type\" must be a string"));
+      return (*reply)(error_reply(errc::bad_request, "\"type\" must be a string"));
     if (!optional_text(body, "eventId", cmd.idempotency_key))
-      return (*reply)(error_reply(400, "bad_request", "\"eventId\" must be a string"));
+      return (*reply)(error_reply(errc::bad_request, "\"eventId\" must be a string"));
     json::object data{{"feedId", feed_id}};
     if (auto it = body.find("eventId"); it != body.end() && !it->value().is_null())
       data["eventId"] = it->value();
@@ -284,7 +284,7 @@ struct rest_api::impl {
     publish_cmd cmd;
     cmd.type = "feed.control";
     if (!optional_text(body, "commandId", cmd.idempotency_key))
-      return (*reply)(error_reply(400, "bad_request", "\"commandId\" must be a string"));
+      return (*reply)(error_reply(errc::bad_request, "\"commandId\" must be a string"));
     json::object data;
     for (const char* key : {"action", "target"})
       if (auto it = body.find(key); it != body.end())
@@ -313,10 +313,10 @@ struct rest_api::impl {
     }
     auto parsed = route.parse(param, body, *cfg);
     if (auto* err = std::get_if<rest_refusal>(&parsed))
-      return (*reply)(error_reply(err->status, err->code, err->message));
+      return (*reply)(error_reply(err->code, err->message));
     auto& in = std::get<ingest_publish>(parsed);
     if (path_channel.empty() && !may_publish(who, in.channel, *cfg))
-      return (*reply)(deny(req, 403, "forbidden", std::string(route.forbidden), who.sub));
+      return (*reply)(deny(req, errc::forbidden, std::string(route.forbidden), who.sub));
     publish_cmd cmd;
     cmd.type = std::move(in.type);
     cmd.data_json = std::move(in.data_json);
@@ -334,7 +334,7 @@ struct rest_api::impl {
       return (*reply)(std::move(*e));
     // Reading history shows what a subscriber would see, so it takes the subscribe right.
     if (!may_subscribe(who, channel, *cfg))
-      return (*reply)(deny(req, 403, "forbidden", "token may not read this channel", who.sub));
+      return (*reply)(deny(req, errc::forbidden, "token may not read this channel", who.sub));
     history_query q;
     q.channel = channel;
     q.limit = cfg->history_default_limit;
@@ -342,17 +342,18 @@ struct rest_api::impl {
       unsigned long long n = 0;
       auto r = std::from_chars(l->data(), l->data() + l->size(), n);
       if (l->empty() || r.ec != std::errc{} || r.ptr != l->data() + l->size() || n == 0)
-        return (*reply)(error_reply(400, "bad_limit", "limit must be a positive integer"));
+        return (*reply)(error_reply(errc::bad_limit, "limit must be a positive integer"));
       q.limit = static_cast<std::uint32_t>(std::min<unsigned long long>(n, cfg->history_max_limit));
     }
     if (auto c = t.param("cursor"); c && !c->empty()) {
       auto parsed = parse_cursor(*c);
       if (!parsed)
-        return (*reply)(error_reply(400, "bad_cursor", "cursor is not a Switchyard cursor"));
+        return (*reply)(error_reply(errc::bad_cursor, "cursor is not a Switchyard cursor"));
       q.has_cursor = true;
       q.after = *parsed;
     }
-    caf::anon_send(directory, history_atom::value, std::move(q), history_completion(reply));
+    caf::anon_send(directory, history_atom::value,
+                   history_request{std::move(q), reply, request_origin::client});
   }
 
   // POST /v1/sessions: mints a HS256 token (auth.jwt_secret) with the requested claims. Only
@@ -362,14 +363,14 @@ struct rest_api::impl {
     if (auto e = authenticate(req, who))
       return (*reply)(std::move(*e));
     if (!who.api_key && !who.admin)
-      return (*reply)(deny(req, 403, "forbidden",
+      return (*reply)(deny(req, errc::forbidden,
                            "only the API key or an admin token may create sessions", who.sub));
     json::object body;
     if (auto e = parse_body(req, body))
       return (*reply)(std::move(*e));
     auto sub = body.find("sub");
     if (sub == body.end() || !sub->value().is_string() || sub->value().get_string().empty())
-      return (*reply)(error_reply(400, "bad_request", "\"sub\" must be a non-empty string"));
+      return (*reply)(error_reply(errc::bad_request, "\"sub\" must be a non-empty string"));
     token_grant grant;
     grant.sub = std::string(sub->value().get_string());
     for (const char* key : {"channels", "publish", "workspaces"}) {
@@ -382,17 +383,17 @@ struct rest_api::impl {
       } else if (it->value().is_array()) {
         for (const auto& v : it->value().get_array()) {
           if (!v.is_string())
-            return (*reply)(error_reply(400, "bad_request",
+            return (*reply)(error_reply(errc::bad_request,
                                         std::string("\"") + key + "\" must be strings"));
           list.push_back(v);
         }
       } else {
-        return (*reply)(error_reply(400, "bad_request", std::string("\"") + key
+        return (*reply)(error_reply(errc::bad_request, std::string("\"") + key
                                                           + "\" must be a string array"));
       }
       for (const auto& v : list)
         if (!valid_grant(v.get_string(), std::string_view(key) == "workspaces"))
-          return (*reply)(error_reply(400, "bad_request",
+          return (*reply)(error_reply(errc::bad_request,
                                       std::string("invalid pattern in \"") + key + "\""));
       auto& field = std::string_view(key) == "channels" ? grant.channels
                     : std::string_view(key) == "publish" ? grant.publish
@@ -404,7 +405,7 @@ struct rest_api::impl {
     std::int64_t ttl = cfg->token_default_ttl_s;
     if (auto it = body.find("ttl"); it != body.end() && !it->value().is_null()) {
       if (!it->value().is_int64() || it->value().get_int64() < 1)
-        return (*reply)(error_reply(400, "bad_request", "\"ttl\" must be a positive integer"));
+        return (*reply)(error_reply(errc::bad_request, "\"ttl\" must be a positive integer"));
       ttl = it->value().get_int64();
     }
     ttl = std::min(ttl, cfg->max_session_ttl_s);
@@ -467,7 +468,7 @@ struct rest_api::impl {
             (*reply)({200, json::serialize(out), "application/json"});
           },
           [reply](const caf::error&) {
-            (*reply)(error_reply(503, "unavailable", "the cluster actor did not answer"));
+            (*reply)(error_reply(errc::unavailable, "the cluster actor did not answer"));
           });
     });
   }
@@ -475,24 +476,24 @@ struct rest_api::impl {
   void route(http_request req, const replier_ptr& reply) {
     auto t = parse_target(req.target);
     if (!t)
-      return (*reply)(error_reply(400, "bad_request", "malformed request target"));
+      return (*reply)(error_reply(errc::bad_request, "malformed request target"));
     const auto& s = t->segments;
     const bool get = req.method == "GET";
     const bool post = req.method == "POST";
     auto not_allowed = [&] {
-      (*reply)(error_reply(405, "method_not_allowed", req.method + " is not allowed here"));
+      (*reply)(error_reply(errc::method_not_allowed, req.method + " is not allowed here"));
     };
     // The dialects' paths come from their registry (schema/dialects/registry.cpp).
     for (const dialect_descriptor* d : dialects())
       if (match_path(d->ws_path, s))
-        return (*reply)(error_reply(426, "upgrade_required",
+        return (*reply)(error_reply(errc::upgrade_required,
                                     "this is a WebSocket endpoint: send an upgrade request"));
     for (const dialect_descriptor* d : dialects()) {
       auto param = d->ingest && d->enabled(*cfg) ? match_path(d->ingest->path, s) : std::nullopt;
       if (!param)
         continue;
       if (auto bad = d->ingest->check_param(*param))
-        return (*reply)(error_reply(bad->status, bad->code, bad->message));
+        return (*reply)(error_reply(bad->code, bad->message));
       return post ? dialect_ingest(req, *d->ingest, std::string(*param), reply) : not_allowed();
     }
     if (s.size() == 1 && s[0] == "healthz")
@@ -503,10 +504,10 @@ struct rest_api::impl {
       return post ? create_session(req, reply) : not_allowed();
     if (s.size() == 4 && s[0] == "v1" && s[1] == "channels" && s[3] == "events") {
       if (!valid_channel_name(s[2]))
-        return (*reply)(error_reply(400, "invalid_channel",
+        return (*reply)(error_reply(errc::invalid_channel,
                                     "channel names are 1-200 characters of [A-Za-z0-9._:-]"));
       if (!cfg->known_topic(s[2]))
-        return (*reply)(error_reply(404, "channel_unavailable", "no namespace serves this channel"));
+        return (*reply)(error_reply(errc::channel_unavailable, "no namespace serves this channel"));
       if (post)
         return channel_publish(req, s[2], reply);
       if (get)
@@ -516,10 +517,10 @@ struct rest_api::impl {
     if (s.size() == 3 && s[0] == "feeds" && (s[2] == "events" || s[2] == "control")) {
       std::string channel = "feed_" + s[1];
       if (!valid_channel_name(channel))
-        return (*reply)(error_reply(400, "invalid_channel",
+        return (*reply)(error_reply(errc::invalid_channel,
                                     "feed ids are characters of [A-Za-z0-9._:-]"));
       if (!cfg->known_topic(channel))
-        return (*reply)(error_reply(404, "channel_unavailable", "no namespace serves this channel"));
+        return (*reply)(error_reply(errc::channel_unavailable, "no namespace serves this channel"));
       if (s[2] == "control")
         return post ? feed_control(req, channel, reply) : not_allowed();
       if (post)
@@ -530,7 +531,7 @@ struct rest_api::impl {
     }
     // The path only: the query may carry a token, and error texts never echo credentials.
     auto path = req.target.substr(0, req.target.find('?'));
-    (*reply)(error_reply(404, "not_found", "no route for " + req.method + " " + path));
+    (*reply)(error_reply(errc::not_found, "no route for " + req.method + " " + path));
   }
 };
 

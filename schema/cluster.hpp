@@ -1,7 +1,8 @@
 #pragma once
 // Everything that crosses between Switchyard nodes (CAF remoting, the io middleman): plain,
-// serializable types and the cluster actor's typed interface. Process-local messages keep
-// their shared, unserializable forms (messages.hpp); these carry `event` by value instead.
+// serializable types; the cluster actor's typed interface is in messages.hpp with the others.
+// Process-local messages keep their shared, unserializable forms (messages.hpp); these carry
+// `event` by value instead, and typed handles (a remote handle is a proxy of the same type).
 // Every type here is registered on every node by register_cluster_types: CAF 0.17
 // drops a message of an unregistered type silently (the receiver gets an empty message).
 #include <cstdint>
@@ -14,9 +15,6 @@
 #include "schema/messages.hpp"
 
 namespace sy {
-
-using hello_atom = caf::atom_constant<caf::atom("hello")>;
-using members_atom = caf::atom_constant<caf::atom("members")>;
 
 /// A node as the others reach it.
 struct member_info {
@@ -46,26 +44,70 @@ struct wire_history_page {
   bool recovered = true;
 };
 
-using cluster_actor = caf::typed_actor<
-  // a node introduces itself; the answer lists every member the callee knows (itself first)
-  caf::replies_to<hello_atom, member_info>::with<std::vector<member_info>>,
-  // GET /v1/cluster
-  caf::replies_to<members_atom>::with<std::vector<member_status>>,
-  // a publish forwarded to the owner of its channel
-  caf::replies_to<publish_atom, publish_cmd>::with<wire_publish_result>,
-  // a history read forwarded to the owner
-  caf::replies_to<history_atom, history_query>::with<wire_history_page>,
-  // a node's relay for a channel: send its events to `follower` from `after` on
-  caf::reacts_to<follow_atom, std::string, cursor, bool, caf::actor, bool>,
-  // a node that now owns a channel asks for its state (and takes the ownership over)
-  caf::replies_to<fetch_atom, std::string, caf::actor>::with<follow_sync>,
-  // the owner asks this node to keep a replica of a channel
-  caf::reacts_to<replicate_atom, std::string>,
-  // a wildcard pattern on another node (prefix, its pattern actor): send it matching bursts
-  caf::reacts_to<attach_atom, std::string, caf::actor>,
-  // reconnect attempts (self-sent)
-  caf::reacts_to<retry_atom, std::string>,
-  caf::reacts_to<tick_atom>>;
+/// The live cluster members as the cluster actor last saw them. `handles[i]` is the cluster
+/// actor of `node_ids[i]`; `self` indexes this node. Empty `node_ids`: no cluster, every
+/// channel is owned here.
+struct cluster_view {
+  std::vector<std::string> node_ids;
+  std::vector<cluster_actor> handles;
+  std::size_t self = 0;
+  std::size_t replicas = 0; // history copies kept on the next nodes in hash order
+};
+
+/// A relay asks the owner for the channel's events after its position, and then its bursts.
+struct follow_request {
+  std::string channel;
+  cursor after;           // the relay's position (its epoch and last seq) ...
+  bool has_after = false; // ... if it holds any history
+  channel_actor relay;    // where the owner sends follow_sync and the bursts
+  bool replica = false;   // in a replica position: the owner waits for its acks
+};
+
+/// The owner's history for a relay: what it retains after the relay's position, and its head.
+struct follow_sync {
+  std::string channel;
+  std::uint64_t epoch = 0;
+  std::uint64_t head = 0;    // last sequence number sequenced by the owner
+  std::vector<event> events; // retained events after the relay's position, oldest first
+  bool recovered = true;     // false: the relay's position left the window (or older epoch)
+};
+
+/// A node that now owns `channel` asks for its state; the holder follows `new_owner` after.
+struct fetch_request {
+  std::string channel;
+  cluster_actor new_owner; // null: answer only
+};
+
+/// A wildcard pattern on another node, for the channels owned here that match `prefix`.
+struct remote_pattern {
+  std::string prefix;
+  pattern_actor pattern;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_view& x) {
+  return f(x.node_ids, x.handles, x.self, x.replicas);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, follow_request& x) {
+  return f(x.channel, x.after, x.has_after, x.relay, x.replica);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, follow_sync& x) {
+  return f(x.channel, x.epoch, x.head, x.events, x.recovered);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fetch_request& x) {
+  return f(x.channel, x.new_owner);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, remote_pattern& x) {
+  return f(x.prefix, x.pattern);
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {

@@ -1,28 +1,30 @@
 #pragma once
-// Every typed message, atom and actor interface of the router, declared once. actors/ and the
-// REST bridge in net/ know each other only through these aliases. actors/README.md describes
-// which actor sends which message.
+// Every typed message, atom and actor interface of the router, declared once (the payloads that
+// cross nodes are defined in schema/cluster.hpp). actors/ and the REST bridge in net/ know each
+// other only through these aliases. actors/README.md describes which actor sends which message.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <caf/all.hpp>
 
 #include "schema/dialects/codec.hpp"
+#include "schema/errc.hpp"
 #include "schema/event.hpp"
 #include "schema/filter.hpp"
 #include "schema/scope_filter.hpp"
 
 namespace sy {
 
-// -- atoms (CAF 0.17: at most 10 characters) ------------------------------------------------------
+// -- atoms (CAF 0.17: at most 10 characters); one meaning each ----------------------------------
 
-using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;     // sequence and store events
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscr")>;
-using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;     // a burst to fan out
 using suback_atom = caf::atom_constant<caf::atom("suback")>;
-using history_atom = caf::atom_constant<caf::atom("history")>;
+using history_atom = caf::atom_constant<caf::atom("history")>;     // read a page of history
 using command_atom = caf::atom_constant<caf::atom("command")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
@@ -30,16 +32,21 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
-using attach_atom = caf::atom_constant<caf::atom("attach")>;
+using attach_atom = caf::atom_constant<caf::atom("attach")>;       // a local pattern matches
+using peer_pattern_atom = caf::atom_constant<caf::atom("peerpat")>; // ... a pattern elsewhere
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
 using audit_atom = caf::atom_constant<caf::atom("audit")>;
 using authwait_atom = caf::atom_constant<caf::atom("authwait")>;
-using view_atom = caf::atom_constant<caf::atom("view")>;
-using follow_atom = caf::atom_constant<caf::atom("follow")>;
-using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
-using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
+using view_atom = caf::atom_constant<caf::atom("view")>;           // the live cluster members
+using follow_atom = caf::atom_constant<caf::atom("follow")>;       // a relay asks the owner
+using sync_atom = caf::atom_constant<caf::atom("sync")>;           // owner -> relay: its history
+using replicate_atom = caf::atom_constant<caf::atom("replicate")>; // owner -> relay: a burst
+using replica_atom = caf::atom_constant<caf::atom("replica")>;     // keep a replica of it
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;         // hand your state over
+using owner_atom = caf::atom_constant<caf::atom("owner")>;         // the owner moved: follow it
+using promote_atom = caf::atom_constant<caf::atom("promote")>;     // this node owns it now
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using stored_atom = caf::atom_constant<caf::atom("stored")>;
 using unused_atom = caf::atom_constant<caf::atom("unused")>;
@@ -52,36 +59,41 @@ struct history_query;
 struct history_page;
 struct sub_request;
 struct sub_ack;
+// Cluster payloads (schema/cluster.hpp): they cross nodes.
+struct cluster_view;
+struct follow_request;
 struct follow_sync;
+struct fetch_request;
+struct remote_pattern;
 
-/// The live cluster members as the cluster actor last saw them (schema/cluster.hpp has the
-/// wire types). `handles[i]` is the cluster actor of `node_ids[i]`; `self` indexes this node.
-/// Empty `node_ids`: no cluster, every channel is owned here.
-struct cluster_view {
-  std::vector<std::string> node_ids;
-  std::vector<caf::actor> handles;
-  std::size_t self = 0;
-  std::size_t replicas = 0; // history copies kept on the next nodes in hash order
-};
-
-/// Completes a request made from outside the actor system (REST) without a reply message: the
-/// answering actor calls it once. An implementation dropped unanswered must answer
-/// "unavailable" itself (in its destructor), so a request never hangs on a dead actor.
+/// Completes a request made from outside the actor system (REST) or an actor's request/response
+/// (adapted by actors/completions.hpp) without a reply message: the answering actor calls it
+/// once. An implementation dropped unanswered must answer errc::unavailable itself (in its
+/// destructor), so a request never hangs on a dead actor.
 template <class Result>
 class completion {
 public:
   virtual ~completion() = default;
   virtual void complete(const Result& result) = 0;
-  virtual void fail(std::string code, std::string message) = 0;
+  /// `detail` is the human-readable message shown next to the code (REST body, error frame).
+  virtual void fail(errc code, std::string detail) = 0;
 };
 
 using publish_completion = std::shared_ptr<completion<publish_result>>;
 using history_completion = std::shared_ptr<completion<history_page>>;
 
+/// Where a publish or history request comes from, which decides where it is served.
+enum class request_origin : std::uint8_t {
+  client, // this node's clients and actors: served by the owner node, wherever that is
+  peer,   // forwarded by a node that sees this one as the owner: served here, never passed on
+};
+
 /// Publishes parsed in one pass of an I/O loop travel together: one message to the directory,
 /// one per channel from there.
 struct publish_item;
 using publish_items = std::vector<publish_item>;
+struct publish_request;
+struct history_request;
 
 using session_actor = caf::typed_actor<
   // live events for a subscription: batch[offset..] (one message per burst, not per event)
@@ -98,9 +110,12 @@ using session_actor = caf::typed_actor<
 // appended to a JSON-lines file.
 using audit_actor = caf::typed_actor<caf::reacts_to<audit_atom, std::string, std::string>>;
 
+/// The quota actor's answer to a session that starts.
+enum class admission : std::uint8_t { refused, admitted };
+
 // Counts WebSocket sessions per token subject and per client address (quota.*).
 using quota_actor = caf::typed_actor<
-  caf::replies_to<connect_atom, std::string, std::string>::with<bool>, // sub, ip -> admitted
+  caf::replies_to<connect_atom, std::string, std::string>::with<admission>, // sub, ip
   caf::reacts_to<disconnect_atom, std::string, std::string>>;          // an admitted one left
 
 // One per wildcard pattern ("prefix*", "*"): its subscribers, fed by every matching channel
@@ -114,55 +129,83 @@ using pattern_actor = caf::typed_actor<
   caf::reacts_to<unused_atom>,               // self: no subscriber left; retire soon?
   caf::reacts_to<retire_atom>>;
 
+// -- the cluster (CLUSTER.md); the payloads are defined in schema/cluster.hpp --------------------
+
+using hello_atom = caf::atom_constant<caf::atom("hello")>;
+using members_atom = caf::atom_constant<caf::atom("members")>;
+
+struct member_info;
+struct member_status;
+struct wire_publish_result;
+struct wire_history_page;
+
+// One per node when clustering is on, and the node's only remotely published actor: other
+// nodes reach this node's directory through it. Every payload is serializable.
+using cluster_actor = caf::typed_actor<
+  // a node introduces itself; the answer lists every member the callee knows (itself first)
+  caf::replies_to<hello_atom, member_info>::with<std::vector<member_info>>,
+  // GET /v1/cluster
+  caf::replies_to<members_atom>::with<std::vector<member_status>>,
+  // a publish forwarded to the owner of its channel (served there: request_origin::peer)
+  caf::replies_to<publish_atom, publish_cmd>::with<wire_publish_result>,
+  // a history read forwarded to the owner
+  caf::replies_to<history_atom, history_query>::with<wire_history_page>,
+  // a node's relay for a channel: send it the channel's events from its cursor on
+  caf::reacts_to<follow_atom, follow_request>,
+  // a node that now owns a channel asks for its state (and takes the ownership over)
+  caf::replies_to<fetch_atom, fetch_request>::with<follow_sync>,
+  // the owner asks this node to keep a replica of a channel
+  caf::reacts_to<replica_atom, std::string>,
+  // a wildcard pattern on another node: send it the bursts of matching channels owned here
+  caf::reacts_to<peer_pattern_atom, remote_pattern>,
+  // reconnect attempts (self-sent)
+  caf::reacts_to<retry_atom, std::string>,
+  caf::reacts_to<tick_atom>>;
+
 using channel_actor = caf::typed_actor<
-  caf::replies_to<publish_atom, publish_cmd>::with<publish_result>,
-  caf::reacts_to<publish_atom, publish_items>,
-  caf::reacts_to<history_atom, history_query, history_completion>,
+  caf::reacts_to<publish_atom, publish_items>,   // each item completes through its completion
+  caf::reacts_to<history_atom, history_request>, // ... and so does a history read
   caf::reacts_to<subscribe_atom, sub_request>,
   caf::reacts_to<unsubscribe_atom, caf::actor_addr, std::uint32_t>,
-  caf::replies_to<history_atom, history_query>::with<history_page>,
   caf::reacts_to<flush_atom>,    // self-sent: fan out what was published since the last flush
-  caf::reacts_to<attach_atom, pattern_actor>, // directory: a pattern matching this channel
-  caf::reacts_to<attach_atom, caf::actor>,    // ... a pattern on another node (owner only)
+  caf::reacts_to<attach_atom, pattern_actor>,       // directory: a pattern matching this channel
+  caf::reacts_to<peer_pattern_atom, pattern_actor>, // ... a pattern on another node (owner only)
   caf::reacts_to<tick_atom>,     // idle check
   caf::reacts_to<unused_atom>,   // self: never held an event and nobody uses it; retire soon?
   caf::reacts_to<retire_atom>,   // directory agreed: quit
-  // cluster (CLUSTER.md): a relay on another node follows this owner from a cursor
-  // (has cursor, the relay, whether it is a replica the owner waits for) ...
-  caf::reacts_to<follow_atom, std::string, cursor, bool, caf::actor, bool>,
-  // ... and, on the relay, the owner's history and its live bursts (answered with its head)
-  caf::reacts_to<replicate_atom, follow_sync>,
+  // -- cluster (CLUSTER.md) --
+  // owner: a relay on another node follows this channel from a cursor
+  caf::reacts_to<follow_atom, follow_request>,
+  // relay: the owner's history after our position, then each of its bursts (answered with
+  // our head)
+  caf::reacts_to<sync_atom, follow_sync>,
   caf::replies_to<replicate_atom, std::vector<event>>::with<std::uint64_t>,
   // a node that now owns the channel takes its state: answer with it, then follow that node
-  caf::replies_to<fetch_atom, caf::actor>::with<follow_sync>,
-  // the owner moved: follow this node's cluster actor (null: this node owns it now)
-  caf::reacts_to<view_atom, caf::actor>,
+  caf::replies_to<fetch_atom, fetch_request>::with<follow_sync>,
+  caf::reacts_to<owner_atom, cluster_actor>, // the owner is (now) that node: follow it
+  caf::reacts_to<promote_atom>,              // the view makes this node the owner
   caf::reacts_to<retry_atom, std::uint64_t>, // self: re-send an unanswered follow request
-  caf::reacts_to<replicate_atom, bool>>;      // relay: this node is (not) a replica position
+  caf::reacts_to<replica_atom>>;             // relay: this node holds a replica position now
 
-// REST uses publish_items / history_completion: two actor hops (directory, channel) and the
-// answer goes straight back to the I/O thread through the completion. Actors use the
-// request/response forms.
+// Every publish and history read reaches the directory in one form, whoever asked: REST hands
+// over its completions; actors adapt their request/response (actors/completions.hpp); the
+// cluster actor marks what other nodes forward as request_origin::peer.
 using directory_actor = caf::typed_actor<
-  caf::replies_to<publish_atom, publish_cmd>::with<publish_result>,
-  caf::reacts_to<publish_atom, publish_items>,
-  caf::reacts_to<history_atom, history_query, history_completion>,
+  caf::reacts_to<publish_atom, publish_request>,
+  caf::reacts_to<history_atom, history_request>,
   caf::reacts_to<subscribe_atom, sub_request>,
-  caf::replies_to<history_atom, history_query>::with<history_page>,
   // channel name, number of directory messages the channel has handled
   caf::reacts_to<idle_atom, std::string, std::uint64_t>,
   // a channel made for subscriptions holds events now (replicated or adopted): it moves from
   // quota.max_empty_channels to quota.max_channels
   caf::reacts_to<stored_atom, std::string>,
-  // cluster: the member list, forwarded requests this node must serve as the owner, relays
+  // -- cluster: the member list, and what other nodes ask of the channels here --
   caf::reacts_to<view_atom, cluster_view>,
-  caf::replies_to<publish_atom, publish_cmd, bool>::with<publish_result>,
-  caf::replies_to<history_atom, history_query, bool>::with<history_page>,
-  caf::reacts_to<follow_atom, std::string, cursor, bool, caf::actor, bool>,
-  caf::replies_to<fetch_atom, std::string, caf::actor>::with<follow_sync>,
-  caf::reacts_to<replicate_atom, std::string>, // keep a replica (relay) of this channel
+  caf::reacts_to<follow_atom, follow_request>,
+  caf::replies_to<fetch_atom, fetch_request>::with<follow_sync>,
+  caf::reacts_to<replica_atom, std::string>, // keep a replica (relay) of this channel
   // a pattern on another node: attach it to the matching channels owned here
-  caf::reacts_to<attach_atom, std::string, caf::actor>>;
+  caf::reacts_to<peer_pattern_atom, remote_pattern>>;
 
 struct publish_cmd {
   std::string channel;
@@ -184,11 +227,24 @@ struct publish_item {
   publish_completion done;
 };
 
+/// One or more publishes for the directory, each with its completion.
+struct publish_request {
+  publish_items items;
+  request_origin from = request_origin::client;
+};
+
 struct history_query {
   std::string channel;
   bool has_cursor = false;
   cursor after;            // return events with seq > after.seq
   std::uint32_t limit = 100;
+};
+
+/// A history read for the directory (and, passed on as is, the channel).
+struct history_request {
+  history_query query;
+  history_completion done;
+  request_origin from = request_origin::client;
 };
 
 struct history_page {
@@ -217,7 +273,7 @@ struct sub_ack {
   bool has_since = false;
   bool recovered = true;
   std::string cursor;            // cursor of the newest event at subscribe time
-  std::string error_code;        // set when the subscribe was refused (e.g. quota_exceeded)
+  std::optional<errc> error;     // set when the subscribe was refused (e.g. quota_exceeded)
   std::string error_message;
 };
 
@@ -238,35 +294,17 @@ typename Inspector::result_type inspect(Inspector& f, history_query& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, cluster_view& x) {
-  return f(x.node_ids, x.handles, x.self, x.replicas);
-}
-
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event& x) {
   return f(x.channel, x.epoch, x.seq, x.timestamp_ms, x.type, x.data_json, x.metadata_json,
            x.metadata, x.idempotency_key, x.correlation_id);
 }
 
-/// The owner's history for a relay: what it retains after the relay's position, and its head.
-struct follow_sync {
-  std::string channel;
-  std::uint64_t epoch = 0;
-  std::uint64_t head = 0;    // last sequence number sequenced by the owner
-  std::vector<event> events; // retained events after the relay's position, oldest first
-  bool recovered = true;     // false: the relay's position left the window (or older epoch)
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, follow_sync& x) {
-  return f(x.channel, x.epoch, x.head, x.events, x.recovered);
-}
-
 
 } // namespace sy
 
-// Shared, immutable, process-local: these carry event_ptr (one allocation shared by every
-// receiver). Cluster messages (schema/cluster.hpp) carry the serializable `event` instead.
+// Process-local: these carry event_ptr (one allocation shared by every receiver), completions
+// or compiled filters, none of which can cross nodes. Cluster messages (schema/cluster.hpp)
+// carry the serializable `event` instead.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::event_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::event_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_result)
@@ -274,4 +312,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::history_page)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::sub_ack)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::sub_request) // carries a compiled filter
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_items)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::history_completion)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::publish_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::history_request)

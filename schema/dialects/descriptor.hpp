@@ -17,6 +17,7 @@
 
 #include "schema/dialects/codec.hpp"
 #include "schema/dialects/id.hpp"
+#include "schema/errc.hpp"
 #include "schema/event.hpp"
 #include "schema/workspace.hpp"
 
@@ -64,8 +65,7 @@ private:
 
 /// A refused REST request: its status and the {"error":{code,message}} body.
 struct rest_refusal {
-  unsigned status = 400;
-  std::string code;
+  errc code = errc::bad_request; // its HTTP status and wire code come from the errc table
   std::string message;
 };
 

@@ -60,7 +60,7 @@ sy::encoded_event check_encoded(std::string channel, std::string type, std::stri
 void gateway_ingest(std::string_view workspace, const json::object& body) {
   auto result = sy::gateway::parse_ingest(body);
   if (auto* err = std::get_if<sy::gateway::ingest_error>(&result)) {
-    FUZZ_CHECK(err->code == "bad_request" || err->code == "channel_unavailable");
+    FUZZ_CHECK(err->code == sy::errc::bad_request || err->code == sy::errc::channel_unavailable);
     FUZZ_CHECK(!err->message.empty());
     return;
   }
@@ -88,7 +88,7 @@ void gateway_ingest(std::string_view workspace, const json::object& body) {
 void snackbase_ingest(std::string_view collection, const json::object& body) {
   auto result = sy::snackbase::parse_ingest(collection, body);
   if (auto* err = std::get_if<sy::snackbase::ingest_error>(&result)) {
-    FUZZ_CHECK(err->code == "bad_request" && !err->message.empty());
+    FUZZ_CHECK(err->code == sy::errc::bad_request && !err->message.empty());
     return;
   }
   auto& in = std::get<sy::snackbase::ingest>(result);

@@ -290,3 +290,32 @@ TEST_CASE("cluster: a restarted node rejoins and the listing converges") {
   auto r = publish(hc, "during", R"({"data":2})");
   CHECK(field_i(r, "seq") == 2);
 }
+
+TEST_CASE("cluster: a history cursor ahead of the owner is 400 bad_cursor on every node") {
+  trio t;
+  const std::string channel = "ahead";
+  auto l = cluster_listing(t.a, "?channel=" + channel);
+  auto owner_id = field_s(l, "owner");
+  REQUIRE(l.at("replicas").as_array().size() == 1);
+  auto replica_id = std::string(l.at("replicas").as_array()[0].as_string());
+  node* bystander = nullptr; // holds no copy: its read crosses to the owner
+  for (auto* n : {&t.a, &t.b, &t.c})
+    if (n->id() != owner_id && n->id() != replica_id)
+      bystander = n;
+  REQUIRE(bystander);
+  http_client ho(t.by_id(owner_id).d->port());
+  auto last = publish(ho, channel, R"({"data":1})");
+  publish(ho, channel, R"({"data":2})");
+  // The stored event's cursor with a sequence number the channel has not reached.
+  auto id = field_s(last, "id");
+  auto ahead = id.substr(0, id.find('-')) + "-99";
+  for (auto* n : {&t.by_id(owner_id), &t.by_id(replica_id), bystander}) {
+    INFO(n->id());
+    http_client h(n->d->port());
+    auto r = h.request("GET", "/v1/channels/" + channel + "/events?cursor=" + ahead, "",
+                       api_key_auth());
+    CHECK(r.status == 400);
+    auto body = parse_json(r.body).as_object();
+    CHECK(field_s(field_o(body, "error"), "code") == "bad_cursor");
+  }
+}

@@ -143,7 +143,7 @@ TEST_CASE_METHOD(fixture, "a burst of publishes reaches a subscriber once each, 
     publish_cmd cmd;
     cmd.channel = "burst";
     cmd.data_json = std::to_string(i);
-    caf::anon_send(dir, publish_atom::value, std::move(cmd));
+    publish_unanswered(std::move(cmd));
   }
   for (std::uint64_t want = 1; want <= 50; ++want)
     CHECK(expect_delivery().second->ev.seq == want);
@@ -159,7 +159,7 @@ TEST_CASE_METHOD(fixture, "a subscriber joining mid-burst gets each event once",
       publish_cmd cmd;
       cmd.channel = topic;
       cmd.data_json = std::to_string(i);
-      caf::anon_send(dir, publish_atom::value, std::move(cmd));
+      publish_unanswered(std::move(cmd));
     }
     // the snapshot (9, 10) may still be pending a flush: it must not come again live
     auto s = subscribe(topic, 1);
@@ -170,7 +170,7 @@ TEST_CASE_METHOD(fixture, "a subscriber joining mid-burst gets each event once",
       publish_cmd cmd;
       cmd.channel = topic;
       cmd.data_json = "x";
-      caf::anon_send(dir, publish_atom::value, std::move(cmd));
+      publish_unanswered(std::move(cmd));
     }
     // 10 live events after the subscribe, none of the first 10 twice
     for (int i = 0; i < 10; ++i)
@@ -207,9 +207,10 @@ TEST_CASE_METHOD(fixture, "history pages by cursor and rejects cursors ahead", "
   std::vector<std::uint64_t> all;
   for (int pages = 0; pages < 5; ++pages) {
     history_page page;
-    self->request(dir, 2s, history_atom::value, q)
-      .receive([&](const history_page& p) { page = p; },
-               [&](const caf::error& e) { FAIL(to_string(e)); });
+    auto got = try_history(q);
+    if (!got)
+      FAIL(to_string(got.error()));
+    page = *got;
     for (auto& e : page.events)
       all.push_back(e->ev.seq);
     if (!page.has_more)
@@ -220,8 +221,7 @@ TEST_CASE_METHOD(fixture, "history pages by cursor and rejects cursors ahead", "
   CHECK(all == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
   q.after.seq = 99;
   bool refused = false;
-  self->request(dir, 2s, history_atom::value, q)
-    .receive([&](const history_page&) {}, [&](const caf::error&) { refused = true; });
+  refused = !try_history(q);
   CHECK(refused);
 }
 

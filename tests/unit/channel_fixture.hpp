@@ -3,10 +3,12 @@
 // forwards what it receives to the test's scoped actor. Shared by the channel unit tests.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "actors/completions.hpp"
 #include "actors/directory.hpp"
 
 namespace sy::test_channel {
@@ -15,6 +17,24 @@ using namespace sy;
 using namespace std::chrono_literals;
 
 using probe_ptr = session_actor::pointer;
+
+// Completes a publish or history read by sending the result (or the error) to the test's
+// scoped actor, which receives it like a response.
+template <class Result>
+class to_sink final : public completion<Result> {
+public:
+  explicit to_sink(caf::actor sink) : sink_(std::move(sink)) {
+  }
+  void complete(const Result& r) override {
+    caf::anon_send(sink_, r);
+  }
+  void fail(errc code, std::string detail) override {
+    caf::anon_send(sink_, make_error(code, std::move(detail)));
+  }
+
+private:
+  caf::actor sink_;
+};
 
 inline session_actor::behavior_type probe(probe_ptr self, caf::actor sink) {
   return {
@@ -49,6 +69,34 @@ struct fixture {
     dir = spawn_directory(sys, cfg);
   }
 
+  /// The directory's answer to one publish: its result or its error.
+  caf::expected<publish_result> try_publish(publish_cmd cmd) {
+    publish_request req;
+    req.items.push_back({std::move(cmd), std::make_shared<to_sink<publish_result>>(self)});
+    caf::anon_send(dir, publish_atom::value, std::move(req));
+    caf::expected<publish_result> out = caf::sec::request_timeout;
+    self->receive([&](const publish_result& r) { out = r; },
+                  [&](const caf::error& e) { out = e; }, caf::after(2s) >> [] {});
+    return out;
+  }
+
+  /// A publish nobody waits for (fire-and-forget, like a session's log records).
+  void publish_unanswered(publish_cmd cmd) {
+    std::array<publish_cmd, 1> one{std::move(cmd)};
+    caf::anon_send(dir, publish_atom::value, unanswered(one));
+  }
+
+  /// The directory's answer to one history read.
+  caf::expected<history_page> try_history(history_query q) {
+    history_request req{std::move(q), std::make_shared<to_sink<history_page>>(self),
+                        request_origin::client};
+    caf::anon_send(dir, history_atom::value, std::move(req));
+    caf::expected<history_page> out = caf::sec::request_timeout;
+    self->receive([&](const history_page& p) { out = p; },
+                  [&](const caf::error& e) { out = e; }, caf::after(2s) >> [] {});
+    return out;
+  }
+
   publish_result publish(const std::string& ch, std::string data, std::string key = {},
                          metadata_index md = {}) {
     publish_cmd cmd;
@@ -56,11 +104,10 @@ struct fixture {
     cmd.data_json = std::move(data);
     cmd.idempotency_key = std::move(key);
     cmd.metadata = std::move(md);
-    publish_result out;
-    self->request(dir, 2s, publish_atom::value, std::move(cmd))
-      .receive([&](const publish_result& r) { out = r; },
-               [&](const caf::error& e) { FAIL("publish failed: " << to_string(e)); });
-    return out;
+    auto out = try_publish(std::move(cmd));
+    if (!out)
+      FAIL("publish failed: " << to_string(out.error()));
+    return *out;
   }
 
   session_actor subscribe(const std::string& topic, std::uint32_t id, scope_filter scopes = {},

@@ -198,7 +198,7 @@ TEST_CASE("membership and replication messages round-trip", "[cluster][serializa
 
   cluster_view v;
   v.node_ids = {"a", "b"};
-  v.handles = {caf::actor{}, caf::actor{}};
+  v.handles = {cluster_actor{}, cluster_actor{}};
   v.self = 1;
   v.replicas = 2;
   auto v2 = round_trip(v);
@@ -206,6 +206,35 @@ TEST_CASE("membership and replication messages round-trip", "[cluster][serializa
   CHECK(v2.handles.size() == 2);
   CHECK(v2.self == 1);
   CHECK(v2.replicas == 2);
+}
+
+TEST_CASE("follow, fetch and remote pattern requests round-trip", "[cluster][serialization]") {
+  env_scope scope;
+  follow_request f;
+  f.channel = "orders";
+  f.after = {77, 5};
+  f.has_after = true;
+  f.replica = true;
+  auto f2 = message_round_trip(f);
+  CHECK(f2.channel == "orders");
+  CHECK(f2.after.epoch == 77);
+  CHECK(f2.after.seq == 5);
+  CHECK(f2.has_after);
+  CHECK(f2.replica);
+  CHECK_FALSE(f2.relay);
+
+  fetch_request r{"orders", cluster_actor{}};
+  auto r2 = message_round_trip(r);
+  CHECK(r2.channel == "orders");
+  CHECK_FALSE(r2.new_owner);
+
+  remote_pattern p{"postgres:", pattern_actor{}};
+  auto p2 = message_round_trip(p);
+  CHECK(p2.prefix == "postgres:");
+  CHECK_FALSE(p2.pattern);
+
+  auto v = message_round_trip(std::vector<cluster_actor>{cluster_actor{}});
+  CHECK(v.size() == 1);
 }
 
 TEST_CASE("rendezvous ranking: same everywhere, minimal movement, spread", "[cluster]") {

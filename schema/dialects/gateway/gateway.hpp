@@ -71,9 +71,8 @@ struct ingest {
   std::optional<boost::json::object> metadata;
 };
 struct ingest_error {
-  std::string code;
+  errc code = errc::bad_request; // channel_unavailable (404) for a channel it cannot serve
   std::string message;
-  unsigned status = 400; // 404 for channel_unavailable
 };
 std::variant<ingest, ingest_error> parse_ingest(const boost::json::object& body);
 

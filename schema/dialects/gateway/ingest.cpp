@@ -28,7 +28,7 @@ std::string upper(std::string_view s) {
 std::optional<rest_refusal> check_workspace(std::string_view id) {
   if (valid_workspace_id(id))
     return std::nullopt;
-  return rest_refusal{400, "invalid_workspace",
+  return rest_refusal{errc::invalid_workspace,
                       "workspace ids are 1-64 characters of [A-Za-z0-9_-]"};
 }
 
@@ -36,7 +36,7 @@ std::variant<ingest_publish, rest_refusal> publish_of(std::string_view workspace
                                                       const json::object& body, const config&) {
   auto parsed = parse_ingest(body);
   if (auto* err = std::get_if<ingest_error>(&parsed))
-    return rest_refusal{err->status, std::move(err->code), std::move(err->message)};
+    return rest_refusal{err->code, std::move(err->message)};
   auto& in = std::get<ingest>(parsed);
   return ingest_publish{workspace_channel(workspace, in.channel), std::move(in.type),
                         std::move(in.data_json), std::move(in.correlation_id),
@@ -47,7 +47,7 @@ std::variant<ingest_publish, rest_refusal> publish_of(std::string_view workspace
 
 std::variant<ingest, ingest_error> parse_ingest(const json::object& body) {
   auto bad = [](std::string message) {
-    return ingest_error{std::string(error_code::bad_request), std::move(message)};
+    return ingest_error{errc::bad_request, std::move(message)};
   };
   ingest in;
   auto* ch = member(body, "channel");
@@ -55,10 +55,9 @@ std::variant<ingest, ingest_error> parse_ingest(const json::object& body) {
     return bad("\"channel\" must be a string such as \"postgres:products\"");
   in.channel = std::string(ch->get_string());
   if (!valid_channel(in.channel, false))
-    return ingest_error{std::string(error_code::channel_unavailable),
+    return ingest_error{errc::channel_unavailable,
                         "\"channel\" must be postgres:{table}, mongo:{collection} or "
-                        "events:{topic}",
-                        404};
+                        "events:{topic}"};
   if (!optional_string(body, "correlationId", in.correlation_id))
     return bad("\"correlationId\" must be a string");
   if (!optional_string(body, "idempotencyKey", in.idempotency_key))

@@ -21,7 +21,7 @@ namespace {
 std::optional<rest_refusal> check_collection(std::string_view collection) {
   if (valid_collection(collection))
     return std::nullopt;
-  return rest_refusal{400, "invalid_collection",
+  return rest_refusal{errc::invalid_collection,
                       "collection names are 1-128 characters of [A-Za-z0-9_-]"};
 }
 
@@ -34,7 +34,7 @@ std::variant<ingest_publish, rest_refusal> publish_of(std::string_view collectio
                                                       const config& cfg) {
   auto parsed = parse_ingest(collection, body);
   if (auto* err = std::get_if<ingest_error>(&parsed))
-    return rest_refusal{400, std::move(err->code), std::move(err->message)};
+    return rest_refusal{err->code, std::move(err->message)};
   auto& in = std::get<ingest>(parsed);
   return ingest_publish{channel_of(collection, cfg), std::move(in.type), std::move(in.data_json),
                         std::move(in.correlation_id), std::move(in.idempotency_key),
@@ -46,7 +46,7 @@ std::variant<ingest_publish, rest_refusal> publish_of(std::string_view collectio
 std::variant<ingest, ingest_error> parse_ingest(std::string_view collection,
                                                 const json::object& body) {
   auto bad = [](std::string message) {
-    return ingest_error{std::string(error_code::bad_request), std::move(message)};
+    return ingest_error{errc::bad_request, std::move(message)};
   };
   ingest in;
   auto* op = member(body, "operation");

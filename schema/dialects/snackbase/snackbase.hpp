@@ -64,7 +64,7 @@ struct ingest {
   std::string idempotency_key;
 };
 struct ingest_error {
-  std::string code;
+  errc code = errc::bad_request;
   std::string message;
 };
 std::variant<ingest, ingest_error> parse_ingest(std::string_view collection,

@@ -104,11 +104,11 @@ TEST_CASE("dialect options come from their config keys", "[codec][registry]") {
   REQUIRE(gateway.ingest);
   auto bad = gateway.ingest->check_param("a.b");
   REQUIRE(bad);
-  CHECK(bad->status == 400);
-  CHECK(bad->code == "invalid_workspace");
+  CHECK(http_status(bad->code) == 400);
+  CHECK(wire_code(bad->code) == "invalid_workspace");
   CHECK_FALSE(gateway.ingest->path_channel); // the body names the channel
   REQUIRE(snackbase.ingest);
-  CHECK(snackbase.ingest->check_param("po.sts")->code == "invalid_collection");
+  CHECK(wire_code(snackbase.ingest->check_param("po.sts")->code) == "invalid_collection");
   CHECK(snackbase.ingest->path_channel("posts", cfg) == "ws.sb.postgres:posts");
 }
 
@@ -126,10 +126,10 @@ TEST_CASE("ingestion routes map bodies to the channel and status they publish or
   CHECK(std::get<ingest_publish>(ok).metadata);
   auto unknown = gw.parse("acme", boost::json::object{{"channel", "redis:x"}}, cfg);
   REQUIRE(std::holds_alternative<rest_refusal>(unknown));
-  CHECK(std::get<rest_refusal>(unknown).status == 404);
-  CHECK(std::get<rest_refusal>(unknown).code == "channel_unavailable");
+  CHECK(http_status(std::get<rest_refusal>(unknown).code) == 404);
+  CHECK(wire_code(std::get<rest_refusal>(unknown).code) == "channel_unavailable");
   auto bad = gw.parse("acme", boost::json::object{{"channel", 5}}, cfg);
-  CHECK(std::get<rest_refusal>(bad).status == 400);
+  CHECK(http_status(std::get<rest_refusal>(bad).code) == 400);
 
   const auto& sb = *dialect_for(dialect::snackbase).ingest;
   auto row = sb.parse("posts",
@@ -140,5 +140,5 @@ TEST_CASE("ingestion routes map bodies to the channel and status they publish or
   CHECK(std::get<ingest_publish>(row).channel == "ws.default.postgres:posts");
   CHECK(std::get<ingest_publish>(row).type == "INSERT");
   auto refused = sb.parse("posts", boost::json::object{{"operation", "upsert"}}, cfg);
-  CHECK(std::get<rest_refusal>(refused).status == 400);
+  CHECK(http_status(std::get<rest_refusal>(refused).code) == 400);
 }

@@ -1,0 +1,268 @@
+// The channel's cluster roles (CLUSTER.md): the owner feeding relays and waiting for replica
+// acks, the relay following the owner, adoption of another node's state, promotion.
+#include "actors/channel_state.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace sy::channel_impl {
+
+namespace {
+
+// Acknowledges and delivers bursts in order once every replica has them: no publisher sees a
+// 2xx and no subscriber sees an event that a replica could not hand on after this node dies.
+void release_inflight(channel_ptr self) {
+  auto& st = self->state;
+  while (!st.inflight.empty() && st.inflight.front().waiting == 0) {
+    auto b = std::move(st.inflight.front());
+    st.inflight.pop_front();
+    for (auto& [done, result] : b.done)
+      done->complete(result);
+    fan_out_local(self, b.all);
+    feed_relays(self, b.all);
+  }
+}
+
+} // namespace
+
+bool ready(channel_ptr self) {
+  return self->state.synced && !self->state.adopting;
+}
+
+void run_stash(channel_ptr self) {
+  auto work = std::move(self->state.stash);
+  self->state.stash.clear();
+  for (auto& w : work)
+    w();
+}
+
+// -- owner: replicas and relays on other nodes -------------------------------------------------
+
+// Relays that are not replicas get each burst once it is released (nobody waits for them).
+void feed_relays(channel_ptr self, const event_batch& all) {
+  auto& st = self->state;
+  if (std::none_of(st.relays.begin(), st.relays.end(), [](const auto& r) { return !r.replica; }))
+    return;
+  auto plain = plain_events(all);
+  for (const auto& r : st.relays)
+    if (!r.replica)
+      self->request(r.who, st.timeout, replicate_atom::value, plain)
+        .then([](std::uint64_t) {}, [](const caf::error&) {});
+}
+
+std::size_t replicas_waited_for(const channel_state& st) {
+  return static_cast<std::size_t>(
+    std::count_if(st.relays.begin(), st.relays.end(), [](const auto& r) { return r.replica; }));
+}
+
+// Sends a burst to the replicas and keeps its publishes' completions and its fan-out until
+// every replica has acknowledged it (or failed to answer in time).
+void hold_for_replicas(channel_ptr self, event_batch all) {
+  auto& st = self->state;
+  auto id = st.next_inflight++;
+  auto plain = plain_events(all);
+  st.inflight.push_back({std::move(all), std::move(st.pending_done), replicas_waited_for(st), id});
+  st.pending_done.clear();
+  for (const auto& r : st.relays) {
+    if (!r.replica)
+      continue;
+    auto ack = [self, id] {
+      for (auto& b : self->state.inflight)
+        if (b.id == id && b.waiting > 0) {
+          b.waiting--;
+          break;
+        }
+      release_inflight(self);
+    };
+    self->request(r.who, st.timeout, replicate_atom::value, plain)
+      .then([ack](std::uint64_t) { ack(); },
+            [self, ack](const caf::error& err) {
+              // A replica that does not answer (it died; the view will drop it) must not
+              // block the channel: the burst goes on with one copy fewer.
+              spdlog::warn("channel {}: a replica did not acknowledge: {}", self->state.args.name,
+                           self->system().render(err));
+              ack();
+            });
+  }
+  release_inflight(self);
+}
+
+follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after) {
+  auto& st = self->state;
+  follow_sync s;
+  s.channel = st.args.name;
+  s.epoch = st.args.epoch;
+  s.head = last_seq(st);
+  std::uint64_t from = 0;
+  if (has_after && after.epoch == st.args.epoch && after.seq <= s.head
+      && (st.history->size() == 0 || after.seq + 1 >= st.history->first_seq()))
+    from = after.seq;
+  else
+    s.recovered = !has_after;
+  for (const auto& e : st.history->read_after(from, st.history->size()))
+    s.events.push_back(e->ev);
+  return s;
+}
+
+void add_relay(channel_ptr self, const follow_request& req) {
+  auto& st = self->state;
+  self->send(req.relay, sync_atom::value, make_sync(self, req.after, req.has_after));
+  auto it = std::find_if(st.relays.begin(), st.relays.end(),
+                         [&](const auto& r) { return r.who == req.relay; });
+  if (it == st.relays.end()) {
+    self->monitor(req.relay);
+    st.relays.push_back({req.relay, req.replica});
+  } else {
+    it->replica = req.replica;
+  }
+}
+
+// -- relay: following the owner node -------------------------------------------------------------
+
+// Asks the owner node for its history after ours and its live bursts. Retried until the
+// owner's sync arrives: the request may reach a node that is not the owner yet while the
+// members' views converge.
+void send_follow(channel_ptr self) {
+  auto& st = self->state;
+  st.awaiting_sync = true;
+  follow_request req;
+  req.channel = st.args.name;
+  req.after = cursor{st.args.epoch, last_seq(st)};
+  req.has_after = st.history->size() > 0 || st.next_seq > 1;
+  req.relay = self;
+  req.replica = st.args.replica;
+  self->send(st.owner, follow_atom::value, std::move(req));
+  self->delayed_send(self, st.timeout, retry_atom::value, ++st.follow_generation);
+}
+
+// Appends an event sequenced by the owner (relay) or adopted from another node.
+void take_event(channel_ptr self, const event& e, bool fan_out) {
+  auto& st = self->state;
+  auto ev = std::make_shared<const encoded_event>(encode_event(e));
+  st.history->append(ev);
+  st.next_seq = e.seq + 1;
+  if (!ev->ev.idempotency_key.empty())
+    st.idempotency->remember(ev->ev.idempotency_key, ev->ev, ev->ev.timestamp_ms);
+  note_stored(self);
+  if (fan_out) {
+    st.pending.push_back(ev);
+    schedule_flush(self);
+  }
+}
+
+void reset_history(channel_ptr self, std::uint64_t epoch) {
+  auto& st = self->state;
+  st.history = make_memory_history(st.ns.history_size);
+  st.idempotency = make_window(st.args);
+  st.args.epoch = epoch;
+  st.next_seq = 1;
+}
+
+void on_sync(channel_ptr self, const follow_sync& sync) {
+  auto& st = self->state;
+  if (!st.owner)
+    return; // promoted meanwhile
+  if (sync.epoch != st.args.epoch || !sync.recovered)
+    reset_history(self, sync.epoch);
+  for (const auto& e : sync.events)
+    if (e.seq > last_seq(st))
+      take_event(self, e, st.synced);
+  st.next_seq = std::max(st.next_seq, sync.head + 1);
+  note_stored(self);
+  st.awaiting_sync = false;
+  if (!st.synced) {
+    st.synced = true;
+    run_stash(self);
+  }
+  check_unused_soon(self);
+}
+
+std::uint64_t on_replicated(channel_ptr self, const std::vector<event>& events) {
+  auto& st = self->state;
+  if (!st.owner || !st.synced)
+    return last_seq(st);
+  for (const auto& e : events) {
+    if (e.epoch != st.args.epoch || e.seq <= last_seq(st))
+      continue; // older incarnation, or already held
+    if (e.seq != last_seq(st) + 1) { // a gap (a lost message): ask again from our position
+      send_follow(self);
+      break;
+    }
+    take_event(self, e, true);
+  }
+  return last_seq(st);
+}
+
+// -- changes of ownership ------------------------------------------------------------------------
+
+// Becomes a relay of `owner` (another node took the channel over, or the view moved it).
+void follow(channel_ptr self, cluster_actor owner) {
+  auto& st = self->state;
+  st.owner = std::move(owner);
+  st.adopting = false;
+  // Our relays will find the new owner through their own view; unacked bursts complete now
+  // (they are in our history, which the new owner fetched or will fetch).
+  for (auto& b : st.inflight)
+    b.waiting = 0;
+  release_inflight(self);
+  for (auto& [done, result] : st.pending_done)
+    done->complete(result);
+  st.pending_done.clear();
+  st.relays.clear();
+  st.remote_patterns.clear(); // the new owner's directory attaches them there
+  send_follow(self);
+}
+
+// The owner node is gone (or the view says this node owns the channel now): sequence from here,
+// continuing the owner's epoch and numbering, with the history and idempotency keys we hold.
+void promote(channel_ptr self) {
+  auto& st = self->state;
+  st.owner = nullptr;
+  st.synced = true;
+  spdlog::info("channel {}: now owned by this node (epoch {}, next seq {})", st.args.name,
+               st.args.epoch, st.next_seq);
+  run_stash(self);
+}
+
+// A channel new on this node while other nodes are up: it may have lived elsewhere (the
+// previous owner, its replicas). Take the most advanced state any of them holds before
+// sequencing; they hand the ownership over and follow this node.
+void adopt(channel_ptr self) {
+  auto& st = self->state;
+  if (st.args.adopt_from.empty())
+    return;
+  st.adopting = true;
+  auto remaining = std::make_shared<std::size_t>(st.args.adopt_from.size());
+  auto best = std::make_shared<follow_sync>();
+  auto done = [self, remaining, best] {
+    if (--*remaining > 0)
+      return;
+    auto& st = self->state;
+    if (best->head > 0) {
+      reset_history(self, best->epoch);
+      for (const auto& e : best->events)
+        take_event(self, e, false);
+      st.next_seq = best->head + 1;
+      spdlog::info("channel {}: adopted epoch {} at seq {} from another node", st.args.name,
+                   best->epoch, best->head);
+    }
+    st.adopting = false;
+    if (!st.owner)
+      run_stash(self);
+    check_unused_soon(self);
+  };
+  for (const auto& node : st.args.adopt_from) {
+    self->request(node, st.timeout, fetch_atom::value,
+                  fetch_request{st.args.name, st.args.self_cluster})
+      .then(
+        [best, done](follow_sync& s) {
+          if (s.head > best->head)
+            *best = std::move(s);
+          done();
+        },
+        [done](const caf::error&) { done(); });
+  }
+}
+
+} // namespace sy::channel_impl

@@ -1,0 +1,295 @@
+// The channel on its own node: sequence, history, idempotency, fan-out, subscribe, history
+// reads, and retiring a channel that never held an event.
+#include "actors/channel_state.hpp"
+
+#include "actors/owner_forward.hpp"
+
+namespace sy::channel_impl {
+
+namespace {
+
+// The answer to a retried publish: the original event while the history still holds it (the
+// first reply, byte for byte), else the receipt (the stored event without data and metadata).
+event_ptr original_event(const channel_state& st, const idempotency_receipt& r,
+                         const std::string& key) {
+  if (r.seq >= st.history->first_seq() && r.seq <= st.history->last_seq()) {
+    auto held = st.history->read_after(r.seq - 1, 1);
+    if (!held.empty() && held.front()->ev.seq == r.seq)
+      return held.front();
+  }
+  event e;
+  e.channel = st.args.name;
+  e.epoch = st.args.epoch;
+  e.seq = r.seq;
+  e.timestamp_ms = r.timestamp_ms;
+  e.type = r.type;
+  e.idempotency_key = key;
+  e.correlation_id = r.correlation_id; // data_json stays empty: a receipt (encode_event)
+  return std::make_shared<const encoded_event>(encode_event(std::move(e)));
+}
+
+publish_result publish(channel_ptr self, publish_cmd& cmd) {
+  auto& st = self->state;
+  auto now = wall_clock_ms();
+  if (!cmd.idempotency_key.empty())
+    if (auto* prior = st.idempotency->find(cmd.idempotency_key, now))
+      return {original_event(st, *prior, cmd.idempotency_key), true};
+  event e;
+  e.channel = st.args.name;
+  e.epoch = st.args.epoch;
+  e.seq = st.next_seq++;
+  e.timestamp_ms = now;
+  e.type = cmd.type.empty() ? "message" : std::move(cmd.type);
+  e.data_json = std::move(cmd.data_json);
+  e.metadata_json = std::move(cmd.metadata_json);
+  e.metadata = std::move(cmd.metadata);
+  e.idempotency_key = std::move(cmd.idempotency_key);
+  e.correlation_id = std::move(cmd.correlation_id);
+  auto ev = std::make_shared<const encoded_event>(encode_event(std::move(e)));
+  st.history->append(ev);
+  if (!ev->ev.idempotency_key.empty())
+    st.idempotency->remember(ev->ev.idempotency_key, ev->ev, now);
+  note_stored(self);
+  // Nobody to fan out to: no flush (a REST-only channel schedules no timer per window). A
+  // later subscriber would not get this event live anyway: its from_seq starts after it.
+  // Relays (replicas) and other nodes' patterns are somebody too.
+  if (!st.subs.empty() || !st.patterns.empty() || !st.relays.empty()
+      || !st.remote_patterns.empty()) {
+    st.pending.push_back(ev);
+    schedule_flush(self);
+  }
+  return {ev, false};
+}
+
+// Completes a publish now (single node) or with its burst once the replicas have it.
+void complete_publish(channel_ptr self, const publish_completion& done, publish_result r) {
+  auto& st = self->state;
+  if (r.duplicate || (replicas_waited_for(st) == 0 && st.inflight.empty())) {
+    done->complete(r);
+    return;
+  }
+  st.pending_done.emplace_back(done, std::move(r));
+}
+
+bool cursor_ahead(channel_ptr self, const history_query& q) {
+  auto& st = self->state;
+  return q.has_cursor && q.after.epoch == st.args.epoch && q.after.seq > last_seq(st);
+}
+
+history_page read_history(channel_ptr self, const history_query& q) {
+  auto& st = self->state;
+  history_page page;
+  auto head = last_seq(st);
+  std::uint64_t after = 0;
+  if (q.has_cursor) {
+    if (q.after.epoch == st.args.epoch) {
+      after = q.after.seq;
+      auto first = st.history->first_seq();
+      page.recovered = st.history->size() == 0 || after + 1 >= first;
+    } else {
+      page.recovered = false; // an older incarnation of this channel
+    }
+  }
+  page.events = st.history->read_after(after, q.limit);
+  // A page also stops before history.max_page_bytes of events (one larger event still makes a
+  // page, so reading always progresses): a reply is bounded whatever the events' size, and
+  // next_cursor / has_more continue from its last event.
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < page.events.size(); ++i) {
+    bytes += page.events[i]->rest_json.size() + 1;
+    if (i > 0 && bytes > st.args.cfg->history_max_page_bytes) {
+      page.events.resize(i);
+      break;
+    }
+  }
+  if (!page.events.empty())
+    page.next_cursor = page.events.back()->id;
+  else // nothing new: the caller's position, or the head when it had none
+    page.next_cursor = format_cursor({st.args.epoch, after > 0 ? after : head});
+  page.has_more = !page.events.empty() && page.events.back()->ev.seq < head;
+  return page;
+}
+
+} // namespace
+
+std::unique_ptr<idempotency_window> make_window(const channel_args& a) {
+  return std::make_unique<idempotency_window>(
+    idempotency_window::limits{a.cfg->idempotency_window_ms, a.cfg->idempotency_max_keys,
+                               a.cfg->idempotency_max_bytes},
+    a.idempotency_node);
+}
+
+// The channel holds its first event: a channel the directory counts as made for subscriptions
+// moves to quota.max_channels (and gets its replicas), once.
+void note_stored(channel_ptr self) {
+  auto& st = self->state;
+  if (st.told_stored || st.args.stored || last_seq(st) == 0)
+    return;
+  st.told_stored = true;
+  self->send(st.args.directory, stored_atom::value, st.args.name);
+}
+
+// Publishes that arrive back-to-back share one flush: each subscriber gets one message per
+// burst instead of one per event. The flush is a message to self, so it runs right after the
+// publishes already queued; when idle it adds no latency.
+//
+// Under load (the previous flush was less than channel.batch_window_us ago) the flush waits out
+// the rest of that window, so a stream of publishes leaves in bursts: per subscriber, one
+// message, one outbox entry and one writev carry several events instead of one. An idle
+// channel flushes at once.
+void schedule_flush(channel_ptr self) {
+  auto& st = self->state;
+  if (st.flush_scheduled)
+    return;
+  st.flush_scheduled = true;
+  auto window = std::chrono::microseconds(st.args.cfg->batch_window_us);
+  auto since = std::chrono::steady_clock::now() - st.last_flush;
+  if (window.count() == 0 || since >= window)
+    self->send(self, flush_atom::value);
+  else
+    self->delayed_send(self, window - since, flush_atom::value);
+}
+
+void fan_out_local(channel_ptr self, const event_batch& all) {
+  auto& st = self->state;
+  st.subs.fan_out(all, [self](const subscriber_set::member& m, const event_batch& batch,
+                              std::uint32_t offset) {
+    self->send(m.session, deliver_atom::value, m.sub_id, batch, offset);
+  });
+  // Patterns hear a channel from its owner only (a relay would repeat what the owner sends
+  // to the patterns of every node): one message per pattern per burst, not per subscriber.
+  if (st.owner)
+    return;
+  for (const auto& p : st.patterns)
+    self->send(p, deliver_atom::value, all);
+  if (!st.remote_patterns.empty()) {
+    std::vector<event> plain;
+    plain.reserve(all->size());
+    for (const auto& e : *all)
+      plain.push_back(e->ev);
+    for (const auto& p : st.remote_patterns)
+      self->send(p, deliver_atom::value, plain);
+  }
+}
+
+std::vector<event> plain_events(const event_batch& all) {
+  std::vector<event> out;
+  out.reserve(all->size());
+  for (const auto& e : *all)
+    out.push_back(e->ev);
+  return out;
+}
+
+void flush(channel_ptr self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  st.last_flush = std::chrono::steady_clock::now();
+  if (st.pending.empty())
+    return;
+  auto all = std::make_shared<const std::vector<event_ptr>>(std::move(st.pending));
+  st.pending.clear();
+  if (replicas_waited_for(st) > 0 || !st.inflight.empty())
+    return hold_for_replicas(self, std::move(all)); // completed and fanned out on their acks
+  // Single node, or no replica yet.
+  for (auto& [done, result] : st.pending_done)
+    done->complete(result);
+  st.pending_done.clear();
+  fan_out_local(self, all);
+  feed_relays(self, all);
+}
+
+void handle_publish(channel_ptr self, publish_cmd& cmd, const publish_completion& done) {
+  auto& st = self->state;
+  if (!ready(self)) {
+    st.stash.push_back([self, cmd, done]() mutable { handle_publish(self, cmd, done); });
+    return;
+  }
+  if (st.owner) // a relay: the owner node sequences
+    return forward_to_owner(self, st.owner, st.timeout, std::move(cmd), done);
+  complete_publish(self, done, publish(self, cmd));
+}
+
+// Replay and registration in the same turn: the ack (with the replay) is sent before any later
+// live event, and CAF keeps per-sender order, so nothing is lost or repeated in between. Events
+// still pending a flush are in the replay; from_seq keeps the flush from sending them again.
+void subscribe(channel_ptr self, const sub_request& req) {
+  auto& st = self->state;
+  // A re-subscribe replaces filter and cursor; the session is already monitored then.
+  bool known = st.subs.contains(req.session.address());
+  sub_ack ack;
+  ack.sub_id = req.sub_id;
+  ack.topic = st.args.name;
+  ack.channel = self;
+  ack.cursor = format_cursor({st.args.epoch, last_seq(st)});
+  auto head = last_seq(st);
+  if (req.has_since) {
+    ack.has_since = true;
+    auto first = st.history->first_seq();
+    bool same_epoch = req.since.epoch == st.args.epoch && req.since.seq <= head;
+    bool in_window = st.history->size() == 0 ? req.since.seq == head
+                                             : req.since.seq + 1 >= first;
+    ack.recovered = same_epoch && in_window;
+    auto from = ack.recovered ? req.since.seq : 0;
+    ack.replay = st.history->read_after(from, st.history->size());
+  } else if (st.ns.snapshot > 0) {
+    ack.snapshot = true;
+    ack.replay = st.history->last(st.ns.snapshot);
+  }
+  // Filters hold on replay too.
+  if (req.filter) {
+    data_cache cache(ack.replay);
+    std::vector<event_ptr> kept;
+    for (std::size_t i = 0; i < ack.replay.size(); ++i)
+      if (passes(req.filter, ack.replay, i, cache))
+        kept.push_back(ack.replay[i]);
+    ack.replay = std::move(kept);
+  }
+  if (!known)
+    self->monitor(req.session);
+  self->send(req.session, suback_atom::value, std::move(ack));
+  st.subs.add(req, st.next_seq);
+}
+
+void answer_history(channel_ptr self, const history_request& req) {
+  if (cursor_ahead(self, req.query))
+    return req.done->fail(errc::bad_cursor, "cursor is ahead of the channel");
+  req.done->complete(read_history(self, req.query));
+}
+
+// -- channels that never held an event ---------------------------------------------------------
+
+// Nothing to keep and nobody to serve: no event ever, no subscriber, no relay following it, no
+// cluster exchange under way. Such a channel exists only because somebody subscribed; it
+// retires channel.empty_idle_ms after that ended, not channel.idle_ms.
+bool unused(const channel_state& st) {
+  return last_seq(st) == 0 && st.subs.empty() && st.relays.empty() && st.synced
+         && !st.adopting && !st.awaiting_sync && st.stash.empty();
+}
+
+// Arms one (unused) check while the channel has never held an event; the check decides.
+void check_unused_soon(channel_ptr self) {
+  auto& st = self->state;
+  if (last_seq(st) > 0)
+    return;
+  auto delay = st.retirement.arm_check(st.args.cfg->channel_empty_idle_ms);
+  if (delay == 0)
+    self->send(self, unused_atom::value);
+  else if (delay > 0)
+    self->delayed_send(self, std::chrono::milliseconds(delay), unused_atom::value);
+}
+
+void on_unused_check(channel_ptr self) {
+  auto& st = self->state;
+  st.retirement.check_arrived();
+  if (!unused(st))
+    return; // a subscriber, an event or a relay came: their end arms the next check
+  auto grace = st.args.cfg->channel_empty_idle_ms;
+  if (st.retirement.quiet_ms() < grace)
+    return check_unused_soon(self);
+  // Once per quiet period: a refused report (a directory message in flight) re-arms when that
+  // message is handled.
+  if (st.retirement.report_due(false, grace))
+    self->send(st.args.directory, idle_atom::value, st.args.name, st.retirement.handled());
+}
+
+} // namespace sy::channel_impl

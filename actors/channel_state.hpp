@@ -1,0 +1,102 @@
+#pragma once
+// The channel actor's state and the functions its three files share (not an interface: only
+// actors/channel*.cpp include it). channel_core.cpp is the local owner (sequence, history,
+// idempotency, fan-out, subscribe, history reads, retirement); channel_cluster.cpp the cluster
+// roles (relay, adopt, promote, replica acks, and the stash that holds work until the channel
+// is synced or adopted); channel.cpp the message handlers.
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "actors/channel.hpp"
+#include "actors/history_store.hpp"
+#include "actors/idempotency_window.hpp"
+#include "actors/retirement_clock.hpp"
+#include "actors/subscriber_set.hpp"
+#include "schema/cluster.hpp"
+
+namespace sy::channel_impl {
+
+struct channel_state {
+  channel_args args;
+  namespace_config ns;
+  std::unique_ptr<history_store> history;
+  std::unique_ptr<idempotency_window> idempotency;
+  std::uint64_t next_seq = 1;
+  subscriber_set subs;
+  std::vector<pattern_actor> patterns; // wildcard subscriptions matching this channel
+  std::vector<pattern_actor> remote_patterns; // ... on other nodes (while this node owns it)
+  retirement_clock retirement;
+  bool told_stored = false; // the directory knows this channel holds events
+  std::vector<event_ptr> pending; // published, not yet fanned out
+  std::vector<std::pair<publish_completion, publish_result>> pending_done; // cluster: acked later
+  bool flush_scheduled = false;
+  std::chrono::steady_clock::time_point last_flush{};
+
+  // -- cluster --
+  struct relay {
+    channel_actor who;
+    bool replica = false;
+  };
+  struct inflight { // a burst sent to the replicas, waiting for their acks
+    event_batch all;
+    std::vector<std::pair<publish_completion, publish_result>> done;
+    std::size_t waiting = 0;
+    std::uint64_t id = 0;
+  };
+  cluster_actor owner;         // set: this channel is a relay of the owner node
+  bool synced = true;          // relay: holds the owner's history
+  bool adopting = false;       // owner: fetching the state of other nodes before sequencing
+  bool awaiting_sync = false;  // relay: a follow request is unanswered (retried until it is)
+  std::uint64_t follow_generation = 0; // a retry timer of an older follow request is stale
+  std::vector<std::function<void()>> stash; // work that waits for synced / adopted
+  std::vector<relay> relays;   // owner: relays on other nodes
+  std::deque<inflight> inflight;
+  std::uint64_t next_inflight = 1;
+  std::chrono::milliseconds timeout{2000};
+
+  static inline const char* name = "channel";
+};
+
+using channel_ptr = channel_actor::stateful_pointer<channel_state>;
+
+inline std::uint64_t last_seq(const channel_state& st) {
+  return st.next_seq - 1;
+}
+
+// -- channel_core.cpp: the channel on its own node ------------------------------------------------
+
+std::unique_ptr<idempotency_window> make_window(const channel_args& a);
+void note_stored(channel_ptr self);
+void schedule_flush(channel_ptr self);
+void fan_out_local(channel_ptr self, const event_batch& all);
+std::vector<event> plain_events(const event_batch& all);
+void flush(channel_ptr self);
+void handle_publish(channel_ptr self, publish_cmd& cmd, const publish_completion& done);
+void subscribe(channel_ptr self, const sub_request& req);
+void answer_history(channel_ptr self, const history_request& req);
+bool unused(const channel_state& st);
+void check_unused_soon(channel_ptr self);
+void on_unused_check(channel_ptr self);
+
+// -- channel_cluster.cpp: relay, adopt, promote, replica acks -----------------------------------
+
+bool ready(channel_ptr self); // synced (relay) and not adopting (owner): work may run now
+void run_stash(channel_ptr self);
+std::size_t replicas_waited_for(const channel_state& st);
+void feed_relays(channel_ptr self, const event_batch& all);
+void hold_for_replicas(channel_ptr self, event_batch all);
+void send_follow(channel_ptr self);
+void reset_history(channel_ptr self, std::uint64_t epoch);
+void take_event(channel_ptr self, const event& e, bool fan_out);
+void on_sync(channel_ptr self, const follow_sync& sync);
+std::uint64_t on_replicated(channel_ptr self, const std::vector<event>& events);
+follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after);
+void add_relay(channel_ptr self, const follow_request& req);
+void follow(channel_ptr self, cluster_actor owner);
+void promote(channel_ptr self);
+void adopt(channel_ptr self);
+
+} // namespace sy::channel_impl

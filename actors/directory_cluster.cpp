@@ -1,0 +1,99 @@
+// The directory in a cluster (CLUSTER.md): which node owns a channel, the replica positions,
+// patterns of other nodes, and a new member list.
+#include "actors/directory_state.hpp"
+
+#include "schema/ownership.hpp"
+
+namespace sy::directory_impl {
+
+bool clustered(const directory_state& st) {
+  return st.view.node_ids.size() > 1;
+}
+
+// The owner node's cluster actor for a channel; null when this node owns it (or is alone).
+cluster_actor owner_of(const directory_state& st, const std::string& name) {
+  if (!clustered(st))
+    return {};
+  auto rank = rank_nodes(st.view.node_ids, name);
+  return rank.front() == st.view.self ? cluster_actor{} : st.view.handles[rank.front()];
+}
+
+// This node's position in the channel's ranking is a replica position (1..replicas).
+bool replica_here(const directory_state& st, const std::string& name) {
+  if (!clustered(st))
+    return false;
+  auto rank = rank_nodes(st.view.node_ids, name);
+  for (std::size_t i = 1; i <= st.view.replicas && i < rank.size(); ++i)
+    if (rank[i] == st.view.self)
+      return true;
+  return false;
+}
+
+// Asks the nodes in the channel's replica positions to keep a relay of it.
+void ensure_replicas(directory_ptr self, const std::string& name) {
+  auto& st = self->state;
+  if (!clustered(st) || st.view.replicas == 0)
+    return;
+  auto rank = rank_nodes(st.view.node_ids, name);
+  for (std::size_t i = 1; i <= st.view.replicas && i < rank.size(); ++i)
+    if (rank[i] != st.view.self)
+      self->send(st.view.handles[rank[i]], replica_atom::value, name);
+}
+
+// Hands an owned channel the patterns of other nodes that match its name.
+void attach_remote_patterns(directory_ptr self, const std::string& name,
+                            const channel_actor& ch) {
+  auto& rp = self->state.remote_patterns;
+  if (rp.empty())
+    return;
+  for (std::size_t len = 0; len <= name.size(); ++len)
+    if (auto it = rp.find(name.substr(0, len)); it != rp.end())
+      for (const auto& p : it->second)
+        self->send(ch, peer_pattern_atom::value, p);
+}
+
+// Tells the other members about a local pattern, so that their owned channels send it bursts.
+void announce_pattern(directory_ptr self, const std::string& prefix, const pattern_actor& p) {
+  auto& st = self->state;
+  if (!clustered(st))
+    return;
+  for (std::size_t i = 0; i < st.view.handles.size(); ++i)
+    if (i != st.view.self)
+      self->send(st.view.handles[i], peer_pattern_atom::value, remote_pattern{prefix, p});
+}
+
+history_page from_wire(wire_history_page& w) {
+  history_page p;
+  for (auto& e : w.events)
+    p.events.push_back(std::make_shared<const encoded_event>(encode_event(std::move(e))));
+  p.next_cursor = std::move(w.next_cursor);
+  p.has_more = w.has_more;
+  p.recovered = w.recovered;
+  return p;
+}
+
+// A new member list: channels whose owner moved follow the new owner; relays whose owner is
+// this node now take over (promotion).
+void apply_view(directory_ptr self, cluster_view& v) {
+  auto& st = self->state;
+  st.view = std::move(v);
+  for (auto& [name, e] : st.channels) {
+    auto owner = owner_of(st, name);
+    if (owner == e.owner)
+      continue;
+    e.owner = owner;
+    if (owner) {
+      self->send(e.channel, owner_atom::value, owner);
+    } else {
+      self->send(e.channel, promote_atom::value);
+      attach_remote_patterns(self, name, e.channel);
+    }
+  }
+  for (auto& [name, e] : st.channels)
+    if (!e.owner && e.stored)
+      ensure_replicas(self, name); // a new member may take a replica position
+  for (auto& [prefix, p] : st.patterns) // a new member learns our patterns (it dedups)
+    announce_pattern(self, prefix, p.pattern);
+}
+
+} // namespace sy::directory_impl

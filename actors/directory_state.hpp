@@ -1,0 +1,78 @@
+#pragma once
+// The directory actor's state and the functions its files share (only actors/directory*.cpp
+// include it): directory_channels.cpp (channels and patterns by name, the two channel budgets,
+// routing publishes and history reads), directory_cluster.cpp (owners, replicas, remote
+// patterns, views), directory.cpp (message handlers).
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/directory.hpp"
+#include "actors/idempotency_window.hpp"
+#include "schema/cluster.hpp"
+
+namespace sy::directory_impl {
+
+struct directory_state {
+  struct entry {
+    channel_actor channel;
+    std::uint64_t forwarded = 0; // messages sent to the channel by the directory
+    cluster_actor owner;         // cluster: the owner node of a relay; null: owned here
+    // Counted under quota.max_channels: made by a publish, or holds events. Otherwise it
+    // exists only for subscriptions (quota.max_empty_channels) until a publish or the
+    // channel's (stored) moves it.
+    bool stored = false;
+  };
+  struct pattern_entry {
+    pattern_actor pattern;
+    std::uint64_t forwarded = 0;
+  };
+  std::shared_ptr<const config> cfg;
+  // Ordered, so a new pattern finds its existing channels with one range walk.
+  std::map<std::string, entry> channels;
+  std::size_t empty = 0; // entries not stored: made for subscriptions only
+  // Wildcard index: pattern prefix ("postgres:" for "postgres:*", "" for "*") -> actor. A new
+  // channel finds its patterns with one lookup per prefix of its name, never by scanning
+  // subscriptions.
+  std::unordered_map<std::string, pattern_entry> patterns;
+  std::uint64_t next_epoch = 0;
+  cluster_view view; // empty: a single node owns every channel
+  // Patterns on other nodes, by prefix: attached to the matching channels owned here.
+  std::unordered_map<std::string, std::vector<pattern_actor>> remote_patterns;
+  std::chrono::milliseconds timeout{2000};
+  std::shared_ptr<idempotency_budget> idempotency; // idempotency.max_node_bytes, all windows
+
+  static inline const char* name = "directory";
+};
+
+using directory_ptr = directory_actor::stateful_pointer<directory_state>;
+
+// Why a channel is looked up: to hold events (publishes, replicas of an owner with events),
+// or for subscriptions only (subscribes, and an owner spawned for a relay that follows it).
+enum class use { events, subscription };
+
+// -- directory_channels.cpp --
+
+directory_state::entry* lookup(directory_ptr self, const std::string& name, use why,
+                               bool serve_here = false);
+void mark_stored(directory_ptr self, const std::string& name, directory_state::entry& e);
+directory_state::pattern_entry* lookup_pattern(directory_ptr self, const std::string& pattern);
+void refuse_subscribe(directory_ptr self, const sub_request& req);
+void route_publishes(directory_ptr self, publish_request& req);
+void route_history(directory_ptr self, const history_request& req);
+
+// -- directory_cluster.cpp --
+
+bool clustered(const directory_state& st);
+cluster_actor owner_of(const directory_state& st, const std::string& name);
+bool replica_here(const directory_state& st, const std::string& name);
+void ensure_replicas(directory_ptr self, const std::string& name);
+void attach_remote_patterns(directory_ptr self, const std::string& name, const channel_actor& ch);
+void announce_pattern(directory_ptr self, const std::string& prefix, const pattern_actor& p);
+history_page from_wire(wire_history_page& w);
+void apply_view(directory_ptr self, cluster_view& v);
+
+} // namespace sy::directory_impl

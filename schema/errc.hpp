@@ -1,0 +1,83 @@
+#pragma once
+// Every error a client can be answered with, as one enum and one table: the wire code (error
+// frames and REST bodies), the HTTP status a REST request gets, and the close code of the
+// dialects that close for it instead of sending an error frame. Actors fail requests with
+// `sy::errc` (a CAF error category, so it crosses nodes as a code, never as text); the edges
+// turn it into a status or a frame through this table. PROTOCOL.md documents the same codes.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+
+namespace caf {
+class actor_system_config;
+}
+
+namespace sy {
+
+enum class errc : std::uint8_t {
+  bad_json = 1, // 0 is "no error" in CAF
+  bad_request,
+  unknown_op,
+  invalid_topic,
+  invalid_channel,
+  invalid_collection,
+  invalid_workspace,
+  invalid_filter,
+  bad_cursor,
+  bad_limit,
+  not_subscribed,
+  unauthorized,
+  forbidden,
+  scope_denied,
+  not_found,
+  channel_unavailable,
+  method_not_allowed,
+  upgrade_required,
+  quota_exceeded,
+  unavailable,
+};
+
+/// One row of the table.
+struct errc_info {
+  errc code;
+  std::string_view wire;   // "bad_cursor": the `code` of error frames and REST error bodies
+  unsigned http_status;    // what a REST request failing with it is answered with
+  std::uint16_t close_code; // where a dialect closes for it instead (0: never closes)
+};
+
+const errc_info& info(errc e);
+
+inline std::string_view wire_code(errc e) {
+  return info(e).wire;
+}
+
+inline unsigned http_status(errc e) {
+  return info(e).http_status;
+}
+
+/// The errc whose wire code is `wire`: for codes that arrive as text from a codec.
+std::optional<errc> errc_from_wire(std::string_view wire);
+
+std::string to_string(errc e);
+
+/// The CAF error category of `sy::errc`.
+constexpr caf::atom_value errc_category = caf::atom("sy");
+
+/// `caf::error` of an errc, with the human-readable detail as its context. Found by ADL, so
+/// `caf::error err = errc::bad_cursor;` works too.
+caf::error make_error(errc e, std::string detail = {});
+
+/// The errc of `err`; nullopt for errors of other categories (timeouts, a dead actor, ...).
+std::optional<errc> errc_of(const caf::error& err);
+
+/// The detail text `make_error` stored in `err` (empty when there is none).
+std::string detail_of(const caf::error& err);
+
+/// Lets the actor system render sy::errc errors ("sy: bad_cursor (detail)").
+void register_errc(caf::actor_system_config& cfg);
+
+} // namespace sy
