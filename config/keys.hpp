@@ -7,7 +7,7 @@
 //
 // Adding a setting: a field in `config`, a row in config/keys.cpp, the key in
 // config/switchyard.conf with its reason, a row in README.md (the test prints the row to paste);
-// a listener setting also gets a line in server_options_from (net/server_config.hpp).
+// a listener setting also gets a line in server_options_from (net/bridge/server_config.hpp).
 #include <cstdint>
 #include <functional>
 #include <string>

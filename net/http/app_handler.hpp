@@ -1,6 +1,6 @@
 #pragma once
 // The application interface of the HTTP server, without Beast or CAF types: the server parses
-// HTTP and WebSocket, the application (net/app.cpp) decides what a request gets and what a
+// HTTP and WebSocket, the application (net/bridge/app.cpp) decides what a request gets and what a
 // WebSocket connection talks to.
 #include <cstdint>
 #include <functional>

@@ -2,7 +2,7 @@
 // A dialect as one record: its codec, its live-frame encoder, its WebSocket endpoint and
 // options, its limits, keep-alive and REST ingestion. Each folder under schema/dialects/ defines
 // one descriptor; registry.cpp lists them in one table that encode_event, the upgrade routing
-// (net/app.cpp) and the REST routing (net/rest_api.cpp) read. Everything here is pure: no I/O,
+// (net/bridge/app.cpp) and the REST routing (net/bridge/rest_api.cpp) read. Everything here is pure: no I/O,
 // no actor calls. Adding a dialect: schema/dialects/README.md.
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Ingestion bodies of the workspace gateway (POST /workspaces/{id}/events) and of SnackBase
-// (POST /api/v1/collections/{collection}/events): the body parsed as net/rest_api.cpp does,
+// (POST /api/v1/collections/{collection}/events): the body parsed as net/bridge/rest_api.cpp does,
 // then gateway::parse_ingest / snackbase::parse_ingest, then the stored event encoded into every
 // frame a subscriber can get (schema/event.cpp encode_event). Each frame must be JSON.
 //
@@ -110,7 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto text = sy::fuzz::as_text(data, size);
   auto route = sy::fuzz::split_first(text, '\n');
   auto kind = sy::fuzz::split_first(route, ' ');
-  // The route checks the path segment before the body is read (net/rest_api.cpp route()).
+  // The route checks the path segment before the body is read (net/bridge/rest_api.cpp route()).
   bool gateway = kind == "gateway";
   if (gateway ? !sy::valid_workspace_id(route)
               : kind != "snackbase" || !sy::snackbase::valid_collection(route))

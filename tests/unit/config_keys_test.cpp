@@ -14,7 +14,7 @@
 #include <boost/json.hpp>
 
 #include "config/keys.hpp"
-#include "net/server_config.hpp"
+#include "net/bridge/server_config.hpp"
 
 namespace json = boost::json;
 using namespace sy;

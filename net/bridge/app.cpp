@@ -1,4 +1,4 @@
-#include "net/app.hpp"
+#include "net/bridge/app.hpp"
 
 #include <algorithm>
 

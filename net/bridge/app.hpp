@@ -5,7 +5,7 @@
 
 #include "config/config.hpp"
 #include "net/auth/auth.hpp"
-#include "net/rest_api.hpp"
+#include "net/bridge/rest_api.hpp"
 #include "net/http/app_handler.hpp"
 #include "schema/messages.hpp"
 

@@ -19,12 +19,12 @@
 #include "actors/cluster.hpp"
 #include "actors/quota.hpp"
 #include "config/config.hpp"
-#include "net/app.hpp"
+#include "net/bridge/app.hpp"
 #include "net/auth/auth.hpp"
 #include "net/auth/token_mint.hpp"
 #include "net/http/http_server.hpp"
-#include "net/rest_api.hpp"
-#include "net/server_config.hpp"
+#include "net/bridge/rest_api.hpp"
+#include "net/bridge/server_config.hpp"
 
 namespace {
 
