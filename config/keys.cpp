@@ -5,84 +5,11 @@
 
 #include <boost/json.hpp>
 
-#include "config/values.hpp"
+#include "config/key_rows.hpp"
 
 namespace json = boost::json;
 
-namespace sy {
-
-namespace {
-
-using namespace config_values;
-
-config_key row(std::string key, key_type type, std::vector<std::string> env) {
-  config_key k;
-  k.key = std::move(key);
-  k.type = type;
-  k.env = std::move(env);
-  return k;
-}
-
-template <class T>
-config_key uint_key(std::string key, std::vector<std::string> env, T config::*m) {
-  auto k = row(std::move(key), key_type::integer, std::move(env));
-  k.set = [m](config& c, std::string_view v) { return parse_uint(v, c.*m); };
-  k.get = [m](const config& c) { return json::value(static_cast<std::uint64_t>(c.*m)); };
-  k.max = k.type_max = std::numeric_limits<T>::max();
-  return k;
-}
-
-// Durations are int64 but never negative: they parse like the unsigned keys.
-config_key int_key(std::string key, std::vector<std::string> env, std::int64_t config::*m) {
-  auto k = row(std::move(key), key_type::integer, std::move(env));
-  k.set = [m](config& c, std::string_view v) { return parse_uint(v, c.*m); };
-  k.get = [m](const config& c) { return json::value(c.*m); };
-  k.max = k.type_max = std::numeric_limits<std::int64_t>::max();
-  return k;
-}
-
-config_key filter_key(std::string key, std::size_t filter_limits::*m) {
-  auto k = row(std::move(key), key_type::integer, {});
-  k.set = [m](config& c, std::string_view v) { return parse_uint(v, c.filter.*m); };
-  k.get = [m](const config& c) { return json::value(static_cast<std::uint64_t>(c.filter.*m)); };
-  k.max = k.type_max = std::numeric_limits<std::size_t>::max();
-  return k;
-}
-
-config_key string_key(std::string key, std::vector<std::string> env, std::string config::*m,
-                      bool secret = false) {
-  auto k = row(std::move(key), key_type::string, std::move(env));
-  k.set = [m](config& c, std::string_view v) {
-    c.*m = std::string(v);
-    return std::string{};
-  };
-  k.get = [m](const config& c) { return json::value(c.*m); };
-  k.secret = secret;
-  return k;
-}
-
-config_key bool_key(std::string key, std::vector<std::string> env, bool config::*m) {
-  auto k = row(std::move(key), key_type::boolean, std::move(env));
-  k.set = [m](config& c, std::string_view v) { return parse_bool(v, c.*m); };
-  k.get = [m](const config& c) { return json::value(c.*m); };
-  return k;
-}
-
-config_key list_key(std::string key, std::vector<std::string> env,
-                    std::vector<std::string> config::*m) {
-  auto k = row(std::move(key), key_type::list, std::move(env));
-  k.set = [m](config& c, std::string_view v) {
-    c.*m = split_list(v);
-    return std::string{};
-  };
-  k.get = [m](const config& c) {
-    json::array a;
-    for (const auto& s : c.*m)
-      a.emplace_back(s);
-    return json::value(std::move(a));
-  };
-  return k;
-}
+namespace sy::key_rows {
 
 std::vector<config_key> network_keys() {
   std::vector<config_key> t;
@@ -290,102 +217,9 @@ std::vector<config_key> cluster_and_dialect_keys() {
   return t;
 }
 
-std::vector<config_key> channel_keys() {
-  std::vector<config_key> t;
-  t.push_back(uint_key("history.size", {"SWITCHYARD_HISTORY_SIZE"}, &config::history_size)
-                .describe("events kept per channel (namespaces may override)")
-                .at_least(1));
-  t.push_back(uint_key("history.default_limit", {"SWITCHYARD_HISTORY_DEFAULT_LIMIT"},
-                       &config::history_default_limit)
-                .describe("history page size without limit; at most history.max_limit")
-                .at_least(1));
-  t.push_back(uint_key("history.max_limit", {"SWITCHYARD_HISTORY_MAX_LIMIT"},
-                       &config::history_max_limit)
-                .describe("larger limits are capped")
-                .at_least(1));
-  t.push_back(uint_key("history.max_page_bytes", {"SWITCHYARD_HISTORY_MAX_PAGE_BYTES"},
-                       &config::history_max_page_bytes)
-                .describe("a history page stops before this many bytes of events")
-                .at_least(1024));
-  t.push_back(int_key("idempotency.window_ms", {"SWITCHYARD_IDEMPOTENCY_WINDOW_MS"},
-                      &config::idempotency_window_ms)
-                .describe("a retry with the same key within this is answered as a duplicate")
-                .at_least(1));
-  t.push_back(uint_key("idempotency.max_keys", {"SWITCHYARD_IDEMPOTENCY_MAX_KEYS"},
-                       &config::idempotency_max_keys)
-                .describe("keys per channel; the oldest is forgotten first")
-                .at_least(1));
-  t.push_back(uint_key("idempotency.max_bytes", {"SWITCHYARD_IDEMPOTENCY_MAX_BYTES"},
-                       &config::idempotency_max_bytes)
-                .describe("receipt bytes per channel; the oldest key is forgotten first")
-                .at_least(1024));
-  t.push_back(uint_key("idempotency.max_node_bytes", {"SWITCHYARD_IDEMPOTENCY_MAX_NODE_BYTES"},
-                       &config::idempotency_max_node_bytes)
-                .describe("receipt bytes of all channels together; at least "
-                          "idempotency.max_bytes"));
-  t.push_back(int_key("channel.idle_ms", {"SWITCHYARD_CHANNEL_IDLE_MS"}, &config::channel_idle_ms)
-                .describe("no subscriber and no publish this long: the channel retires")
-                .at_least(1));
-  t.push_back(int_key("channel.empty_idle_ms", {"SWITCHYARD_CHANNEL_EMPTY_IDLE_MS"},
-                      &config::channel_empty_idle_ms)
-                .describe("a channel that never held an event retires this soon; at most "
-                          "channel.idle_ms"));
-  t.push_back(int_key("channel.batch_window_us", {"SWITCHYARD_BATCH_WINDOW_US"},
-                      &config::batch_window_us)
-                .describe("under load, a channel fans out at most this often"));
-  t.push_back(bool_key("channel.require_namespace", {"SWITCHYARD_REQUIRE_NAMESPACE"},
-                       &config::require_namespace)
-                .describe("true: channels under no namespace are unavailable"));
-  auto ns = row("namespaces", key_type::json, {"SWITCHYARD_NAMESPACES"});
-  ns.set = [](config& c, std::string_view v) { return parse_namespaces(v, c.namespaces); };
-  ns.get = [](const config& c) { return namespaces_json(c.namespaces); };
-  t.push_back(std::move(ns).describe(
-    "per-prefix settings, longest prefix wins: a JSON array of {prefix, history_size, snapshot, "
-    "subscribe_default, publish_default}"));
-  return t;
-}
+} // namespace sy::key_rows
 
-std::vector<config_key> storage_keys() {
-  std::vector<config_key> t;
-  t.push_back(string_key("storage.engine", {"SWITCHYARD_STORAGE_ENGINE"}, &config::storage_engine)
-                .describe("where history lives: memory (lost on restart) or rocksdb in "
-                          "storage.dir; the durable engine is being wired into channels")
-                .one_of({"rocksdb", "memory"}));
-  t.push_back(string_key("storage.dir", {"SWITCHYARD_DATA_DIR"}, &config::storage_dir)
-                .describe("the rocksdb engine's directory; one daemon per directory (a second "
-                          "fails to start)"));
-  t.push_back(string_key("storage.sync", {"SWITCHYARD_STORAGE_SYNC"}, &config::storage_sync)
-                .describe("batch: a publish is acknowledged after its batch's WAL fsync; none: "
-                          "after the write (lost on power failure, not on a crash)")
-                .one_of({"batch", "none"}));
-  t.push_back(uint_key("storage.cache_bytes", {"SWITCHYARD_STORAGE_CACHE_BYTES"},
-                       &config::storage_cache_bytes)
-                .describe("the rocksdb engine's block cache for history reads")
-                .at_least(1u << 20));
-  return t;
-}
-
-std::vector<config_key> runtime_keys() {
-  std::vector<config_key> t;
-  t.push_back(string_key("scheduler.policy", {"SWITCHYARD_SCHEDULER_POLICY"},
-                         &config::scheduler_policy)
-                .describe("CAF scheduler (see [actors/README.md](actors/README.md#threads))")
-                .one_of({"affine", "sharing", "stealing"}));
-  t.push_back(uint_key("scheduler.threads", {"SWITCHYARD_SCHEDULER_THREADS"},
-                       &config::scheduler_threads)
-                .describe("CAF workers; 0 = CAF's default, max(cores, 4)"));
-  t.push_back(int_key("request_timeout_ms", {"SWITCHYARD_REQUEST_TIMEOUT_MS"},
-                      &config::request_timeout_ms)
-                .describe("REST request to router answer: 503 after this"));
-  t.push_back(string_key("log_level", {"SWITCHYARD_LOG_LEVEL"}, &config::log_level)
-                .describe("log level")
-                .one_of({"trace", "debug", "info", "warn", "error", "off"}));
-  t.push_back(string_key("audit.file", {"SWITCHYARD_AUDIT_FILE"}, &config::audit_file)
-                .describe("JSON-lines audit trail (auth, quota, config); \"\" = off"));
-  return t;
-}
-
-} // namespace
+namespace sy {
 
 json::value config_key::default_value() const {
   return get(config{});
@@ -398,6 +232,7 @@ std::vector<std::string> config_key::documented_env() const {
 const std::vector<config_key>& config_keys() {
   static const std::vector<config_key> table = [] {
     std::vector<config_key> t;
+    using namespace key_rows;
     for (auto part : {network_keys, auth_keys, realtime_keys, cluster_and_dialect_keys,
                       channel_keys, storage_keys, runtime_keys})
       for (auto& k : part())
