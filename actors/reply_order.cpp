@@ -45,13 +45,15 @@ void reply_order::push(outgoing o, std::size_t bytes) {
 
 std::vector<outgoing> reply_order::take_ready() {
   std::vector<outgoing> ready;
-  while (!entries_.empty() && entries_.front().complete) {
-    auto& e = entries_.front();
-    bytes_ -= e.bytes;
-    for (auto& o : e.out)
+  auto first_held = entries_.begin();
+  for (; first_held != entries_.end() && first_held->complete; ++first_held) {
+    bytes_ -= first_held->bytes;
+    for (auto& o : first_held->out)
       ready.push_back(std::move(o));
-    entries_.pop_front();
   }
+  entries_.erase(entries_.begin(), first_held);
+  if (entries_.empty())
+    std::vector<entry>().swap(entries_); // an idle connection holds no buffer here
   return ready;
 }
 
