@@ -2,9 +2,6 @@
 
 #include <array>
 
-#include <caf/actor_system_config.hpp>
-#include <caf/message.hpp>
-
 #include "schema/codes.hpp"
 
 namespace sy {
@@ -12,7 +9,7 @@ namespace sy {
 namespace {
 
 // In enum order: row i describes errc value i + 1.
-constexpr std::array<errc_info, 20> table{{
+constexpr std::array<errc_info, 28> table{{
   {errc::bad_json, "bad_json", 400, 0},
   {errc::bad_request, "bad_request", 400, 0},
   {errc::unknown_op, "unknown_op", 400, 0},
@@ -33,6 +30,14 @@ constexpr std::array<errc_info, 20> table{{
   {errc::upgrade_required, "upgrade_required", 426, 0},
   {errc::quota_exceeded, "quota_exceeded", 429, close_code::quota_exceeded},
   {errc::unavailable, "unavailable", 503, 0},
+  {errc::payload_too_large, "payload_too_large", 413, 0},
+  {errc::headers_too_large, "headers_too_large", 431, 0},
+  {errc::not_implemented, "not_implemented", 501, 0},
+  {errc::too_many_connections, "too_many_connections", 503, 0},
+  {errc::busy, "busy", 503, 0},
+  {errc::tls_required, "tls_required", 400, 0},
+  {errc::realtime_disabled, "realtime_disabled", 404, 0},
+  {errc::origin_denied, "origin_denied", 403, 0},
 }};
 
 constexpr bool table_in_enum_order() {
@@ -42,7 +47,7 @@ constexpr bool table_in_enum_order() {
   return true;
 }
 static_assert(table_in_enum_order(), "one row per errc, in enum order");
-static_assert(static_cast<std::size_t>(errc::unavailable) == table.size(), "a row per errc");
+static_assert(static_cast<std::size_t>(errc::origin_denied) == table.size(), "a row per errc");
 
 } // namespace
 
@@ -64,39 +69,8 @@ std::string to_string(errc e) {
   return std::string(wire_code(e));
 }
 
-caf::error make_error(errc e, std::string detail) {
-  return caf::error(static_cast<std::uint8_t>(e), errc_category,
-                    caf::make_message(std::move(detail)));
-}
-
-std::optional<errc> errc_of(const caf::error& err) {
-  if (!err || err.category() != errc_category)
-    return std::nullopt;
-  auto code = err.code();
-  if (code < 1 || code > table.size())
-    return std::nullopt;
-  return static_cast<errc>(code);
-}
-
-std::string detail_of(const caf::error& err) {
-  const auto& ctx = err.context();
-  if (ctx.match_elements<std::string>())
-    return ctx.get_as<std::string>(0);
-  return {};
-}
-
-void register_errc(caf::actor_system_config& cfg) {
-  cfg.add_error_category(errc_category,
-                         [](std::uint8_t code, caf::atom_value, const caf::message& ctx) {
-                           std::string out = "sy: ";
-                           out += code >= 1 && code <= table.size()
-                                    ? std::string(table[code - 1].wire)
-                                    : "unknown(" + std::to_string(code) + ")";
-                           if (ctx.match_elements<std::string>()
-                               && !ctx.get_as<std::string>(0).empty())
-                             out += " (" + ctx.get_as<std::string>(0) + ")";
-                           return out;
-                         });
+std::size_t errc_count() {
+  return table.size();
 }
 
 } // namespace sy

@@ -2,19 +2,14 @@
 // Every error a client can be answered with, as one enum and one table: the wire code (error
 // frames and REST bodies), the HTTP status a REST request gets, and the close code of the
 // dialects that close for it instead of sending an error frame. Actors fail requests with
-// `sy::errc` (a CAF error category, so it crosses nodes as a code, never as text); the edges
-// turn it into a status or a frame through this table. PROTOCOL.md documents the same codes.
+// `sy::errc` (a CAF error category, schema/errc_caf.hpp, so it crosses nodes as a code, never
+// as text); the edges turn it into a status or a frame through this table, and the HTTP
+// transport answers its own refusals (limits, admission, TLS) from it too. Pure: net/ includes
+// it without CAF. PROTOCOL.md documents the same codes.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <caf/atom.hpp>
-#include <caf/error.hpp>
-
-namespace caf {
-class actor_system_config;
-}
 
 namespace sy {
 
@@ -39,6 +34,15 @@ enum class errc : std::uint8_t {
   upgrade_required,
   quota_exceeded,
   unavailable,
+  // -- the HTTP transport's own refusals --
+  payload_too_large,
+  headers_too_large,
+  not_implemented,
+  too_many_connections,
+  busy,
+  tls_required,
+  realtime_disabled,
+  origin_denied,
 };
 
 /// One row of the table.
@@ -64,20 +68,7 @@ std::optional<errc> errc_from_wire(std::string_view wire);
 
 std::string to_string(errc e);
 
-/// The CAF error category of `sy::errc`.
-constexpr caf::atom_value errc_category = caf::atom("sy");
-
-/// `caf::error` of an errc, with the human-readable detail as its context. Found by ADL, so
-/// `caf::error err = errc::bad_cursor;` works too.
-caf::error make_error(errc e, std::string detail = {});
-
-/// The errc of `err`; nullopt for errors of other categories (timeouts, a dead actor, ...).
-std::optional<errc> errc_of(const caf::error& err);
-
-/// The detail text `make_error` stored in `err` (empty when there is none).
-std::string detail_of(const caf::error& err);
-
-/// Lets the actor system render sy::errc errors ("sy: bad_cursor (detail)").
-void register_errc(caf::actor_system_config& cfg);
+/// How many errc values there are (they run from 1 to errc_count()).
+std::size_t errc_count();
 
 } // namespace sy

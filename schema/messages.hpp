@@ -10,7 +10,7 @@
 #include <caf/all.hpp>
 
 #include "schema/dialects/codec.hpp"
-#include "schema/errc.hpp"
+#include "schema/errc_caf.hpp"
 #include "schema/event.hpp"
 #include "schema/filter.hpp"
 #include "schema/scope_filter.hpp"

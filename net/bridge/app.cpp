@@ -125,8 +125,9 @@ bool origin_allowed(const std::vector<std::string>& allowed, std::string_view or
   return false;
 }
 
-http_reply refuse(unsigned status, std::string_view code, std::string_view message) {
-  return {status, json_error_body(code, message), "application/json"};
+// Status and code from one row of the error table (schema/errc.hpp).
+http_reply refuse(errc e, std::string_view message) {
+  return {http_status(e), json_error_body(wire_code(e), message), "application/json"};
 }
 
 class app final : public app_handler {
@@ -153,15 +154,15 @@ public:
     auto t = parse_target(req.target);
     auto ep = t ? endpoint_for(*t, *cfg_) : std::nullopt;
     if (!ep) {
-      d.refusal = refuse(404, "not_found", "no WebSocket endpoint at this path");
+      d.refusal = refuse(errc::not_found, "no WebSocket endpoint at this path");
       return d;
     }
     if (!cfg_->realtime_enabled) {
-      d.refusal = refuse(404, "realtime_disabled", "WebSocket support is disabled");
+      d.refusal = refuse(errc::realtime_disabled, "WebSocket support is disabled");
       return d;
     }
     if (!cfg_->origins.empty() && req.has_origin && !origin_allowed(cfg_->origins, req.origin)) {
-      d.refusal = refuse(403, "origin_denied", "Origin is not in REALTIME_ORIGINS");
+      d.refusal = refuse(errc::origin_denied, "Origin is not in REALTIME_ORIGINS");
       return d;
     }
     const dialect_descriptor& desc = *ep->desc;
@@ -186,7 +187,7 @@ public:
         caf::anon_send(audit_, audit_atom::value, std::string("auth.denied"),
                        boost::json::serialize(audit));
         if (!first_message) {
-          d.refusal = refuse(401, "unauthorized", r.error);
+          d.refusal = refuse(errc::unauthorized, r.error);
           return d;
         }
         // The gateway answers with its close codes (4001 / 4003) after the upgrade, so that

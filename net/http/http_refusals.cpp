@@ -3,13 +3,15 @@
 #include <boost/beast/http/error.hpp>
 
 #include "net/http/request_parser.hpp"
+#include "schema/errc.hpp"
 
 namespace sy {
 
 namespace {
 
-http_reply json_reply(unsigned status, std::string_view code, std::string_view message) {
-  return {status, json_error_body(code, message), "application/json"};
+// Status and code from one row of the error table (schema/errc.hpp).
+http_reply json_reply(errc e, std::string_view message) {
+  return {http_status(e), json_error_body(wire_code(e), message), "application/json"};
 }
 
 } // namespace
@@ -17,21 +19,21 @@ http_reply json_reply(unsigned status, std::string_view code, std::string_view m
 http_reply parse_refusal(const boost::beast::error_code& ec) {
   namespace http = boost::beast::http;
   if (ec == http::error::body_limit)
-    return json_reply(413, "payload_too_large", "request body over http.max_body_bytes");
+    return json_reply(errc::payload_too_large, "request body over http.max_body_bytes");
   if (ec == http::error::header_limit)
-    return json_reply(431, "headers_too_large", "header block over http.max_header_bytes");
+    return json_reply(errc::headers_too_large, "header block over http.max_header_bytes");
   if (ec == request_error::unsupported_transfer_coding)
-    return json_reply(501, "not_implemented", ec.message());
-  return json_reply(400, "bad_request", "malformed HTTP request: " + ec.message());
+    return json_reply(errc::not_implemented, ec.message());
+  return json_reply(errc::bad_request, "malformed HTTP request: " + ec.message());
 }
 
 http_reply too_many_connections() {
-  return json_reply(503, "too_many_connections",
+  return json_reply(errc::too_many_connections,
                     "the server is at http.max_connections; retry later");
 }
 
 http_reply too_many_connections_from_address() {
-  return json_reply(503, "too_many_connections",
+  return json_reply(errc::too_many_connections,
                     "this address is at http.max_connections_per_ip; retry later");
 }
 
@@ -49,11 +51,11 @@ std::optional<http_reply> admission_refusal(admission kind, const http_request* 
 }
 
 http_reply router_timeout() {
-  return json_reply(503, "unavailable", "the router did not answer in time");
+  return json_reply(errc::unavailable, "the router did not answer in time");
 }
 
 http_reply reply_budget_exhausted() {
-  return json_reply(503, "busy",
+  return json_reply(errc::busy,
                     "too many reply bytes wait for clients that do not read them "
                     "(http.max_pending_reply_bytes_total); retry later");
 }
@@ -76,10 +78,10 @@ bool valid_websocket_key(std::string_view key) {
 
 std::optional<http_reply> handshake_refusal(std::string_view key, std::string_view version) {
   if (version != "13")
-    return json_reply(400, "bad_request",
+    return json_reply(errc::bad_request,
                       "invalid WebSocket upgrade: needs Sec-WebSocket-Version: 13");
   if (!valid_websocket_key(key))
-    return json_reply(400, "bad_request",
+    return json_reply(errc::bad_request,
                       "invalid WebSocket upgrade: Sec-WebSocket-Key must be the base64 of 16 "
                       "bytes, sent once");
   return std::nullopt;

@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 
 #include "net/http/http_refusals.hpp"
+#include "schema/errc.hpp"
 #include "net/http/reply_buffer.hpp"
 #include "net/http/request_parser.hpp"
 #include "net/http/ws_upgrade.hpp"
@@ -114,12 +115,13 @@ private:
 
   // Plain HTTP on the TLS port: one clear answer in plain text rather than a silent drop.
   void refuse_plaintext() {
-    auto res = std::make_shared<http::response<http::string_body>>(http::status::bad_request, 11);
+    auto res = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(http_status(errc::tls_required)), 11);
     res->set(http::field::server, "switchyard");
     res->set(http::field::content_type, "application/json");
     res->keep_alive(false);
     res->body() =
-      json_error_body("tls_required", "this port speaks TLS only: use https:// or wss://");
+      json_error_body(wire_code(errc::tls_required), "this port speaks TLS only: use https:// or wss://");
     res->prepare_payload();
     http::async_write(lowest(), *res, [self = shared_from_this(), res](beast::error_code ec,
                                                                        std::size_t) {

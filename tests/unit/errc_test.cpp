@@ -9,13 +9,13 @@
 
 #include "schema/cluster.hpp"
 #include "schema/codes.hpp"
-#include "schema/errc.hpp"
+#include "schema/errc_caf.hpp"
 
 using namespace sy;
 
 TEST_CASE("every errc has one row with a distinct wire code", "[unit][errc]") {
   std::set<std::string_view> seen;
-  for (int i = 1; i <= static_cast<int>(errc::unavailable); ++i) {
+  for (int i = 1; i <= static_cast<int>(errc_count()); ++i) {
     auto e = static_cast<errc>(i);
     CHECK(info(e).code == e);
     CHECK(seen.insert(wire_code(e)).second);
@@ -38,6 +38,13 @@ TEST_CASE("errc rows give the documented REST statuses and close codes", "[unit]
   CHECK(info(errc::quota_exceeded).close_code == close_code::quota_exceeded);
   CHECK(info(errc::channel_unavailable).close_code == close_code::channel_unavailable);
   CHECK(info(errc::bad_cursor).close_code == 0);
+  // The HTTP transport's own refusals come from the same table.
+  CHECK(http_status(errc::payload_too_large) == 413);
+  CHECK(http_status(errc::headers_too_large) == 431);
+  CHECK(http_status(errc::not_implemented) == 501);
+  CHECK(http_status(errc::too_many_connections) == 503);
+  CHECK(wire_code(errc::tls_required) == "tls_required");
+  CHECK(errc_count() == static_cast<std::size_t>(errc::origin_denied));
 }
 
 TEST_CASE("an errc error keeps its code and detail through serialization", "[unit][errc]") {
