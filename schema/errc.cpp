@@ -58,13 +58,6 @@ const errc_info& info(errc e) {
   return table[i - 1];
 }
 
-std::optional<errc> errc_from_wire(std::string_view wire) {
-  for (const auto& row : table)
-    if (row.wire == wire)
-      return row.code;
-  return std::nullopt;
-}
-
 std::string to_string(errc e) {
   return std::string(wire_code(e));
 }

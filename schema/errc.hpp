@@ -7,7 +7,6 @@
 // transport answers its own refusals (limits, admission, TLS) from it too. Pure: net/ includes
 // it without CAF. PROTOCOL.md documents the same codes.
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -62,9 +61,6 @@ inline std::string_view wire_code(errc e) {
 inline unsigned http_status(errc e) {
   return info(e).http_status;
 }
-
-/// The errc whose wire code is `wire`: for codes that arrive as text from a codec.
-std::optional<errc> errc_from_wire(std::string_view wire);
 
 std::string to_string(errc e);
 
