@@ -44,6 +44,8 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     st.owner = st.args.owner;
     st.synced = false;
     send_follow(self);
+  } else if (st.args.store) {
+    start_loading(self); // single node: the store, not other nodes, holds the past
   } else {
     adopt(self);
   }
@@ -84,6 +86,8 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       touch();
       for (auto& item : items)
         handle_publish(self, item.cmd, item.done);
+      if (self->state.args.store) // one append for the publishes of this message
+        start_append(self);
     },
     [self, touch](history_atom, const history_request& req) {
       touch();
@@ -98,7 +102,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       // acknowledged with one copy fewer. A replica of a channel without events keeps nothing.
       bool empty = unused(st);
       bool needed = !st.subs.empty() || !st.relays.empty()
-                    || (st.owner && st.args.replica && !empty);
+                    || (st.owner && st.args.replica && !empty) || store_busy(st);
       if (st.retirement.report_due(needed, empty ? st.args.cfg->channel_empty_idle_ms : idle_ms))
         self->send(st.args.directory, idle_atom::value, st.args.name, st.retirement.handled());
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
