@@ -10,6 +10,20 @@ namespace {
 
 using namespace channel_impl;
 
+// With a store, a subscribe or read that arrived after publishes not yet written runs once
+// they are answered: it sees them as history, as with the memory engine (channel_store.cpp).
+void serve_subscribe(channel_ptr self, const sub_request& req) {
+  if (!self->state.args.store)
+    return subscribe(self, req);
+  after_earlier_publishes(self, [self, req] { subscribe(self, req); });
+}
+
+void serve_history(channel_ptr self, const history_request& req) {
+  if (!self->state.args.store)
+    return answer_history(self, req);
+  after_earlier_publishes(self, [self, req] { answer_history(self, req); });
+}
+
 channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args args) {
   auto& st = self->state;
   st.ns = args.cfg->namespace_for(args.name);
@@ -58,10 +72,10 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     [self, touch](subscribe_atom, sub_request& req) {
       touch();
       if (!ready(self)) {
-        self->state.stash.push_back([self, req]() mutable { subscribe(self, req); });
+        self->state.stash.push_back([self, req]() mutable { serve_subscribe(self, req); });
         return;
       }
-      subscribe(self, req);
+      serve_subscribe(self, req);
     },
     [self](unsubscribe_atom, const caf::actor_addr& who, std::uint32_t sub_id) {
       // A newer subscription of the same session may have replaced this one: keep that.
@@ -92,8 +106,8 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     [self, touch](history_atom, const history_request& req) {
       touch();
       if (!ready(self))
-        return self->state.stash.push_back([self, req] { answer_history(self, req); });
-      answer_history(self, req);
+        return self->state.stash.push_back([self, req] { serve_history(self, req); });
+      serve_history(self, req);
     },
     [self, idle_ms](tick_atom) {
       auto& st = self->state;

@@ -71,6 +71,12 @@ struct channel_state {
   bool loading = false;       // the channel's stored state is being read: work waits (stash)
   bool store_failed = false;  // loading failed: publishes are refused insufficient_storage
   std::uint64_t store_trimmed = 0; // the store holds no event with seq <= this
+  // Subscribes and history reads that arrived after publishes not yet written: they run once
+  // those are (answered either way), so they see them as history, as with the memory engine,
+  // and not live. `first` is the count of publishes that must be answered before.
+  std::uint64_t publishes_taken = 0;
+  std::uint64_t publishes_answered = 0;
+  std::deque<std::pair<std::uint64_t, std::function<void()>>> after_publishes;
 
   static inline const char* name = "channel";
 };
@@ -111,6 +117,8 @@ void on_unused_check(channel_ptr self);
 void start_loading(channel_ptr self);
 void queue_publish(channel_ptr self, publish_cmd& cmd, const publish_completion& done);
 void start_append(channel_ptr self);
+// Runs `work` now, or once the publishes that arrived before it are answered.
+void after_earlier_publishes(channel_ptr self, std::function<void()> work);
 bool store_busy(const channel_state& st); // loading, or publishes not yet written
 
 // -- channel_cluster.cpp: relay, adopt, promote, replica acks -----------------------------------

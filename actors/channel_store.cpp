@@ -105,6 +105,18 @@ void trim_store(channel_ptr self) {
 
 using done_list = std::vector<std::pair<publish_completion, publish_result>>;
 
+// An append was answered: the reads and subscribes waiting for it run, in arrival order.
+void answered(channel_ptr self, std::size_t publishes) {
+  auto& st = self->state;
+  st.publishes_answered += publishes;
+  while (!st.after_publishes.empty()
+         && st.after_publishes.front().first <= st.publishes_answered) {
+    auto work = std::move(st.after_publishes.front().second);
+    st.after_publishes.pop_front();
+    work();
+  }
+}
+
 // The append is written: the events enter the hot tail, the idempotency window and the next
 // flush (fan-out), and their publishes are acknowledged.
 void on_written(channel_ptr self, const std::vector<event_ptr>& events, const done_list& done) {
@@ -123,6 +135,7 @@ void on_written(channel_ptr self, const std::vector<event_ptr>& events, const do
   }
   for (const auto& [d, r] : done)
     d->complete(r);
+  answered(self, done.size());
   trim_store(self);
   start_append(self);
 }
@@ -142,13 +155,14 @@ void on_failed(channel_ptr self, std::uint64_t first_seq, const done_list& done,
     else
       d->fail(errc::insufficient_storage, "the event could not be stored");
   }
+  answered(self, done.size());
   start_append(self);
 }
 
 } // namespace
 
 bool store_busy(const channel_state& st) {
-  return st.loading || st.appending || !st.queued.empty();
+  return st.loading || st.appending || !st.queued.empty() || !st.after_publishes.empty();
 }
 
 void start_loading(channel_ptr self) {
@@ -165,6 +179,14 @@ void queue_publish(channel_ptr self, publish_cmd& cmd, const publish_completion&
   if (st.store_failed)
     return done->fail(errc::insufficient_storage, "the channel's stored state cannot be read");
   st.queued.push_back({std::move(cmd), done});
+  st.publishes_taken++;
+}
+
+void after_earlier_publishes(channel_ptr self, std::function<void()> work) {
+  auto& st = self->state;
+  if (st.publishes_answered >= st.publishes_taken && st.after_publishes.empty())
+    return work();
+  st.after_publishes.emplace_back(st.publishes_taken, std::move(work));
 }
 
 // Sequences the queued publishes (idempotency first, within the batch too) and sends their
@@ -208,7 +230,7 @@ void start_append(channel_ptr self) {
   if (a.events.empty()) { // only duplicates of stored events
     for (const auto& [d, r] : done)
       d->complete(r);
-    return;
+    return answered(self, done.size());
   }
   a.next_seq = seq;
   st.appending = true;

@@ -96,3 +96,20 @@ TEST_CASE("a publish the store cannot write is refused insufficient_storage and 
   CHECK(id == 7);
   CHECK(ev->ev.seq == 2);
 }
+
+TEST_CASE("with a store a subscribe after a publish not yet written gets it as history",
+          "[unit][channel][store]") {
+  stored_fixture f;
+  f.cfg->namespaces = {{"snap.", 10, 5, "", ""}};
+  f.start_stored();
+  f.publish("snap.x", R"({"n":1})");
+  // Sent back to back: the publish is with the store when the subscribe arrives.
+  publish_cmd cmd;
+  cmd.channel = "snap.x";
+  cmd.data_json = R"({"n":2})";
+  f.publish_unanswered(std::move(cmd));
+  f.subscribe("snap.x", 3);
+  auto ack = f.expect_ack();
+  CHECK(seqs(ack.replay) == std::vector<std::uint64_t>{1, 2}); // the snapshot holds it
+  f.expect_nothing(); // and it is not delivered live as well
+}
