@@ -10,6 +10,20 @@ namespace {
 
 using namespace channel_impl;
 
+// With a store, a subscribe or read that arrived after publishes not yet written runs once
+// they are answered: it sees them as history, as with the memory engine (channel_store.cpp).
+void serve_subscribe(channel_ptr self, const sub_request& req) {
+  if (!self->state.args.store)
+    return subscribe(self, req);
+  after_earlier_publishes(self, [self, req] { subscribe(self, req); });
+}
+
+void serve_history(channel_ptr self, const history_request& req) {
+  if (!self->state.args.store)
+    return answer_history(self, req);
+  after_earlier_publishes(self, [self, req] { answer_history(self, req); });
+}
+
 channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args args) {
   auto& st = self->state;
   st.ns = args.cfg->namespace_for(args.name);
@@ -44,6 +58,8 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     st.owner = st.args.owner;
     st.synced = false;
     send_follow(self);
+  } else if (st.args.store) {
+    start_loading(self); // single node: the store, not other nodes, holds the past
   } else {
     adopt(self);
   }
@@ -56,10 +72,10 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     [self, touch](subscribe_atom, sub_request& req) {
       touch();
       if (!ready(self)) {
-        self->state.stash.push_back([self, req]() mutable { subscribe(self, req); });
+        self->state.stash.push_back([self, req]() mutable { serve_subscribe(self, req); });
         return;
       }
-      subscribe(self, req);
+      serve_subscribe(self, req);
     },
     [self](unsubscribe_atom, const caf::actor_addr& who, std::uint32_t sub_id) {
       // A newer subscription of the same session may have replaced this one: keep that.
@@ -84,12 +100,14 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       touch();
       for (auto& item : items)
         handle_publish(self, item.cmd, item.done);
+      if (self->state.args.store) // one append for the publishes of this message
+        start_append(self);
     },
     [self, touch](history_atom, const history_request& req) {
       touch();
       if (!ready(self))
-        return self->state.stash.push_back([self, req] { answer_history(self, req); });
-      answer_history(self, req);
+        return self->state.stash.push_back([self, req] { serve_history(self, req); });
+      serve_history(self, req);
     },
     [self, idle_ms](tick_atom) {
       auto& st = self->state;
@@ -98,7 +116,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       // acknowledged with one copy fewer. A replica of a channel without events keeps nothing.
       bool empty = unused(st);
       bool needed = !st.subs.empty() || !st.relays.empty()
-                    || (st.owner && st.args.replica && !empty);
+                    || (st.owner && st.args.replica && !empty) || store_busy(st);
       if (st.retirement.report_due(needed, empty ? st.args.cfg->channel_empty_idle_ms : idle_ms))
         self->send(st.args.directory, idle_atom::value, st.args.name, st.retirement.handled());
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);

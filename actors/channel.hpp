@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "schema/cluster.hpp"
 #include "schema/messages.hpp"
+#include "schema/store_messages.hpp"
 
 namespace sy {
 
@@ -21,6 +22,9 @@ struct channel_args {
   directory_actor directory;
   std::shared_ptr<const config> cfg;
   std::shared_ptr<idempotency_budget> idempotency_node; // node-wide; null: no node bound
+  // storage.engine = rocksdb: the node's store actor. The channel loads its state from it
+  // before serving and acknowledges a publish only once the store has it. Null: memory only.
+  store_actor store;
   // The directory counts it under quota.max_channels already (made by a publish). Otherwise
   // the channel tells it (stored) when it first holds an event that did not come through it.
   bool stored = false;

@@ -27,7 +27,7 @@ void release_inflight(channel_ptr self) {
 } // namespace
 
 bool ready(channel_ptr self) {
-  return self->state.synced && !self->state.adopting;
+  return self->state.synced && !self->state.adopting && !self->state.loading;
 }
 
 void run_stash(channel_ptr self) {

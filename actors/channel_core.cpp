@@ -8,44 +8,13 @@ namespace sy::channel_impl {
 
 namespace {
 
-// The answer to a retried publish: the original event while the history still holds it (the
-// first reply, byte for byte), else the receipt (the stored event without data and metadata).
-event_ptr original_event(const channel_state& st, const idempotency_receipt& r,
-                         const std::string& key) {
-  if (r.seq >= st.history->first_seq() && r.seq <= st.history->last_seq()) {
-    auto held = st.history->read_after(r.seq - 1, 1);
-    if (!held.empty() && held.front()->ev.seq == r.seq)
-      return held.front();
-  }
-  event e;
-  e.channel = st.args.name;
-  e.epoch = st.args.epoch;
-  e.seq = r.seq;
-  e.timestamp_ms = r.timestamp_ms;
-  e.type = r.type;
-  e.idempotency_key = key;
-  e.correlation_id = r.correlation_id; // data_json stays empty: a receipt (encode_event)
-  return std::make_shared<const encoded_event>(encode_event(std::move(e)));
-}
-
 publish_result publish(channel_ptr self, publish_cmd& cmd) {
   auto& st = self->state;
   auto now = wall_clock_ms();
   if (!cmd.idempotency_key.empty())
     if (auto* prior = st.idempotency->find(cmd.idempotency_key, now))
       return {original_event(st, *prior, cmd.idempotency_key), true};
-  event e;
-  e.channel = st.args.name;
-  e.epoch = st.args.epoch;
-  e.seq = st.next_seq++;
-  e.timestamp_ms = now;
-  e.type = cmd.type.empty() ? "message" : std::move(cmd.type);
-  e.data_json = std::move(cmd.data_json);
-  e.metadata_json = std::move(cmd.metadata_json);
-  e.metadata = std::move(cmd.metadata);
-  e.idempotency_key = std::move(cmd.idempotency_key);
-  e.correlation_id = std::move(cmd.correlation_id);
-  auto ev = std::make_shared<const encoded_event>(encode_event(std::move(e)));
+  auto ev = new_event(st, cmd, st.next_seq++, now);
   st.history->append(ev);
   if (!ev->ev.idempotency_key.empty())
     st.idempotency->remember(ev->ev.idempotency_key, ev->ev, now);
@@ -53,8 +22,7 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
   // Nobody to fan out to: no flush (a REST-only channel schedules no timer per window). A
   // later subscriber would not get this event live anyway: its from_seq starts after it.
   // Relays (replicas) and other nodes' patterns are somebody too.
-  if (!st.subs.empty() || !st.patterns.empty() || !st.relays.empty()
-      || !st.remote_patterns.empty()) {
+  if (has_audience(st)) {
     st.pending.push_back(ev);
     schedule_flush(self);
   }
@@ -111,6 +79,42 @@ history_page read_history(channel_ptr self, const history_query& q) {
 }
 
 } // namespace
+
+// The answer to a retried publish: the original event while the history still holds it (the
+// first reply, byte for byte), else the receipt (the stored event without data and metadata).
+event_ptr original_event(const channel_state& st, const idempotency_receipt& r,
+                         const std::string& key) {
+  if (r.seq >= st.history->first_seq() && r.seq <= st.history->last_seq()) {
+    auto held = st.history->read_after(r.seq - 1, 1);
+    if (!held.empty() && held.front()->ev.seq == r.seq)
+      return held.front();
+  }
+  event e;
+  e.channel = st.args.name;
+  e.epoch = st.args.epoch;
+  e.seq = r.seq;
+  e.timestamp_ms = r.timestamp_ms;
+  e.type = r.type;
+  e.idempotency_key = key;
+  e.correlation_id = r.correlation_id; // data_json stays empty: a receipt (encode_event)
+  return std::make_shared<const encoded_event>(encode_event(std::move(e)));
+}
+
+event_ptr new_event(const channel_state& st, publish_cmd& cmd, std::uint64_t seq,
+                    std::int64_t now_ms) {
+  event e;
+  e.channel = st.args.name;
+  e.epoch = st.args.epoch;
+  e.seq = seq;
+  e.timestamp_ms = now_ms;
+  e.type = cmd.type.empty() ? "message" : std::move(cmd.type);
+  e.data_json = std::move(cmd.data_json);
+  e.metadata_json = std::move(cmd.metadata_json);
+  e.metadata = std::move(cmd.metadata);
+  e.idempotency_key = std::move(cmd.idempotency_key);
+  e.correlation_id = std::move(cmd.correlation_id);
+  return std::make_shared<const encoded_event>(encode_event(std::move(e)));
+}
 
 std::unique_ptr<idempotency_window> make_window(const channel_args& a) {
   return std::make_unique<idempotency_window>(
@@ -206,6 +210,8 @@ void handle_publish(channel_ptr self, publish_cmd& cmd, const publish_completion
   }
   if (st.owner) // a relay: the owner node sequences
     return forward_to_owner(self, st.owner, st.timeout, std::move(cmd), done);
+  if (st.args.store) // acknowledged once the store has it (channel_store.cpp)
+    return queue_publish(self, cmd, done);
   complete_publish(self, done, publish(self, cmd));
 }
 
@@ -263,7 +269,7 @@ void answer_history(channel_ptr self, const history_request& req) {
 // retires channel.empty_idle_ms after that ended, not channel.idle_ms.
 bool unused(const channel_state& st) {
   return last_seq(st) == 0 && st.subs.empty() && st.relays.empty() && st.synced
-         && !st.adopting && !st.awaiting_sync && st.stash.empty();
+         && !st.adopting && !st.awaiting_sync && st.stash.empty() && !store_busy(st);
 }
 
 // Arms one (unused) check while the channel has never held an event; the check decides.

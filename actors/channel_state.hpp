@@ -57,6 +57,27 @@ struct channel_state {
   std::uint64_t next_inflight = 1;
   std::chrono::milliseconds timeout{2000};
 
+  // -- storage.engine = rocksdb (channel_store.cpp); all unused with the memory engine --
+  struct queued_publish {
+    publish_cmd cmd;
+    publish_completion done;
+  };
+  // Publishes taken while an append is in flight: sequenced and sent as the next append once
+  // it is written. One append in flight per channel keeps bursts in order, and a failed one
+  // leaves nothing to undo: the history, the idempotency window and next_seq hold only what
+  // the store has.
+  std::vector<queued_publish> queued;
+  bool appending = false;     // an append is with the store
+  bool loading = false;       // the channel's stored state is being read: work waits (stash)
+  bool store_failed = false;  // loading failed: publishes are refused insufficient_storage
+  std::uint64_t store_trimmed = 0; // the store holds no event with seq <= this
+  // Subscribes and history reads that arrived after publishes not yet written: they run once
+  // those are (answered either way), so they see them as history, as with the memory engine,
+  // and not live. `first` is the count of publishes that must be answered before.
+  std::uint64_t publishes_taken = 0;
+  std::uint64_t publishes_answered = 0;
+  std::deque<std::pair<std::uint64_t, std::function<void()>>> after_publishes;
+
   static inline const char* name = "channel";
 };
 
@@ -66,9 +87,19 @@ inline std::uint64_t last_seq(const channel_state& st) {
   return st.next_seq - 1;
 }
 
+// Somebody hears this channel's bursts: local subscribers, patterns, relays (replicas).
+inline bool has_audience(const channel_state& st) {
+  return !st.subs.empty() || !st.patterns.empty() || !st.relays.empty()
+         || !st.remote_patterns.empty();
+}
+
 // -- channel_core.cpp: the channel on its own node ------------------------------------------------
 
 std::unique_ptr<idempotency_window> make_window(const channel_args& a);
+event_ptr original_event(const channel_state& st, const idempotency_receipt& r,
+                         const std::string& key);
+event_ptr new_event(const channel_state& st, publish_cmd& cmd, std::uint64_t seq,
+                    std::int64_t now_ms);
 void note_stored(channel_ptr self);
 void schedule_flush(channel_ptr self);
 void fan_out_local(channel_ptr self, const event_batch& all);
@@ -80,6 +111,15 @@ void answer_history(channel_ptr self, const history_request& req);
 bool unused(const channel_state& st);
 void check_unused_soon(channel_ptr self);
 void on_unused_check(channel_ptr self);
+
+// -- channel_store.cpp: the durable store (storage.engine = rocksdb) ---------------------------
+
+void start_loading(channel_ptr self);
+void queue_publish(channel_ptr self, publish_cmd& cmd, const publish_completion& done);
+void start_append(channel_ptr self);
+// Runs `work` now, or once the publishes that arrived before it are answered.
+void after_earlier_publishes(channel_ptr self, std::function<void()> work);
+bool store_busy(const channel_state& st); // loading, or publishes not yet written
 
 // -- channel_cluster.cpp: relay, adopt, promote, replica acks -----------------------------------
 

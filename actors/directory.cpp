@@ -13,8 +13,10 @@ namespace {
 using namespace directory_impl;
 
 directory_actor::behavior_type directory_behavior(directory_ptr self,
-                                                  std::shared_ptr<const config> cfg) {
+                                                  std::shared_ptr<const config> cfg,
+                                                  store_actor store) {
   self->state.cfg = std::move(cfg);
+  self->state.store = std::move(store);
   self->state.timeout = std::chrono::milliseconds(self->state.cfg->cluster_request_timeout_ms);
   self->state.idempotency =
     std::make_shared<idempotency_budget>(self->state.cfg->idempotency_max_node_bytes);
@@ -137,8 +139,9 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
 
 } // namespace
 
-directory_actor spawn_directory(caf::actor_system& sys, std::shared_ptr<const config> cfg) {
-  return sys.spawn(directory_behavior, std::move(cfg));
+directory_actor spawn_directory(caf::actor_system& sys, std::shared_ptr<const config> cfg,
+                                store_actor store) {
+  return sys.spawn(directory_behavior, std::move(cfg), std::move(store));
 }
 
 } // namespace sy

@@ -6,9 +6,13 @@
 
 #include "config/config.hpp"
 #include "schema/messages.hpp"
+#include "schema/store_messages.hpp"
 
 namespace sy {
 
-directory_actor spawn_directory(caf::actor_system& sys, std::shared_ptr<const config> cfg);
+/// `store`: the node's history store (storage.engine = rocksdb), handed to every channel;
+/// null with the memory engine.
+directory_actor spawn_directory(caf::actor_system& sys, std::shared_ptr<const config> cfg,
+                                store_actor store = {});
 
 } // namespace sy

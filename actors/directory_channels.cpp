@@ -67,6 +67,7 @@ directory_state::entry* lookup(directory_ptr self, const std::string& name, use 
   args.directory = self;
   args.cfg = st.cfg;
   args.idempotency_node = st.idempotency;
+  args.store = st.store;
   args.stored = why == use::events;
   if (clustered(st)) {
     args.self_cluster = st.view.handles[st.view.self];
@@ -174,6 +175,17 @@ void route_history(directory_ptr self, const history_request& req) {
   if (it != self->state.channels.end()) {
     it->second.forwarded++;
     self->send(it->second.channel, history_atom::value, req);
+    return;
+  }
+  // With a store a channel that is not live may still hold events on disk: it is spawned (as
+  // a subscription-only channel until it finds events) and loads them before it answers.
+  if (self->state.store && !clustered(self->state)) {
+    auto* e = lookup(self, q.channel, use::subscription);
+    if (!e)
+      return req.done->fail(errc::quota_exceeded,
+                            "too many channels are live to load this one (quota.max_empty_channels)");
+    e->forwarded++;
+    self->send(e->channel, history_atom::value, req);
     return;
   }
   if (req.from == request_origin::client)

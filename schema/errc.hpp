@@ -42,6 +42,8 @@ enum class errc : std::uint8_t {
   tls_required,
   realtime_disabled,
   origin_denied,
+  // -- the durable store --
+  insufficient_storage, // a publish the store could not write: nothing of it is acknowledged
 };
 
 /// One row of the table.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Release in build/ and runs the daemon in the foreground with the embedded defaults
-# (development credentials), after printing a dev token and copy-paste examples.
+# (development credentials; durable history in ./switchyard-data), after printing a dev token
+# and copy-paste examples.
 # Extra arguments are passed to `switchyard serve` (e.g. --set realtime.heartbeat_ms=5000).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -51,6 +52,9 @@ Workspace gateway and SnackBase, token for workspace "default":
   websocat 'ws://$base/api/v1/realtime/ws?token=$ws_token'
   {"action":"subscribe","collection":"posts"}
   curl -s -X POST http://$base/api/v1/collections/posts/events -H 'Authorization: Bearer $api_key' -d '{"operation":"create","data":{"id":"p1","title":"hello"}}'
+
+History is durable (storage.engine = rocksdb) in ${SWITCHYARD_DATA_DIR:-./switchyard-data}: it
+survives restarts; --set storage.engine=memory keeps it in memory only (DURABILITY.md).
 
 Cluster: add --cluster-port P [--join HOST:PORT] (see CLUSTER.md).
 

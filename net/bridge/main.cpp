@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <malloc.h>
 #include <thread>
@@ -17,7 +18,9 @@
 #include "actors/directory.hpp"
 #include "actors/audit.hpp"
 #include "actors/cluster.hpp"
+#include "actors/history_store_actor.hpp"
 #include "actors/quota.hpp"
+#include "actors/rocksdb_store.hpp"
 #include "config/config.hpp"
 #include "net/bridge/app.hpp"
 #include "net/auth/auth.hpp"
@@ -133,6 +136,46 @@ int cmd_token(const cli& c, const sy::config& cfg) {
   return 0;
 }
 
+// storage.engine = rocksdb: the node's store, opened before anything serves. A failure names
+// the directory or the file (locked by another daemon, corrupt, unreadable).
+sy::store_expected<std::shared_ptr<sy::rocksdb_store>> open_configured_store(const sy::config& cfg) {
+  sy::store_options o;
+  o.sync = cfg.storage_sync == "batch";
+  o.cache_bytes = cfg.storage_cache_bytes;
+  auto opened = sy::open_store(cfg.storage_dir, o);
+  if (!opened)
+    return opened.error();
+  return std::shared_ptr<sy::rocksdb_store>(std::move(*opened));
+}
+
+// The durable store is wired into single-node channels only: a cluster keeps history in
+// memory (replicas) until replicas persist what they acknowledge.
+bool store_in_use(const sy::config& cfg) {
+  return cfg.storage_engine == "rocksdb" && cfg.cluster_port == 0;
+}
+
+// check-config opens an existing store to check it (and closes it at once); it never creates
+// the directory, and a store held by a running daemon is fine.
+int check_store(const sy::config& cfg) {
+  if (!store_in_use(cfg))
+    return 0;
+  std::error_code ec;
+  if (!std::filesystem::exists(cfg.storage_dir, ec)) {
+    std::cerr << "storage.dir " << cfg.storage_dir << " does not exist yet: serve creates it\n";
+    return 0;
+  }
+  auto opened = open_configured_store(cfg);
+  if (!opened && opened.error().code == sy::store_errc::locked) {
+    std::cerr << "storage.dir " << cfg.storage_dir << " is in use by a running daemon\n";
+    return 0;
+  }
+  if (!opened) {
+    std::cerr << "switchyard: cannot open the store: " << opened.error().message << "\n";
+    return 2;
+  }
+  return 0;
+}
+
 int cmd_serve(const sy::config& cfg_in) {
   // Large buffers (history pages, the replies that carry them) go back to the system when
   // freed. glibc's default raises its mmap threshold to the size of the last large block
@@ -145,6 +188,19 @@ int cmd_serve(const sy::config& cfg_in) {
   // Logs go to stderr: stdout carries only the "listening on" line that harnesses parse.
   spdlog::set_default_logger(spdlog::stderr_color_mt("switchyard"));
   spdlog::set_level(spdlog::level::from_str(cfg->log_level));
+  std::shared_ptr<sy::rocksdb_store> db;
+  if (store_in_use(*cfg)) {
+    auto opened = open_configured_store(*cfg);
+    if (!opened) {
+      std::cerr << "switchyard: cannot open the store: " << opened.error().message << "\n";
+      return 2;
+    }
+    db = std::move(*opened);
+    spdlog::info("storage: rocksdb in {} (sync {})", cfg->storage_dir, cfg->storage_sync);
+  } else if (cfg->storage_engine == "rocksdb") {
+    spdlog::warn("storage: the rocksdb engine is not used in a cluster yet: history stays in "
+                 "memory (replicas)");
+  }
   if (cfg->uses_dev_credentials())
     spdlog::warn("using the built-in development JWT secret or API key: set "
                  "SWITCHYARD_JWT_SECRET and SWITCHYARD_API_KEY before exposing this server");
@@ -170,7 +226,10 @@ int cmd_serve(const sy::config& cfg_in) {
   caf::actor_system sys{caf_cfg};
   sy::set_filter_limits(cfg->filter); // before any I/O thread decodes a subscribe frame
 
-  auto directory = sy::spawn_directory(sys, cfg);
+  sy::store_actor store;
+  if (db)
+    store = sy::spawn_history_store(sys, std::move(db)); // it closes the database when it exits
+  auto directory = sy::spawn_directory(sys, cfg, store);
   auto quota = sy::spawn_quota(sys, cfg);
   auto audit = sy::spawn_audit(sys, directory, cfg);
   std::shared_ptr<const sy::authenticator> auth = sy::make_authenticator(*cfg);
@@ -214,6 +273,8 @@ int cmd_serve(const sy::config& cfg_in) {
     caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
+    if (store)
+      caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
     return 1;
   }
   // Test harnesses and run.sh read this line to learn the (possibly ephemeral) port.
@@ -248,6 +309,9 @@ int cmd_serve(const sy::config& cfg_in) {
   caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
   if (cluster)
     caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  // The store writes what is staged, then closes the database (a clean close syncs the WAL).
+  if (store)
+    caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
   sys.await_all_actors_done();
   server.reset();
   done = true;
@@ -281,6 +345,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (c.command == "check-config") {
+    if (auto rc = check_store(loaded.cfg); rc != 0)
+      return rc;
     std::cout << sy::describe_config(loaded.cfg) << "\n";
     std::cerr << "configuration OK"
               << (loaded.source_file.empty() ? "" : " (" + loaded.source_file + ")") << "\n";

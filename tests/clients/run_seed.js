@@ -6,6 +6,7 @@
 const { spawn } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const WebSocket = require('ws');
 
@@ -42,6 +43,10 @@ function startDaemon(sets) {
     if (!k.startsWith('SWITCHYARD_') && !k.startsWith('REALTIME_')) env[k] = v;
   env.SWITCHYARD_JWT_SECRET = SECRET;
   env.SWITCHYARD_API_KEY = API_KEY;
+  // A store of its own (storage.engine = rocksdb is the default), removed when the run ends.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-seed-'));
+  env.SWITCHYARD_DATA_DIR = path.join(dataDir, 'store');
+  process.on('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
   const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   return new Promise((resolve) => {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <ostream>
 #include <set>
 #include <stdexcept>
@@ -30,6 +31,28 @@ std::mutex registry_mu;
 std::set<const daemon_process*>& registry() {
   static std::set<const daemon_process*> live;
   return live;
+}
+
+// A fresh data directory for one daemon or CLI run (storage.engine = rocksdb is the default):
+// no daemon under test ever opens another's store or the developer's ./switchyard-data.
+std::string make_data_dir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "sy-daemon-XXXXXX").string();
+  return ::mkdtemp(tmpl.data()) ? tmpl : std::string();
+}
+
+void remove_data_dir(const std::string& dir) {
+  std::error_code ec;
+  if (!dir.empty())
+    std::filesystem::remove_all(dir, ec);
+}
+
+// The daemon's own data dir first, so the test's extra_env (and --set storage.dir) override it.
+env_list with_data_dir(const std::string& dir, const env_list& extra) {
+  env_list all;
+  if (!dir.empty())
+    all.emplace_back("SWITCHYARD_DATA_DIR", dir + "/store");
+  all.insert(all.end(), extra.begin(), extra.end());
+  return all;
 }
 
 bool inherited_setting(const char* kv) {
@@ -123,7 +146,11 @@ run_result run_switchyard(const std::vector<std::string>& args, const env_list& 
                           std::chrono::milliseconds timeout) {
   std::vector<std::string> argv{switchyard_bin()};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto child = spawn(argv, extra_env);
+  struct dir_guard {
+    std::string path = make_data_dir();
+    ~dir_guard() { remove_data_dir(path); }
+  } data_dir;
+  auto child = spawn(argv, with_data_dir(data_dir.path, extra_env));
   run_result r;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   pollfd fds[2] = {{child.out_fd, POLLIN, 0}, {child.err_fd, POLLIN, 0}};
@@ -172,7 +199,8 @@ daemon_process::daemon_process(std::vector<std::string> extra_args, env_list ext
     throw std::runtime_error("switchyard binary not found or not executable: '" + bin + "'");
   std::vector<std::string> argv{bin, "serve", "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  auto child = spawn(argv, extra_env);
+  data_dir_ = make_data_dir();
+  auto child = spawn(argv, with_data_dir(data_dir_, extra_env));
   pid_ = child.pid;
   out_fd_ = child.out_fd;
   err_fd_ = child.err_fd;
@@ -222,6 +250,8 @@ void daemon_process::stop_now() {
   }
   if (reader_.joinable())
     reader_.join();
+  remove_data_dir(data_dir_); // the daemon has exited: nothing holds its store open
+  data_dir_.clear();
 }
 
 void daemon_process::drain() {

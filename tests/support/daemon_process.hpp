@@ -31,14 +31,17 @@ struct run_result {
 };
 
 /// Runs `switchyard <args>` to completion (bounded by `timeout`) and captures its output.
-/// The environment is the test defaults (see daemon_process) plus `extra_env`.
+/// The environment is the test defaults (see daemon_process, a fresh data dir included) plus
+/// `extra_env`.
 run_result run_switchyard(const std::vector<std::string>& args, const env_list& extra_env = {},
                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 class daemon_process {
 public:
   /// Starts `switchyard serve --listen 127.0.0.1:0 <extra_args>` with SWITCHYARD_JWT_SECRET=test-secret
-  /// and SWITCHYARD_API_KEY=test-key (overridable through `extra_env`). Inherited SWITCHYARD_* and
+  /// and SWITCHYARD_API_KEY=test-key (overridable through `extra_env`), and SWITCHYARD_DATA_DIR
+  /// in a fresh temporary directory of its own, removed when the daemon is gone (a test that
+  /// restarts on the same store passes its own storage.dir). Inherited SWITCHYARD_* and
   /// REALTIME_* variables are dropped so the developer's shell cannot change test behaviour.
   /// Throws std::runtime_error (with the daemon's output) when no listening line appears in 10 s.
   explicit daemon_process(std::vector<std::string> extra_args = {}, env_list extra_env = {});
@@ -48,6 +51,8 @@ public:
   daemon_process& operator=(const daemon_process&) = delete;
 
   std::uint16_t port() const { return port_; }
+  /// The temporary directory holding this daemon's default storage.dir ("<dir>/store").
+  const std::string& data_dir() const { return data_dir_; }
   pid_t pid() const { return pid_; }
 
   /// Sends `sig` to the daemon (no-op once it has been reaped).
@@ -79,6 +84,7 @@ private:
   std::string err_;
   bool eof_ = false;
   std::thread reader_;
+  std::string data_dir_;
 };
 
 } // namespace sy::test

@@ -41,7 +41,8 @@ TEST_CASE("errc rows give the documented REST statuses and close codes", "[unit]
   CHECK(http_status(errc::not_implemented) == 501);
   CHECK(http_status(errc::too_many_connections) == 503);
   CHECK(wire_code(errc::tls_required) == "tls_required");
-  CHECK(errc_count() == static_cast<std::size_t>(errc::origin_denied));
+  CHECK(http_status(errc::insufficient_storage) == 507);
+  CHECK(errc_count() == static_cast<std::size_t>(errc::insufficient_storage));
 }
 
 TEST_CASE("an errc error keeps its code and detail through serialization", "[unit][errc]") {

@@ -1,0 +1,244 @@
+// The channel with a durable store (storage.engine = rocksdb, DURABILITY.md): it loads its
+// place, receipts and recent events before serving, and acknowledges a publish only once the
+// store has written it. Without a store none of this runs.
+#include "actors/channel_state.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+namespace sy::channel_impl {
+
+namespace {
+
+// A store page stops before this many stored bytes; the tail is read in pages until done.
+constexpr std::uint64_t load_page_bytes = 16u << 20;
+
+std::size_t keep_count(const channel_state& st) {
+  return std::max<std::size_t>(st.ns.history_size, 1);
+}
+
+void finish_loading(channel_ptr self) {
+  auto& st = self->state;
+  st.loading = false;
+  note_stored(self);
+  run_stash(self); // in arrival order: publishes queue, reads and subscribes are answered
+  start_append(self);
+  check_unused_soon(self);
+}
+
+// The store cannot be read: the channel serves reads from what it holds (nothing) and refuses
+// publishes, which could otherwise reuse stored seqs. A later incarnation tries again.
+void load_failed(channel_ptr self, const caf::error& err) {
+  auto& st = self->state;
+  spdlog::error("channel {}: cannot load its stored state: {}", st.args.name,
+                self->system().render(err));
+  st.store_failed = true;
+  finish_loading(self);
+}
+
+// Reads the stored events after `after` into the hot tail, a page at a time.
+void read_tail(channel_ptr self, std::uint64_t after) {
+  auto& st = self->state;
+  store_read r;
+  r.channel = st.args.name;
+  r.after_seq = after;
+  r.limit = static_cast<std::uint32_t>(std::min<std::size_t>(keep_count(st), UINT32_MAX));
+  r.max_bytes = load_page_bytes;
+  self->request(st.args.store, caf::infinite, st_read_atom::value, std::move(r))
+    .then(
+      [self](store_page& page) {
+        auto& st = self->state;
+        for (auto& e : page.events)
+          if (e.seq < st.next_seq && (st.history->size() == 0 || e.seq > st.history->last_seq()))
+            st.history->append(std::make_shared<const encoded_event>(encode_event(std::move(e))));
+        if (page.has_more && !page.events.empty() && st.history->last_seq() + 1 < st.next_seq)
+          return read_tail(self, st.history->last_seq());
+        finish_loading(self);
+      },
+      [self](const caf::error& err) { load_failed(self, err); });
+}
+
+void on_loaded(channel_ptr self, store_channel_state& s) {
+  auto& st = self->state;
+  if (!s.found) // a new channel: the directory's epoch, seqs from 1
+    return finish_loading(self);
+  st.args.epoch = s.meta.epoch;
+  st.next_seq = s.meta.next_seq;
+  // The window keeps keys in time order: remember them by expiry, each with the time its
+  // window started, so each ends when its stored receipt does.
+  std::sort(s.receipts.begin(), s.receipts.end(),
+            [](const auto& a, const auto& b) { return a.expires_ms < b.expires_ms; });
+  auto window_ms = st.args.cfg->idempotency_window_ms;
+  for (auto& r : s.receipts) {
+    event e;
+    e.seq = r.seq;
+    e.timestamp_ms = r.timestamp_ms;
+    e.type = std::move(r.type);
+    e.correlation_id = std::move(r.correlation_id);
+    st.idempotency->remember(r.key, e, r.expires_ms - window_ms);
+  }
+  auto last = last_seq(st);
+  st.store_trimmed = s.first_seq > 0 ? s.first_seq - 1 : last;
+  auto keep = keep_count(st);
+  auto after = std::max<std::uint64_t>(last > keep ? last - keep : 0, st.store_trimmed);
+  if (after >= last)
+    return finish_loading(self);
+  read_tail(self, after);
+}
+
+// The store holds at most about twice history.size events of a channel: it trims in steps of
+// history.size (one range delete each), not after every append.
+void trim_store(channel_ptr self) {
+  auto& st = self->state;
+  auto keep = keep_count(st);
+  auto last = last_seq(st);
+  if (last <= keep || last - keep - st.store_trimmed < keep)
+    return;
+  st.store_trimmed = last - keep;
+  self->request(st.args.store, caf::infinite, st_trim_atom::value,
+                store_trim{st.args.name, st.store_trimmed})
+    .then([](const store_written&) {}, [](const caf::error&) {}); // retried by the next trim
+}
+
+using done_list = std::vector<std::pair<publish_completion, publish_result>>;
+
+// An append was answered: the reads and subscribes waiting for it run, in arrival order.
+void answered(channel_ptr self, std::size_t publishes) {
+  auto& st = self->state;
+  st.publishes_answered += publishes;
+  while (!st.after_publishes.empty()
+         && st.after_publishes.front().first <= st.publishes_answered) {
+    auto work = std::move(st.after_publishes.front().second);
+    st.after_publishes.pop_front();
+    work();
+  }
+}
+
+// The append is written: the events enter the hot tail, the idempotency window and the next
+// flush (fan-out), and their publishes are acknowledged.
+void on_written(channel_ptr self, const std::vector<event_ptr>& events, const done_list& done) {
+  auto& st = self->state;
+  st.appending = false;
+  for (const auto& ev : events) {
+    st.history->append(ev);
+    if (!ev->ev.idempotency_key.empty())
+      st.idempotency->remember(ev->ev.idempotency_key, ev->ev, ev->ev.timestamp_ms);
+  }
+  st.next_seq = events.back()->ev.seq + 1;
+  note_stored(self);
+  if (has_audience(st)) {
+    st.pending.insert(st.pending.end(), events.begin(), events.end());
+    schedule_flush(self);
+  }
+  for (const auto& [d, r] : done)
+    d->complete(r);
+  answered(self, done.size());
+  trim_store(self);
+  start_append(self);
+}
+
+// Nothing of the append is stored: its publishes fail (a duplicate of an event stored before
+// still gets its answer), nothing is delivered, and its seqs go to the next append.
+void on_failed(channel_ptr self, std::uint64_t first_seq, const done_list& done,
+               const caf::error& err) {
+  auto& st = self->state;
+  st.appending = false;
+  auto why = store_error_text(err);
+  spdlog::warn("channel {}: {} publishes refused, the store could not write them: {}",
+               st.args.name, done.size(), why.empty() ? self->system().render(err) : why);
+  for (const auto& [d, r] : done) {
+    if (r.duplicate && r.ev->ev.seq < first_seq)
+      d->complete(r);
+    else
+      d->fail(errc::insufficient_storage, "the event could not be stored");
+  }
+  answered(self, done.size());
+  start_append(self);
+}
+
+} // namespace
+
+bool store_busy(const channel_state& st) {
+  return st.loading || st.appending || !st.queued.empty() || !st.after_publishes.empty();
+}
+
+void start_loading(channel_ptr self) {
+  auto& st = self->state;
+  st.loading = true;
+  self->request(st.args.store, caf::infinite, st_load_atom::value,
+                store_load{st.args.name, wall_clock_ms()})
+    .then([self](store_channel_state& s) { on_loaded(self, s); },
+          [self](const caf::error& err) { load_failed(self, err); });
+}
+
+void queue_publish(channel_ptr self, publish_cmd& cmd, const publish_completion& done) {
+  auto& st = self->state;
+  if (st.store_failed)
+    return done->fail(errc::insufficient_storage, "the channel's stored state cannot be read");
+  st.queued.push_back({std::move(cmd), done});
+  st.publishes_taken++;
+}
+
+void after_earlier_publishes(channel_ptr self, std::function<void()> work) {
+  auto& st = self->state;
+  if (st.publishes_answered >= st.publishes_taken && st.after_publishes.empty())
+    return work();
+  st.after_publishes.emplace_back(st.publishes_taken, std::move(work));
+}
+
+// Sequences the queued publishes (idempotency first, within the batch too) and sends their
+// events as one append; the store's group commit joins it with other channels' appends.
+void start_append(channel_ptr self) {
+  auto& st = self->state;
+  if (st.appending || st.queued.empty())
+    return;
+  auto work = std::move(st.queued);
+  st.queued.clear();
+  auto now = wall_clock_ms();
+  auto window_ms = st.args.cfg->idempotency_window_ms;
+  store_append a;
+  a.channel = st.args.name;
+  a.epoch = st.args.epoch;
+  done_list done;
+  done.reserve(work.size());
+  std::unordered_map<std::string, event_ptr> in_batch; // idempotency keys of this append
+  auto seq = st.next_seq;
+  for (auto& q : work) {
+    const auto& key = q.cmd.idempotency_key;
+    if (!key.empty()) {
+      if (auto* prior = st.idempotency->find(key, now)) {
+        done.emplace_back(q.done, publish_result{original_event(st, *prior, key), true});
+        continue;
+      }
+      if (auto it = in_batch.find(key); it != in_batch.end()) {
+        done.emplace_back(q.done, publish_result{it->second, true});
+        continue;
+      }
+    }
+    auto ev = new_event(st, q.cmd, seq++, now);
+    if (!ev->ev.idempotency_key.empty()) {
+      in_batch.emplace(ev->ev.idempotency_key, ev);
+      a.receipts.push_back({ev->ev.idempotency_key, ev->ev.seq, ev->ev.timestamp_ms,
+                            ev->ev.type, ev->ev.correlation_id, now + window_ms});
+    }
+    a.events.push_back(ev);
+    done.emplace_back(q.done, publish_result{ev, false});
+  }
+  if (a.events.empty()) { // only duplicates of stored events
+    for (const auto& [d, r] : done)
+      d->complete(r);
+    return answered(self, done.size());
+  }
+  a.next_seq = seq;
+  st.appending = true;
+  auto events = a.events; // shared pointers: the store and the channel hold the same events
+  auto first = st.next_seq;
+  self->request(st.args.store, caf::infinite, st_append_atom::value, std::move(a))
+    .then([self, events, done](const store_written&) { on_written(self, events, done); },
+          [self, first, done](const caf::error& err) { on_failed(self, first, done, err); });
+}
+
+} // namespace sy::channel_impl
