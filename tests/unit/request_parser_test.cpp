@@ -24,6 +24,20 @@ fed feed_all(sy::request_parser& p, const std::string& bytes) {
   return f;
 }
 
+// Delivers `bytes` one at a time, as a slow client does; each feed offers everything not yet
+// consumed. `ec` is the first error other than need_more (or the one at the end).
+fed feed_byte_by_byte(sy::request_parser& p, const std::string& bytes) {
+  fed f;
+  std::string buffered;
+  for (char c : bytes) {
+    buffered += c;
+    f.used += p.feed(buffered.data() + f.used, buffered.size() - f.used, f.ec);
+    if (p.is_done() || f.ec != http::error::need_more)
+      break;
+  }
+  return f;
+}
+
 const std::string publish =
   "POST /v1/channels/a/events HTTP/1.1\r\n"
   "Host: x\r\n"
@@ -55,20 +69,10 @@ TEST_CASE("request parser: a publish request, whole", "[unit][http]") {
 
 TEST_CASE("request parser: byte by byte, as a slow client sends it", "[unit][http]") {
   sy::request_parser p(8192, 65536);
-  std::string buffered;
-  std::size_t consumed = 0;
-  for (char c : publish) {
-    buffered += c;
-    boost::beast::error_code ec;
-    consumed += p.feed(buffered.data() + consumed, buffered.size() - consumed, ec);
-    if (p.is_done()) {
-      CHECK_FALSE(ec);
-      break;
-    }
-    CHECK(ec == http::error::need_more);
-  }
+  auto f = feed_byte_by_byte(p, publish);
+  CHECK_FALSE(f.ec);
   REQUIRE(p.is_done());
-  CHECK(consumed == publish.size());
+  CHECK(f.used == publish.size());
   CHECK(p.request().body == "{\"data\":1234}");
 }
 
@@ -107,20 +111,10 @@ TEST_CASE("request parser: a chunked body sent byte by byte, last chunk and trai
                       "Transfer-Encoding: chunked\r\n\r\n"
                       + body;
     sy::request_parser p(8192, 65536);
-    std::string buffered;
-    std::size_t consumed = 0;
-    for (char c : req) {
-      buffered += c;
-      boost::beast::error_code ec;
-      consumed += p.feed(buffered.data() + consumed, buffered.size() - consumed, ec);
-      if (p.is_done()) {
-        CHECK_FALSE(ec);
-        break;
-      }
-      REQUIRE(ec == http::error::need_more);
-    }
+    auto f = feed_byte_by_byte(p, req);
+    CHECK_FALSE(f.ec);
     REQUIRE(p.is_done());
-    CHECK(consumed == req.size());
+    CHECK(f.used == req.size());
     CHECK(p.request().body == (body[0] == '2' ? "ab" : ""));
   }
 }
