@@ -127,7 +127,7 @@ struct config {
   std::int64_t cluster_request_timeout_ms = 2000; // every request to another node
 
   // -- storage (DURABILITY.md): the durable history store --
-  std::string storage_engine = "memory";         // "rocksdb" or "memory"
+  std::string storage_engine = "rocksdb";        // "rocksdb" or "memory"
   std::string storage_dir = "./switchyard-data"; // RocksDB's directory (one daemon per dir)
   std::string storage_sync = "batch";            // "batch": one WAL fsync per write batch; "none"
   std::size_t storage_cache_bytes = 256u << 20;  // RocksDB's block cache

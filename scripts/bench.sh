@@ -161,8 +161,8 @@ start_peer() {
       # The baseline gets the same flags: pass only keys every compared build understands.
       local bin="$SWITCHYARD"
       [ "$peer" = baseline ] && bin="$BASELINE"
-      # A fresh store per run (storage.engine comes from the environment, memory by default;
-      # SWITCHYARD_STORAGE_ENGINE=rocksdb measures the durable engine). Builds without a store
+      # A fresh store per run (storage.engine comes from the environment, rocksdb by default;
+      # SWITCHYARD_STORAGE_ENGINE=memory compares the memory engine). Builds without a store
       # ignore the variable.
       SWITCHYARD_JWT_SECRET="$JWT_SECRET" SWITCHYARD_API_KEY="$API_KEY" \
         SWITCHYARD_DATA_DIR="$dir/data" \

@@ -53,9 +53,8 @@ Workspace gateway and SnackBase, token for workspace "default":
   {"action":"subscribe","collection":"posts"}
   curl -s -X POST http://$base/api/v1/collections/posts/events -H 'Authorization: Bearer $api_key' -d '{"operation":"create","data":{"id":"p1","title":"hello"}}'
 
-History is kept in memory (storage.engine = memory, lost on restart); --set
-storage.engine=rocksdb keeps it in ${SWITCHYARD_DATA_DIR:-./switchyard-data} across restarts
-and crashes (DURABILITY.md).
+History is durable (storage.engine = rocksdb) in ${SWITCHYARD_DATA_DIR:-./switchyard-data}: it
+survives restarts; --set storage.engine=memory keeps it in memory only (DURABILITY.md).
 
 Cluster: add --cluster-port P [--join HOST:PORT] (see CLUSTER.md).
 

@@ -107,7 +107,7 @@ TEST_CASE("channels made by subscribing have their own budget and retire soon", 
 
 TEST_CASE("storage: engine, directory, sync and cache are checked", "[config]") {
   config c;
-  CHECK(c.storage_engine == "memory");
+  CHECK(c.storage_engine == "rocksdb");
   CHECK(c.storage_dir == "./switchyard-data");
   CHECK(c.storage_sync == "batch");
   CHECK(c.storage_cache_bytes == 268435456);
