@@ -27,7 +27,7 @@ void serve_history(channel_ptr self, const history_request& req) {
 channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args args) {
   auto& st = self->state;
   st.ns = args.cfg->namespace_for(args.name);
-  st.history = make_memory_history(st.ns.history_size);
+  st.history = make_memory_history(st.ns.history_size, args.hot_node);
   st.idempotency = make_window(args);
   st.timeout = std::chrono::milliseconds(args.cfg->cluster_request_timeout_ms);
   auto idle_ms = args.cfg->channel_idle_ms;

@@ -14,7 +14,8 @@
 
 namespace sy {
 
-class idempotency_budget;
+class byte_budget;
+using idempotency_budget = byte_budget;
 
 struct channel_args {
   std::string name;
@@ -22,6 +23,9 @@ struct channel_args {
   directory_actor directory;
   std::shared_ptr<const config> cfg;
   std::shared_ptr<idempotency_budget> idempotency_node; // node-wide; null: no node bound
+  // storage.cache_bytes: the events held in every channel's hot tail; a channel appending
+  // while the node is over it drops its own oldest. Null: no node bound (unit tests).
+  std::shared_ptr<byte_budget> hot_node;
   // storage.engine = rocksdb: the node's store actor. The channel loads its state from it
   // before serving and acknowledges a publish only once the store has it. Null: memory only.
   store_actor store;

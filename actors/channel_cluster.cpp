@@ -153,7 +153,7 @@ void take_event(channel_ptr self, const event& e, bool fan_out) {
 
 void reset_history(channel_ptr self, std::uint64_t epoch) {
   auto& st = self->state;
-  st.history = make_memory_history(st.ns.history_size);
+  st.history = make_memory_history(st.ns.history_size, st.args.hot_node);
   st.idempotency = make_window(st.args);
   st.args.epoch = epoch;
   st.next_seq = 1;

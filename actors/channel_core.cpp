@@ -44,38 +44,49 @@ bool cursor_ahead(channel_ptr self, const history_query& q) {
   return q.has_cursor && q.after.epoch == st.args.epoch && q.after.seq > last_seq(st);
 }
 
-history_page read_history(channel_ptr self, const history_query& q) {
+// A page of the events after the query's cursor (or from the oldest kept), read from the hot
+// tail and, with a store, from disk for what the tail no longer holds.
+void read_history(channel_ptr self, const history_query& q, const history_completion& done) {
   auto& st = self->state;
-  history_page page;
-  auto head = last_seq(st);
+  auto oldest = oldest_kept(st);
   std::uint64_t after = 0;
+  bool recovered = true;
   if (q.has_cursor) {
     if (q.after.epoch == st.args.epoch) {
       after = q.after.seq;
-      auto first = st.history->first_seq();
-      page.recovered = st.history->size() == 0 || after + 1 >= first;
+      recovered = after + 1 >= oldest;
     } else {
-      page.recovered = false; // an older incarnation of this channel
+      recovered = false; // an older incarnation of this channel
     }
   }
-  page.events = st.history->read_after(after, q.limit);
-  // A page also stops before history.max_page_bytes of events (one larger event still makes a
-  // page, so reading always progresses): a reply is bounded whatever the events' size, and
-  // next_cursor / has_more continue from its last event.
-  std::size_t bytes = 0;
-  for (std::size_t i = 0; i < page.events.size(); ++i) {
-    bytes += page.events[i]->rest_json.size() + 1;
-    if (i > 0 && bytes > st.args.cfg->history_max_page_bytes) {
-      page.events.resize(i);
-      break;
-    }
-  }
-  if (!page.events.empty())
-    page.next_cursor = page.events.back()->id;
-  else // nothing new: the caller's position, or the head when it had none
-    page.next_cursor = format_cursor({st.args.epoch, after > 0 ? after : head});
-  page.has_more = !page.events.empty() && page.events.back()->ev.seq < head;
-  return page;
+  auto from = std::max<std::uint64_t>(after, oldest - 1);
+  auto max_bytes = st.args.cfg->history_max_page_bytes;
+  read_events(self, from, q.limit, max_bytes,
+              [self, done, after, from, recovered](std::vector<event_ptr> events) {
+                auto& st = self->state;
+                auto head = last_seq(st);
+                history_page page;
+                page.recovered = recovered && (events.empty() || events.front()->ev.seq == from + 1);
+                page.events = std::move(events);
+                // A page also stops before history.max_page_bytes of events (one larger event
+                // still makes a page, so reading always progresses): a reply is bounded
+                // whatever the events' size, and next_cursor / has_more continue from its last
+                // event.
+                std::size_t bytes = 0;
+                for (std::size_t i = 0; i < page.events.size(); ++i) {
+                  bytes += page.events[i]->rest_json.size() + 1;
+                  if (i > 0 && bytes > st.args.cfg->history_max_page_bytes) {
+                    page.events.resize(i);
+                    break;
+                  }
+                }
+                if (!page.events.empty())
+                  page.next_cursor = page.events.back()->id;
+                else // nothing new: the caller's position, or the head when it had none
+                  page.next_cursor = format_cursor({st.args.epoch, after > 0 ? after : head});
+                page.has_more = !page.events.empty() && page.events.back()->ev.seq < head;
+                done->complete(std::move(page));
+              });
 }
 
 } // namespace
@@ -215,10 +226,42 @@ void handle_publish(channel_ptr self, publish_cmd& cmd, const publish_completion
   complete_publish(self, done, publish(self, cmd));
 }
 
+// A resume replays from the cursor when it is still kept (recovered), else everything kept; a
+// subscribe without a cursor gets the namespace's snapshot (the newest events).
+void subscribe(channel_ptr self, const sub_request& req) {
+  auto& st = self->state;
+  auto head = last_seq(st);
+  auto oldest = oldest_kept(st);
+  if (req.has_since) {
+    bool same_epoch = req.since.epoch == st.args.epoch && req.since.seq <= head;
+    bool recovered = same_epoch && req.since.seq + 1 >= oldest;
+    auto from = recovered ? req.since.seq : oldest - 1;
+    return read_events(self, from, SIZE_MAX, UINT64_MAX,
+                       [self, req, from, recovered](std::vector<event_ptr> replay) {
+                         // Contiguous from the cursor, or the client is told it is not.
+                         bool whole = replay.empty() ? from == last_seq(self->state)
+                                                     : replay.front()->ev.seq == from + 1;
+                         register_subscriber(self, req, std::move(replay), recovered && whole);
+                       });
+  }
+  if (st.ns.snapshot == 0 || head == 0)
+    return register_subscriber(self, req, {}, false);
+  auto from = std::max<std::uint64_t>(head > st.ns.snapshot ? head - st.ns.snapshot : 0,
+                                      oldest - 1);
+  read_events(self, from, SIZE_MAX, UINT64_MAX, [self, req](std::vector<event_ptr> replay) {
+    auto n = self->state.ns.snapshot; // the newest ones when more arrived meanwhile
+    if (replay.size() > n)
+      replay.erase(replay.begin(), replay.end() - static_cast<std::ptrdiff_t>(n));
+    register_subscriber(self, req, std::move(replay), false);
+  });
+}
+
 // Replay and registration in the same turn: the ack (with the replay) is sent before any later
 // live event, and CAF keeps per-sender order, so nothing is lost or repeated in between. Events
-// still pending a flush are in the replay; from_seq keeps the flush from sending them again.
-void subscribe(channel_ptr self, const sub_request& req) {
+// still pending a flush are in the replay; from_seq keeps the flush from sending them again. A
+// replay read from the store ends in this turn with the ring's events up to the head.
+void register_subscriber(channel_ptr self, const sub_request& req, std::vector<event_ptr> replay,
+                         bool recovered) {
   auto& st = self->state;
   // A re-subscribe replaces filter and cursor; the session is already monitored then.
   bool known = st.subs.contains(req.session.address());
@@ -227,20 +270,13 @@ void subscribe(channel_ptr self, const sub_request& req) {
   ack.topic = st.args.name;
   ack.channel = self;
   ack.cursor = format_cursor({st.args.epoch, last_seq(st)});
-  auto head = last_seq(st);
   if (req.has_since) {
     ack.has_since = true;
-    auto first = st.history->first_seq();
-    bool same_epoch = req.since.epoch == st.args.epoch && req.since.seq <= head;
-    bool in_window = st.history->size() == 0 ? req.since.seq == head
-                                             : req.since.seq + 1 >= first;
-    ack.recovered = same_epoch && in_window;
-    auto from = ack.recovered ? req.since.seq : 0;
-    ack.replay = st.history->read_after(from, st.history->size());
+    ack.recovered = recovered;
   } else if (st.ns.snapshot > 0) {
     ack.snapshot = true;
-    ack.replay = st.history->last(st.ns.snapshot);
   }
+  ack.replay = std::move(replay);
   // Filters hold on replay too.
   if (req.filter) {
     data_cache cache(ack.replay);
@@ -259,7 +295,7 @@ void subscribe(channel_ptr self, const sub_request& req) {
 void answer_history(channel_ptr self, const history_request& req) {
   if (cursor_ahead(self, req.query))
     return req.done->fail(errc::bad_cursor, "cursor is ahead of the channel");
-  req.done->complete(read_history(self, req.query));
+  read_history(self, req.query, req.done);
 }
 
 // -- channels that never held an event ---------------------------------------------------------

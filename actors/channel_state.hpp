@@ -71,6 +71,7 @@ struct channel_state {
   bool loading = false;       // the channel's stored state is being read: work waits (stash)
   bool store_failed = false;  // loading failed: publishes are refused insufficient_storage
   std::uint64_t store_trimmed = 0; // the store holds no event with seq <= this
+  std::size_t reads_in_flight = 0; // store reads for pages and replays not answered yet
   // Subscribes and history reads that arrived after publishes not yet written: they run once
   // those are (answered either way), so they see them as history, as with the memory engine,
   // and not live. `first` is the count of publishes that must be answered before.
@@ -107,6 +108,8 @@ std::vector<event> plain_events(const event_batch& all);
 void flush(channel_ptr self);
 void handle_publish(channel_ptr self, publish_cmd& cmd, const publish_completion& done);
 void subscribe(channel_ptr self, const sub_request& req);
+void register_subscriber(channel_ptr self, const sub_request& req, std::vector<event_ptr> replay,
+                         bool recovered);
 void answer_history(channel_ptr self, const history_request& req);
 bool unused(const channel_state& st);
 void check_unused_soon(channel_ptr self);
@@ -120,6 +123,16 @@ void start_append(channel_ptr self);
 // Runs `work` now, or once the publishes that arrived before it are answered.
 void after_earlier_publishes(channel_ptr self, std::function<void()> work);
 bool store_busy(const channel_state& st); // loading, or publishes not yet written
+
+// -- channel_reads.cpp: history from the hot tail and the store ---------------------------------
+
+// The oldest seq a read may return: the ring's first (memory engine), or the first of the last
+// history.size events the store still holds.
+std::uint64_t oldest_kept(const channel_state& st);
+// Calls `done` with the events after `after` (at most `limit`, about `max_bytes`), oldest first
+// and contiguous: now when the ring holds them, else once the store has answered, in that turn.
+void read_events(channel_ptr self, std::uint64_t after, std::size_t limit,
+                 std::uint64_t max_bytes, std::function<void(std::vector<event_ptr>)> done);
 
 // -- channel_cluster.cpp: relay, adopt, promote, replica acks -----------------------------------
 

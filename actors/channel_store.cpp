@@ -162,7 +162,8 @@ void on_failed(channel_ptr self, std::uint64_t first_seq, const done_list& done,
 } // namespace
 
 bool store_busy(const channel_state& st) {
-  return st.loading || st.appending || !st.queued.empty() || !st.after_publishes.empty();
+  return st.loading || st.appending || !st.queued.empty() || !st.after_publishes.empty()
+         || st.reads_in_flight > 0;
 }
 
 void start_loading(channel_ptr self) {

@@ -20,6 +20,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
   self->state.timeout = std::chrono::milliseconds(self->state.cfg->cluster_request_timeout_ms);
   self->state.idempotency =
     std::make_shared<idempotency_budget>(self->state.cfg->idempotency_max_node_bytes);
+  self->state.hot = std::make_shared<byte_budget>(hot_tail_bytes(*self->state.cfg));
   // Epochs start at a random point so cursors of a previous process never look current.
   std::random_device rd;
   self->state.next_epoch = ((std::uint64_t{rd()} << 20) ^ wall_clock_ms()) & 0xffffffffffffULL;

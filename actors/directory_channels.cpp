@@ -67,6 +67,7 @@ directory_state::entry* lookup(directory_ptr self, const std::string& name, use 
   args.directory = self;
   args.cfg = st.cfg;
   args.idempotency_node = st.idempotency;
+  args.hot_node = st.hot;
   args.store = st.store;
   args.stored = why == use::events;
   if (clustered(st)) {

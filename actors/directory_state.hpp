@@ -44,6 +44,7 @@ struct directory_state {
   std::unordered_map<std::string, std::vector<pattern_actor>> remote_patterns;
   std::chrono::milliseconds timeout{2000};
   std::shared_ptr<idempotency_budget> idempotency; // idempotency.max_node_bytes, all windows
+  std::shared_ptr<byte_budget> hot; // hot_tail_bytes(storage.cache_bytes), every channel's history
   store_actor store; // storage.engine = rocksdb: handed to every channel; null: memory
 
   static inline const char* name = "directory";

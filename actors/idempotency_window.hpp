@@ -15,34 +15,14 @@
 #include <string>
 #include <unordered_map>
 
+#include "actors/byte_budget.hpp"
 #include "schema/event.hpp"
 
 namespace sy {
 
-/// The bytes held by every window of the node, against idempotency.max_node_bytes. One counter
-/// shared by the channels (an atomic, like a metric; each window still belongs to one actor):
-/// a window over it forgets its own oldest keys, so a busy channel never evicts a quiet one's.
-class idempotency_budget {
-public:
-  explicit idempotency_budget(std::size_t max_bytes) : max_(max_bytes) {
-  }
-  bool over() const noexcept {
-    return used_.load(std::memory_order_relaxed) > max_;
-  }
-  std::size_t used() const noexcept {
-    return used_.load(std::memory_order_relaxed);
-  }
-  void charge(std::size_t n) noexcept {
-    used_.fetch_add(n, std::memory_order_relaxed);
-  }
-  void release(std::size_t n) noexcept {
-    used_.fetch_sub(n, std::memory_order_relaxed);
-  }
-
-private:
-  std::atomic<std::size_t> used_{0};
-  std::size_t max_;
-};
+/// The bytes held by every window of the node, against idempotency.max_node_bytes: a window
+/// over it forgets its own oldest keys, so a busy channel never evicts a quiet one's.
+using idempotency_budget = byte_budget;
 
 /// What a duplicate reply needs once the event has left the history: its place and the
 /// publisher's short fields (data and metadata are not kept).

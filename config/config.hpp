@@ -130,7 +130,7 @@ struct config {
   std::string storage_engine = "rocksdb";        // "rocksdb" or "memory"
   std::string storage_dir = "./switchyard-data"; // RocksDB's directory (one daemon per dir)
   std::string storage_sync = "batch";            // "batch": one WAL fsync per write batch; "none"
-  std::size_t storage_cache_bytes = 256u << 20;  // RocksDB's block cache
+  std::size_t storage_cache_bytes = 256u << 20;  // events in memory, hot tails + block cache
 
   // -- runtime --
   std::string scheduler_policy = "affine";  // "affine" (actors/affine_sharing.hpp), "sharing", "stealing"
@@ -171,5 +171,15 @@ std::string validate_config(const config& cfg);
 std::string describe_config(const config& cfg);
 /// Splits "host:port"; false when malformed.
 bool split_host_port(std::string_view hp, std::string& host, std::uint16_t& port);
+
+/// storage.cache_bytes split: with the rocksdb engine an eighth is RocksDB's block cache (reads
+/// beyond the hot tails) and the rest the channels' hot tails; with the memory engine all of it
+/// bounds the events retained in memory.
+inline std::size_t store_block_cache_bytes(const config& c) {
+  return c.storage_engine == "rocksdb" ? c.storage_cache_bytes / 8 : 0;
+}
+inline std::size_t hot_tail_bytes(const config& c) {
+  return c.storage_cache_bytes - store_block_cache_bytes(c);
+}
 
 } // namespace sy

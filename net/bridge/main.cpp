@@ -141,7 +141,7 @@ int cmd_token(const cli& c, const sy::config& cfg) {
 sy::store_expected<std::shared_ptr<sy::rocksdb_store>> open_configured_store(const sy::config& cfg) {
   sy::store_options o;
   o.sync = cfg.storage_sync == "batch";
-  o.cache_bytes = cfg.storage_cache_bytes;
+  o.cache_bytes = sy::store_block_cache_bytes(cfg);
   auto opened = sy::open_store(cfg.storage_dir, o);
   if (!opened)
     return opened.error();

@@ -2,6 +2,8 @@
 // stored, a failed write is refused insufficient_storage without using a seq or delivering, and
 // a channel that comes back (a new directory on the same store) keeps its epoch, seqs, history
 // and idempotency keys.
+#include <algorithm>
+
 #include "channel_fixture.hpp"
 #include "store_fixture.hpp"
 
@@ -112,4 +114,68 @@ TEST_CASE("with a store a subscribe after a publish not yet written gets it as h
   auto ack = f.expect_ack();
   CHECK(seqs(ack.replay) == std::vector<std::uint64_t>{1, 2}); // the snapshot holds it
   f.expect_nothing(); // and it is not delivered live as well
+}
+
+// storage.cache_bytes so small that each hot tail keeps only its newest event: pages, resumes
+// and snapshots read the rest from the store, with the same answers as from memory.
+TEST_CASE("with a store pages resumes and snapshots beyond the hot tail are read from disk",
+          "[unit][channel][store]") {
+  stored_fixture f;
+  f.cfg->namespaces = {{"snap.", 10, 4, "", ""}};
+  f.cfg->storage_cache_bytes = 1;
+  f.start_stored();
+  std::uint64_t epoch = 0;
+  for (int i = 1; i <= 6; ++i)
+    epoch = f.publish("snap.x", R"({"n":)" + std::to_string(i) + "}").ev->ev.epoch;
+  history_query q;
+  q.channel = "snap.x";
+  q.limit = 3;
+  auto page = f.try_history(q);
+  REQUIRE(page);
+  CHECK(page->recovered);
+  CHECK(seqs(page->events) == std::vector<std::uint64_t>{1, 2, 3});
+  CHECK(page->has_more);
+  CHECK(page->events[1]->ev.data_json == R"({"n":2})"); // the stored fields, decoded
+  q.limit = 10;
+  q.has_cursor = true;
+  q.after = cursor{epoch, 3};
+  page = f.try_history(q);
+  REQUIRE(page);
+  CHECK(seqs(page->events) == std::vector<std::uint64_t>{4, 5, 6});
+  // A resume from seq 2: every missed event, recovered, then live ones only once.
+  f.subscribe("snap.x", 1, {}, cursor{epoch, 2});
+  auto ack = f.expect_ack();
+  CHECK(ack.recovered);
+  CHECK(seqs(ack.replay) == std::vector<std::uint64_t>{3, 4, 5, 6});
+  f.subscribe("snap.x", 2);
+  ack = f.expect_ack();
+  CHECK(ack.snapshot);
+  CHECK(seqs(ack.replay) == std::vector<std::uint64_t>{3, 4, 5, 6});
+  f.publish("snap.x", R"({"n":7})");
+  std::vector<std::uint32_t> got;
+  for (int i = 0; i < 2; ++i) {
+    auto [id, ev] = f.expect_delivery();
+    CHECK(ev->ev.seq == 7);
+    got.push_back(id);
+  }
+  std::sort(got.begin(), got.end());
+  CHECK(got == std::vector<std::uint32_t>{1, 2});
+  f.expect_nothing();
+}
+
+// The memory engine under the same bound: the evicted events are gone, and a cursor before
+// them is told so.
+TEST_CASE("with the memory engine events evicted by storage.cache_bytes report recovered false",
+          "[unit][channel]") {
+  fixture f;
+  f.cfg->storage_engine = "memory";
+  f.cfg->storage_cache_bytes = 1;
+  f.start();
+  std::uint64_t epoch = 0;
+  for (int i = 1; i <= 4; ++i)
+    epoch = f.publish("snap.x", R"({"n":)" + std::to_string(i) + "}").ev->ev.epoch;
+  f.subscribe("snap.x", 1, {}, cursor{epoch, 1});
+  auto ack = f.expect_ack();
+  CHECK_FALSE(ack.recovered);
+  CHECK(seqs(ack.replay) == std::vector<std::uint64_t>{4});
 }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "actors/byte_budget.hpp"
 #include "actors/history_store.hpp"
 
 using namespace sy;
@@ -57,4 +58,30 @@ TEST_CASE("history cursors page through in order", "[history]") {
     after = s.back();
   }
   CHECK(all == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+}
+
+TEST_CASE("rings sharing a node byte bound drop their own oldest events when over it",
+          "[history]") {
+  auto node = std::make_shared<byte_budget>(3 * event_footprint(*ev(1)) + 10);
+  auto quiet = make_memory_history(100, node);
+  auto busy = make_memory_history(100, node);
+  quiet->append(ev(1));
+  quiet->append(ev(2));
+  CHECK(node->used() == quiet->bytes());
+  for (std::uint64_t s = 1; s <= 5; ++s)
+    busy->append(ev(s));
+  // The busy ring gave back its own oldest; the quiet one keeps its events.
+  CHECK(quiet->size() == 2);
+  CHECK(busy->size() == 1);
+  CHECK(busy->first_seq() == 5);
+  CHECK(node->used() == quiet->bytes() + busy->bytes());
+  CHECK_FALSE(node->over());
+  // A ring over the bound on its own still keeps its newest event.
+  for (std::uint64_t s = 3; s <= 8; ++s)
+    quiet->append(ev(s));
+  CHECK(quiet->size() >= 1);
+  CHECK(quiet->last_seq() == 8);
+  quiet.reset();
+  busy.reset();
+  CHECK(node->used() == 0); // a retired channel gives its bytes back
 }
