@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -119,8 +120,8 @@ TEST_CASE("a daemon restarted on the same data dir keeps history, cursors and id
 
 TEST_CASE("kill -9 during a publisher flood loses no acknowledged event and reuses no seq",
           "[integration][durable]") {
-  // SY_DURABLE_ROUNDS raises the count for a manual run (bounded at 100).
-  int rounds = 5;
+  // SY_DURABLE_ROUNDS changes the count for a manual run (bounded at 100).
+  int rounds = 20;
   if (const char* r = std::getenv("SY_DURABLE_ROUNDS"))
     rounds = std::max(1, std::min(100, std::atoi(r)));
   constexpr int publishers = 4;
@@ -132,9 +133,28 @@ TEST_CASE("kill -9 during a publisher flood loses no acknowledged event and reus
   auto args = durable_args(dir, {"--set", "history.size=100000"});
   std::map<std::int64_t, acked> acks; // seq -> what its 201 said, over every round
   std::mt19937 rng(std::random_device{}());
+  std::string last_seen; // the id of the last event a subscriber got live before the last kill
   for (int round = 0; round < rounds; ++round) {
     INFO("round " << round);
     daemon_process d(args);
+    // In the last round a subscriber follows the flood: after the crash its cursor must
+    // resume with every event it missed, once.
+    std::optional<ws_client> watcher;
+    std::thread watching;
+    if (round == rounds - 1) {
+      watcher.emplace(connect_fabric(d, "watcher"));
+      subscribe(*watcher, {topic});
+      watching = std::thread([&] {
+        for (int frames = 0; frames < 100000; ++frames) {
+          auto f = watcher->read_text(2s);
+          if (!f)
+            break; // the daemon died (or went quiet)
+          auto v = parse_json(*f);
+          if (v.is_object() && field_s(v.as_object(), "op") == "event")
+            last_seen = field_s(v.as_object(), "id");
+        }
+      });
+    }
     std::mutex mu;
     std::vector<std::pair<std::int64_t, acked>> got;
     std::atomic<bool> stop{false};
@@ -165,12 +185,15 @@ TEST_CASE("kill -9 during a publisher flood loses no acknowledged event and reus
         }
       });
     std::uniform_int_distribution<int> delay(20, 400);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay(rng)));
+    auto wait = delay(rng) + (round == rounds - 1 ? 200 : 0); // the watcher sees some
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait));
     d.terminate(SIGKILL);
     REQUIRE(d.wait_exit(10s).has_value());
     stop = true;
     for (auto& t : threads)
       t.join();
+    if (watching.joinable())
+      watching.join();
     for (auto& [seq, a] : got) {
       INFO("seq " << seq);
       CHECK(acks.count(seq) == 0); // a seq acknowledged twice would be a reused seq
@@ -211,6 +234,21 @@ TEST_CASE("kill -9 during a publisher flood loses no acknowledged event and reus
                        200);
     CHECK(field_b(dup, "duplicate") == true);
     CHECK(field_i(dup, "seq") == seq);
+  }
+  // The pre-crash cursor resumes: recovered, every event after it in history, once each.
+  CHECK_FALSE(last_seen.empty());
+  if (!last_seen.empty()) {
+    std::int64_t seen_seq = 0;
+    for (const auto& e : events)
+      if (field_s(e, "id") == last_seen)
+        seen_seq = field_i(e, "seq");
+    REQUIRE(seen_seq > 0); // what it got live was stored
+    auto c = connect_fabric(d, "resumer");
+    auto conf = subscribe(c, {topic}, R"("since":{")" + topic + R"(":")" + last_seen + R"("})");
+    CHECK(field_b(conf[topic], "recovered") == true);
+    for (std::int64_t seq = seen_seq + 1; seq <= prev; ++seq)
+      REQUIRE(field_i(next_event(c), "seq") == seq);
+    expect_silence(c, 200ms);
   }
   // Sequences continue after the last stored one.
   auto next = publish(h, topic, R"({"data":{"after":true}})");
