@@ -70,6 +70,7 @@ struct channel_state {
   bool appending = false;     // an append is with the store
   bool loading = false;       // the channel's stored state is being read: work waits (stash)
   bool store_failed = false;  // loading failed: publishes are refused insufficient_storage
+  std::chrono::steady_clock::time_point load_failed_at{}; // a publish a second later retries
   std::uint64_t store_trimmed = 0; // the store holds no event with seq <= this
   std::size_t reads_in_flight = 0; // store reads for pages and replays not answered yet
   // Subscribes and history reads that arrived after publishes not yet written: they run once

@@ -36,6 +36,7 @@ void load_failed(channel_ptr self, const caf::error& err) {
   spdlog::error("channel {}: cannot load its stored state: {}", st.args.name,
                 self->system().render(err));
   st.store_failed = true;
+  st.load_failed_at = std::chrono::steady_clock::now();
   finish_loading(self);
 }
 
@@ -177,8 +178,19 @@ void start_loading(channel_ptr self) {
 
 void queue_publish(channel_ptr self, publish_cmd& cmd, const publish_completion& done) {
   auto& st = self->state;
-  if (st.store_failed)
-    return done->fail(errc::insufficient_storage, "the channel's stored state cannot be read");
+  if (st.store_failed) {
+    // The store may be readable again (a transient I/O error): a publish at least a second
+    // after the failure loads again and waits for it; sooner ones are refused, so a store
+    // that stays broken is not read in a loop.
+    if (std::chrono::steady_clock::now() - st.load_failed_at < std::chrono::seconds(1))
+      return done->fail(errc::insufficient_storage, "the channel's stored state cannot be read");
+    st.store_failed = false;
+    start_loading(self);
+    st.stash.push_back([self, cmd = std::move(cmd), done]() mutable {
+      handle_publish(self, cmd, done);
+    });
+    return;
+  }
   st.queued.push_back({std::move(cmd), done});
   st.publishes_taken++;
 }

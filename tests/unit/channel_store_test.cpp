@@ -3,6 +3,7 @@
 // a channel that comes back (a new directory on the same store) keeps its epoch, seqs, history
 // and idempotency keys.
 #include <algorithm>
+#include <thread>
 
 #include "channel_fixture.hpp"
 #include "store_fixture.hpp"
@@ -178,4 +179,53 @@ TEST_CASE("with the memory engine events evicted by storage.cache_bytes report r
   auto ack = f.expect_ack();
   CHECK_FALSE(ack.recovered);
   CHECK(seqs(ack.replay) == std::vector<std::uint64_t>{4});
+}
+
+namespace {
+
+// The real store, except that the first `failures` loads fail with an I/O error.
+store_actor::behavior_type flaky_loads(store_actor::pointer self, store_actor real,
+                                       std::shared_ptr<int> failures) {
+  return {
+    [=](st_append_atom a, store_append& x) { return self->delegate(real, a, std::move(x)); },
+    [=](st_trim_atom a, store_trim& x) { return self->delegate(real, a, std::move(x)); },
+    [=](st_drop_atom a, store_drop& x) { return self->delegate(real, a, std::move(x)); },
+    [=](st_read_atom a, store_read& x) { return self->delegate(real, a, std::move(x)); },
+    [=](st_load_atom a, store_load& x) -> caf::result<store_channel_state> {
+      if (*failures > 0) {
+        --*failures;
+        return make_store_error(store_status::fail(store_errc::io_error, "injected: unreadable"));
+      }
+      return self->delegate(real, a, std::move(x));
+    },
+    [=](st_ckpt_atom a, store_checkpoint& x) { return self->delegate(real, a, std::move(x)); },
+    [=](st_stats_atom a) { return self->delegate(real, a); },
+    [](st_flush_atom) {},
+  };
+}
+
+} // namespace
+
+TEST_CASE("a channel whose stored state could not be read loads again on a later publish",
+          "[unit][channel][store]") {
+  stored_fixture f;
+  f.start_stored();
+  f.publish("ch", R"({"n":1})");
+  f.publish("ch", R"({"n":2})");
+  // A new directory whose store fails the channel's first load.
+  caf::anon_send_exit(f.dir, caf::exit_reason::user_shutdown);
+  f.self->wait_for(f.dir);
+  auto failures = std::make_shared<int>(1);
+  auto flaky = f.sys.spawn(flaky_loads, f.store, failures);
+  f.dir = spawn_directory(f.sys, f.cfg, flaky);
+  publish_cmd cmd;
+  cmd.channel = "ch";
+  cmd.data_json = R"({"n":3})";
+  auto refused = f.try_publish(cmd);
+  REQUIRE_FALSE(refused); // it could reuse stored seqs: refused, not sequenced from 1
+  CHECK(errc_of(refused.error()) == errc::insufficient_storage);
+  std::this_thread::sleep_for(1100ms); // a publish a second later loads again
+  auto again = f.publish("ch", R"({"n":3})");
+  CHECK(again.ev->ev.seq == 3);
+  caf::anon_send_exit(flaky, caf::exit_reason::user_shutdown);
 }
