@@ -93,6 +93,11 @@ rocksdb_store::~rocksdb_store() {
   // A clean close loses nothing even when writes skip the sync (storage.sync = none).
   if (!impl_->sync)
     impl_->db->FlushWAL(true).PermitUncheckedError();
+  // The memtables go to table files now, so the next start does not replay the WAL: 2,000
+  // channels of 1 KiB events took 0.78 s of a 0.9 s start to replay, 0.1 s after a flush.
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  impl_->db->Flush(flush).PermitUncheckedError();
   impl_->db->Close().PermitUncheckedError();
   impl_->db.reset();
 }
@@ -275,6 +280,10 @@ store_expected<std::unique_ptr<rocksdb_store>> open_store(const std::string& dir
   o.create_if_missing = true;
   o.compaction_filter = &receipt_filter;
   o.listeners.push_back(std::make_shared<manual_recovery>());
+  // The memtables are part of storage.cache_bytes (two of write_buffer_bytes), not RocksDB's
+  // fixed 2 x 64 MiB on top of it.
+  o.write_buffer_size = std::max<std::size_t>(options.write_buffer_bytes, 1u << 20);
+  o.max_write_buffer_number = 2;
   o.keep_log_file_num = 4; // RocksDB's own LOG files: a few runs are enough to look back
   if (p->env)
     o.env = p->env.get();

@@ -23,7 +23,8 @@ namespace sy {
 
 struct store_options {
   bool sync = true;                       // storage.sync: batch (true) or none (false)
-  std::size_t cache_bytes = 256u << 20;   // storage.cache_bytes: RocksDB's block cache
+  std::size_t cache_bytes = 256u << 20;   // RocksDB's block cache (a share of storage.cache_bytes)
+  std::size_t write_buffer_bytes = 16u << 20; // each of the two memtables (another share)
   // Null: the default environment. Tests pass one whose writes fail, to check that nothing
   // is acknowledged that is not stored.
   std::shared_ptr<rocksdb::Env> env;

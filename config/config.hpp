@@ -173,13 +173,16 @@ std::string describe_config(const config& cfg);
 bool split_host_port(std::string_view hp, std::string& host, std::uint16_t& port);
 
 /// storage.cache_bytes split: with the rocksdb engine an eighth is RocksDB's block cache (reads
-/// beyond the hot tails) and the rest the channels' hot tails; with the memory engine all of it
-/// bounds the events retained in memory.
+/// beyond the hot tails), an eighth its two memtables (writes not yet in table files) and the
+/// rest the channels' hot tails; with the memory engine all of it bounds the events retained.
 inline std::size_t store_block_cache_bytes(const config& c) {
   return c.storage_engine == "rocksdb" ? c.storage_cache_bytes / 8 : 0;
 }
+inline std::size_t store_write_buffer_bytes(const config& c) {
+  return c.storage_engine == "rocksdb" ? c.storage_cache_bytes / 16 : 0;
+}
 inline std::size_t hot_tail_bytes(const config& c) {
-  return c.storage_cache_bytes - store_block_cache_bytes(c);
+  return c.storage_cache_bytes - store_block_cache_bytes(c) - 2 * store_write_buffer_bytes(c);
 }
 
 } // namespace sy

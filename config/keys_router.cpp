@@ -79,7 +79,7 @@ std::vector<config_key> storage_keys() {
                 .one_of({"batch", "none"}));
   t.push_back(uint_key("storage.cache_bytes", {"SWITCHYARD_STORAGE_CACHE_BYTES"},
                        &config::storage_cache_bytes)
-                .describe("RAM for retained events across all channels (rocksdb: the hot tails and an eighth for RocksDB's block cache; memory: all history); over it a publishing channel drops its own oldest from memory")
+                .describe("RAM for retained events across all channels (rocksdb: the hot tails, an eighth for RocksDB's block cache and an eighth for its memtables; memory: all history); over it a publishing channel drops its own oldest from memory")
                 .at_least(1u << 20));
   return t;
 }

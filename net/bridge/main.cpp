@@ -142,6 +142,7 @@ sy::store_expected<std::shared_ptr<sy::rocksdb_store>> open_configured_store(con
   sy::store_options o;
   o.sync = cfg.storage_sync == "batch";
   o.cache_bytes = sy::store_block_cache_bytes(cfg);
+  o.write_buffer_bytes = sy::store_write_buffer_bytes(cfg);
   auto opened = sy::open_store(cfg.storage_dir, o);
   if (!opened)
     return opened.error();
@@ -323,6 +324,11 @@ int cmd_serve(const sy::config& cfg_in) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // Events of tens of KiB come and go by the thousand: each allocation from 32 KiB up gets its
+  // own mapping, returned to the system when freed. glibc's default threshold rises after the
+  // first large frees, and the payloads then stay resident as heap fragments past the
+  // storage.cache_bytes bound.
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024);
   auto c = parse_cli(argc, argv);
   if (c.command == "--help" || c.command == "-h" || c.command == "help") {
     std::cout << usage;
