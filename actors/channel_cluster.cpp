@@ -3,6 +3,7 @@
 #include "actors/channel_state.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include <spdlog/spdlog.h>
 
@@ -30,11 +31,71 @@ bool ready(channel_ptr self) {
   return self->state.synced && !self->state.adopting && !self->state.loading;
 }
 
+// Stops at the first work that finds the channel not ready (one before it began following or
+// adopting): the rest waits again, ahead of anything stashed meanwhile.
 void run_stash(channel_ptr self) {
-  auto work = std::move(self->state.stash);
-  self->state.stash.clear();
-  for (auto& w : work)
-    w();
+  auto& st = self->state;
+  auto work = std::move(st.stash);
+  st.stash.clear();
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    if (!ready(self)) {
+      std::vector<std::function<void()>> rest(std::make_move_iterator(work.begin() + i),
+                                              std::make_move_iterator(work.end()));
+      rest.insert(rest.end(), std::make_move_iterator(st.stash.begin()),
+                  std::make_move_iterator(st.stash.end()));
+      st.stash = std::move(rest);
+      return;
+    }
+    work[i]();
+  }
+  if (st.args.store) // stashed publishes were queued: they go as one append
+    start_append(self);
+}
+
+// Runs once the channel's stored state is loaded (at once without a store): a relay follows
+// its owner from its stored position, an owner adopts a more advanced state if another node
+// holds one.
+void begin_role(channel_ptr self) {
+  auto& st = self->state;
+  if (st.owner) {
+    st.synced = false;
+    send_follow(self);
+  } else {
+    adopt(self);
+  }
+}
+
+namespace {
+
+// The owner with a store acknowledges a publish once the store has written it (the store
+// answers first: channel_store.cpp) AND every replica has its burst. The store's answer
+// completes this; it holds the publish with its burst until the replicas ack (flush,
+// hold_for_replicas), as a memory owner does. Replicas get a burst only after the owner's
+// store wrote it, so an event the owner refused (507) never reaches a replica and its seq is
+// used again by the next publish without two histories disagreeing.
+class replica_gate final : public completion<publish_result> {
+public:
+  replica_gate(channel_ptr self, publish_completion done) : self_(self), done_(std::move(done)) {
+  }
+  void complete(const publish_result& r) override {
+    auto& st = self_->state;
+    if (r.duplicate || !has_audience(st) || (replicas_waited_for(st) == 0 && st.inflight.empty()))
+      return done_->complete(r);
+    st.pending_done.emplace_back(done_, r);
+  }
+  void fail(errc code, std::string detail) override {
+    done_->fail(code, std::move(detail));
+  }
+
+private:
+  channel_ptr self_; // completed only in the channel's own turns (store answer, forward reply)
+  publish_completion done_;
+};
+
+} // namespace
+
+publish_completion complete_after_replicas(channel_ptr self, publish_completion done) {
+  return std::make_shared<replica_gate>(self, std::move(done));
 }
 
 // -- owner: replicas and relays on other nodes -------------------------------------------------
@@ -137,7 +198,7 @@ void send_follow(channel_ptr self) {
 }
 
 // Appends an event sequenced by the owner (relay) or adopted from another node.
-void take_event(channel_ptr self, const event& e, bool fan_out) {
+event_ptr take_event(channel_ptr self, const event& e, bool fan_out) {
   auto& st = self->state;
   auto ev = std::make_shared<const encoded_event>(encode_event(e));
   st.history->append(ev);
@@ -149,6 +210,7 @@ void take_event(channel_ptr self, const event& e, bool fan_out) {
     st.pending.push_back(ev);
     schedule_flush(self);
   }
+  return ev;
 }
 
 void reset_history(channel_ptr self, std::uint64_t epoch) {
@@ -161,14 +223,19 @@ void reset_history(channel_ptr self, std::uint64_t epoch) {
 
 void on_sync(channel_ptr self, const follow_sync& sync) {
   auto& st = self->state;
-  if (!st.owner)
-    return; // promoted meanwhile
-  if (sync.epoch != st.args.epoch || !sync.recovered)
+  if (!st.owner || st.loading)
+    return; // promoted meanwhile (or a stale answer: the follow is sent once loaded)
+  bool reset = sync.epoch != st.args.epoch || !sync.recovered;
+  if (reset)
     reset_history(self, sync.epoch);
+  auto before = st.next_seq;
+  std::vector<event_ptr> taken;
   for (const auto& e : sync.events)
     if (e.seq > last_seq(st))
-      take_event(self, e, st.synced);
+      taken.push_back(take_event(self, e, st.synced));
   st.next_seq = std::max(st.next_seq, sync.head + 1);
+  if (st.args.store && (reset || st.next_seq != before)) // bursts after it are written after it
+    store_sequenced(self, std::move(taken), reset, [](const caf::error&) {});
   note_stored(self);
   st.awaiting_sync = false;
   if (!st.synced) {
@@ -178,10 +245,14 @@ void on_sync(channel_ptr self, const follow_sync& sync) {
   check_unused_soon(self);
 }
 
-std::uint64_t on_replicated(channel_ptr self, const std::vector<event>& events) {
+// With a store the replica answers its head once the burst is written (and every write before
+// it: the store answers in order), so the owner's ack means the event is on this disk too. A
+// write error answers the error: the owner counts this replica as not holding the burst.
+caf::result<std::uint64_t> on_replicated(channel_ptr self, const std::vector<event>& events) {
   auto& st = self->state;
-  if (!st.owner || !st.synced)
+  if (!st.owner || !st.synced || st.loading)
     return last_seq(st);
+  std::vector<event_ptr> taken;
   for (const auto& e : events) {
     if (e.epoch != st.args.epoch || e.seq <= last_seq(st))
       continue; // older incarnation, or already held
@@ -189,9 +260,36 @@ std::uint64_t on_replicated(channel_ptr self, const std::vector<event>& events) 
       send_follow(self);
       break;
     }
-    take_event(self, e, true);
+    taken.push_back(take_event(self, e, true));
   }
-  return last_seq(st);
+  if (!st.args.store || (taken.empty() && st.sequenced_writes == 0))
+    return last_seq(st);
+  auto rp = self->make_response_promise<std::uint64_t>();
+  auto head = last_seq(st);
+  store_sequenced(self, std::move(taken), false, [rp, head](const caf::error& err) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(head);
+  });
+  return rp;
+}
+
+// Hands this node's state to a new owner, then follows it. A channel still loading its stored
+// state answers once it has it (ahead of the rest of its stash, which may wait for a sync).
+caf::result<follow_sync> on_fetch(channel_ptr self, const fetch_request& req) {
+  auto answer = [self, req] {
+    auto sync = make_sync(self, {}, false);
+    if (req.new_owner && req.new_owner != self->state.owner)
+      follow(self, req.new_owner);
+    return sync;
+  };
+  auto& st = self->state;
+  if (!st.loading)
+    return answer();
+  auto rp = self->make_response_promise<follow_sync>();
+  st.stash.insert(st.stash.begin(), [rp, answer]() mutable { rp.deliver(answer()); });
+  return rp;
 }
 
 // -- changes of ownership ------------------------------------------------------------------------
@@ -211,6 +309,8 @@ void follow(channel_ptr self, cluster_actor owner) {
   st.pending_done.clear();
   st.relays.clear();
   st.remote_patterns.clear(); // the new owner's directory attaches them there
+  if (st.loading)
+    return; // begin_role follows it once the stored state is loaded
   send_follow(self);
 }
 
@@ -239,11 +339,17 @@ void adopt(channel_ptr self) {
     if (--*remaining > 0)
       return;
     auto& st = self->state;
-    if (best->head > 0) {
+    // With a store this node may hold the most advanced state itself (loaded before): it
+    // keeps it. An adopted state replaces what its store holds of the channel, written
+    // before any publish sequenced after it.
+    if (best->head > last_seq(st)) {
       reset_history(self, best->epoch);
+      std::vector<event_ptr> taken;
       for (const auto& e : best->events)
-        take_event(self, e, false);
+        taken.push_back(take_event(self, e, false));
       st.next_seq = best->head + 1;
+      if (st.args.store)
+        store_sequenced(self, std::move(taken), true, [](const caf::error&) {});
       spdlog::info("channel {}: adopted epoch {} at seq {} from another node", st.args.name,
                    best->epoch, best->head);
     }
