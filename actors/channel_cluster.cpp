@@ -190,7 +190,7 @@ void send_follow(channel_ptr self) {
   follow_request req;
   req.channel = st.args.name;
   req.after = cursor{st.args.epoch, last_seq(st)};
-  req.has_after = st.history->size() > 0 || st.next_seq > 1;
+  req.has_after = !st.store_behind && (st.history->size() > 0 || st.next_seq > 1);
   req.relay = self;
   req.replica = st.args.replica;
   self->send(st.owner, follow_atom::value, std::move(req));
@@ -225,14 +225,17 @@ void on_sync(channel_ptr self, const follow_sync& sync) {
   auto& st = self->state;
   if (!st.owner || st.loading)
     return; // promoted meanwhile (or a stale answer: the follow is sent once loaded)
-  bool reset = sync.epoch != st.args.epoch || !sync.recovered;
+  bool same_epoch = sync.epoch == st.args.epoch;
+  bool reset = !same_epoch || !sync.recovered || st.store_behind;
+  st.store_behind = false; // this sync's write sets it again if it fails too
+  auto delivered = same_epoch ? last_seq(st) : 0; // local sessions had these already
   if (reset)
     reset_history(self, sync.epoch);
   auto before = st.next_seq;
   std::vector<event_ptr> taken;
   for (const auto& e : sync.events)
     if (e.seq > last_seq(st))
-      taken.push_back(take_event(self, e, st.synced));
+      taken.push_back(take_event(self, e, st.synced && e.seq > delivered));
   st.next_seq = std::max(st.next_seq, sync.head + 1);
   if (st.args.store && (reset || st.next_seq != before)) // bursts after it are written after it
     store_sequenced(self, std::move(taken), reset, [](const caf::error&) {});

@@ -59,6 +59,9 @@ struct channel_state {
   // With a store: writes of events sequenced elsewhere (a relay's bursts and syncs, an
   // adopted state) not answered yet. The relay acks a burst only once it is written.
   std::uint32_t sequenced_writes = 0;
+  // A relay's store failed a write: it lacks events this channel holds. The next follow asks
+  // for the owner's whole history, which replaces what the store holds.
+  bool store_behind = false;
 
   // -- storage.engine = rocksdb (channel_store.cpp); all unused with the memory engine --
   struct queued_publish {

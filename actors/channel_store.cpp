@@ -289,10 +289,18 @@ void store_sequenced(channel_ptr self, std::vector<event_ptr> events, bool repla
         then(caf::error{});
       },
       [self, then](const caf::error& err) {
-        self->state.sequenced_writes--;
+        auto& st = self->state;
+        st.sequenced_writes--;
         auto why = store_error_text(err);
         spdlog::warn("channel {}: events sequenced by the owner could not be stored: {}",
-                     self->state.args.name, why.empty() ? self->system().render(err) : why);
+                     st.args.name, why.empty() ? self->system().render(err) : why);
+        // A relay resyncs from scratch (its store would keep a hole otherwise), after the
+        // request timeout, so a full disk costs one sync per period, not one per burst.
+        st.store_behind = true;
+        if (st.owner && !st.awaiting_sync) {
+          st.awaiting_sync = true;
+          self->delayed_send(self, st.timeout, retry_atom::value, ++st.follow_generation);
+        }
         then(err);
       });
 }
