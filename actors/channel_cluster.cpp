@@ -3,6 +3,7 @@
 #include "actors/channel_state.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 
 #include <spdlog/spdlog.h>
@@ -149,7 +150,8 @@ void hold_for_replicas(channel_ptr self, event_batch all) {
   release_inflight(self);
 }
 
-follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after) {
+follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after,
+                      bool with_receipts) {
   auto& st = self->state;
   follow_sync s;
   s.channel = st.args.name;
@@ -163,12 +165,42 @@ follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after) {
     s.recovered = !has_after;
   for (const auto& e : st.history->read_after(from, st.history->size()))
     s.events.push_back(e->ev);
+  // A sync from scratch to a replica or a new owner also carries the keys whose events left
+  // the history, so they outlive this node. An incremental one needs none: the relay already
+  // had those events.
+  if (with_receipts && from == 0) {
+    auto before = s.events.empty() ? UINT64_MAX : s.events.front().seq;
+    auto now = wall_clock_ms();
+    st.idempotency->for_each(
+      [&](const std::string& key, const idempotency_receipt& r, std::int64_t expires_ms) {
+        if (r.seq < before && expires_ms > now)
+          s.receipts.push_back(
+            {key, r.seq, r.timestamp_ms, r.type, r.correlation_id, expires_ms});
+      });
+  }
   return s;
+}
+
+// Remembers the keys of a sync from scratch or an adopted state, each until its own expiry.
+void take_receipts(channel_ptr self, std::vector<store_receipt> receipts) {
+  auto& st = self->state;
+  std::sort(receipts.begin(), receipts.end(),
+            [](const auto& a, const auto& b) { return a.expires_ms < b.expires_ms; });
+  auto window_ms = st.args.cfg->idempotency_window_ms;
+  for (const auto& r : receipts) {
+    event e;
+    e.seq = r.seq;
+    e.timestamp_ms = r.timestamp_ms;
+    e.type = r.type;
+    e.correlation_id = r.correlation_id;
+    st.idempotency->remember(r.key, e, r.expires_ms - window_ms);
+  }
 }
 
 void add_relay(channel_ptr self, const follow_request& req) {
   auto& st = self->state;
-  self->send(req.relay, sync_atom::value, make_sync(self, req.after, req.has_after));
+  self->send(req.relay, sync_atom::value,
+             make_sync(self, req.after, req.has_after, req.replica));
   auto it = std::find_if(st.relays.begin(), st.relays.end(),
                          [&](const auto& r) { return r.who == req.relay; });
   if (it == st.relays.end()) {
@@ -229,8 +261,12 @@ void on_sync(channel_ptr self, const follow_sync& sync) {
   bool reset = !same_epoch || !sync.recovered || st.store_behind;
   st.store_behind = false; // this sync's write sets it again if it fails too
   auto delivered = same_epoch ? last_seq(st) : 0; // local sessions had these already
-  if (reset)
+  std::vector<store_receipt> receipts;
+  if (reset) {
     reset_history(self, sync.epoch);
+    receipts = sync.receipts;
+    take_receipts(self, receipts);
+  }
   auto before = st.next_seq;
   std::vector<event_ptr> taken;
   for (const auto& e : sync.events)
@@ -238,7 +274,8 @@ void on_sync(channel_ptr self, const follow_sync& sync) {
       taken.push_back(take_event(self, e, st.synced && e.seq > delivered));
   st.next_seq = std::max(st.next_seq, sync.head + 1);
   if (st.args.store && (reset || st.next_seq != before)) // bursts after it are written after it
-    store_sequenced(self, std::move(taken), reset, [](const caf::error&) {});
+    store_sequenced(self, std::move(taken), std::move(receipts), reset,
+                    [](const caf::error&) {});
   note_stored(self);
   st.awaiting_sync = false;
   if (!st.synced) {
@@ -269,7 +306,7 @@ caf::result<std::uint64_t> on_replicated(channel_ptr self, const std::vector<eve
     return last_seq(st);
   auto rp = self->make_response_promise<std::uint64_t>();
   auto head = last_seq(st);
-  store_sequenced(self, std::move(taken), false, [rp, head](const caf::error& err) mutable {
+  store_sequenced(self, std::move(taken), {}, false, [rp, head](const caf::error& err) mutable {
     if (err)
       rp.deliver(err);
     else
@@ -282,7 +319,7 @@ caf::result<std::uint64_t> on_replicated(channel_ptr self, const std::vector<eve
 // state answers once it has it (ahead of the rest of its stash, which may wait for a sync).
 caf::result<follow_sync> on_fetch(channel_ptr self, const fetch_request& req) {
   auto answer = [self, req] {
-    auto sync = make_sync(self, {}, false);
+    auto sync = make_sync(self, {}, false, true);
     if (req.new_owner && req.new_owner != self->state.owner)
       follow(self, req.new_owner);
     return sync;
@@ -347,12 +384,14 @@ void adopt(channel_ptr self) {
     // before any publish sequenced after it.
     if (best->head > last_seq(st)) {
       reset_history(self, best->epoch);
+      take_receipts(self, best->receipts);
       std::vector<event_ptr> taken;
       for (const auto& e : best->events)
         taken.push_back(take_event(self, e, false));
       st.next_seq = best->head + 1;
       if (st.args.store)
-        store_sequenced(self, std::move(taken), true, [](const caf::error&) {});
+        store_sequenced(self, std::move(taken), std::move(best->receipts), true,
+                        [](const caf::error&) {});
       spdlog::info("channel {}: adopted epoch {} at seq {} from another node", st.args.name,
                    best->epoch, best->head);
     }

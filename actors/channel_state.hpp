@@ -133,8 +133,10 @@ bool store_busy(const channel_state& st); // loading, or publishes not yet writt
 // Writes events sequenced elsewhere (a relay's burst or sync, an adopted state; consecutive,
 // already in the hot tail), their receipts and the channel's epoch and next seq; `replace`
 // first deletes what the store holds of the channel (a new epoch or an unrecoverable gap).
+// `older_receipts`: keys of events not in `events` (a sync from scratch, an adopted state).
 // `then` gets the store's error, or none once the write is durable.
-void store_sequenced(channel_ptr self, std::vector<event_ptr> events, bool replace,
+void store_sequenced(channel_ptr self, std::vector<event_ptr> events,
+                     std::vector<store_receipt> older_receipts, bool replace,
                      std::function<void(const caf::error&)> then);
 
 // -- channel_reads.cpp: history from the hot tail and the store ---------------------------------
@@ -163,7 +165,9 @@ void reset_history(channel_ptr self, std::uint64_t epoch);
 event_ptr take_event(channel_ptr self, const event& e, bool fan_out);
 void on_sync(channel_ptr self, const follow_sync& sync);
 caf::result<std::uint64_t> on_replicated(channel_ptr self, const std::vector<event>& events);
-follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after);
+follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after,
+                      bool with_receipts = false);
+void take_receipts(channel_ptr self, std::vector<store_receipt> receipts);
 caf::result<follow_sync> on_fetch(channel_ptr self, const fetch_request& req);
 void add_relay(channel_ptr self, const follow_request& req);
 void follow(channel_ptr self, cluster_actor owner);

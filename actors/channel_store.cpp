@@ -260,7 +260,8 @@ void start_append(channel_ptr self) {
 
 namespace sy::channel_impl {
 
-void store_sequenced(channel_ptr self, std::vector<event_ptr> events, bool replace,
+void store_sequenced(channel_ptr self, std::vector<event_ptr> events,
+                     std::vector<store_receipt> older_receipts, bool replace,
                      std::function<void(const caf::error&)> then) {
   auto& st = self->state;
   if (replace) { // sent first: the store writes in arrival order, so the append lands after it
@@ -273,6 +274,7 @@ void store_sequenced(channel_ptr self, std::vector<event_ptr> events, bool repla
   a.epoch = st.args.epoch;
   a.next_seq = st.next_seq;
   // The owner's receipt expiry is its publish time + the window: the same here.
+  a.receipts = std::move(older_receipts);
   auto window_ms = st.args.cfg->idempotency_window_ms;
   for (const auto& ev : events)
     if (!ev->ev.idempotency_key.empty())

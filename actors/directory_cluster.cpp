@@ -118,6 +118,12 @@ void read_stored(directory_ptr self, std::shared_ptr<follow_sync> sync, std::uin
           sync->events.push_back(std::move(e));
         if (page.has_more && !sync->events.empty() && sync->events.back().seq < sync->head)
           return read_stored(self, sync, sync->events.back().seq, rp);
+        // The keys whose events are not in the answer travel as receipts (the events' own
+        // keys come with them).
+        auto before = sync->events.empty() ? UINT64_MAX : sync->events.front().seq;
+        sync->receipts.erase(std::remove_if(sync->receipts.begin(), sync->receipts.end(),
+                                            [&](const auto& r) { return r.seq >= before; }),
+                             sync->receipts.end());
         rp.deliver(std::move(*sync));
       },
       [rp](const caf::error& err) mutable { rp.deliver(err); });
@@ -143,6 +149,7 @@ caf::typed_response_promise<follow_sync> fetch_from_store(directory_ptr self,
         }
         sync->epoch = s.meta.epoch;
         sync->head = s.meta.next_seq - 1;
+        sync->receipts = std::move(s.receipts); // unexpired ones
         std::uint64_t keep =
           std::max<std::size_t>(self->state.cfg->namespace_for(channel).history_size, 1);
         std::uint64_t after = sync->head > keep ? sync->head - keep : 0;

@@ -191,3 +191,59 @@ TEST_CASE_METHOD(store_fixture, "a replica whose store fails a write answers the
   CHECK(seqs(srec->appends[1].events) == std::vector<std::uint64_t>{1, 2, 3, 4});
   CHECK(rec->delivered == std::vector<std::uint64_t>{3, 4});
 }
+
+namespace {
+
+publish_items keyed(const record_ptr& rec, const std::string& key) {
+  publish_cmd cmd;
+  cmd.channel = "orders";
+  cmd.data_json = "1";
+  cmd.idempotency_key = key;
+  publish_items items;
+  items.push_back({std::move(cmd), std::make_shared<recorded<publish_result>>(rec)});
+  return items;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(store_fixture, "a replica's sync from scratch carries the keys that left history",
+                 "[unit][channel][store]") {
+  cfg->history_size = 2;
+  auto owner = channel(args("orders", 5));
+  run();
+  for (const auto* key : {"k1", "k2", "k3", "k4"})
+    caf::anon_send(owner, publish_atom::value, keyed(rec, key));
+  run();
+  REQUIRE(rec->completed.size() == 4);
+  follow_request req;
+  req.channel = "orders";
+  req.relay = relay_stand_in();
+  req.replica = true;
+  caf::anon_send(owner, follow_atom::value, req);
+  run();
+  REQUIRE(rec->syncs.size() == 1);
+  CHECK(seqs(rec->syncs[0].events) == std::vector<std::uint64_t>{3, 4});
+  REQUIRE(rec->syncs[0].receipts.size() == 2); // k3 and k4 travel with their events
+  CHECK(rec->syncs[0].receipts[0].key == "k1");
+  CHECK(rec->syncs[0].receipts[1].key == "k2");
+  CHECK(rec->syncs[0].receipts[1].seq == 2);
+  // The replica stores them and, promoted, answers a retry of k1 with the original seq.
+  auto st = store();
+  auto a = args("orders", 1);
+  a.owner = node();
+  a.replica = true;
+  a.store = st;
+  auto relay = channel(a);
+  run();
+  caf::anon_send(relay, sync_atom::value, rec->syncs[0]);
+  run();
+  REQUIRE(srec->appends.size() == 1);
+  CHECK(srec->appends[0].receipts.size() == 4);
+  caf::anon_send(st, st_flush_atom::value);
+  caf::anon_send(relay, promote_atom::value);
+  caf::anon_send(relay, publish_atom::value, keyed(rec, "k1"));
+  run();
+  REQUIRE(rec->completed.size() == 5);
+  CHECK(rec->completed[4].duplicate);
+  CHECK(rec->completed[4].ev->ev.seq == 1);
+}
