@@ -154,9 +154,6 @@ void read_events(channel_ptr self, std::uint64_t after, std::size_t limit,
 bool ready(channel_ptr self); // synced (relay) and not adopting (owner): work may run now
 void run_stash(channel_ptr self); // runs stashed work in order while the channel is ready
 void begin_role(channel_ptr self); // a relay follows its owner, an owner adopts (after loading)
-// With a store in a cluster: the owner's publish is answered only once its burst is on the
-// replicas too (the store answered first; see complete_after_replicas).
-publish_completion complete_after_replicas(channel_ptr self, publish_completion done);
 std::size_t replicas_waited_for(const channel_state& st);
 void feed_relays(channel_ptr self, const event_batch& all);
 void hold_for_replicas(channel_ptr self, event_batch all);
@@ -167,11 +164,17 @@ void on_sync(channel_ptr self, const follow_sync& sync);
 caf::result<std::uint64_t> on_replicated(channel_ptr self, const std::vector<event>& events);
 follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after,
                       bool with_receipts = false);
-void take_receipts(channel_ptr self, std::vector<store_receipt> receipts);
 caf::result<follow_sync> on_fetch(channel_ptr self, const fetch_request& req);
 void add_relay(channel_ptr self, const follow_request& req);
 void follow(channel_ptr self, cluster_actor owner);
 void promote(channel_ptr self);
 void adopt(channel_ptr self);
+
+// -- channel_cluster_store.cpp: the cluster roles' parts for the store ---------------------------
+
+// With a store in a cluster: the owner's publish is answered once its store has written it
+// and its burst is on the replicas too.
+publish_completion complete_after_replicas(channel_ptr self, publish_completion done);
+void take_receipts(channel_ptr self, std::vector<store_receipt> receipts);
 
 } // namespace sy::channel_impl
