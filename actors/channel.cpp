@@ -54,14 +54,15 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
                                      }),
                       st.patterns.end());
   });
-  if (st.args.owner) {
-    st.owner = st.args.owner;
-    st.synced = false;
-    send_follow(self);
-  } else if (st.args.store) {
-    start_loading(self); // single node: the store, not other nodes, holds the past
+  st.owner = st.args.owner; // set: a relay of that node
+  if (st.args.store) {
+    // The stored state first (epoch, seqs, receipts, hot tail), then the cluster role from
+    // there: a relay follows its owner from its stored position, an owner adopts a more
+    // advanced state if another node holds one (nothing to do on a single node).
+    start_loading(self);
+    st.stash.push_back([self] { begin_role(self); });
   } else {
-    adopt(self);
+    begin_role(self);
   }
   self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
   auto touch = [self] {
@@ -98,8 +99,11 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     },
     [self, touch](publish_atom, publish_items& items) {
       touch();
+      // In a cluster with a store: acknowledged once stored here and on the replicas.
+      bool gate = self->state.args.store && self->state.args.self_cluster;
       for (auto& item : items)
-        handle_publish(self, item.cmd, item.done);
+        handle_publish(self, item.cmd,
+                       gate ? complete_after_replicas(self, item.done) : item.done);
       if (self->state.args.store) // one append for the publishes of this message
         start_append(self);
     },
@@ -116,7 +120,8 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       // acknowledged with one copy fewer. A replica of a channel without events keeps nothing.
       bool empty = unused(st);
       bool needed = !st.subs.empty() || !st.relays.empty()
-                    || (st.owner && st.args.replica && !empty) || store_busy(st);
+                    || (st.owner && st.args.replica && !empty) || store_busy(st)
+                    || st.sequenced_writes > 0;
       if (st.retirement.report_due(needed, empty ? st.args.cfg->channel_empty_idle_ms : idle_ms))
         self->send(st.args.directory, idle_atom::value, st.args.name, st.retirement.handled());
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
@@ -130,20 +135,17 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       auto& st = self->state;
       if (st.owner) // not the owner (any more): pass the relay on to the owner
         return self->send(st.owner, follow_atom::value, req);
-      if (st.adopting)
+      if (st.adopting || st.loading)
         return st.stash.push_back([self, req] { add_relay(self, req); });
       add_relay(self, req);
     },
     [self](sync_atom, const follow_sync& sync) { on_sync(self, sync); },
-    [self](replicate_atom, const std::vector<event>& events) -> std::uint64_t {
+    [self](replicate_atom, const std::vector<event>& events) -> caf::result<std::uint64_t> {
       return on_replicated(self, events);
     },
-    [self, touch](fetch_atom, const fetch_request& req) -> follow_sync {
+    [self, touch](fetch_atom, const fetch_request& req) -> caf::result<follow_sync> {
       touch(); // forwarded (and counted) by the directory, like every request
-      auto sync = make_sync(self, {}, false);
-      if (req.new_owner && req.new_owner != self->state.owner)
-        follow(self, req.new_owner);
-      return sync;
+      return on_fetch(self, req);
     },
     [self](owner_atom, const cluster_actor& owner) {
       if (owner != self->state.owner)
@@ -161,7 +163,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       if (st.args.replica)
         return;
       st.args.replica = true;
-      if (st.owner)
+      if (st.owner && !st.loading) // else begin_role follows once loaded
         send_follow(self);
     },
     [self](retry_atom, std::uint64_t generation) {

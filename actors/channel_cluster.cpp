@@ -3,6 +3,8 @@
 #include "actors/channel_state.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
 
 #include <spdlog/spdlog.h>
 
@@ -30,11 +32,38 @@ bool ready(channel_ptr self) {
   return self->state.synced && !self->state.adopting && !self->state.loading;
 }
 
+// Stops at the first work that finds the channel not ready (one before it began following or
+// adopting): the rest waits again, ahead of anything stashed meanwhile.
 void run_stash(channel_ptr self) {
-  auto work = std::move(self->state.stash);
-  self->state.stash.clear();
-  for (auto& w : work)
-    w();
+  auto& st = self->state;
+  auto work = std::move(st.stash);
+  st.stash.clear();
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    if (!ready(self)) {
+      std::vector<std::function<void()>> rest(std::make_move_iterator(work.begin() + i),
+                                              std::make_move_iterator(work.end()));
+      rest.insert(rest.end(), std::make_move_iterator(st.stash.begin()),
+                  std::make_move_iterator(st.stash.end()));
+      st.stash = std::move(rest);
+      return;
+    }
+    work[i]();
+  }
+  if (st.args.store) // stashed publishes were queued: they go as one append
+    start_append(self);
+}
+
+// Runs once the channel's stored state is loaded (at once without a store): a relay follows
+// its owner from its stored position, an owner adopts a more advanced state if another node
+// holds one.
+void begin_role(channel_ptr self) {
+  auto& st = self->state;
+  if (st.owner) {
+    st.synced = false;
+    send_follow(self);
+  } else {
+    adopt(self);
+  }
 }
 
 // -- owner: replicas and relays on other nodes -------------------------------------------------
@@ -88,7 +117,8 @@ void hold_for_replicas(channel_ptr self, event_batch all) {
   release_inflight(self);
 }
 
-follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after) {
+follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after,
+                      bool with_receipts) {
   auto& st = self->state;
   follow_sync s;
   s.channel = st.args.name;
@@ -102,12 +132,26 @@ follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after) {
     s.recovered = !has_after;
   for (const auto& e : st.history->read_after(from, st.history->size()))
     s.events.push_back(e->ev);
+  // A sync from scratch to a replica or a new owner also carries the keys whose events left
+  // the history, so they outlive this node. An incremental one needs none: the relay already
+  // had those events.
+  if (with_receipts && from == 0) {
+    auto before = s.events.empty() ? UINT64_MAX : s.events.front().seq;
+    auto now = wall_clock_ms();
+    st.idempotency->for_each(
+      [&](const std::string& key, const idempotency_receipt& r, std::int64_t expires_ms) {
+        if (r.seq < before && expires_ms > now)
+          s.receipts.push_back(
+            {key, r.seq, r.timestamp_ms, r.type, r.correlation_id, expires_ms});
+      });
+  }
   return s;
 }
 
 void add_relay(channel_ptr self, const follow_request& req) {
   auto& st = self->state;
-  self->send(req.relay, sync_atom::value, make_sync(self, req.after, req.has_after));
+  self->send(req.relay, sync_atom::value,
+             make_sync(self, req.after, req.has_after, req.replica));
   auto it = std::find_if(st.relays.begin(), st.relays.end(),
                          [&](const auto& r) { return r.who == req.relay; });
   if (it == st.relays.end()) {
@@ -129,7 +173,7 @@ void send_follow(channel_ptr self) {
   follow_request req;
   req.channel = st.args.name;
   req.after = cursor{st.args.epoch, last_seq(st)};
-  req.has_after = st.history->size() > 0 || st.next_seq > 1;
+  req.has_after = !st.store_behind && (st.history->size() > 0 || st.next_seq > 1);
   req.relay = self;
   req.replica = st.args.replica;
   self->send(st.owner, follow_atom::value, std::move(req));
@@ -137,7 +181,7 @@ void send_follow(channel_ptr self) {
 }
 
 // Appends an event sequenced by the owner (relay) or adopted from another node.
-void take_event(channel_ptr self, const event& e, bool fan_out) {
+event_ptr take_event(channel_ptr self, const event& e, bool fan_out) {
   auto& st = self->state;
   auto ev = std::make_shared<const encoded_event>(encode_event(e));
   st.history->append(ev);
@@ -149,6 +193,7 @@ void take_event(channel_ptr self, const event& e, bool fan_out) {
     st.pending.push_back(ev);
     schedule_flush(self);
   }
+  return ev;
 }
 
 void reset_history(channel_ptr self, std::uint64_t epoch) {
@@ -161,14 +206,27 @@ void reset_history(channel_ptr self, std::uint64_t epoch) {
 
 void on_sync(channel_ptr self, const follow_sync& sync) {
   auto& st = self->state;
-  if (!st.owner)
-    return; // promoted meanwhile
-  if (sync.epoch != st.args.epoch || !sync.recovered)
+  if (!st.owner || st.loading)
+    return; // promoted meanwhile (or a stale answer: the follow is sent once loaded)
+  bool same_epoch = sync.epoch == st.args.epoch;
+  bool reset = !same_epoch || !sync.recovered || st.store_behind;
+  st.store_behind = false; // this sync's write sets it again if it fails too
+  auto delivered = same_epoch ? last_seq(st) : 0; // local sessions had these already
+  std::vector<store_receipt> receipts;
+  if (reset) {
     reset_history(self, sync.epoch);
+    receipts = sync.receipts;
+    take_receipts(self, receipts);
+  }
+  auto before = st.next_seq;
+  std::vector<event_ptr> taken;
   for (const auto& e : sync.events)
     if (e.seq > last_seq(st))
-      take_event(self, e, st.synced);
+      taken.push_back(take_event(self, e, st.synced && e.seq > delivered));
   st.next_seq = std::max(st.next_seq, sync.head + 1);
+  if (st.args.store && (reset || st.next_seq != before)) // bursts after it are written after it
+    store_sequenced(self, std::move(taken), std::move(receipts), reset,
+                    [](const caf::error&) {});
   note_stored(self);
   st.awaiting_sync = false;
   if (!st.synced) {
@@ -178,10 +236,14 @@ void on_sync(channel_ptr self, const follow_sync& sync) {
   check_unused_soon(self);
 }
 
-std::uint64_t on_replicated(channel_ptr self, const std::vector<event>& events) {
+// With a store the replica answers its head once the burst is written (and every write before
+// it: the store answers in order), so the owner's ack means the event is on this disk too. A
+// write error answers the error: the owner counts this replica as not holding the burst.
+caf::result<std::uint64_t> on_replicated(channel_ptr self, const std::vector<event>& events) {
   auto& st = self->state;
-  if (!st.owner || !st.synced)
+  if (!st.owner || !st.synced || st.loading)
     return last_seq(st);
+  std::vector<event_ptr> taken;
   for (const auto& e : events) {
     if (e.epoch != st.args.epoch || e.seq <= last_seq(st))
       continue; // older incarnation, or already held
@@ -189,9 +251,36 @@ std::uint64_t on_replicated(channel_ptr self, const std::vector<event>& events) 
       send_follow(self);
       break;
     }
-    take_event(self, e, true);
+    taken.push_back(take_event(self, e, true));
   }
-  return last_seq(st);
+  if (!st.args.store || (taken.empty() && st.sequenced_writes == 0))
+    return last_seq(st);
+  auto rp = self->make_response_promise<std::uint64_t>();
+  auto head = last_seq(st);
+  store_sequenced(self, std::move(taken), {}, false, [rp, head](const caf::error& err) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(head);
+  });
+  return rp;
+}
+
+// Hands this node's state to a new owner, then follows it. A channel still loading its stored
+// state answers once it has it (ahead of the rest of its stash, which may wait for a sync).
+caf::result<follow_sync> on_fetch(channel_ptr self, const fetch_request& req) {
+  auto answer = [self, req] {
+    auto sync = make_sync(self, {}, false, true);
+    if (req.new_owner && req.new_owner != self->state.owner)
+      follow(self, req.new_owner);
+    return sync;
+  };
+  auto& st = self->state;
+  if (!st.loading)
+    return answer();
+  auto rp = self->make_response_promise<follow_sync>();
+  st.stash.insert(st.stash.begin(), [rp, answer]() mutable { rp.deliver(answer()); });
+  return rp;
 }
 
 // -- changes of ownership ------------------------------------------------------------------------
@@ -211,6 +300,8 @@ void follow(channel_ptr self, cluster_actor owner) {
   st.pending_done.clear();
   st.relays.clear();
   st.remote_patterns.clear(); // the new owner's directory attaches them there
+  if (st.loading)
+    return; // begin_role follows it once the stored state is loaded
   send_follow(self);
 }
 
@@ -239,11 +330,19 @@ void adopt(channel_ptr self) {
     if (--*remaining > 0)
       return;
     auto& st = self->state;
-    if (best->head > 0) {
+    // With a store this node may hold the most advanced state itself (loaded before): it
+    // keeps it. An adopted state replaces what its store holds of the channel, written
+    // before any publish sequenced after it.
+    if (best->head > last_seq(st)) {
       reset_history(self, best->epoch);
+      take_receipts(self, best->receipts);
+      std::vector<event_ptr> taken;
       for (const auto& e : best->events)
-        take_event(self, e, false);
+        taken.push_back(take_event(self, e, false));
       st.next_seq = best->head + 1;
+      if (st.args.store)
+        store_sequenced(self, std::move(taken), std::move(best->receipts), true,
+                        [](const caf::error&) {});
       spdlog::info("channel {}: adopted epoch {} at seq {} from another node", st.args.name,
                    best->epoch, best->head);
     }

@@ -56,6 +56,12 @@ struct channel_state {
   std::deque<inflight> inflight;
   std::uint64_t next_inflight = 1;
   std::chrono::milliseconds timeout{2000};
+  // With a store: writes of events sequenced elsewhere (a relay's bursts and syncs, an
+  // adopted state) not answered yet. The relay acks a burst only once it is written.
+  std::uint32_t sequenced_writes = 0;
+  // A relay's store failed a write: it lacks events this channel holds. The next follow asks
+  // for the owner's whole history, which replaces what the store holds.
+  bool store_behind = false;
 
   // -- storage.engine = rocksdb (channel_store.cpp); all unused with the memory engine --
   struct queued_publish {
@@ -124,6 +130,14 @@ void start_append(channel_ptr self);
 // Runs `work` now, or once the publishes that arrived before it are answered.
 void after_earlier_publishes(channel_ptr self, std::function<void()> work);
 bool store_busy(const channel_state& st); // loading, or publishes not yet written
+// Writes events sequenced elsewhere (a relay's burst or sync, an adopted state; consecutive,
+// already in the hot tail), their receipts and the channel's epoch and next seq; `replace`
+// first deletes what the store holds of the channel (a new epoch or an unrecoverable gap).
+// `older_receipts`: keys of events not in `events` (a sync from scratch, an adopted state).
+// `then` gets the store's error, or none once the write is durable.
+void store_sequenced(channel_ptr self, std::vector<event_ptr> events,
+                     std::vector<store_receipt> older_receipts, bool replace,
+                     std::function<void(const caf::error&)> then);
 
 // -- channel_reads.cpp: history from the hot tail and the store ---------------------------------
 
@@ -138,19 +152,29 @@ void read_events(channel_ptr self, std::uint64_t after, std::size_t limit,
 // -- channel_cluster.cpp: relay, adopt, promote, replica acks -----------------------------------
 
 bool ready(channel_ptr self); // synced (relay) and not adopting (owner): work may run now
-void run_stash(channel_ptr self);
+void run_stash(channel_ptr self); // runs stashed work in order while the channel is ready
+void begin_role(channel_ptr self); // a relay follows its owner, an owner adopts (after loading)
 std::size_t replicas_waited_for(const channel_state& st);
 void feed_relays(channel_ptr self, const event_batch& all);
 void hold_for_replicas(channel_ptr self, event_batch all);
 void send_follow(channel_ptr self);
 void reset_history(channel_ptr self, std::uint64_t epoch);
-void take_event(channel_ptr self, const event& e, bool fan_out);
+event_ptr take_event(channel_ptr self, const event& e, bool fan_out);
 void on_sync(channel_ptr self, const follow_sync& sync);
-std::uint64_t on_replicated(channel_ptr self, const std::vector<event>& events);
-follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after);
+caf::result<std::uint64_t> on_replicated(channel_ptr self, const std::vector<event>& events);
+follow_sync make_sync(channel_ptr self, const cursor& after, bool has_after,
+                      bool with_receipts = false);
+caf::result<follow_sync> on_fetch(channel_ptr self, const fetch_request& req);
 void add_relay(channel_ptr self, const follow_request& req);
 void follow(channel_ptr self, cluster_actor owner);
 void promote(channel_ptr self);
 void adopt(channel_ptr self);
+
+// -- channel_cluster_store.cpp: the cluster roles' parts for the store ---------------------------
+
+// With a store in a cluster: the owner's publish is answered once its store has written it
+// and its burst is on the replicas too.
+publish_completion complete_after_replicas(channel_ptr self, publish_completion done);
+void take_receipts(channel_ptr self, std::vector<store_receipt> receipts);
 
 } // namespace sy::channel_impl

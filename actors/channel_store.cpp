@@ -255,3 +255,56 @@ void start_append(channel_ptr self) {
 }
 
 } // namespace sy::channel_impl
+
+// -- events sequenced elsewhere (cluster: relays, adoption) -------------------------------------
+
+namespace sy::channel_impl {
+
+void store_sequenced(channel_ptr self, std::vector<event_ptr> events,
+                     std::vector<store_receipt> older_receipts, bool replace,
+                     std::function<void(const caf::error&)> then) {
+  auto& st = self->state;
+  if (replace) { // sent first: the store writes in arrival order, so the append lands after it
+    st.store_trimmed = 0;
+    self->request(st.args.store, caf::infinite, st_drop_atom::value, store_drop{st.args.name})
+      .then([](const store_written&) {}, [](const caf::error&) {}); // the append reports
+  }
+  store_append a;
+  a.channel = st.args.name;
+  a.epoch = st.args.epoch;
+  a.next_seq = st.next_seq;
+  // The owner's receipt expiry is its publish time + the window: the same here.
+  a.receipts = std::move(older_receipts);
+  auto window_ms = st.args.cfg->idempotency_window_ms;
+  for (const auto& ev : events)
+    if (!ev->ev.idempotency_key.empty())
+      a.receipts.push_back({ev->ev.idempotency_key, ev->ev.seq, ev->ev.timestamp_ms,
+                            ev->ev.type, ev->ev.correlation_id,
+                            ev->ev.timestamp_ms + window_ms});
+  a.events = std::move(events);
+  st.sequenced_writes++;
+  self->request(st.args.store, caf::infinite, st_append_atom::value, std::move(a))
+    .then(
+      [self, then](const store_written&) {
+        self->state.sequenced_writes--;
+        trim_store(self);
+        then(caf::error{});
+      },
+      [self, then](const caf::error& err) {
+        auto& st = self->state;
+        st.sequenced_writes--;
+        auto why = store_error_text(err);
+        spdlog::warn("channel {}: events sequenced by the owner could not be stored: {}",
+                     st.args.name, why.empty() ? self->system().render(err) : why);
+        // A relay resyncs from scratch (its store would keep a hole otherwise), after the
+        // request timeout, so a full disk costs one sync per period, not one per burst.
+        st.store_behind = true;
+        if (st.owner && !st.awaiting_sync) {
+          st.awaiting_sync = true;
+          self->delayed_send(self, st.timeout, retry_atom::value, ++st.follow_generation);
+        }
+        then(err);
+      });
+}
+
+} // namespace sy::channel_impl

@@ -62,6 +62,10 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     [self](fetch_atom, const fetch_request& req) -> caf::result<follow_sync> {
       auto it = self->state.channels.find(req.channel);
       if (it == self->state.channels.end()) {
+        // With a store the channel may be on this node's disk though not live: the answer
+        // is what the store holds, read without spawning the channel here.
+        if (self->state.store)
+          return fetch_from_store(self, req.channel);
         follow_sync none;
         none.channel = req.channel;
         return none;

@@ -179,9 +179,11 @@ void route_history(directory_ptr self, const history_request& req) {
     return;
   }
   // With a store a channel that is not live may still hold events on disk: it is spawned (as
-  // a subscription-only channel until it finds events) and loads them before it answers.
-  if (self->state.store && !clustered(self->state)) {
-    auto* e = lookup(self, q.channel, use::subscription);
+  // a subscription-only channel until it finds events) and loads them before it answers. In a
+  // cluster, where it is owned (a read from another node is served here).
+  const bool peer = req.from == request_origin::peer;
+  if (self->state.store && (peer || !owner_of(self->state, q.channel))) {
+    auto* e = lookup(self, q.channel, use::subscription, peer);
     if (!e)
       return req.done->fail(errc::quota_exceeded,
                             "too many channels are live to load this one (quota.max_empty_channels)");

@@ -4,6 +4,10 @@
 
 #include "schema/ownership.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+
 namespace sy::directory_impl {
 
 bool clustered(const directory_state& st) {
@@ -94,6 +98,67 @@ void apply_view(directory_ptr self, cluster_view& v) {
       ensure_replicas(self, name); // a new member may take a replica position
   for (auto& [prefix, p] : st.patterns) // a new member learns our patterns (it dedups)
     announce_pattern(self, prefix, p.pattern);
+}
+
+namespace {
+
+// Reads a channel's stored events after `after` into `sync`, a page at a time, then answers.
+void read_stored(directory_ptr self, std::shared_ptr<follow_sync> sync, std::uint64_t after,
+                 caf::typed_response_promise<follow_sync> rp) {
+  auto& st = self->state;
+  store_read r;
+  r.channel = sync->channel;
+  r.after_seq = after;
+  r.limit = static_cast<std::uint32_t>(
+    std::min<std::size_t>(std::max<std::size_t>(st.cfg->namespace_for(r.channel).history_size, 1), UINT32_MAX));
+  self->request(st.store, caf::infinite, st_read_atom::value, std::move(r))
+    .then(
+      [self, sync, rp](store_page& page) mutable {
+        for (auto& e : page.events)
+          sync->events.push_back(std::move(e));
+        if (page.has_more && !sync->events.empty() && sync->events.back().seq < sync->head)
+          return read_stored(self, sync, sync->events.back().seq, rp);
+        // The keys whose events are not in the answer travel as receipts (the events' own
+        // keys come with them).
+        auto before = sync->events.empty() ? UINT64_MAX : sync->events.front().seq;
+        sync->receipts.erase(std::remove_if(sync->receipts.begin(), sync->receipts.end(),
+                                            [&](const auto& r) { return r.seq >= before; }),
+                             sync->receipts.end());
+        rp.deliver(std::move(*sync));
+      },
+      [rp](const caf::error& err) mutable { rp.deliver(err); });
+}
+
+} // namespace
+
+// A new owner fetches a channel that is not live here: the answer is its stored state (epoch,
+// head, its last history.size events), as a live relay would give it. The channel is not
+// spawned: most fetches find nothing, and a relay spawned for each would follow the owner.
+caf::typed_response_promise<follow_sync> fetch_from_store(directory_ptr self,
+                                                          const std::string& channel) {
+  auto rp = self->make_response_promise<follow_sync>();
+  self->request(self->state.store, caf::infinite, st_load_atom::value,
+                store_load{channel, wall_clock_ms()})
+    .then(
+      [self, channel, rp](store_channel_state& s) mutable {
+        auto sync = std::make_shared<follow_sync>();
+        sync->channel = channel;
+        if (!s.found || s.meta.next_seq <= 1) {
+          rp.deliver(std::move(*sync));
+          return;
+        }
+        sync->epoch = s.meta.epoch;
+        sync->head = s.meta.next_seq - 1;
+        sync->receipts = std::move(s.receipts); // unexpired ones
+        std::uint64_t keep =
+          std::max<std::size_t>(self->state.cfg->namespace_for(channel).history_size, 1);
+        std::uint64_t after = sync->head > keep ? sync->head - keep : 0;
+        if (s.first_seq > after + 1)
+          after = s.first_seq - 1;
+        read_stored(self, sync, after, rp);
+      },
+      [rp](const caf::error& err) mutable { rp.deliver(err); });
+  return rp;
 }
 
 } // namespace sy::directory_impl

@@ -76,5 +76,7 @@ void attach_remote_patterns(directory_ptr self, const std::string& name, const c
 void announce_pattern(directory_ptr self, const std::string& prefix, const pattern_actor& p);
 history_page from_wire(wire_history_page& w);
 void apply_view(directory_ptr self, cluster_view& v);
+caf::typed_response_promise<follow_sync> fetch_from_store(directory_ptr self,
+                                                          const std::string& channel);
 
 } // namespace sy::directory_impl

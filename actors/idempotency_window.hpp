@@ -57,6 +57,15 @@ public:
   std::size_t size() const {
     return by_key_.size();
   }
+  /// Calls f(key, receipt, expires_ms) for every key remembered, oldest first (expired ones
+  /// not dropped yet included: the caller compares expires_ms with its clock).
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto* key : order_) {
+      const auto& e = by_key_.find(*key)->second;
+      f(*key, e.receipt, e.expires_ms);
+    }
+  }
   /// What the window accounts for: key, type and correlation id plus a fixed cost per key.
   std::size_t bytes() const {
     return bytes_;

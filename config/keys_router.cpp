@@ -67,8 +67,8 @@ std::vector<config_key> channel_keys() {
 std::vector<config_key> storage_keys() {
   std::vector<config_key> t;
   t.push_back(string_key("storage.engine", {"SWITCHYARD_STORAGE_ENGINE"}, &config::storage_engine)
-                .describe("where history lives: rocksdb in storage.dir (kept across restarts; "
-                          "single-node daemons only for now) or memory (lost on restart)")
+                .describe("where history lives: rocksdb in storage.dir (kept across restarts, "
+                          "on every node of a cluster) or memory (lost on restart)")
                 .one_of({"rocksdb", "memory"}));
   t.push_back(string_key("storage.dir", {"SWITCHYARD_DATA_DIR"}, &config::storage_dir)
                 .describe("the rocksdb engine's directory; one daemon per directory (a second "

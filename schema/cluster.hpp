@@ -13,6 +13,7 @@
 
 #include "schema/event.hpp"
 #include "schema/messages.hpp"
+#include "schema/store_messages.hpp" // store_receipt and its inspect
 
 namespace sy {
 
@@ -70,6 +71,9 @@ struct follow_sync {
   std::uint64_t head = 0;    // last sequence number sequenced by the owner
   std::vector<event> events; // retained events after the relay's position, oldest first
   bool recovered = true;     // false: the relay's position left the window (or older epoch)
+  // Unexpired idempotency keys whose events are not in `events` (they left the history): sent
+  // with a replica's sync from scratch and a fetch, so the keys outlive the owner.
+  std::vector<store_receipt> receipts;
 };
 
 /// A node that now owns `channel` asks for its state; the holder follows `new_owner` after.
@@ -96,7 +100,7 @@ typename Inspector::result_type inspect(Inspector& f, follow_request& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, follow_sync& x) {
-  return f(x.channel, x.epoch, x.head, x.events, x.recovered);
+  return f(x.channel, x.epoch, x.head, x.events, x.recovered, x.receipts);
 }
 
 template <class Inspector>

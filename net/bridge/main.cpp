@@ -149,10 +149,10 @@ sy::store_expected<std::shared_ptr<sy::rocksdb_store>> open_configured_store(con
   return std::shared_ptr<sy::rocksdb_store>(std::move(*opened));
 }
 
-// The durable store is wired into single-node channels only: a cluster keeps history in
-// memory (replicas) until replicas persist what they acknowledge.
+// Every node opens its own store, clustered or not: in a cluster the owner stores what it
+// sequences and each relay what it receives (CLUSTER.md).
 bool store_in_use(const sy::config& cfg) {
-  return cfg.storage_engine == "rocksdb" && cfg.cluster_port == 0;
+  return cfg.storage_engine == "rocksdb";
 }
 
 // check-config opens an existing store to check it (and closes it at once); it never creates
@@ -198,9 +198,6 @@ int cmd_serve(const sy::config& cfg_in) {
     }
     db = std::move(*opened);
     spdlog::info("storage: rocksdb in {} (sync {})", cfg->storage_dir, cfg->storage_sync);
-  } else if (cfg->storage_engine == "rocksdb") {
-    spdlog::warn("storage: the rocksdb engine is not used in a cluster yet: history stays in "
-                 "memory (replicas)");
   }
   if (cfg->uses_dev_credentials())
     spdlog::warn("using the built-in development JWT secret or API key: set "

@@ -1,10 +1,13 @@
 // Measures what a cross-node hop costs in a 3-node cluster on loopback (CLUSTER.md):
 //  - REST publish round trip sent to the channel's owner vs. to another node (forwarded);
 //  - publish -> delivery latency for a subscriber on the owner vs. on a relay node.
-// Usage: SWITCHYARD_BIN=build/switchyard [HOP_REPLICAS=0|1|2] node tests/bench/cluster_hop.js [N]
+// Usage: SWITCHYARD_BIN=build/switchyard [HOP_REPLICAS=0|1|2] [HOP_ENGINE=rocksdb|memory]
+//        node tests/bench/cluster_hop.js [N]
 // (needs the npm `ws` package: tests/clients/node_modules, installed by scripts/test.sh).
 'use strict';
 const { spawn } = require('child_process');
+const fs = require('fs');
+const os = require('os');
 const net = require('net');
 const path = require('path');
 const WebSocket = require(path.join(__dirname, '../clients/node_modules/ws'));
@@ -27,8 +30,12 @@ function startNode(clusterPort, join) {
   const args = ['serve', '--listen', '127.0.0.1:0', '--cluster-port', String(clusterPort)];
   if (join) args.push('--join', join);
   args.push('--set', 'cluster.replicas=' + (process.env.HOP_REPLICAS || '1'));
+  // Each node needs a store of its own (storage.engine, HOP_ENGINE: rocksdb by default).
+  args.push('--set', 'storage.engine=' + (process.env.HOP_ENGINE || 'rocksdb'));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-hop-'));
+  process.on('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
   const env = { ...process.env, SWITCHYARD_API_KEY: KEY, SWITCHYARD_JWT_SECRET: SECRET,
-                SWITCHYARD_LOG_LEVEL: 'warn' };
+                SWITCHYARD_LOG_LEVEL: 'warn', SWITCHYARD_DATA_DIR: path.join(dataDir, 'store') };
   const child = spawn(process.env.SWITCHYARD_BIN || 'build/switchyard', args,
                       { env, stdio: ['ignore', 'pipe', 'inherit'] });
   process.on('exit', () => child.kill('SIGKILL'));

@@ -178,12 +178,19 @@ TEST_CASE("membership and replication messages round-trip", "[cluster][serializa
   f.head = 12;
   f.events = {sample_event(11), sample_event(12)};
   f.recovered = false;
+  f.receipts = {{"k1", 3, 1700000000003, "message", "c1", 1700000300003}};
   auto f2 = message_round_trip(f);
   CHECK(f2.channel == "orders");
   CHECK(f2.epoch == 99);
   CHECK(f2.head == 12);
   CHECK(same(f2.events, f.events));
   CHECK_FALSE(f2.recovered);
+  REQUIRE(f2.receipts.size() == 1);
+  CHECK(f2.receipts[0].key == "k1");
+  CHECK(f2.receipts[0].seq == 3);
+  CHECK(f2.receipts[0].timestamp_ms == 1700000000003);
+  CHECK(f2.receipts[0].correlation_id == "c1");
+  CHECK(f2.receipts[0].expires_ms == 1700000300003);
 
   wire_history_page h;
   h.events = {sample_event(1)};
