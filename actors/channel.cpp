@@ -115,6 +115,7 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     },
     [self, idle_ms](tick_atom) {
       auto& st = self->state;
+      expire_history(self); // an idle channel's expired events leave the store too
       // Kept alive by local sessions, by relays on other nodes, and, on a replica, by being a
       // replica: a replica that retired while its owner lives would leave publishes
       // acknowledged with one copy fewer. A replica of a channel without events keeps nothing.
@@ -128,7 +129,10 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
     },
     [self](flush_atom) { flush(self); },
     [self](unused_atom) { on_unused_check(self); },
-    [self](retire_atom) { self->quit(); },
+    [self](retire_atom) {
+      expire_history(self); // the last chance to trim the store's expired events
+      self->quit();
+    },
     // -- cluster --
     [self, touch](follow_atom, const follow_request& req) {
       touch();

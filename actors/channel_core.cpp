@@ -15,6 +15,7 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
     if (auto* prior = st.idempotency->find(cmd.idempotency_key, now))
       return {original_event(st, *prior, cmd.idempotency_key), true};
   auto ev = new_event(st, cmd, st.next_seq++, now);
+  expire_history(self);
   st.history->append(ev);
   if (!ev->ev.idempotency_key.empty())
     st.idempotency->remember(ev->ev.idempotency_key, ev->ev, now);
@@ -66,7 +67,10 @@ void read_history(channel_ptr self, const history_query& q, const history_comple
                 auto& st = self->state;
                 auto head = last_seq(st);
                 history_page page;
-                page.recovered = recovered && (events.empty() || events.front()->ev.seq == from + 1);
+                // Nothing after the cursor while the head is past it: those events are gone
+                // (expired in the store, channel_ttl.cpp).
+                page.recovered = recovered && (events.empty() ? from >= head
+                                                              : events.front()->ev.seq == from + 1);
                 page.events = std::move(events);
                 // A page also stops before history.max_page_bytes of events (one larger event
                 // still makes a page, so reading always progresses): a reply is bounded
@@ -230,6 +234,7 @@ void handle_publish(channel_ptr self, publish_cmd& cmd, const publish_completion
 // subscribe without a cursor gets the namespace's snapshot (the newest events).
 void subscribe(channel_ptr self, const sub_request& req) {
   auto& st = self->state;
+  expire_history(self);
   auto head = last_seq(st);
   auto oldest = oldest_kept(st);
   if (req.has_since) {
@@ -293,6 +298,7 @@ void register_subscriber(channel_ptr self, const sub_request& req, std::vector<e
 }
 
 void answer_history(channel_ptr self, const history_request& req) {
+  expire_history(self);
   if (cursor_ahead(self, req.query))
     return req.done->fail(errc::bad_cursor, "cursor is ahead of the channel");
   read_history(self, req.query, req.done);

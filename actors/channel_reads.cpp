@@ -14,6 +14,7 @@ struct read_plan {
   std::size_t limit = 0;    // at most this many in all
   std::uint64_t max_bytes = 0;
   std::vector<event_ptr> got; // from the store so far, oldest first
+  std::uint64_t expired_through = 0; // the store's oldest events past the history TTL, skipped
   std::uint64_t got_bytes = 0;
   std::function<void(std::vector<event_ptr>)> done;
 };
@@ -24,7 +25,7 @@ std::uint64_t ring_first(const channel_state& st) {
 }
 
 std::uint64_t got_last(const read_plan& p) {
-  return p.got.empty() ? p.after : p.got.back()->ev.seq;
+  return p.got.empty() ? std::max(p.after, p.expired_through) : p.got.back()->ev.seq;
 }
 
 // Ends the read in this turn: what came from the store, then the ring from where it stops.
@@ -64,14 +65,21 @@ void fetch(channel_ptr self, std::shared_ptr<read_plan> p) {
         st.reads_in_flight--;
         auto expect = got_last(*p) + 1;
         bool progressed = false;
+        auto cutoff = ttl_cutoff_ms(st, wall_clock_ms());
         for (auto& e : page.events) {
           if (e.seq != expect || e.epoch != st.args.epoch)
             break; // not the next one: stop here, the ring or the caller's check decides
+          if (p->got.empty() && e.timestamp_ms < cutoff) { // expired (channel_ttl.cpp)
+            p->expired_through = expect++;
+            progressed = true;
+            continue;
+          }
           p->got_bytes += e.data_json.size() + e.metadata_json.size() + 64;
           p->got.push_back(std::make_shared<const encoded_event>(encode_event(std::move(e))));
           ++expect;
           progressed = true;
         }
+        trim_store_through(self, p->expired_through);
         if (!progressed)
           return finish(self, *p);
         fetch(self, p);

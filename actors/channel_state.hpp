@@ -149,6 +149,16 @@ std::uint64_t oldest_kept(const channel_state& st);
 void read_events(channel_ptr self, std::uint64_t after, std::size_t limit,
                  std::uint64_t max_bytes, std::function<void(std::vector<event_ptr>)> done);
 
+// -- channel_ttl.cpp: history TTL ----------------------------------------------------------------
+
+// Events stamped before this have expired; 0 when the channel's namespace has no TTL.
+std::int64_t ttl_cutoff_ms(const channel_state& st, std::int64_t now_ms);
+// Drops the expired events from the hot tail and trims them from the store. Called before
+// every read, subscribe and append, on the idle tick and when the channel retires.
+void expire_history(channel_ptr self);
+// Deletes the channel's stored events through `seq` (once: store_trimmed remembers it).
+void trim_store_through(channel_ptr self, std::uint64_t seq);
+
 // -- channel_cluster.cpp: relay, adopt, promote, replica acks -----------------------------------
 
 bool ready(channel_ptr self); // synced (relay) and not adopting (owner): work may run now

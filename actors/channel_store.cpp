@@ -52,11 +52,19 @@ void read_tail(channel_ptr self, std::uint64_t after) {
     .then(
       [self](store_page& page) {
         auto& st = self->state;
-        for (auto& e : page.events)
-          if (e.seq < st.next_seq && (st.history->size() == 0 || e.seq > st.history->last_seq()))
+        auto cutoff = ttl_cutoff_ms(st, wall_clock_ms());
+        std::uint64_t expired = 0; // expired events are not loaded, and leave the store
+        for (auto& e : page.events) {
+          if (e.timestamp_ms < cutoff)
+            expired = std::max(expired, e.seq);
+          else if (e.seq < st.next_seq
+                   && (st.history->size() == 0 || e.seq > st.history->last_seq()))
             st.history->append(std::make_shared<const encoded_event>(encode_event(std::move(e))));
-        if (page.has_more && !page.events.empty() && st.history->last_seq() + 1 < st.next_seq)
-          return read_tail(self, st.history->last_seq());
+        }
+        trim_store_through(self, expired);
+        auto last_read = page.events.empty() ? 0 : page.events.back().seq;
+        if (page.has_more && last_read > 0 && last_read + 1 < st.next_seq)
+          return read_tail(self, last_read);
         finish_loading(self);
       },
       [self](const caf::error& err) { load_failed(self, err); });
@@ -96,8 +104,8 @@ void trim_store(channel_ptr self) {
   auto& st = self->state;
   auto keep = keep_count(st);
   auto last = last_seq(st);
-  if (last <= keep || last - keep - st.store_trimmed < keep)
-    return;
+  if (last <= keep || last - keep <= st.store_trimmed || last - keep - st.store_trimmed < keep)
+    return; // (a TTL trim may have gone further already)
   st.store_trimmed = last - keep;
   self->request(st.args.store, caf::infinite, st_trim_atom::value,
                 store_trim{st.args.name, st.store_trimmed})
@@ -123,6 +131,7 @@ void answered(channel_ptr self, std::size_t publishes) {
 void on_written(channel_ptr self, const std::vector<event_ptr>& events, const done_list& done) {
   auto& st = self->state;
   st.appending = false;
+  expire_history(self);
   for (const auto& ev : events) {
     st.history->append(ev);
     if (!ev->ev.idempotency_key.empty())

@@ -51,6 +51,17 @@ public:
       pop_front();
   }
 
+  std::uint64_t expire_before(std::int64_t cutoff_ms) override {
+    // Timestamps follow seq order (one channel stamps them in turn), so the expired events
+    // are a prefix; a wall clock stepping back only delays an expiry, it never skips one.
+    std::uint64_t last = 0;
+    while (!ring_.empty() && ring_.front()->ev.timestamp_ms < cutoff_ms) {
+      last = ring_.front()->ev.seq;
+      pop_front();
+    }
+    return last;
+  }
+
   std::uint64_t first_seq() const override {
     return ring_.empty() ? 0 : ring_.front()->ev.seq;
   }

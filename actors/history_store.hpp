@@ -15,6 +15,9 @@ public:
   virtual ~history_store() = default;
   /// Appends the next event; seq must be last_seq() + 1 (or anything when empty).
   virtual void append(event_ptr e) = 0;
+  /// Drops the oldest events whose timestamp_ms is before cutoff_ms (history TTL); returns
+  /// the seq of the last one dropped, 0 when none was.
+  virtual std::uint64_t expire_before(std::int64_t cutoff_ms) = 0;
   /// Oldest retained seq, 0 when empty.
   virtual std::uint64_t first_seq() const = 0;
   /// Newest retained seq, 0 when empty.

@@ -1,5 +1,7 @@
 #include "actors/rocksdb_store.hpp"
 
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 
@@ -11,6 +13,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
+
+#include <spdlog/spdlog.h>
 
 #include "actors/store_codec.hpp"
 
@@ -48,6 +52,31 @@ public:
   void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
                             bool* auto_recovery) override {
     *auto_recovery = false;
+  }
+};
+
+/// RocksDB's diagnostics (warnings and errors only) go to the daemon's log, not to a LOG file
+/// in storage.dir. That file lives on the same disk as the data: once a write to it failed
+/// (the disk is full), the next message RocksDB logged, while flushing during the resume,
+/// aborted the daemon in this build of RocksDB (an assertion in its file writer, which allows
+/// no write after an error). Measured on a full 16 MiB tmpfs.
+class spdlog_bridge final : public rocksdb::Logger {
+public:
+  spdlog_bridge() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel())
+      return;
+    char buf[1024];
+    std::vsnprintf(buf, sizeof buf, format, ap); // truncated beyond the buffer: one line
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL)
+      spdlog::error("rocksdb: {}", buf);
+    else
+      spdlog::warn("rocksdb: {}", buf);
   }
 };
 
@@ -284,7 +313,8 @@ store_expected<std::unique_ptr<rocksdb_store>> open_store(const std::string& dir
   // fixed 2 x 64 MiB on top of it.
   o.write_buffer_size = std::max<std::size_t>(options.write_buffer_bytes, 1u << 20);
   o.max_write_buffer_number = 2;
-  o.keep_log_file_num = 4; // RocksDB's own LOG files: a few runs are enough to look back
+  o.info_log = std::make_shared<spdlog_bridge>();
+  o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   if (p->env)
     o.env = p->env.get();
   rocksdb::BlockBasedTableOptions table;

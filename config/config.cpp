@@ -12,11 +12,14 @@ namespace_config config::namespace_for(std::string_view channel) const {
     if (channel.substr(0, ns.prefix.size()) == ns.prefix
         && (!best || ns.prefix.size() > best->prefix.size()))
       best = &ns;
+  namespace_config out;
   if (best)
-    return *best;
-  namespace_config dflt;
-  dflt.history_size = history_size;
-  return dflt;
+    out = *best;
+  else
+    out.history_size = history_size;
+  if (out.history_ttl_s < 0) // not set for the namespace: the global default
+    out.history_ttl_s = history_ttl_s;
+  return out;
 }
 
 bool config::known_topic(std::string_view topic) const {

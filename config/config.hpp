@@ -15,6 +15,9 @@
 namespace sy {
 
 /// Settings for channels whose name starts with `prefix` (longest prefix wins).
+/// The longest history TTL (10 years): now - ttl in ms stays far from overflow.
+constexpr std::int64_t max_history_ttl_s = 315360000;
+
 struct namespace_config {
   std::string prefix;
   std::size_t history_size = 500; // events kept per channel
@@ -23,6 +26,10 @@ struct namespace_config {
   // "" for the global default (allow in auth.development mode, deny otherwise).
   std::string subscribe_default;
   std::string publish_default;
+  // Events older than this (by their timestamp) leave the history: pages, snapshots and
+  // resumes never show them, and the store deletes them. 0: no time limit; -1: not set here,
+  // history.ttl_s applies (namespace_for resolves it).
+  std::int64_t history_ttl_s = -1;
 };
 
 /// One JWT verification key (auth.keys). Exactly one of secret (HS*), pem_file or pem
@@ -102,6 +109,7 @@ struct config {
   std::uint32_t history_default_limit = 100;
   std::uint32_t history_max_limit = 1000;
   std::size_t history_max_page_bytes = 1 << 20; // a history page stops before this many bytes
+  std::int64_t history_ttl_s = 0; // events older than this leave the history; 0: no limit
   std::int64_t idempotency_window_ms = 300000;
   std::size_t idempotency_max_keys = 100000; // per channel; oldest keys leave first
   std::size_t idempotency_max_bytes = 32u << 20;       // per channel; oldest keys leave first

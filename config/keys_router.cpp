@@ -26,6 +26,10 @@ std::vector<config_key> channel_keys() {
                        &config::history_max_page_bytes)
                 .describe("a history page stops before this many bytes of events")
                 .at_least(1024));
+  t.push_back(int_key("history.ttl_s", {"SWITCHYARD_HISTORY_TTL_S"}, &config::history_ttl_s)
+                .describe("events older than this many seconds leave the history; 0: no time "
+                          "limit (namespaces may override)")
+                .at_most(max_history_ttl_s));
   t.push_back(int_key("idempotency.window_ms", {"SWITCHYARD_IDEMPOTENCY_WINDOW_MS"},
                       &config::idempotency_window_ms)
                 .describe("a retry with the same key within this is answered as a duplicate")
@@ -59,8 +63,8 @@ std::vector<config_key> channel_keys() {
   ns.set = [](config& c, std::string_view v) { return parse_namespaces(v, c.namespaces); };
   ns.get = [](const config& c) { return namespaces_json(c.namespaces); };
   t.push_back(std::move(ns).describe(
-    "per-prefix settings, longest prefix wins: a JSON array of {prefix, history_size, snapshot, "
-    "subscribe_default, publish_default}"));
+    "per-prefix settings, longest prefix wins: a JSON array of {prefix, history_size, "
+    "history_ttl_s, snapshot, subscribe_default, publish_default}"));
   return t;
 }
 

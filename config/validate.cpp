@@ -102,6 +102,8 @@ std::string validate_config(const config& c) {
     return "history.default_limit must be 1..history.max_limit";
   if (c.history_max_page_bytes < 1024)
     return "history.max_page_bytes must be at least 1024";
+  if (c.history_ttl_s < 0 || c.history_ttl_s > max_history_ttl_s)
+    return "history.ttl_s must be 0.." + std::to_string(max_history_ttl_s) + " (10 years)";
   if (c.idempotency_window_ms < 1 || c.idempotency_max_keys == 0)
     return "idempotency.window_ms and idempotency.max_keys must be positive";
   if (c.idempotency_max_bytes < 1024 || c.idempotency_max_node_bytes < c.idempotency_max_bytes)
@@ -128,6 +130,9 @@ std::string validate_config(const config& c) {
       return "namespace \"" + ns.prefix + "\": history_size must be at least 1";
     if (ns.snapshot > ns.history_size)
       return "namespace \"" + ns.prefix + "\": snapshot cannot exceed history_size";
+    if (ns.history_ttl_s > max_history_ttl_s)
+      return "namespace \"" + ns.prefix + "\": history_ttl_s must be at most "
+             + std::to_string(max_history_ttl_s);
     for (const auto* d : {&ns.subscribe_default, &ns.publish_default})
       if (!d->empty() && *d != "allow" && *d != "deny")
         return "namespace \"" + ns.prefix

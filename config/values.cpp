@@ -50,7 +50,8 @@ std::string parse_namespaces(std::string_view v, std::vector<namespace_config>& 
   boost::system::error_code ec;
   json::value jv = json::parse(v, ec);
   if (ec || !jv.is_array())
-    return "namespaces must be a JSON array of {\"prefix\",\"history_size\",\"snapshot\"}";
+    return "namespaces must be a JSON array of {\"prefix\",\"history_size\",\"history_ttl_s\","
+           "\"snapshot\"}";
   std::vector<namespace_config> result;
   for (const auto& item : jv.get_array()) {
     if (!item.is_object())
@@ -76,7 +77,12 @@ std::string parse_namespaces(std::string_view v, std::vector<namespace_config>& 
         return "namespace \"" + ns.prefix + "\": \"" + std::string(kv.key())
                + "\" must be a non-negative integer";
       auto n = static_cast<std::size_t>(kv.value().get_int64());
-      if (kv.key() == "history_size")
+      if (kv.key() == "history_ttl_s") {
+        if (kv.value().get_int64() > max_history_ttl_s)
+          return "namespace \"" + ns.prefix + "\": \"history_ttl_s\" must be at most "
+                 + std::to_string(max_history_ttl_s) + " (10 years)";
+        ns.history_ttl_s = kv.value().get_int64();
+      } else if (kv.key() == "history_size")
         ns.history_size = n;
       else if (kv.key() == "snapshot")
         ns.snapshot = n;
@@ -91,12 +97,16 @@ std::string parse_namespaces(std::string_view v, std::vector<namespace_config>& 
 
 json::value namespaces_json(const std::vector<namespace_config>& v) {
   json::array a;
-  for (const auto& ns : v)
-    a.push_back(json::object{{"prefix", ns.prefix},
-                             {"history_size", ns.history_size},
-                             {"snapshot", ns.snapshot},
-                             {"subscribe_default", ns.subscribe_default},
-                             {"publish_default", ns.publish_default}});
+  for (const auto& ns : v) {
+    json::object o{{"prefix", ns.prefix},
+                   {"history_size", ns.history_size},
+                   {"snapshot", ns.snapshot},
+                   {"subscribe_default", ns.subscribe_default},
+                   {"publish_default", ns.publish_default}};
+    if (ns.history_ttl_s >= 0) // unset: history.ttl_s applies
+      o["history_ttl_s"] = ns.history_ttl_s;
+    a.push_back(std::move(o));
+  }
   return a;
 }
 

@@ -193,11 +193,14 @@ run_result run_switchyard(const std::vector<std::string>& args, const env_list& 
   return r;
 }
 
-daemon_process::daemon_process(std::vector<std::string> extra_args, env_list extra_env) {
+daemon_process::daemon_process(std::vector<std::string> extra_args, env_list extra_env,
+                               std::vector<std::string> wrapper) {
   auto bin = switchyard_bin();
   if (bin.empty() || access(bin.c_str(), X_OK) != 0)
     throw std::runtime_error("switchyard binary not found or not executable: '" + bin + "'");
-  std::vector<std::string> argv{bin, "serve", "--listen", "127.0.0.1:0"};
+  std::vector<std::string> argv = std::move(wrapper);
+  for (auto a : {bin, std::string("serve"), std::string("--listen"), std::string("127.0.0.1:0")})
+    argv.push_back(std::move(a));
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   data_dir_ = make_data_dir();
   auto child = spawn(argv, with_data_dir(data_dir_, extra_env));

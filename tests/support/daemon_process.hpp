@@ -44,7 +44,11 @@ public:
   /// restarts on the same store passes its own storage.dir). Inherited SWITCHYARD_* and
   /// REALTIME_* variables are dropped so the developer's shell cannot change test behaviour.
   /// Throws std::runtime_error (with the daemon's output) when no listening line appears in 10 s.
-  explicit daemon_process(std::vector<std::string> extra_args = {}, env_list extra_env = {});
+  /// `wrapper`, when given, is an argv prefix the daemon is started through (e.g. `unshare -m
+  /// sh -c '... exec "$0" "$@"'`); it must exec the daemon in the same process so pid() is the
+  /// daemon's.
+  explicit daemon_process(std::vector<std::string> extra_args = {}, env_list extra_env = {},
+                          std::vector<std::string> wrapper = {});
   ~daemon_process();
 
   daemon_process(const daemon_process&) = delete;

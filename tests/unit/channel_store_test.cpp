@@ -229,3 +229,87 @@ TEST_CASE("a channel whose stored state could not be read loads again on a later
   CHECK(again.ev->ev.seq == 3);
   caf::anon_send_exit(flaky, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE("a channel with a TTL loads no expired event and trims them from the store",
+          "[unit][channel][store][ttl]") {
+  stored_fixture f;
+  f.cfg->namespaces = {{"ttl.", 10, 0, "", "", 60}};
+  const std::uint64_t epoch = 7;
+  { // Stored before: seqs 1-3 two minutes old, 4-5 new.
+    store_options o;
+    o.cache_bytes = 8u << 20;
+    auto db = open_store(f.tmp.sub("db"), o);
+    REQUIRE(db);
+    auto now = wall_clock_ms();
+    std::vector<event_ptr> events;
+    for (std::uint64_t seq = 1; seq <= 5; ++seq) {
+      auto e = full_event("ttl.x", seq, epoch);
+      e.timestamp_ms = seq <= 3 ? now - 120000 : now;
+      events.push_back(std::make_shared<const encoded_event>(encode_event(std::move(e))));
+    }
+    (*db)->stage_append("ttl.x", store_channel_meta{epoch, 6}, events, {});
+    REQUIRE((*db)->commit());
+  }
+  f.start_stored();
+  history_query q;
+  q.channel = "ttl.x";
+  q.limit = 10;
+  q.has_cursor = true;
+  q.after = cursor{epoch, 1};
+  auto page = f.try_history(q);
+  REQUIRE(page);
+  CHECK_FALSE(page->recovered); // seqs 2 and 3 expired
+  CHECK(seqs(page->events) == std::vector<std::uint64_t>{4, 5});
+  q.after = cursor{epoch, 3};
+  page = f.try_history(q);
+  REQUIRE(page);
+  CHECK(page->recovered);
+  // The store no longer holds them: the channel trimmed them while loading.
+  std::vector<std::uint64_t> stored;
+  f.self
+    ->request(f.store, std::chrono::seconds(5), st_read_atom::value,
+              store_read{"ttl.x", 0, 100, 1u << 20})
+    .receive(
+      [&](const store_page& p) {
+        for (const auto& e : p.events)
+          stored.push_back(e.seq);
+      },
+      [&](const caf::error& err) { FAIL(f.sys.render(err)); });
+  CHECK(stored == std::vector<std::uint64_t>{4, 5});
+  CHECK(f.publish("ttl.x", R"({"n":6})").ev->ev.seq == 6);
+}
+
+// The hot tail keeps only its newest event (storage.cache_bytes): the expired events are on
+// disk only, and reads from the store skip them.
+TEST_CASE("with a store reads beyond the hot tail skip events past the TTL",
+          "[unit][channel][store][ttl]") {
+  stored_fixture f;
+  f.cfg->namespaces = {{"ttl.", 10, 4, "", "", 1}};
+  f.cfg->storage_cache_bytes = 1;
+  f.start_stored();
+  std::uint64_t epoch = 0;
+  for (int i = 1; i <= 5; ++i)
+    epoch = f.publish("ttl.y", R"({"n":)" + std::to_string(i) + "}").ev->ev.epoch;
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  f.publish("ttl.y", R"({"n":6})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(400)); // 1-5 expired, 6 is not
+  history_query q;
+  q.channel = "ttl.y";
+  q.limit = 10;
+  q.has_cursor = true;
+  q.after = cursor{epoch, 2};
+  auto page = f.try_history(q);
+  REQUIRE(page);
+  CHECK_FALSE(page->recovered);
+  CHECK(seqs(page->events) == std::vector<std::uint64_t>{6});
+  q.has_cursor = false;
+  page = f.try_history(q);
+  REQUIRE(page);
+  CHECK(seqs(page->events) == std::vector<std::uint64_t>{6});
+  f.subscribe("ttl.y", 1, {}, cursor{epoch, 3});
+  auto ack = f.expect_ack();
+  CHECK_FALSE(ack.recovered);
+  CHECK(seqs(ack.replay) == std::vector<std::uint64_t>{6});
+  f.subscribe("ttl.y", 2); // a snapshot of 4: only what has not expired
+  CHECK(seqs(f.expect_ack().replay) == std::vector<std::uint64_t>{6});
+}

@@ -5,9 +5,11 @@
 #include <iterator>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <unistd.h>
 
 #include "config/config.hpp"
+#include "config/keys.hpp"
 
 using namespace sy;
 
@@ -292,4 +294,46 @@ TEST_CASE("integer settings refuse values their type cannot hold", "[config]") {
   CHECK(c.shutdown_grace_ms == 9223372036854775807);
   auto err = apply_config_text(c, R"({"cluster":{"port":65536}})");
   CHECK(err.find("cluster.port") != std::string::npos);
+}
+
+TEST_CASE("history_ttl_s is per namespace with history.ttl_s as its default", "[config][ttl]") {
+  config c;
+  CHECK(c.history_ttl_s == 0);
+  CHECK(c.namespace_for("any").history_ttl_s == 0);
+  REQUIRE(apply_setting(c, "history.ttl_s", "60").empty());
+  REQUIRE(apply_setting(c, "namespaces",
+                        R"([{"prefix":"short.","history_ttl_s":1},{"prefix":"keep.","history_ttl_s":0},)"
+                        R"({"prefix":"plain.","history_size":7}])")
+            .empty());
+  CHECK(c.namespace_for("short.x").history_ttl_s == 1);
+  CHECK(c.namespace_for("keep.x").history_ttl_s == 0); // 0 in a namespace: no time limit
+  CHECK(c.namespace_for("plain.x").history_ttl_s == 60); // unset: history.ttl_s
+  CHECK(c.namespace_for("plain.x").history_size == 7);
+  CHECK(c.namespace_for("other").history_ttl_s == 60);
+  CHECK(validate_config(c).empty());
+  // check-config prints what was set, and the printed list parses back to the same settings.
+  auto printed = boost::json::serialize(find_config_key("namespaces")->get(c));
+  CHECK(printed.find(R"("history_ttl_s":1)") != std::string::npos);
+  CHECK(printed.find(R"("history_ttl_s":0)") != std::string::npos);
+  config back;
+  REQUIRE(apply_setting(back, "namespaces", printed).empty());
+  CHECK(back.namespace_for("plain.x").history_ttl_s == 0); // back's history.ttl_s is 0
+  CHECK(back.namespace_for("short.x").history_ttl_s == 1);
+}
+
+TEST_CASE("bad history TTLs are refused with the key named", "[config][ttl]") {
+  config c;
+  for (const char* bad : {R"([{"prefix":"a.","history_ttl_s":-1}])",
+                          R"([{"prefix":"a.","history_ttl_s":1.5}])",
+                          R"([{"prefix":"a.","history_ttl_s":"60"}])",
+                          R"([{"prefix":"a.","history_ttl_s":315360001}])"}) {
+    INFO(bad);
+    auto err = apply_setting(c, "namespaces", bad);
+    CHECK(err.find("history_ttl_s") != std::string::npos);
+  }
+  CHECK(apply_setting(c, "namespaces", R"([{"prefix":"a.","history_ttl_s":315360000}])").empty());
+  CHECK_FALSE(apply_setting(c, "history.ttl_s", "-5").empty());
+  CHECK_FALSE(apply_setting(c, "history.ttl_s", "soon").empty());
+  REQUIRE(apply_setting(c, "history.ttl_s", "315360001").empty()); // range: validate_config
+  CHECK(validate_config(c).find("history.ttl_s") != std::string::npos);
 }
