@@ -383,7 +383,9 @@ LUA
 }
 
 # S6: channels, events per channel, data bytes per event, publishing connections (the full
-# size retains 2,000 × 520 × 1 KiB = 1.06 GB). S7: channels, publishes, data bytes, connections.
+# size retains 2,000 × 520 × 1 KiB = 1.06 GB). S7: channels, publishes, data bytes, connections
+# (65,400 bytes of data: the largest event whose request body, with its idempotency key, fits
+# http.max_body_bytes = 64 KiB).
 # BENCH_S6 / BENCH_S7 ("a b c d") override them, e.g. for a reduced run on a busy machine.
 vm_kb() {  # pid field → kB from /proc/<pid>/status (VmHWM: peak resident size)
   awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status" 2>/dev/null || echo -1
@@ -491,10 +493,10 @@ run_flood() {
 
 if [ "$quick" = 1 ]; then
   S1=(300 300 32) S2=(2000 30 32) S3N=300 S3M20=60 S3M100=300 S4=(2000 2) S5=3 DL=30
-  S6=(200 100 1024 32) S7=(27 1350 65536 4)
+  S6=(200 100 1024 32) S7=(27 1350 65400 4)
 else
   S1=(1000 1000 32) S2=(10000 100 32) S3N=1000 S3M20=400 S3M100=2000 S4=(10000 5) S5=10 DL=120
-  S6=(2000 520 1024 64) S7=(27 13500 65536 4)
+  S6=(2000 520 1024 64) S7=(27 13500 65400 4)
 fi
 # shellcheck disable=SC2206  # word splitting is the point
 [ -n "${BENCH_S6:-}" ] && S6=(${BENCH_S6})
