@@ -108,7 +108,7 @@ for (const sc of [...scenarios, ...boundScenarios]) {
     if (!rs.length) continue;
     const r = rs[0];
     const entry = { exit: r.exit, params: r.params, result: r.result };
-    if (rs.length > 1 || repeats > 1) {
+    if (metricsFor(sc) && (rs.length > 1 || repeats > 1)) {
       // Every repetition, and the median of each reported metric.
       entry.runs = rs.map((x) => ({ rep: x.rep, loadavg: x.loadavg, exit: x.exit, result: x.result }));
       entry.median = {};
