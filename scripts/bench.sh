@@ -22,7 +22,8 @@
 # SWITCHYARD_STORAGE_ENGINE=memory) only, scenarios 1, 2, 5 repeated --repeat N times (default
 # 3) interleaved (medians and a Switchyard/memory column), then 6 (retain >= 1 GB over 2,000
 # channels: peak RSS, restart to serving) and 7 (64 KiB events with unique idempotency keys:
-# peak RSS, both engines). nginx, nchan and npm `ws` are not needed for it.
+# peak RSS, both engines). nginx, nchan and npm `ws` are not needed for it. Without
+# --durability, --repeat N (default 1) repeats scenarios 1-5 the same way.
 set -euo pipefail
 CALLER_DIR="$(pwd)"  # relative --baseline paths are the caller's
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -36,7 +37,7 @@ JWT_SECRET="bench-secret-$$-$RANDOM"
 API_KEY="bench-key-$$-$RANDOM"
 
 usage() {
-  sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 quick=0

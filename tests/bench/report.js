@@ -149,8 +149,10 @@ const lines = [
        `${loadText(machine.loadavg_end)}.`]
     : []),
   '',
-  `| ${head.join(' | ')} |`,
-  `|${head.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`,
+  // Only scenarios 6 and 7 (bench.sh --durability --scenarios 6,7): no rate table.
+  ...(scenarios.length
+    ? [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`]
+    : []),
 ];
 const notes = [];
 for (const sc of scenarios) {
