@@ -2,6 +2,7 @@
 # Benchmarks Switchyard against Nchan (nginx module) and a Node `ws` broadcaster in one run.
 #
 #   scripts/bench.sh [--quick] [--only switchyard|nchan|ws] [--scenarios 1,3] [--baseline BIN]
+#   scripts/bench.sh --durability [--quick] [--repeat N] [--scenarios 1,2,5,6,7]
 #
 # Installs missing packages (apt), builds Release (BUILD_DIR, default build/), then for each
 # scenario starts every peer fresh on its own loopback port, drives it with
@@ -15,6 +16,14 @@
 # --baseline BIN adds a peer `baseline`: another Switchyard binary (e.g. the previous release's
 # build/switchyard) started exactly like `switchyard` (same flags, keys, secrets, token), run
 # interleaved with the others; the table gains a Switchyard/baseline column.
+#
+# --durability compares the durable store with the memory engine: peers `switchyard`
+# (storage.engine=rocksdb, storage.sync=batch) and `memory` (the same binary with
+# SWITCHYARD_STORAGE_ENGINE=memory) only, scenarios 1, 2, 5 repeated --repeat N times (default
+# 3) interleaved (medians and a Switchyard/memory column), then 6 (retain >= 1 GB over 2,000
+# channels: peak RSS, restart to serving) and 7 (64 KiB events with unique idempotency keys:
+# peak RSS, both engines). nginx, nchan and npm `ws` are not needed for it. Without
+# --durability, --repeat N (default 1) repeats scenarios 1-5 the same way.
 set -euo pipefail
 CALLER_DIR="$(pwd)"  # relative --baseline paths are the caller's
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,16 +37,20 @@ JWT_SECRET="bench-secret-$$-$RANDOM"
 API_KEY="bench-key-$$-$RANDOM"
 
 usage() {
-  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 quick=0
 only=""
 baseline=""
-scenarios="1,2,3,4,5"
+scenarios=""
+durability=0
+repeat=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
+    --durability) durability=1 ;;
+    --repeat) repeat="${2:?--repeat needs a count}"; shift ;;
     --only) only="${2:?--only needs a peer}"; shift ;;
     --scenarios) scenarios="${2:?--scenarios needs a list}"; shift ;;
     --baseline) baseline="${2:?--baseline needs a switchyard binary}"; shift ;;
@@ -46,7 +59,25 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-peers=(switchyard nchan ws)
+if [ "$durability" = 1 ]; then
+  if [ -n "$only" ] || [ -n "$baseline" ]; then
+    echo "bench.sh: --durability runs switchyard and memory only (no --only, no --baseline)" >&2
+    exit 2
+  fi
+  peers=(switchyard memory)
+  scenarios="${scenarios:-1,2,5,6,7}"
+  repeat="${repeat:-3}"
+  scenario_re='^[1-7](,[1-7])*$'
+else
+  peers=(switchyard nchan ws)
+  scenarios="${scenarios:-1,2,3,4,5}"
+  repeat="${repeat:-1}"
+  scenario_re='^[1-5](,[1-5])*$'
+fi
+if ! [[ "$repeat" =~ ^[1-9][0-9]*$ ]]; then
+  echo "bench.sh: --repeat takes a positive count" >&2
+  exit 2
+fi
 if [ -n "$only" ]; then
   case "$only" in
     switchyard | nchan | ws) peers=("$only") ;;
@@ -55,13 +86,16 @@ if [ -n "$only" ]; then
 fi
 if [ -n "$baseline" ]; then
   [[ "$baseline" == /* ]] || baseline="$CALLER_DIR/$baseline"
-  [ -x "$baseline" ] && [ -f "$baseline" ] || { echo "bench.sh: --baseline $baseline is not an executable" >&2; exit 2; }
+  if ! [ -x "$baseline" ] || ! [ -f "$baseline" ]; then
+    echo "bench.sh: --baseline $baseline is not an executable" >&2
+    exit 2
+  fi
   baseline="$(cd "$(dirname "$baseline")" && pwd)/$(basename "$baseline")"
   # Right after switchyard (or first with --only), so the two builds run back to back.
   if [ "${peers[0]}" = switchyard ]; then peers=(switchyard baseline "${peers[@]:1}"); else peers=(baseline "${peers[@]}"); fi
 fi
-if ! [[ "$scenarios" =~ ^[1-5](,[1-5])*$ ]]; then
-  echo "bench.sh: --scenarios takes a comma list of 1..5" >&2
+if ! [[ "$scenarios" =~ $scenario_re ]]; then
+  echo "bench.sh: --scenarios takes a comma list of 1..5 (1..7 with --durability)" >&2
   exit 2
 fi
 want_scenario() { [[ ",$scenarios," == *",$1,"* ]]; }
@@ -74,6 +108,20 @@ pkg_installed() { dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok instal
 
 install_bench_packages() {
   local missing=() installed_nginx=0
+  if [ "$durability" = 1 ]; then
+    # Switchyard against itself: wrk (S5), node (the report), curl (restart probe), gnuplot.
+    command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
+    if [ "${#missing[@]}" -gt 0 ]; then
+      echo "bench.sh: installing: ${missing[*]}" >&2
+      sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >&2
+      sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "${missing[@]}" </dev/null >&2
+    fi
+    return 0
+  fi
   if ! command -v nginx >/dev/null 2>&1; then
     missing+=(nginx-light)
     installed_nginx=1
@@ -109,7 +157,10 @@ install_bench_packages() {
 install_bench_packages
 
 NCHAN_MODULE=/usr/lib/nginx/modules/ngx_nchan_module.so
-[ -f "$NCHAN_MODULE" ] || { echo "bench.sh: $NCHAN_MODULE missing" >&2; exit 1; }
+if [ "$durability" = 0 ] && [ ! -f "$NCHAN_MODULE" ]; then
+  echo "bench.sh: $NCHAN_MODULE missing" >&2
+  exit 1
+fi
 
 # ---- build ------------------------------------------------------------------------------------
 generator=()
@@ -138,6 +189,11 @@ RUNS="$WORK/runs.jsonl"
 PEER_PIDS=""   # comma list sampled by the load client (nginx: master,worker)
 PEER_MAIN=""   # the process we started and must stop
 PEER_PORT=0
+PEER_DIR=""    # the peer's work dir (switchyard: its store is PEER_DIR/data)
+PEER_EXTRA=()  # more `serve` arguments for the next start (scenarios 6, 7)
+PEER_REUSE=""  # start switchyard on this existing work dir (restart in scenario 6)
+PEER_NOWAIT=0  # 1: return right after exec, without waiting for "listening on"
+PEER_T0=0      # date +%s%N right before the last switchyard exec
 port_counter=0
 
 wait_for_line() {  # file pattern seconds
@@ -153,23 +209,31 @@ start_peer() {
   local peer="$1" dir
   port_counter=$((port_counter + 1))
   PEER_PORT=$((PORT_BASE + port_counter))
-  dir="$WORK/$peer-$port_counter"
+  dir="${PEER_REUSE:-$WORK/$peer-$port_counter}"
+  PEER_DIR="$dir"
   mkdir -p "$dir"
   case "$peer" in
-    switchyard | baseline)
+    switchyard | baseline | memory)
       # A 64 MiB outbound queue: max-rate runs measure throughput, not slow-consumer closing.
       # The baseline gets the same flags: pass only keys every compared build understands.
-      local bin="$SWITCHYARD"
+      local bin="$SWITCHYARD" engine="${SWITCHYARD_STORAGE_ENGINE:-}"
       [ "$peer" = baseline ] && bin="$BASELINE"
       # A fresh store per run (storage.engine comes from the environment, rocksdb by default;
       # SWITCHYARD_STORAGE_ENGINE=memory compares the memory engine). Builds without a store
-      # ignore the variable.
-      SWITCHYARD_JWT_SECRET="$JWT_SECRET" SWITCHYARD_API_KEY="$API_KEY" \
-        SWITCHYARD_DATA_DIR="$dir/data" \
-        "$bin" serve --listen "127.0.0.1:$PEER_PORT" \
-        --set realtime.outbound_queue_bytes=67108864 >"$dir/out.log" 2>"$dir/err.log" &
+      # ignore the variable. --durability pins both: `switchyard` is the durable default.
+      [ "$durability" = 1 ] && engine=rocksdb
+      [ "$peer" = memory ] && engine=memory
+      # An empty variable would be an invalid value: set it only when there is one.
+      local envs=(SWITCHYARD_JWT_SECRET="$JWT_SECRET" SWITCHYARD_API_KEY="$API_KEY"
+                  SWITCHYARD_DATA_DIR="$dir/data")
+      [ -n "$engine" ] && envs+=(SWITCHYARD_STORAGE_ENGINE="$engine")
+      PEER_T0="$(date +%s%N)"
+      env "${envs[@]}" "$bin" serve --listen "127.0.0.1:$PEER_PORT" \
+        --set realtime.outbound_queue_bytes=67108864 "${PEER_EXTRA[@]}" \
+        >>"$dir/out.log" 2>>"$dir/err.log" &
       PEER_MAIN=$!
       PEER_PIDS=$PEER_MAIN
+      [ "$PEER_NOWAIT" = 1 ] && return 0  # the caller probes it (restart time in scenario 6)
       wait_for_line "$dir/out.log" "switchyard listening on" 20 || {
         echo "bench.sh: $peer did not start:" >&2; tail -5 "$dir/err.log" >&2; return 1; }
       ;;
@@ -218,17 +282,21 @@ trap 'exit 130' INT TERM
 # ---- scenarios --------------------------------------------------------------------------------
 TOKEN="$(SWITCHYARD_JWT_SECRET="$JWT_SECRET" "$SWITCHYARD" token --sub bench --ttl 86400)"
 
+REP=1  # which repetition (--repeat) the next record belongs to
+loadavg() { awk '{printf "[%s,%s,%s]", $1, $2, $3}' /proc/loadavg; }
+
 record() {  # scenario peer exit_code json_file extra_json
   local body="null"
   [ -s "$4" ] && body="$(tail -n1 "$4")"
-  printf '{"scenario":"%s","peer":"%s","exit":%d,"params":%s,"result":%s}\n' \
-    "$1" "$2" "$3" "$5" "$body" >>"$RUNS"
+  # The load average after the run: the machine is shared, so every figure carries it.
+  printf '{"scenario":"%s","peer":"%s","rep":%d,"loadavg":%s,"exit":%d,"params":%s,"result":%s}\n' \
+    "$1" "$2" "$REP" "$(loadavg)" "$3" "$5" "$body" >>"$RUNS"
 }
 
 # scenario_id peer subscribers events concurrency rate idle_s deadline
 run_loadgen() {
   local sc="$1" peer="$2" n="$3" m="$4" c="$5" rate="$6" idle="$7" deadline="$8"
-  local out="$WORK/$sc-$peer.json" rc=0
+  local out="$WORK/$sc-$peer-$REP.json" rc=0
   echo "bench.sh: scenario $sc on $peer: $n subscribers, $m events, C=$c rate=$rate idle=$idle" >&2
   if ! start_peer "$peer"; then
     stop_peer
@@ -236,7 +304,7 @@ run_loadgen() {
     return 0
   fi
   local target="$peer"
-  [ "$peer" = baseline ] && target=switchyard  # same protocol, same token
+  case "$peer" in baseline | memory) target=switchyard ;; esac  # same protocol, same token
   local args=(--target "$target" --port "$PEER_PORT" --subscribers "$n" --events "$m"
               --concurrency "$c" --rate "$rate" --source-addrs "$SOURCE_ADDRS"
               --deadline-s "$deadline" --server-pid "$PEER_PIDS")
@@ -264,11 +332,11 @@ proc_ticks() {  # comma list of pids → utime+stime ticks summed
 
 run_wrk() {  # scenario peer seconds
   local sc="$1" peer="$2" secs="$3" path body data
-  local lua="$WORK/$sc-$peer.lua" out="$WORK/$sc-$peer.wrk"
+  local lua="$WORK/$sc-$peer-$REP.lua" out="$WORK/$sc-$peer-$REP.wrk"
   # The same 100-byte data value as sy_loadgen sends (20 bytes of JSON + 80 of padding).
   data="{\"i\":0,\"t\":0,\"p\":\"$(printf 'x%.0s' {1..80})\"}"
   case "$peer" in
-    switchyard | baseline) path="/v1/channels/bench/events"; body="{\"data\":$data}" ;;
+    switchyard | baseline | memory) path="/v1/channels/bench/events"; body="{\"data\":$data}" ;;
     nchan) path="/pub/bench"; body="$data" ;;
     ws) path="/pub"; body="$data" ;;
   esac
@@ -315,34 +383,170 @@ LUA
   record "$sc" "$peer" "$rc" "$out.json" "{\"threads\":2,\"connections\":50,\"seconds\":$secs}"
 }
 
+# S6: channels, events per channel, data bytes per event, publishing connections (the full
+# size retains 2,000 × 520 × 1 KiB = 1.06 GB). S7: channels, publishes, data bytes, connections
+# (65,400 bytes of data: the largest event whose request body, with its idempotency key, fits
+# http.max_body_bytes = 64 KiB).
+# BENCH_S6 / BENCH_S7 ("a b c d") override them, e.g. for a reduced run on a busy machine.
+vm_kb() {  # pid field → kB from /proc/<pid>/status (VmHWM: peak resident size)
+  awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status" 2>/dev/null || echo -1
+}
+
+# The bounded-memory and restart figures of the durable store (--durability).
+# scenario channels events_per_channel data_bytes connections
+run_retention() {
+  local sc="$1" nch="$2" per="$3" bytes="$4" conns="$5" rc=0
+  local total=$((nch * per)) out="$WORK/$sc-switchyard.json"
+  # history.size keeps every published event of a channel (at least the default 500).
+  local hist=$((per > 500 ? per : 500))
+  echo "bench.sh: scenario $sc on switchyard: $nch channels × $per events × $bytes B, C=$conns" >&2
+  PEER_EXTRA=(--set "history.size=$hist")
+  if ! start_peer switchyard; then
+    stop_peer; PEER_EXTRA=(); record "$sc" switchyard 99 /dev/null "{}"; return 0
+  fi
+  local dir="$PEER_DIR"
+  timeout -k 5 3600 "$LOADGEN" --target switchyard --port "$PEER_PORT" --token "$TOKEN" \
+    --api-key "$API_KEY" --subscribers 0 --events "$total" --channels "$nch" --topic ret \
+    --payload-bytes "$bytes" --concurrency "$conns" --deadline-s 900 \
+    --server-pid "$PEER_PIDS" >"$out" 2>"$out.err" || rc=$?
+  [ "$rc" = 0 ] || { echo "bench.sh: sy_loadgen exit $rc"; head -n5 "$out.err"; } >&2
+  local hwm rss du_kb t_stop stop_ms
+  hwm="$(vm_kb "$PEER_MAIN" VmHWM)"
+  rss="$(vm_kb "$PEER_MAIN" VmRSS)"
+  t_stop="$(date +%s%N)"
+  stop_peer  # SIGTERM: the store syncs and closes
+  stop_ms=$((($(date +%s%N) - t_stop) / 1000000))
+  du_kb="$(du -sk "$dir/data" | cut -f1)"
+  # Restart on the same directory: exec → the first GET of a channel's history that returns
+  # its stored events.
+  mv "$dir/out.log" "$dir/out.1.log"
+  PEER_REUSE="$dir" PEER_NOWAIT=1
+  start_peer switchyard
+  PEER_REUSE="" PEER_NOWAIT=0
+  local url="http://127.0.0.1:$PEER_PORT/v1/channels/ret.$((nch / 2))/events?limit=1000"
+  local t_ready=0 status=000 got=0 i
+  for ((i = 0; i < 3000; i++)); do
+    status="$(curl -s -o "$WORK/restart.body" -w '%{http_code}' --max-time 2 \
+      -H "Authorization: Bearer $API_KEY" "$url" || true)"
+    if [ "$status" = 200 ] && grep -q '"seq":' "$WORK/restart.body"; then
+      t_ready="$(date +%s%N)"
+      break
+    fi
+    kill -0 "$PEER_MAIN" 2>/dev/null || break
+    sleep 0.01
+  done
+  got="$(grep -o '"seq":' "$WORK/restart.body" 2>/dev/null | wc -l || true)"
+  local restart_ms=-1
+  [ "$t_ready" != 0 ] && restart_ms=$(((t_ready - PEER_T0) / 1000000))
+  local hwm2
+  hwm2="$(vm_kb "$PEER_MAIN" VmHWM)"
+  stop_peer
+  PEER_EXTRA=()
+  local pub="null"
+  [ -s "$out" ] && pub="$(tail -n1 "$out")"
+  {
+    printf '{"channels":%d,"events_per_channel":%d,"payload_bytes":%d,"retained_data_bytes":%d,' \
+      "$nch" "$per" "$bytes" $((total * bytes))
+    printf '"history_size":%d,"cache_bytes":%d,"rss_limit_kb":%d,"vmhwm_kb":%s,"vmrss_end_kb":%s,' \
+      "$hist" "$CACHE_BYTES" "$RSS_LIMIT_KB" "$hwm" "$rss"
+    printf '"store_dir_kb":%s,"sigterm_exit_ms":%d,"restart_serving_ms":%d,"restart_status":"%s",' \
+      "$du_kb" "$stop_ms" "$restart_ms" "$status"
+    printf '"restart_events_read":%d,"restart_expected_events":%d,"restart_vmhwm_kb":%s,"publish":%s}\n' \
+      "$got" "$per" "$hwm2" "$pub"
+  } >"$out.res"
+  # A restart that never served, or served fewer events than published, fails the run.
+  if [ "$rc" = 0 ] && { [ "$restart_ms" -lt 0 ] || [ "$got" != "$per" ]; }; then rc=97; fi
+  record "$sc" switchyard "$rc" "$out.res" \
+    "{\"channels\":$nch,\"events_per_channel\":$per,\"payload_bytes\":$bytes,\"concurrency\":$conns}"
+}
+
+# Many large events with unique idempotency keys (the abuse case): peak RSS against the bound.
+# scenario peer channels publishes data_bytes connections
+run_flood() {
+  local sc="$1" peer="$2" nch="$3" total="$4" bytes="$5" conns="$6" rc=0
+  local out="$WORK/$sc-$peer.json"
+  echo "bench.sh: scenario $sc on $peer: $total × $bytes B over $nch channels, unique keys, C=$conns" >&2
+  if ! start_peer "$peer"; then
+    stop_peer; record "$sc" "$peer" 99 /dev/null "{}"; return 0
+  fi
+  local dir="$PEER_DIR"
+  timeout -k 5 1900 "$LOADGEN" --target switchyard --port "$PEER_PORT" --token "$TOKEN" \
+    --api-key "$API_KEY" --subscribers 0 --events "$total" --channels "$nch" --topic flood \
+    --unique-keys 1 --payload-bytes "$bytes" --concurrency "$conns" --deadline-s 600 \
+    --server-pid "$PEER_PIDS" >"$out" 2>"$out.err" || rc=$?
+  [ "$rc" = 0 ] || { echo "bench.sh: sy_loadgen exit $rc"; head -n5 "$out.err"; } >&2
+  local hwm rss du_kb=0
+  hwm="$(vm_kb "$PEER_MAIN" VmHWM)"
+  rss="$(vm_kb "$PEER_MAIN" VmRSS)"
+  stop_peer
+  [ -d "$dir/data" ] && du_kb="$(du -sk "$dir/data" | cut -f1)"
+  local pub="null"
+  [ -s "$out" ] && pub="$(tail -n1 "$out")"
+  {
+    printf '{"channels":%d,"publishes":%d,"payload_bytes":%d,"cache_bytes":%d,"rss_limit_kb":%d,' \
+      "$nch" "$total" "$bytes" "$CACHE_BYTES" "$RSS_LIMIT_KB"
+    printf '"vmhwm_kb":%s,"vmrss_end_kb":%s,"store_dir_kb":%s,"publish":%s}\n' \
+      "$hwm" "$rss" "$du_kb" "$pub"
+  } >"$out.res"
+  record "$sc" "$peer" "$rc" "$out.res" \
+    "{\"channels\":$nch,\"publishes\":$total,\"payload_bytes\":$bytes,\"concurrency\":$conns}"
+}
+
 if [ "$quick" = 1 ]; then
   S1=(300 300 32) S2=(2000 30 32) S3N=300 S3M20=60 S3M100=300 S4=(2000 2) S5=3 DL=30
+  S6=(200 100 1024 32) S7=(27 1350 65400 4)
 else
   S1=(1000 1000 32) S2=(10000 100 32) S3N=1000 S3M20=400 S3M100=2000 S4=(10000 5) S5=10 DL=120
+  S6=(2000 520 1024 64) S7=(27 13500 65400 4)
 fi
+# shellcheck disable=SC2206  # word splitting is the point
+[ -n "${BENCH_S6:-}" ] && S6=(${BENCH_S6})
+# shellcheck disable=SC2206
+[ -n "${BENCH_S7:-}" ] && S7=(${BENCH_S7})
+# The bound the issue sets: storage.cache_bytes (the default, 256 MiB) + 200 MB.
+CACHE_BYTES=268435456
+RSS_LIMIT_KB=$(((CACHE_BYTES + 200000000) / 1024))
 
-if want_scenario 1; then
-  for peer in "${peers[@]}"; do run_loadgen 1 "$peer" "${S1[0]}" "${S1[1]}" "${S1[2]}" 0 0 "$DL"; done
+LOADAVG_START="$(loadavg)"
+# --repeat N: every scenario N times, the peers interleaved within each repetition, so each
+# peer's median comes from runs spread over the same minutes.
+for ((REP = 1; REP <= repeat; REP++)); do
+  if want_scenario 1; then
+    for peer in "${peers[@]}"; do run_loadgen 1 "$peer" "${S1[0]}" "${S1[1]}" "${S1[2]}" 0 0 "$DL"; done
+  fi
+  if want_scenario 2; then
+    for peer in "${peers[@]}"; do run_loadgen 2 "$peer" "${S2[0]}" "${S2[1]}" "${S2[2]}" 0 0 "$DL"; done
+  fi
+  if want_scenario 3; then
+    # Fixed rates for 20 s each (quick: 3 s): latency under light load, not throughput.
+    for peer in "${peers[@]}"; do run_loadgen 3a "$peer" "$S3N" "$S3M20" 4 20 0 "$DL"; done
+    for peer in "${peers[@]}"; do run_loadgen 3b "$peer" "$S3N" "$S3M100" 4 100 0 "$DL"; done
+  fi
+  if want_scenario 4; then
+    for peer in "${peers[@]}"; do run_loadgen 4 "$peer" "${S4[0]}" 0 1 0 "${S4[1]}" "$DL"; done
+  fi
+  if want_scenario 5; then
+    for peer in "${peers[@]}"; do run_wrk 5 "$peer" "$S5"; done
+  fi
+done
+REP=1
+# Scenarios 6 and 7 measure bounds (peak RSS, restart time), not rates: once per run.
+if want_scenario 6; then
+  run_retention 6 "${S6[@]}"
 fi
-if want_scenario 2; then
-  for peer in "${peers[@]}"; do run_loadgen 2 "$peer" "${S2[0]}" "${S2[1]}" "${S2[2]}" 0 0 "$DL"; done
-fi
-if want_scenario 3; then
-  # Fixed rates for 20 s each (quick: 3 s): latency under light load, not throughput.
-  for peer in "${peers[@]}"; do run_loadgen 3a "$peer" "$S3N" "$S3M20" 4 20 0 "$DL"; done
-  for peer in "${peers[@]}"; do run_loadgen 3b "$peer" "$S3N" "$S3M100" 4 100 0 "$DL"; done
-fi
-if want_scenario 4; then
-  for peer in "${peers[@]}"; do run_loadgen 4 "$peer" "${S4[0]}" 0 1 0 "${S4[1]}" "$DL"; done
-fi
-if want_scenario 5; then
-  for peer in "${peers[@]}"; do run_wrk 5 "$peer" "$S5"; done
+if want_scenario 7; then
+  for peer in "${peers[@]}"; do run_flood 7 "$peer" "${S7[@]}"; done
 fi
 
 # ---- report -----------------------------------------------------------------------------------
-nginx_version="$(nginx -v 2>&1 | sed 's/.*nginx\///')"
+# --durability runs without nginx and npm ws: their versions are then "none".
+nginx_version="$( (nginx -v 2>&1 || echo none) | sed 's/.*nginx\///')"
+ws_version="$(node -p "require('./bench/peers/node_modules/ws/package.json').version" 2>/dev/null || echo none)"
 cat >"$WORK/machine.json" <<JSON
 {"utc":"$stamp","quick":$([ "$quick" = 1 ] && echo true || echo false),
+ "durability":$([ "$durability" = 1 ] && echo true || echo false),"repeat":$repeat,
+ "loadavg_start":$LOADAVG_START,"loadavg_end":$(loadavg),
+ "storage_sync":"${SWITCHYARD_STORAGE_SYNC:-batch}","cache_bytes":$CACHE_BYTES,
  "nproc":$(nproc),"kernel":"$(uname -r)",
  "cpu":"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)",
  "mem_kb":$(awk '/^MemTotal/{print $2}' /proc/meminfo),
@@ -354,7 +558,7 @@ cat >"$WORK/machine.json" <<JSON
  "nginx":"$nginx_version",
  "nchan":"$(dpkg-query -W -f='${Version}' libnginx-mod-nchan 2>/dev/null || echo unknown)",
  "node":"$(node -v)",
- "ws":"$(node -p "require('./bench/peers/node_modules/ws/package.json').version")",
+ "ws":"$ws_version",
  "wrk":"$(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo unknown)"}
 JSON
 node tests/bench/report.js "$WORK/machine.json" "$RUNS" "bench/results/$stamp"

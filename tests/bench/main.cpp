@@ -77,6 +77,7 @@ private:
   sockaddr_in dst_{};
   std::vector<sockaddr_in> sources_;
   std::string host_port_, sub_path_, pub_head_;
+  uint64_t run_nonce_ = now_ns();
   std::vector<subscriber> subs_;
   std::deque<std::size_t> to_start_;
   std::size_t pending_ = 0;  // handshakes in flight
@@ -170,7 +171,16 @@ std::string bench::make_request(long index, uint64_t t_ns, bool probe) const {
     data += "\"}";
   }
   std::string body = o_.target == target_kind::switchyard ? "{\"data\":" + data + "}" : data;
-  return pub_head_ + std::to_string(body.size()) + "\r\n\r\n" + body;
+  if (o_.unique_keys && !probe) {
+    // The run's start time keeps keys unique across runs against one data directory.
+    body.insert(body.size() - 1, ",\"idempotencyKey\":\"k-" + std::to_string(run_nonce_) + "-" +
+                                     std::to_string(index) + "\"");
+  }
+  if (o_.channels <= 1) return pub_head_ + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string head = pub_head_;
+  std::string chan = o_.topic + "." + std::to_string(static_cast<std::size_t>(index) % o_.channels);
+  head.replace(head.find("/v1/channels/") + 13, o_.topic.size(), chan);
+  return head + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 void bench::poll(int timeout_ms) {

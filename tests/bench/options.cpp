@@ -21,6 +21,8 @@ void usage() {
     "  --concurrency C       closed loop: requests in flight; with --rate: connection pool (32)\n"
     "  --rate R              fixed publish rate in events/s (0 = closed loop, max rate)\n"
     "  --payload-bytes B     size of the published data value (100)\n"
+    "  --channels K          switchyard, no subscribers: event i to <topic>.<i mod K> (1)\n"
+    "  --unique-keys 0|1     switchyard: a distinct idempotencyKey per publish (0)\n"
     "  --connect-rate R      new connections per second (4000)\n"
     "  --max-pending P       handshakes in flight (512)\n"
     "  --deadline-s S        bound of every phase (60)\n"
@@ -83,6 +85,8 @@ bool parse_options(int argc, char** argv, options& o) {
     else if (is("--concurrency")) o.concurrency = std::strtoull(v, nullptr, 10);
     else if (is("--rate")) o.rate = std::atof(v);
     else if (is("--payload-bytes")) o.payload_bytes = std::strtoull(v, nullptr, 10);
+    else if (is("--channels")) o.channels = std::strtoull(v, nullptr, 10);
+    else if (is("--unique-keys")) o.unique_keys = std::strcmp(v, "1") == 0;
     else if (is("--connect-rate")) o.connect_rate = std::atof(v);
     else if (is("--max-pending")) o.max_pending_connects = std::strtoull(v, nullptr, 10);
     else if (is("--deadline-s")) o.deadline_s = std::atof(v);
@@ -98,8 +102,13 @@ bool parse_options(int argc, char** argv, options& o) {
     }
   }
   if (o.port <= 0 || o.source_addrs < 1 || o.source_addrs > 254 || o.concurrency == 0 ||
-      o.connect_rate <= 0 || o.max_pending_connects == 0) {
+      o.connect_rate <= 0 || o.max_pending_connects == 0 || o.channels == 0) {
     usage();
+    return false;
+  }
+  if ((o.channels > 1 || o.unique_keys) &&
+      (o.target != target_kind::switchyard || o.subscribers != 0)) {
+    std::fprintf(stderr, "--channels and --unique-keys need --target switchyard and --subscribers 0\n");
     return false;
   }
   return true;

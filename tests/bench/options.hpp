@@ -21,6 +21,10 @@ struct options {
   std::size_t concurrency = 32;           // closed loop: requests in flight; rate mode: max pool
   double rate = 0;                        // events/s; 0 = closed loop at max rate
   std::size_t payload_bytes = 100;        // size of the published data JSON value
+  // > 1: event i goes to channel "<topic>.<i mod channels>" (switchyard, no subscribers):
+  // the retention scenarios fill many channels.
+  std::size_t channels = 1;
+  bool unique_keys = false;               // each publish carries its own idempotencyKey
   double connect_rate = 4000;             // new connections per second
   std::size_t max_pending_connects = 512; // handshakes in flight at once
   double deadline_s = 60;                 // bound of every phase

@@ -1,6 +1,7 @@
 // Turns one scripts/bench.sh run into bench/results/<stamp>.{json,md} and a gnuplot script
 // (<stamp>.gp, rendered to <stamp>.png by bench.sh).
 //   node tests/bench/report.js machine.json runs.jsonl bench/results/<stamp>
+// A scenario run several times (bench.sh --repeat N) is reported by its median per metric.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -8,13 +9,23 @@ const path = require('path');
 const [machineFile, runsFile, outBase] = process.argv.slice(2);
 const machine = JSON.parse(fs.readFileSync(machineFile, 'utf8'));
 const runs = fs.readFileSync(runsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const peerOrder = ['switchyard', 'baseline', 'nchan', 'ws'];  // baseline: bench.sh --baseline BIN
+// baseline: bench.sh --baseline BIN; memory: bench.sh --durability (storage.engine=memory)
+const peerOrder = ['switchyard', 'memory', 'baseline', 'nchan', 'ws'];
 const peers = peerOrder.filter((p) => runs.some((r) => r.peer === p));
 const scenarioOrder = ['1', '2', '3a', '3b', '4', '5'];
 const scenarios = scenarioOrder.filter((s) => runs.some((r) => r.scenario === s));
+const boundScenarios = ['6', '7'].filter((s) => runs.some((r) => r.scenario === s));
 
 const get = (o, dotted) => dotted.split('.').reduce((v, k) => (v == null ? v : v[k]), o);
-const run = (sc, peer) => runs.find((r) => r.scenario === sc && r.peer === peer);
+const runsOf = (sc, peer) => runs.filter((r) => r.scenario === sc && r.peer === peer);
+const run = (sc, peer) => runsOf(sc, peer)[0];
+const repeats = Math.max(1, ...runs.map((r) => r.rep || 1));
+const median = (xs) => {
+  if (!xs.length) return null;
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
 
 function label(sc) {
   const p = (runs.find((r) => r.scenario === sc && r.params && Object.keys(r.params).length) || {}).params || {};
@@ -24,6 +35,8 @@ function label(sc) {
     case '3a': case '3b': return `S3: ${k(p.subscribers)} subs @ ${p.rate} events/s (${k(p.events)} events)`;
     case '4': return `S4: ${k(p.subscribers)} idle subscribed connections`;
     case '5': return `S5: REST publish, no subscribers (wrk ${p.threads} threads, ${p.connections} conns, ${p.seconds} s)`;
+    case '6': return `S6: retain ${k(p.channels)} channels × ${p.events_per_channel} events × ${p.payload_bytes} B, restart`;
+    case '7': return `S7: ${k(p.publishes)} × ${p.payload_bytes.toLocaleString('en-US')} B publishes, unique keys, ${p.channels} channels`;
   }
   return sc;
 }
@@ -71,6 +84,13 @@ const value = (r, m) => {
   const v = typeof m[1] === 'function' ? m[1](r.result) : get(r.result, m[1]);
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
 };
+// The median over the repetitions that completed (every repetition if none did).
+const values = (sc, p, m) => {
+  const all = runsOf(sc, p);
+  const ok = all.filter((r) => r.exit === 0);
+  return (ok.length ? ok : all).map((r) => value(r, m)).filter((v) => v != null);
+};
+const med = (sc, p, m) => median(values(sc, p, m));
 
 function fmt(v) {
   if (v == null) return '–';
@@ -81,20 +101,33 @@ function fmt(v) {
 
 // ---- JSON -------------------------------------------------------------------------------------
 const out = { machine, scenarios: {} };
-for (const sc of scenarios) {
+for (const sc of [...scenarios, ...boundScenarios]) {
   out.scenarios[sc] = { label: label(sc), peers: {} };
   for (const p of peers) {
-    const r = run(sc, p);
-    if (r) out.scenarios[sc].peers[p] = { exit: r.exit, params: r.params, result: r.result };
+    const rs = runsOf(sc, p);
+    if (!rs.length) continue;
+    const r = rs[0];
+    const entry = { exit: r.exit, params: r.params, result: r.result };
+    if (metricsFor(sc) && (rs.length > 1 || repeats > 1)) {
+      // Every repetition, and the median of each reported metric.
+      entry.runs = rs.map((x) => ({ rep: x.rep, loadavg: x.loadavg, exit: x.exit, result: x.result }));
+      entry.median = {};
+      for (const m of metricsFor(sc) || []) entry.median[m[0]] = med(sc, p, m);
+      delete entry.result;
+    } else {
+      entry.loadavg = r.loadavg;
+    }
+    out.scenarios[sc].peers[p] = entry;
   }
 }
 fs.writeFileSync(`${outBase}.json`, JSON.stringify(out, null, 1) + '\n');
 
 // ---- Markdown ---------------------------------------------------------------------------------
 // Ratio columns: Switchyard/<peer> for the baseline build and for Nchan, when both ran.
-const ratios = peers.includes('switchyard') ? ['baseline', 'nchan'].filter((p) => peers.includes(p)) : [];
-const ratioName = { baseline: 'Switchyard/baseline', nchan: 'Switchyard/Nchan' };
+const ratios = peers.includes('switchyard') ? ['memory', 'baseline', 'nchan'].filter((p) => peers.includes(p)) : [];
+const ratioName = { memory: 'Switchyard/memory', baseline: 'Switchyard/baseline', nchan: 'Switchyard/Nchan' };
 const head = ['scenario', 'metric', ...peers, ...ratios.map((p) => ratioName[p])];
+const loadText = (l) => (Array.isArray(l) ? l.join(' / ') : '?');
 const lines = [
   `# Switchyard benchmark ${machine.utc}${machine.quick ? ' (quick)' : ''}`,
   '',
@@ -103,42 +136,102 @@ const lines = [
     `nchan ${machine.nchan}, node ${machine.node} + ws ${machine.ws}, wrk ${machine.wrk}.` +
     (peers.includes('baseline') ? ` Baseline: Switchyard ${machine.baseline_git}, same flags.` : ''),
   'Load client and servers share the machine; compare peers within this run only.',
+  ...(peers.includes('memory')
+    ? [`Peers: \`switchyard\` = storage.engine rocksdb, storage.sync ${machine.storage_sync}; ` +
+       '`memory` = the same binary with storage.engine memory.']
+    : []),
+  ...(repeats > 1
+    ? [`Each cell of scenarios 1–5 is the median of ${repeats} repetitions (peers interleaved ` +
+       'within each repetition); every repetition is in the JSON.']
+    : []),
+  ...(machine.loadavg_start
+    ? [`Load average (1/5/15 min) at start ${loadText(machine.loadavg_start)}, at end ` +
+       `${loadText(machine.loadavg_end)}.`]
+    : []),
   '',
-  `| ${head.join(' | ')} |`,
-  `|${head.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`,
+  // Only scenarios 6 and 7 (bench.sh --durability --scenarios 6,7): no rate table.
+  ...(scenarios.length
+    ? [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`]
+    : []),
 ];
 const notes = [];
 for (const sc of scenarios) {
   let first = true;
   for (const m of metricsFor(sc)) {
     const cells = peers.map((p) => {
-      const r = run(sc, p);
-      let c = fmt(value(r, m));
-      if (r && r.exit !== 0 && first) {
-        c += ' ⚠';
-        notes.push(`${label(sc)} on ${p}: exit ${r.exit}` +
-          (r.result && r.result.error ? ` (${r.result.error})` : ''));
+      let c = fmt(med(sc, p, m));
+      for (const r of runsOf(sc, p)) {
+        if (r.exit !== 0 && first) {
+          if (!c.endsWith('⚠')) c += ' ⚠';
+          notes.push(`${label(sc)} on ${p}${repeats > 1 ? ` (repetition ${r.rep})` : ''}: exit ${r.exit}` +
+            (r.result && r.result.error ? ` (${r.result.error})` : ''));
+        }
       }
       return c;
     });
     const row = [first ? label(sc) : '', m[0], ...cells];
     for (const p of ratios) {
-      const a = value(run(sc, 'switchyard'), m);
-      const b = value(run(sc, p), m);
+      const a = med(sc, 'switchyard', m);
+      const b = med(sc, p, m);
       row.push(a != null && b ? `${(a / b).toFixed(2)}×` : '–');
     }
     lines.push(`| ${row.join(' | ')} |`);
     first = false;
   }
 }
+if (boundScenarios.length) lines.push('', ...boundTable());
 if (notes.length) lines.push('', ...notes.map((n) => `⚠ ${n}`));
 lines.push('', `Chart: [${path.basename(outBase)}.png](${path.basename(outBase)}.png)`, '');
 fs.writeFileSync(`${outBase}.md`, lines.join('\n'));
 
+// Scenarios 6 and 7: bounds, not rates (one run each): peak RSS against storage.cache_bytes +
+// 200 MB, and the restart time.
+function boundTable() {
+  const mb = (kb) => (kb == null || kb < 0 ? '–' : `${Math.round(kb / 1024).toLocaleString('en-US')} MiB`);
+  const t = ['## Durable store: memory bound and restart', '',
+    '| scenario | peer | figure | value | target | |', '|---|---|---|---:|---:|---|'];
+  const verdict = (ok) => (ok == null ? '' : ok ? 'met' : '**missed**');
+  for (const sc of boundScenarios) {
+    for (const p of peers) {
+      const r = run(sc, p);
+      if (!r) continue;
+      const x = r.result || {};
+      const pub = x.publish || {};
+      const lim = x.rss_limit_kb;
+      const rows = [];
+      if (sc === '6') {
+        rows.push(['retained data', `${(x.retained_data_bytes / 1e9).toFixed(2)} GB in ${x.channels} channels` +
+          ` (store on disk ${mb(x.store_dir_kb)})`, '≥ 1 GB, ≥ 2,000 channels',
+        verdict(x.retained_data_bytes >= 1e9 && x.channels >= 2000)]);
+        rows.push(['publishes/s (durable, no subscribers)', fmt(pub.publishes_per_s),
+          '', pub.publish_fail ? `${pub.publish_fail} failed` : '']);
+      } else {
+        rows.push(['publishes', `${fmt(pub.publish_ok)} ok, ${fmt(pub.publish_fail)} failed, ` +
+          `${fmt(pub.publishes_per_s)}/s`, '', '']);
+      }
+      rows.push(['peak RSS (VmHWM)', mb(x.vmhwm_kb), `≤ ${mb(lim)}`,
+        verdict(x.vmhwm_kb > 0 && lim ? x.vmhwm_kb <= lim : null)]);
+      if (sc === '6') {
+        rows.push(['SIGTERM to exit', `${fmt(x.sigterm_exit_ms)} ms`, '', '']);
+        rows.push(['restart: exec → first GET with its events', x.restart_serving_ms >= 0
+          ? `${fmt(x.restart_serving_ms)} ms (${x.restart_events_read}/${x.restart_expected_events} events)`
+          : `never (HTTP ${x.restart_status})`, '≤ 3,000 ms',
+        verdict(x.restart_serving_ms >= 0 && x.restart_serving_ms <= 3000 &&
+          x.restart_events_read === x.restart_expected_events)]);
+      }
+      rows.forEach((row, i) => t.push(`| ${i ? '' : label(sc)} | ${i ? '' : p} | ${row.join(' | ')} |`));
+      if (r.exit !== 0) notes.push(`${label(sc)} on ${p}: exit ${r.exit}`);
+    }
+  }
+  t.push('', `Load average after each: ${boundScenarios.map((sc) => peers.filter((p) => run(sc, p))
+    .map((p) => `S${sc} ${p} ${loadText(run(sc, p).loadavg)}`).join(', ')).join(', ')}.`);
+  return t;
+}
+
 // ---- gnuplot ----------------------------------------------------------------------------------
 const block = (name, scs, key) => {
   const rows = scs.filter((s) => scenarios.includes(s)).map((s) =>
-    `"S${s}" ${peers.map((p) => { const v = value(run(s, p), [0, key]); return v == null ? '?' : v; }).join(' ')}`);
+    `"S${s}" ${peers.map((p) => { const v = med(s, p, [0, key]); return v == null ? '?' : v; }).join(' ')}`);
   return rows.length ? `$${name} << EOD\n${rows.join('\n')}\nEOD\n` : '';
 };
 const panels = [
