@@ -1,4 +1,4 @@
-// switchyard: serve | token | check-config
+// switchyard: serve | token | check-config | backup
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -23,6 +23,7 @@
 #include "actors/rocksdb_store.hpp"
 #include "config/config.hpp"
 #include "net/bridge/app.hpp"
+#include "net/bridge/cli_backup.hpp"
 #include "net/auth/auth.hpp"
 #include "net/auth/token_mint.hpp"
 #include "net/http/http_server.hpp"
@@ -37,6 +38,7 @@ commands:
   serve          run the router (REST + WebSocket on one port)
   token          print a development JWT signed with the configured secret
   check-config   validate and print the effective configuration
+  backup         copy a running node's store into a new directory (POST /v1/admin/backup)
 
 options (all commands):
   --config FILE      JSON config file (also SWITCHYARD_CONFIG)
@@ -52,6 +54,10 @@ token options:
   --workspace ID     grant workspace ID (repeatable; gateway and SnackBase endpoints);
                      --publish patterns then name channels inside the workspaces only
   --admin            set the admin claim
+backup options:
+  --to DIR           the new directory, on the node's host (required; must not exist)
+  --url URL          the node (default http://127.0.0.1:<port of listen>)
+  --api-key KEY      the node's API key (default SWITCHYARD_API_KEY / auth.api_key)
 )";
 
 struct cli {
@@ -63,6 +69,9 @@ struct cli {
   std::vector<std::string> publish;
   std::vector<std::string> workspaces;
   bool admin = false;
+  std::string to;
+  std::string url;
+  std::optional<std::string> api_key;
   std::string error;
 };
 
@@ -104,10 +113,17 @@ cli parse_cli(int argc, char** argv) {
       c.workspaces.push_back(v);
     else if (a == "--admin")
       c.admin = true;
+    else if (a == "--to" && value(v))
+      c.to = v;
+    else if (a == "--url" && value(v))
+      c.url = v;
+    else if (a == "--api-key" && value(v))
+      c.api_key = v;
     else if (c.error.empty() && a.rfind("--", 0) == 0
              && !(a == "--config" || a == "--set" || a == "--listen" || a == "--sub"
                   || a == "--cluster-port" || a == "--join"
-                  || a == "--ttl" || a == "--publish" || a == "--workspace"))
+                  || a == "--ttl" || a == "--publish" || a == "--workspace" || a == "--to"
+                  || a == "--url" || a == "--api-key"))
       c.error = "unknown option " + a;
     if (!c.error.empty())
       break;
@@ -175,6 +191,35 @@ int check_store(const sy::config& cfg) {
     return 2;
   }
   return 0;
+}
+
+// SIGTERM/SIGINT: new requests get 503 shutting_down; the publishes already handed to the
+// router are answered (their events are stored by then); every channel fans out what it has
+// pending, so each acknowledged event is in its subscribers' session mailboxes; then the
+// sessions close with 1001 behind those deliveries. All of it within shutdown_grace_ms.
+void drain(sy::http_server& server, caf::actor_system& sys, const sy::directory_actor& directory,
+           std::int64_t grace_ms) {
+  using clock = std::chrono::steady_clock;
+  auto start = clock::now();
+  auto left = [&] {
+    auto used = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+    return std::max<std::int64_t>(grace_ms - used.count(), 1);
+  };
+  server.begin_drain();
+  auto unanswered = server.await_answers(left());
+  std::size_t flushed = 0;
+  caf::scoped_actor self{sys};
+  self->request(directory, std::chrono::milliseconds(left()), sy::drain_atom::value)
+    .receive([&](std::size_t n) { flushed = n; },
+             [&](const caf::error& err) {
+               spdlog::warn("shutdown: the channels did not drain: {}", sys.render(err));
+             });
+  auto drained_ms =
+    std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start).count();
+  spdlog::info("shutdown: drained in {} ms ({} requests unanswered, {} events flushed); "
+               "closing connections",
+               drained_ms, unanswered, flushed);
+  server.shutdown(left());
 }
 
 int cmd_serve(const sy::config& cfg_in) {
@@ -262,7 +307,8 @@ int cmd_serve(const sy::config& cfg_in) {
     spdlog::info("cluster: node {} on {}:{}, joining {}", node_id, cfg->cluster_host,
                  cfg->cluster_port, cfg->cluster_join.size());
   }
-  auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth, audit, cluster);
+  auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth, audit, cluster,
+                                             store);
 
   auto opts = sy::server_options_from(*cfg);
   auto server = sy::http_server::make(opts, sy::make_app(sys, directory, quota, audit, cfg, auth, rest));
@@ -288,7 +334,7 @@ int cmd_serve(const sy::config& cfg_in) {
                opts.host, server->port(), cfg->scheduler_policy, cfg->io_threads);
   server->run();
   server->wait_for_signal();
-  spdlog::info("shutting down: closing connections (grace {} ms)", cfg->shutdown_grace_ms);
+  spdlog::info("shutting down: draining (grace {} ms)", cfg->shutdown_grace_ms);
 
   // Whatever hangs, the process must end promptly after a signal.
   std::atomic<bool> done{false};
@@ -301,7 +347,7 @@ int cmd_serve(const sy::config& cfg_in) {
       std::_Exit(0);
     }
   });
-  server->shutdown(cfg->shutdown_grace_ms);
+  drain(*server, sys, directory, cfg->shutdown_grace_ms);
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
@@ -332,7 +378,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!c.error.empty() || (c.command != "serve" && c.command != "token"
-                           && c.command != "check-config")) {
+                           && c.command != "check-config" && c.command != "backup")) {
     std::cerr << "switchyard: " << (c.error.empty() ? "unknown command " + c.command : c.error)
               << "\n\n"
               << usage;
@@ -357,5 +403,7 @@ int main(int argc, char** argv) {
   }
   if (c.command == "token")
     return cmd_token(c, loaded.cfg);
+  if (c.command == "backup")
+    return sy::cmd_backup(c.to, c.url, c.api_key, loaded.cfg);
   return cmd_serve(loaded.cfg);
 }
