@@ -128,6 +128,14 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
     },
     [self](flush_atom) { flush(self); },
+    // Shutdown: the fan-out of every acknowledged event leaves now rather than at the end of
+    // the batch window, so its deliveries are in the sessions' mailboxes before their close.
+    // Not counted as a directory message (the directory does not count it either).
+    [self](drain_atom) -> std::size_t {
+      auto n = self->state.pending.size();
+      flush(self);
+      return n;
+    },
     [self](unused_atom) { on_unused_check(self); },
     [self](retire_atom) {
       expire_history(self); // the last chance to trim the store's expired events

@@ -12,6 +12,49 @@ namespace {
 
 using namespace directory_impl;
 
+// Shutdown drain: asks every channel to flush its pending fan-out, and once all answered,
+// every pattern (a channel's flush feeds its patterns, which forward to their sessions). Each
+// answer comes after the deliveries its actor sent, so when the promise is delivered every
+// acknowledged event is in the mailboxes of the sessions that get it. An actor that does not
+// answer within the directory's timeout counts as drained: the caller bounds the whole.
+struct drain_tally {
+  caf::typed_response_promise<std::size_t> promise;
+  std::size_t waiting = 0;
+  std::size_t flushed = 0;
+};
+
+template <class Actor, class Done>
+void ask_drain(directory_ptr self, const std::vector<Actor>& actors,
+               std::shared_ptr<drain_tally> t, Done done) {
+  if (actors.empty())
+    return done();
+  t->waiting = actors.size();
+  for (const auto& a : actors) {
+    auto one = [t, done](std::size_t n) {
+      t->flushed += n;
+      if (--t->waiting == 0)
+        done();
+    };
+    self->request(a, self->state.timeout, drain_atom::value)
+      .then(one, [one](const caf::error&) { one(0); });
+  }
+}
+
+caf::result<std::size_t> drain(directory_ptr self) {
+  auto t = std::make_shared<drain_tally>();
+  t->promise = self->make_response_promise<std::size_t>();
+  std::vector<channel_actor> channels;
+  for (auto& [name, e] : self->state.channels)
+    channels.push_back(e.channel);
+  ask_drain(self, channels, t, [self, t] {
+    std::vector<pattern_actor> patterns;
+    for (auto& [prefix, p] : self->state.patterns)
+      patterns.push_back(p.pattern);
+    ask_drain(self, patterns, t, [t] { t->promise.deliver(t->flushed); });
+  });
+  return t->promise;
+}
+
 directory_actor::behavior_type directory_behavior(directory_ptr self,
                                                   std::shared_ptr<const config> cfg,
                                                   store_actor store) {
@@ -131,6 +174,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
         st.empty--;
       self->state.channels.erase(it);
     },
+    [self](drain_atom) -> caf::result<std::size_t> { return drain(self); },
     [self](stored_atom, const std::string& name) {
       // Only from the live incarnation: a retired one's late message names a newer channel.
       auto it = self->state.channels.find(name);

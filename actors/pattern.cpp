@@ -92,6 +92,9 @@ pattern_actor::behavior_type pattern_behavior(pattern_ptr self, pattern_args arg
       self->delayed_send(self, std::chrono::milliseconds(idle_ms), tick_atom::value);
     },
     [self](retire_atom) { self->quit(); },
+    // Shutdown: the bursts handed to this pattern before the directory's drain were forwarded
+    // to the sessions when their messages were handled, which was before this one.
+    [](drain_atom) -> std::size_t { return 0; },
   };
 }
 

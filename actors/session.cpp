@@ -153,6 +153,12 @@ session_actor::behavior_type session_handlers(session_ptr self) {
       if (generation == self->state.auth_generation && self->state.authenticated)
         close_link(self, close_code::token_expired, "token_expired");
     },
+    // Server shutdown, after the channels drained: the close goes through the link's outbox
+    // behind every delivery this actor already sent, so a subscriber gets those first.
+    [self](shutdown_atom) {
+      if (!self->state.closing)
+        close_link(self, close_code::going_away, "server shutdown");
+    },
     [self](authwait_atom) {
       if (!self->state.authenticated && !self->state.closing) {
         auto data = identity(self);
@@ -217,6 +223,13 @@ public:
 
   void on_text(std::string&& text) override {
     caf::anon_send(session_, command_atom::value, codec_.decode(text));
+  }
+
+  bool on_shutdown() override {
+    if (!session_)
+      return false;
+    caf::anon_send(session_, shutdown_atom::value);
+    return true;
   }
 
   void on_closed(std::uint16_t code, std::string reason) override {

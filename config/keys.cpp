@@ -84,7 +84,7 @@ std::vector<config_key> network_keys() {
                 .at_least(1));
   t.push_back(int_key("shutdown_grace_ms", {"SWITCHYARD_SHUTDOWN_GRACE_MS"},
                       &config::shutdown_grace_ms)
-                .describe("SIGTERM: time for close handshakes (1001) before exit"));
+                .describe("SIGTERM: time to drain (answer, deliver, close with 1001) before exit"));
   return t;
 }
 

@@ -44,6 +44,8 @@ enum class errc : std::uint8_t {
   origin_denied,
   // -- the durable store --
   insufficient_storage, // a publish the store could not write: nothing of it is acknowledged
+  // -- shutdown --
+  shutting_down, // a request that reached the server after SIGTERM/SIGINT: nothing was done
 };
 
 /// One row of the table.

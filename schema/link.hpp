@@ -40,6 +40,11 @@ class ws_handler {
 public:
   virtual ~ws_handler() = default;
   virtual void on_text(std::string&& text) = 0;
+  /// The server is shutting down. True: the handler closes the connection itself (with 1001,
+  /// behind what it has queued); false: the connection closes with 1001 at once.
+  virtual bool on_shutdown() {
+    return false;
+  }
   /// Called exactly once, when the connection is gone (`code` 1006 when no close frame).
   virtual void on_closed(std::uint16_t code, std::string reason) = 0;
 };

@@ -30,7 +30,8 @@ using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
-using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>; // server stops: close with 1001
+using drain_atom = caf::atom_constant<caf::atom("drain")>; // shutdown: fan out what is pending now
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using attach_atom = caf::atom_constant<caf::atom("attach")>;       // a local pattern matches
 using peer_pattern_atom = caf::atom_constant<caf::atom("peerpat")>; // ... a pattern elsewhere
@@ -103,7 +104,8 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<closed_atom, std::uint16_t, std::string>,   // connection gone
   caf::reacts_to<tick_atom>,                                 // heartbeat / idle check
   caf::reacts_to<expire_atom, std::uint64_t>,                // token expiry (grant generation)
-  caf::reacts_to<authwait_atom>>;                            // first-message auth deadline
+  caf::reacts_to<authwait_atom>,                             // first-message auth deadline
+  caf::reacts_to<shutdown_atom>>; // server shutdown: close with 1001 behind what is queued
 
 // Audit records: (type, data as a JSON object text). Published to log.event (without client
 // identity), log.audit and, for the gateway's audit events, console.realtime.*; optionally
@@ -127,7 +129,9 @@ using pattern_actor = caf::typed_actor<
   caf::reacts_to<deliver_atom, std::vector<event>>, // ... owned by another node (CLUSTER.md)
   caf::reacts_to<tick_atom>,                 // idle check
   caf::reacts_to<unused_atom>,               // self: no subscriber left; retire soon?
-  caf::reacts_to<retire_atom>>;
+  caf::reacts_to<retire_atom>,
+  // shutdown: every burst handed to it before this message has been forwarded to its sessions
+  caf::replies_to<drain_atom>::with<std::size_t>>;
 
 // -- the cluster (CLUSTER.md); the payloads are defined in schema/cluster.hpp --------------------
 
@@ -168,6 +172,8 @@ using channel_actor = caf::typed_actor<
   caf::reacts_to<subscribe_atom, sub_request>,
   caf::reacts_to<unsubscribe_atom, caf::actor_addr, std::uint32_t>,
   caf::reacts_to<flush_atom>,    // self-sent: fan out what was published since the last flush
+  // shutdown: flush now (whatever the batch window); answers the number of events fanned out
+  caf::replies_to<drain_atom>::with<std::size_t>,
   caf::reacts_to<attach_atom, pattern_actor>,       // directory: a pattern matching this channel
   caf::reacts_to<peer_pattern_atom, pattern_actor>, // ... a pattern on another node (owner only)
   caf::reacts_to<tick_atom>,     // idle check
@@ -205,7 +211,10 @@ using directory_actor = caf::typed_actor<
   caf::replies_to<fetch_atom, fetch_request>::with<follow_sync>,
   caf::reacts_to<replica_atom, std::string>, // keep a replica (relay) of this channel
   // a pattern on another node: attach it to the matching channels owned here
-  caf::reacts_to<peer_pattern_atom, remote_pattern>>;
+  caf::reacts_to<peer_pattern_atom, remote_pattern>,
+  // shutdown: every channel, then every pattern, has handed its pending fan-out to the
+  // sessions (messages already in their mailboxes); answers the events flushed
+  caf::replies_to<drain_atom>::with<std::size_t>>;
 
 struct publish_cmd {
   std::string channel;

@@ -177,6 +177,35 @@ int check_store(const sy::config& cfg) {
   return 0;
 }
 
+// SIGTERM/SIGINT: new requests get 503 shutting_down; the publishes already handed to the
+// router are answered (their events are stored by then); every channel fans out what it has
+// pending, so each acknowledged event is in its subscribers' session mailboxes; then the
+// sessions close with 1001 behind those deliveries. All of it within shutdown_grace_ms.
+void drain(sy::http_server& server, caf::actor_system& sys, const sy::directory_actor& directory,
+           std::int64_t grace_ms) {
+  using clock = std::chrono::steady_clock;
+  auto start = clock::now();
+  auto left = [&] {
+    auto used = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+    return std::max<std::int64_t>(grace_ms - used.count(), 1);
+  };
+  server.begin_drain();
+  auto unanswered = server.await_answers(left());
+  std::size_t flushed = 0;
+  caf::scoped_actor self{sys};
+  self->request(directory, std::chrono::milliseconds(left()), sy::drain_atom::value)
+    .receive([&](std::size_t n) { flushed = n; },
+             [&](const caf::error& err) {
+               spdlog::warn("shutdown: the channels did not drain: {}", sys.render(err));
+             });
+  auto drained_ms =
+    std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start).count();
+  spdlog::info("shutdown: drained in {} ms ({} requests unanswered, {} events flushed); "
+               "closing connections",
+               drained_ms, unanswered, flushed);
+  server.shutdown(left());
+}
+
 int cmd_serve(const sy::config& cfg_in) {
   // Large buffers (history pages, the replies that carry them) go back to the system when
   // freed. glibc's default raises its mmap threshold to the size of the last large block
@@ -288,7 +317,7 @@ int cmd_serve(const sy::config& cfg_in) {
                opts.host, server->port(), cfg->scheduler_policy, cfg->io_threads);
   server->run();
   server->wait_for_signal();
-  spdlog::info("shutting down: closing connections (grace {} ms)", cfg->shutdown_grace_ms);
+  spdlog::info("shutting down: draining (grace {} ms)", cfg->shutdown_grace_ms);
 
   // Whatever hangs, the process must end promptly after a signal.
   std::atomic<bool> done{false};
@@ -301,7 +330,7 @@ int cmd_serve(const sy::config& cfg_in) {
       std::_Exit(0);
     }
   });
-  server->shutdown(cfg->shutdown_grace_ms);
+  drain(*server, sys, directory, cfg->shutdown_grace_ms);
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);

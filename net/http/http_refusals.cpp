@@ -54,6 +54,12 @@ http_reply router_timeout() {
   return json_reply(errc::unavailable, "the router did not answer in time");
 }
 
+http_reply shutting_down() {
+  return json_reply(errc::shutting_down,
+                    "the server is shutting down: nothing was done; retry on another node or "
+                    "after the restart");
+}
+
 http_reply reply_budget_exhausted() {
   return json_reply(errc::busy,
                     "too many reply bytes wait for clients that do not read them "

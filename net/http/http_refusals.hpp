@@ -31,6 +31,9 @@ std::optional<http_reply> admission_refusal(admission kind, const http_request* 
 /// 503 when the router did not answer within request_timeout_ms.
 http_reply router_timeout();
 
+/// 503 shutting_down: the server got SIGTERM/SIGINT; the request was not handed to the router.
+http_reply shutting_down();
+
 /// 503 instead of a reply too large for what http.max_pending_reply_bytes_total has left.
 http_reply reply_budget_exhausted();
 

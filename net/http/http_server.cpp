@@ -102,15 +102,35 @@ public:
     signalled_.get_future().wait();
   }
 
+  void begin_drain() override {
+    registry_->begin_drain();
+  }
+
+  std::size_t await_answers(std::int64_t timeout_ms) override {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (registry_->requests_in_router() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return registry_->requests_in_router();
+  }
+
   void shutdown(std::int64_t grace_ms) override {
+    registry_->begin_drain(); // (when step 1 was skipped)
+    // WebSockets first, while HTTP connections still answer 503 shutting_down: a client that
+    // sent a request before its subscribers saw their 1001 gets an answer.
+    registry_->shutdown_websockets();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+    while (registry_->live_websockets() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     asio::post(acceptor_->get_executor(), [this] {
       beast::error_code ec;
       acceptor_->close(ec);
     });
     registry_->shutdown_all();
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+    // However long the close handshakes took, HTTP connections get a moment to answer what
+    // is in their sockets (the process watchdog allows 3 s past the grace).
+    deadline = std::max(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(200));
     while (registry_->live() > 0 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     stop_threads();
     for (auto& c : registry_->leftovers())
       c->abandon();

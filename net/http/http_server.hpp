@@ -48,9 +48,18 @@ public:
   virtual void run() = 0;
   /// Blocks until SIGINT or SIGTERM.
   virtual void wait_for_signal() = 0;
-  /// Stops accepting, closes every WebSocket with 1001 and every idle HTTP connection, waits up
-  /// to `grace_ms` for close handshakes, stops the I/O threads and reports connections that did
-  /// not finish as closed (1001) to their handlers.
+  /// Shutdown, step 1: from now on every request parsed (new connections, pipelined and
+  /// partly received requests included) is answered 503 shutting_down with `Connection:
+  /// close`; requests already handed to the application are answered as usual.
+  virtual void begin_drain() = 0;
+  /// Step 2: waits until every request handed to the application has been answered (or timed
+  /// out), at most `timeout_ms`. Returns how many are still unanswered.
+  virtual std::size_t await_answers(std::int64_t timeout_ms) = 0;
+  /// Step 3 (after the application drained its own work): asks every WebSocket to close with
+  /// 1001 through its handler, behind what it queued (ws_handler::on_shutdown), and waits up
+  /// to `grace_ms` for the close handshakes; then stops accepting, answers any request
+  /// already in an HTTP connection with 503 shutting_down and closes them, stops the I/O
+  /// threads and reports connections that did not finish as closed (1001) to their handlers.
   virtual void shutdown(std::int64_t grace_ms) = 0;
 
   static std::unique_ptr<http_server> make(server_options opts, std::shared_ptr<app_handler> app);

@@ -104,11 +104,19 @@ public:
       readable_ = true; // read once the reply has gone
   }
 
+  // The last step of a shutdown (after the drain): a request already in the socket gets its
+  // 503 shutting_down, part of one too; an idle connection just closes.
   void shutdown() override {
     asio::dispatch(loop_.context(), [self = shared_from_this()] {
       self->stopping_ = true;
-      if (self->phase_ == phase::reading)
-        self->close();
+      if (self->phase_ != phase::reading)
+        return; // closes after its reply
+      self->read_pass();
+      if (self->phase_ != phase::reading)
+        return;
+      if (self->in_off_ < self->in_.size() || (self->parser_ && self->parser_->got_some()))
+        return self->refuse(shutting_down());
+      self->close();
     });
   }
 
@@ -224,10 +232,15 @@ private:
     continue_sent_ = false;
     if (auto no = admission_refusal(ticket_.kind(), &info))
       return refuse(std::move(*no)); // a reserve connection asked for more than health
+    if (registry_->draining()) // parsed after SIGTERM: not handed on, and says so
+      return refuse(shutting_down());
     if (info.websocket_upgrade)
       return upgrade(std::move(info));
+    if (!registry_->enter_router()) // the drain began meanwhile
+      return refuse(shutting_down());
     parser_.reset();
     phase_ = phase::busy;
+    // Counted until write(), whoever answers (the router, or the request timeout).
     deadline_.set(opts_.request_timeout_ms, *this);
     // The router answers through the completion; a late answer (after the 503 of the request
     // timeout) is matched by sequence number and dropped.
@@ -295,7 +308,9 @@ private:
   }
 
   void write(http_reply reply) {
-    const bool keep_alive = keep_alive_ && !stopping_;
+    if (phase_ == phase::busy) // the router's answer, or the 503 of its timeout
+      registry_->request_answered();
+    const bool keep_alive = keep_alive_ && !stopping_ && !registry_->draining();
     serialize_reply(reply_, charge_, std::move(reply), keep_alive);
     reply_off_ = 0;
     reply_keep_alive_ = keep_alive;

@@ -186,10 +186,15 @@ private:
     keep_alive_ = keep_alive_ && parser_->keep_alive();
     if (auto no = admission_refusal(ticket_.kind(), &info))
       return refuse(std::move(*no)); // a reserve connection asked for more than health
+    if (registry_->draining()) // parsed after SIGTERM: not handed on, and says so
+      return refuse(shutting_down());
     if (info.websocket_upgrade)
       return upgrade(std::move(info));
+    if (!registry_->enter_router()) // the drain began meanwhile
+      return refuse(shutting_down());
     parser_.reset();
     busy_ = true;
+    // Counted until write(), whoever answers (the router, or the request timeout).
     lowest().expires_never();
     // The router answers through a completion; if it doesn't within request_timeout_ms the
     // client gets 503 and the late answer (matched by sequence number) is dropped.
@@ -235,8 +240,10 @@ private:
   }
 
   void write(http_reply reply) {
+    if (busy_) // the router's answer, or the 503 of its timeout
+      registry_->request_answered();
     busy_ = false;
-    const bool keep_alive = keep_alive_ && !stopping_;
+    const bool keep_alive = keep_alive_ && !stopping_ && !registry_->draining();
     // One write of a hand-made head followed by the body (see http_head.hpp). One buffer, not
     // two: Beast's TLS stream writes nothing for a gather list whose first buffer is empty,
     // which a partial write of the head would leave; the copy is small next to the encoding.

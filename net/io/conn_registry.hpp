@@ -99,15 +99,19 @@ public:
     return {weak_from_this(), addr, d.kind};
   }
 
-  void add(const std::shared_ptr<closable>& c, admission kind = admission::served) {
+  /// `websocket`: closed in the first step of a shutdown (shutdown_websockets()).
+  void add(const std::shared_ptr<closable>& c, admission kind = admission::served,
+           bool websocket = false) {
     live_.fetch_add(1);
+    if (websocket)
+      websockets_.fetch_add(1);
     asio::post(strand_, [self = shared_from_this(), w = std::weak_ptr<closable>(c),
-                         key = c.get(), kind] {
-      if (self->stopping_) {
+                         key = c.get(), kind, websocket] {
+      if (self->stopping_ >= (websocket ? 1 : 2)) {
         if (auto p = w.lock())
           p->shutdown();
       }
-      self->items_.emplace(key, w);
+      self->items_.emplace(key, item{w, websocket});
       if (is_reserve(kind))
         self->reserve_.emplace_back(key, w);
     });
@@ -120,8 +124,10 @@ public:
     });
   }
 
-  void remove(closable* key) {
+  void remove(closable* key, bool websocket = false) {
     live_.fetch_sub(1);
+    if (websocket)
+      websockets_.fetch_sub(1);
     asio::post(strand_, [self = shared_from_this(), key] {
       self->items_.erase(key);
       self->tickets_.erase(key);
@@ -131,17 +137,51 @@ public:
     });
   }
 
+  /// Shutdown, first step: every WebSocket connection (and any upgraded later) closes.
+  void shutdown_websockets() {
+    asio::post(strand_, [self = shared_from_this()] { self->shut(1); });
+  }
+
+  /// Shutdown, last step: every connection (and any accepted later) closes.
   void shutdown_all() {
-    asio::post(strand_, [self = shared_from_this()] {
-      self->stopping_ = true;
-      for (auto& [key, w] : self->items_)
-        if (auto p = w.lock())
-          p->shutdown();
-    });
+    asio::post(strand_, [self = shared_from_this()] { self->shut(2); });
   }
 
   std::size_t live() const {
     return live_.load();
+  }
+
+  std::size_t live_websockets() const {
+    return websockets_.load();
+  }
+
+  // -- the drain (any thread) --
+
+  /// From now on every request is answered 503 shutting_down (net/http/http_refusals.hpp).
+  void begin_drain() noexcept {
+    draining_.store(true);
+  }
+  bool draining() const noexcept {
+    return draining_.load();
+  }
+  /// Counts a request about to be handed to the application, unless the drain has begun
+  /// (false: refuse it). Counted before the check, against begin_drain()'s store before its
+  /// count: a request the drain does not wait for always sees the drain.
+  bool enter_router() noexcept {
+    in_router_.fetch_add(1);
+    if (draining_.load()) {
+      in_router_.fetch_sub(1);
+      return false;
+    }
+    return true;
+  }
+  /// Its answer (or the 503 of its timeout) was written.
+  void request_answered() noexcept {
+    in_router_.fetch_sub(1);
+  }
+  /// Requests handed to the application and not answered yet.
+  std::size_t requests_in_router() const noexcept {
+    return in_router_.load();
   }
 
   reply_budget& replies() noexcept {
@@ -151,13 +191,28 @@ public:
   /// Only after the I/O threads were joined.
   std::vector<std::shared_ptr<closable>> leftovers() {
     std::vector<std::shared_ptr<closable>> out;
-    for (auto& [key, w] : items_)
-      if (auto p = w.lock())
+    for (auto& [key, it] : items_)
+      if (auto p = it.conn.lock())
         out.push_back(std::move(p));
     return out;
   }
 
 private:
+  struct item {
+    std::weak_ptr<closable> conn;
+    bool websocket = false;
+  };
+
+  // level 1: WebSockets; 2: everything.
+  void shut(int level) {
+    int was = stopping_;
+    stopping_ = std::max(stopping_, level);
+    for (auto& [key, it] : items_)
+      if ((it.websocket || level == 2) && !(it.websocket && was >= 1))
+        if (auto p = it.conn.lock())
+          p->shutdown();
+  }
+
   friend class admission_ticket;
 
   void release(const asio::ip::address& addr, admission kind) {
@@ -181,13 +236,16 @@ private:
   }
 
   asio::strand<asio::io_context::executor_type> strand_;
-  std::unordered_map<closable*, std::weak_ptr<closable>> items_;
+  std::unordered_map<closable*, item> items_;
   std::unordered_map<closable*, admission_ticket> tickets_; // upgraded connections' places
   std::deque<std::pair<closable*, std::weak_ptr<closable>>> reserve_; // oldest first
   conn_admission admission_;
   reply_budget replies_;
   std::atomic<std::size_t> live_{0};
-  bool stopping_ = false;
+  std::atomic<std::size_t> websockets_{0};
+  std::atomic<std::size_t> in_router_{0};
+  std::atomic<bool> draining_{false};
+  int stopping_ = 0; // 1: WebSockets close, 2: everything closes
 };
 
 inline void admission_ticket::release() {

@@ -32,7 +32,7 @@ ws_connection<Stream>::ws_connection(Stream&& stream, io_loop& loop, const ws_li
 template <class Stream>
 ws_connection<Stream>::~ws_connection() {
   if (registered_)
-    registry_->remove(this);
+    registry_->remove(this, true);
   if (handler_) // torn down without a close report (e.g. io_context destroyed)
     handler_->on_closed(close_code::abnormal, "connection lost");
 }
@@ -47,7 +47,7 @@ void ws_connection<Stream>::start(std::string response, std::string leftover, op
   out_.flush();
   handler_ = open(self);
   registered_ = true;
-  registry_->add(self);
+  registry_->add(self, admission::served, true);
   in_ = std::move(leftover);
   if (!in_.empty())
     parse_input();
@@ -220,7 +220,15 @@ void ws_connection<Stream>::notify_closed(std::uint16_t code, std::string reason
 
 template <class Stream>
 void ws_connection<Stream>::shutdown() {
-  close(close_code::going_away, "server shutdown");
+  // The handler's actor closes behind the deliveries it has already queued (the shutdown
+  // drain put every acknowledged event in its mailbox first); without one, close at once.
+  loop_.push_task([self = this->shared_from_this()] {
+    if (self->closing_ || self->finished_)
+      return;
+    if (self->handler_ && self->handler_->on_shutdown())
+      return;
+    self->do_close(close_code::going_away, "server shutdown");
+  });
 }
 
 template <class Stream>

@@ -94,6 +94,7 @@ inline channel_actor::behavior_type fake_relay(channel_actor::pointer self, reco
     [](subscribe_atom, const sub_request&) {},
     [](unsubscribe_atom, const caf::actor_addr&, std::uint32_t) {},
     [](flush_atom) {},
+    [](drain_atom) -> std::size_t { return 0; },
     [](attach_atom, const pattern_actor&) {},
     [](peer_pattern_atom, const pattern_actor&) {},
     [](tick_atom) {},
@@ -131,6 +132,7 @@ inline directory_actor::behavior_type fake_directory(directory_actor::pointer, r
     [](fetch_atom, const fetch_request&) { return follow_sync{}; },
     [](replica_atom, const std::string&) {},
     [](peer_pattern_atom, const remote_pattern&) {},
+    [](drain_atom) -> std::size_t { return 0; },
   };
 }
 
@@ -146,6 +148,7 @@ inline session_actor::behavior_type fake_session(session_actor::pointer, record_
     [](tick_atom) {},
     [](expire_atom, std::uint64_t) {},
     [](authwait_atom) {},
+    [](shutdown_atom) {},
   };
 }
 

@@ -46,6 +46,7 @@ inline session_actor::behavior_type probe(probe_ptr self, caf::actor sink) {
     [=](suback_atom, const sub_ack& ack) { caf::anon_send(sink, suback_atom::value, ack); },
     [](command_atom, const client_command&) {},
     [](authwait_atom) {},
+    [](shutdown_atom) {},
     [](closed_atom, std::uint16_t, const std::string&) {},
     [](tick_atom) {},
     [](expire_atom, std::uint64_t) {},
