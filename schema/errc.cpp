@@ -9,7 +9,7 @@ namespace sy {
 namespace {
 
 // In enum order: row i describes errc value i + 1.
-constexpr std::array<errc_info, 30> table{{
+constexpr std::array<errc_info, 31> table{{
   {errc::bad_json, "bad_json", 400, 0},
   {errc::bad_request, "bad_request", 400, 0},
   {errc::unknown_op, "unknown_op", 400, 0},
@@ -39,6 +39,7 @@ constexpr std::array<errc_info, 30> table{{
   {errc::realtime_disabled, "realtime_disabled", 404, 0},
   {errc::origin_denied, "origin_denied", 403, 0},
   {errc::insufficient_storage, "insufficient_storage", 507, 0},
+  {errc::already_exists, "already_exists", 409, 0},
   {errc::shutting_down, "shutting_down", 503, close_code::going_away},
 }};
 

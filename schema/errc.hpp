@@ -44,6 +44,7 @@ enum class errc : std::uint8_t {
   origin_denied,
   // -- the durable store --
   insufficient_storage, // a publish the store could not write: nothing of it is acknowledged
+  already_exists,       // a backup's target directory exists: a backup never overwrites
   // -- shutdown --
   shutting_down, // a request that reached the server after SIGTERM/SIGINT: nothing was done
 };

@@ -1,4 +1,4 @@
-// switchyard: serve | token | check-config
+// switchyard: serve | token | check-config | backup
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -23,6 +23,7 @@
 #include "actors/rocksdb_store.hpp"
 #include "config/config.hpp"
 #include "net/bridge/app.hpp"
+#include "net/bridge/cli_backup.hpp"
 #include "net/auth/auth.hpp"
 #include "net/auth/token_mint.hpp"
 #include "net/http/http_server.hpp"
@@ -37,6 +38,7 @@ commands:
   serve          run the router (REST + WebSocket on one port)
   token          print a development JWT signed with the configured secret
   check-config   validate and print the effective configuration
+  backup         copy a running node's store into a new directory (POST /v1/admin/backup)
 
 options (all commands):
   --config FILE      JSON config file (also SWITCHYARD_CONFIG)
@@ -52,6 +54,10 @@ token options:
   --workspace ID     grant workspace ID (repeatable; gateway and SnackBase endpoints);
                      --publish patterns then name channels inside the workspaces only
   --admin            set the admin claim
+backup options:
+  --to DIR           the new directory, on the node's host (required; must not exist)
+  --url URL          the node (default http://127.0.0.1:<port of listen>)
+  --api-key KEY      the node's API key (default SWITCHYARD_API_KEY / auth.api_key)
 )";
 
 struct cli {
@@ -63,6 +69,9 @@ struct cli {
   std::vector<std::string> publish;
   std::vector<std::string> workspaces;
   bool admin = false;
+  std::string to;
+  std::string url;
+  std::optional<std::string> api_key;
   std::string error;
 };
 
@@ -104,10 +113,17 @@ cli parse_cli(int argc, char** argv) {
       c.workspaces.push_back(v);
     else if (a == "--admin")
       c.admin = true;
+    else if (a == "--to" && value(v))
+      c.to = v;
+    else if (a == "--url" && value(v))
+      c.url = v;
+    else if (a == "--api-key" && value(v))
+      c.api_key = v;
     else if (c.error.empty() && a.rfind("--", 0) == 0
              && !(a == "--config" || a == "--set" || a == "--listen" || a == "--sub"
                   || a == "--cluster-port" || a == "--join"
-                  || a == "--ttl" || a == "--publish" || a == "--workspace"))
+                  || a == "--ttl" || a == "--publish" || a == "--workspace" || a == "--to"
+                  || a == "--url" || a == "--api-key"))
       c.error = "unknown option " + a;
     if (!c.error.empty())
       break;
@@ -291,7 +307,8 @@ int cmd_serve(const sy::config& cfg_in) {
     spdlog::info("cluster: node {} on {}:{}, joining {}", node_id, cfg->cluster_host,
                  cfg->cluster_port, cfg->cluster_join.size());
   }
-  auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth, audit, cluster);
+  auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth, audit, cluster,
+                                             store);
 
   auto opts = sy::server_options_from(*cfg);
   auto server = sy::http_server::make(opts, sy::make_app(sys, directory, quota, audit, cfg, auth, rest));
@@ -361,7 +378,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!c.error.empty() || (c.command != "serve" && c.command != "token"
-                           && c.command != "check-config")) {
+                           && c.command != "check-config" && c.command != "backup")) {
     std::cerr << "switchyard: " << (c.error.empty() ? "unknown command " + c.command : c.error)
               << "\n\n"
               << usage;
@@ -386,5 +403,7 @@ int main(int argc, char** argv) {
   }
   if (c.command == "token")
     return cmd_token(c, loaded.cfg);
+  if (c.command == "backup")
+    return sy::cmd_backup(c.to, c.url, c.api_key, loaded.cfg);
   return cmd_serve(loaded.cfg);
 }

@@ -1,5 +1,7 @@
-// POST /v1/sessions (token minting) and GET /v1/cluster (the members this node sees).
+// POST /v1/sessions (token minting), GET /v1/cluster (the members this node sees) and
+// POST /v1/admin/backup (a checkpoint of the store).
 #include <algorithm>
+#include <filesystem>
 
 #include <boost/json.hpp>
 
@@ -125,6 +127,58 @@ void rest_api::impl::cluster_members(const request_target& t, const replier_ptr&
         },
         [reply](const caf::error&) {
           (*reply)(error_reply(errc::unavailable, "the cluster actor did not answer"));
+        });
+  });
+}
+
+// POST /v1/admin/backup {"to": DIR}: the store actor writes what it has staged, then takes a
+// RocksDB checkpoint (hard links to the immutable table files when DIR is on the same
+// filesystem, copies otherwise, plus the live WAL): every publish acknowledged before the
+// request reached the store is in the copy. DIR names a directory on the node's host and must
+// not exist: a backup never overwrites.
+void rest_api::impl::backup(const http_request& req, const replier_ptr& reply) {
+  principal who;
+  if (auto e = authenticate(req, who))
+    return (*reply)(std::move(*e));
+  if (!who.api_key && !who.admin)
+    return (*reply)(deny(req, errc::forbidden, "only the API key or an admin token may back up",
+                         who.sub));
+  json::object body;
+  if (auto e = parse_body(req, body))
+    return (*reply)(std::move(*e));
+  auto to = body.find("to");
+  if (to == body.end() || !to->value().is_string() || to->value().get_string().empty())
+    return (*reply)(error_reply(errc::bad_request, "\"to\" must be a non-empty string"));
+  std::string dir(to->value().get_string());
+  if (!std::filesystem::path(dir).is_absolute())
+    return (*reply)(error_reply(errc::bad_request,
+                                "\"to\" must be an absolute path (a directory on the node's host)"));
+  if (!store)
+    return (*reply)(error_reply(
+      errc::not_found, "this node keeps no store (storage.engine = memory): nothing to back up"));
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec))
+    return (*reply)(error_reply(errc::already_exists, dir + " exists: a backup never overwrites"));
+  if (audit)
+    caf::anon_send(audit, audit_atom::value, std::string("admin.backup"),
+                   json::serialize(json::object{{"sub", who.sub}, {"to", dir}}));
+  // A one-shot actor asks the store actor: the I/O thread never waits. The HTTP layer answers
+  // 503 after http.request_timeout_ms; a copy that takes longer still completes.
+  sys.spawn([s = store, reply, dir](caf::event_based_actor* self) {
+    self->request(s, caf::infinite, st_ckpt_atom::value, store_checkpoint{dir})
+      .then(
+        [reply](const store_checkpointed& done) {
+          json::object out{{"dir", done.dir}};
+          (*reply)({200, json::serialize(out), "application/json"});
+        },
+        [reply, dir](const caf::error& err) {
+          auto code = store_error_code(err);
+          if (code == store_errc::invalid_argument) // DIR appeared meanwhile
+            return (*reply)(error_reply(errc::already_exists, dir + " exists"));
+          if (code == store_errc::insufficient_storage)
+            return (*reply)(error_reply(errc::insufficient_storage,
+                                        "no space left for the backup in " + dir));
+          (*reply)(error_reply(errc::unavailable, "the backup failed: " + store_error_text(err)));
         });
   });
 }

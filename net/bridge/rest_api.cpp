@@ -97,6 +97,8 @@ void rest_api::impl::route(http_request req, const replier_ptr& reply) {
     return get ? cluster_members(*t, reply) : not_allowed();
   if (s.size() == 2 && s[0] == "v1" && s[1] == "sessions")
     return post ? create_session(req, reply) : not_allowed();
+  if (s.size() == 3 && s[0] == "v1" && s[1] == "admin" && s[2] == "backup")
+    return post ? backup(req, reply) : not_allowed();
   if (s.size() == 4 && s[0] == "v1" && s[1] == "channels" && s[3] == "events") {
     if (!valid_channel_name(s[2]))
       return (*reply)(error_reply(errc::invalid_channel,
@@ -131,8 +133,9 @@ void rest_api::impl::route(http_request req, const replier_ptr& reply) {
 
 rest_api::rest_api(caf::actor_system& sys, directory_actor directory,
                    std::shared_ptr<const config> cfg, std::shared_ptr<const authenticator> auth,
-                   audit_actor audit, cluster_actor cluster)
-  : impl_(new impl{sys, directory, cfg, std::move(auth), std::move(audit), std::move(cluster)}) {
+                   audit_actor audit, cluster_actor cluster, store_actor store)
+  : impl_(new impl{sys, directory, cfg, std::move(auth), std::move(audit), std::move(cluster),
+                   std::move(store)}) {
 }
 
 rest_api::~rest_api() = default;

@@ -10,6 +10,7 @@
 #include "net/http/app_handler.hpp"
 #include "schema/cluster.hpp"
 #include "schema/messages.hpp"
+#include "schema/store_messages.hpp"
 
 namespace sy {
 
@@ -18,7 +19,7 @@ public:
   /// `audit` (may be null) receives an `auth.denied` record for every 401/403 answered.
   rest_api(caf::actor_system& sys, directory_actor directory, std::shared_ptr<const config> cfg,
            std::shared_ptr<const authenticator> auth, audit_actor audit = {},
-           cluster_actor cluster = {});
+           cluster_actor cluster = {}, store_actor store = {});
   ~rest_api();
 
   void handle(http_request req, reply_fn reply);

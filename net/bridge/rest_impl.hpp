@@ -11,6 +11,7 @@
 #include "net/bridge/rest_reply.hpp"
 #include "net/http/url.hpp"
 #include "schema/dialects/descriptor.hpp"
+#include "schema/store_messages.hpp"
 
 namespace sy {
 
@@ -21,6 +22,7 @@ struct rest_api::impl {
   std::shared_ptr<const authenticator> auth;
   audit_actor audit;
   cluster_actor cluster; // null: not clustered
+  store_actor store;     // null: no durable store on this node (storage.engine = memory)
 
   // -- credentials and bodies (rest_api.cpp) ---------------------------------------------------
 
@@ -76,6 +78,11 @@ struct rest_api::impl {
   // With ?channel=NAME the answer also names the channel's owner and replica nodes (the
   // rendezvous ranking over this node's view of the live members).
   void cluster_members(const request_target& t, const replier_ptr& reply);
+
+  // POST /v1/admin/backup {"to": DIR}: an online, consistent copy of the store (a RocksDB
+  // checkpoint) into DIR on the node's host; starting a node on DIR restores it. API key or
+  // admin token only.
+  void backup(const http_request& req, const replier_ptr& reply);
 
   // -- routing (rest_api.cpp) ------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ TEST_CASE("errc rows give the documented REST statuses and close codes", "[unit]
   CHECK(http_status(errc::too_many_connections) == 503);
   CHECK(wire_code(errc::tls_required) == "tls_required");
   CHECK(http_status(errc::insufficient_storage) == 507);
+  CHECK(http_status(errc::already_exists) == 409);
   CHECK(http_status(errc::shutting_down) == 503);
   CHECK(wire_code(errc::shutting_down) == "shutting_down");
   CHECK(info(errc::shutting_down).close_code == close_code::going_away);
