@@ -154,9 +154,8 @@ void rest_api::impl::backup(const http_request& req, const replier_ptr& reply) {
     return (*reply)(error_reply(errc::bad_request,
                                 "\"to\" must be an absolute path (a directory on the node's host)"));
   if (!store)
-    return (*reply)(error_reply(errc::not_found,
-                                "this node keeps no store (storage.engine = memory, or a "
-                                "cluster): there is nothing to back up"));
+    return (*reply)(error_reply(
+      errc::not_found, "this node keeps no store (storage.engine = memory): nothing to back up"));
   std::error_code ec;
   if (std::filesystem::exists(dir, ec))
     return (*reply)(error_reply(errc::already_exists, dir + " exists: a backup never overwrites"));

@@ -22,7 +22,7 @@ struct rest_api::impl {
   std::shared_ptr<const authenticator> auth;
   audit_actor audit;
   cluster_actor cluster; // null: not clustered
-  store_actor store;     // null: no durable store on this node (memory engine)
+  store_actor store;     // null: no durable store on this node (storage.engine = memory)
 
   // -- credentials and bodies (rest_api.cpp) ---------------------------------------------------
 
