@@ -7,19 +7,20 @@
 namespace sy {
 
 std::size_t event_footprint(const encoded_event& e) {
-  // What the event keeps alive: its strings and the allocations around them (an estimate of
-  // the heap's per-allocation overhead, so many small events count for what they cost).
+  // What the event keeps alive: its strings' capacities (what is allocated, not only used)
+  // and the allocations around them (an estimate of the heap's per-allocation overhead, so
+  // many small events count for what they cost).
   constexpr std::size_t per_allocation = 32;
   const auto& ev = e.ev;
   std::size_t n = sizeof(encoded_event) + per_allocation;
   for (const std::string* s : {&ev.channel, &ev.type, &ev.data_json, &ev.metadata_json,
                                &ev.idempotency_key, &ev.correlation_id, &e.id, &e.rest_json})
-    n += s->size() + per_allocation;
+    n += s->capacity() + per_allocation;
   for (const auto& [k, v] : ev.metadata)
     n += k.size() + v.size() + 2 * per_allocation;
   for (const auto& f : e.live)
     if (f)
-      n += f->size() + sizeof(std::string) + per_allocation;
+      n += f->capacity() + sizeof(std::string) + per_allocation;
   return n;
 }
 

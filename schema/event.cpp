@@ -104,7 +104,11 @@ encoded_event encode_event(event e) {
   // Field order is part of the documented shape (PROTOCOL.md) and of the golden tests. The
   // members are written once, into the REST object; the live frame copies them from there.
   std::string& body = out.rest_json;
-  body.reserve(e.data_json.size() + e.metadata_json.size() + e.channel.size() + 160);
+  // Every member's size, plus room for names, punctuation and escapes: a body that outgrew its
+  // reservation would double its capacity, and every retained event would carry the slack.
+  body.reserve(e.data_json.size() + e.metadata_json.size() + 2 * e.channel.size()
+               + 2 * e.type.size() + 2 * e.idempotency_key.size() + 2 * e.correlation_id.size()
+               + 192);
   body += "{\"channel\":";
   append_json_string(body, e.channel);
   body += ",\"seq\":";
