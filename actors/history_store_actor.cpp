@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 namespace sy {
 
 namespace {
@@ -63,6 +65,11 @@ store_actor::behavior_type history_store(store_ptr self, std::shared_ptr<rocksdb
   // Asked to leave with writes staged (shutdown): write them first, so each gets its answer.
   self->set_exit_handler([self](const caf::exit_msg& m) {
     write_batch(self);
+    const auto& s = self->state.stats;
+    if (s.batches > 0) // how well group commit joined writes, for the operator's log
+      spdlog::info("store: {} writes in {} batches ({:.1f} per batch, at most {}), {} failed",
+                   s.writes, s.batches, static_cast<double>(s.writes) / s.batches,
+                   s.max_batch_writes, s.failed_batches);
     self->quit(m.reason);
   });
   return {
