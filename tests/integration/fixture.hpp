@@ -53,6 +53,9 @@ json::object next_object(ws_client& c, std::chrono::milliseconds timeout = 3s);
 /// REQUIREs that no frame arrives within `quiet`.
 void expect_silence(ws_client& c, std::chrono::milliseconds quiet = 400ms);
 
+/// A loopback TCP port that was free a moment ago (a cluster node's port, chosen by the test).
+std::uint16_t free_port();
+
 json::value parse_json(const std::string& text); // null when not JSON
 std::string field_s(const json::object& o, const char* key);   // "<missing>" when absent/not string
 std::int64_t field_i(const json::object& o, const char* key);  // -1 when absent/not integer

@@ -16,18 +16,6 @@ using namespace sy::test;
 
 namespace {
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 std::unique_ptr<daemon_process> start_node(std::uint16_t port, std::uint16_t join,
                                            const std::vector<std::string>& extra) {
   std::vector<std::string> args{"--cluster-port", std::to_string(port)};
