@@ -85,6 +85,9 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     self->state.channels.clear();
     self->state.empty = 0;
     self->state.patterns.clear();
+    for (auto& [name, r] : self->state.rooms)
+      self->send_exit(r, msg.reason);
+    self->state.rooms.clear();
     self->quit(msg.reason);
   });
   return {
@@ -183,6 +186,11 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
                == caf::actor_cast<caf::actor_addr>(self->current_sender()))
         mark_stored(self, name, it->second);
     },
+    // -- rooms (directory_rooms.cpp) --
+    [self](join_atom, const room_join& j) { route_join(self, j); },
+    [self](patch_atom, const room_patch& p) { route_patch(self, p); },
+    [self](metadata_atom, const room_metadata& md) { route_metadata(self, md); },
+    [self](roomread_atom, const room_read& r) { route_room_read(self, r); },
   };
 }
 

@@ -13,6 +13,7 @@
 #include "actors/directory.hpp"
 #include "actors/idempotency_window.hpp"
 #include "schema/cluster.hpp"
+#include "schema/room.hpp"
 
 namespace sy::directory_impl {
 
@@ -46,6 +47,7 @@ struct directory_state {
   std::shared_ptr<idempotency_budget> idempotency; // idempotency.max_node_bytes, all windows
   std::shared_ptr<byte_budget> hot; // hot_tail_bytes(storage.cache_bytes), every channel's history
   store_actor store; // storage.engine = rocksdb: handed to every channel; null: memory
+  std::unordered_map<std::string, room_actor> rooms; // by room name (directory_rooms.cpp)
 
   static inline const char* name = "directory";
 };
@@ -65,6 +67,14 @@ directory_state::pattern_entry* lookup_pattern(directory_ptr self, const std::st
 void refuse_subscribe(directory_ptr self, const sub_request& req);
 void route_publishes(directory_ptr self, publish_request& req);
 void route_history(directory_ptr self, const history_request& req);
+
+// -- directory_rooms.cpp --
+
+room_actor* room_for(directory_ptr self, const std::string& name); // null: over the quota
+void route_join(directory_ptr self, const room_join& j);
+void route_patch(directory_ptr self, const room_patch& p);
+void route_metadata(directory_ptr self, const room_metadata& md);
+void route_room_read(directory_ptr self, const room_read& r);
 
 // -- directory_cluster.cpp --
 

@@ -83,6 +83,7 @@ void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) 
   data["durationMs"] = steady_clock_ms() - st.connected_ms;
   data["topics"] = st.by_topic.size();
   publish_log(self, "session.disconnect", std::move(data));
+  leave_all_rooms(self); // at once: the other members see the leave in the next presence diff
   // Channels learn through their monitors; the explicit unsubscribe just frees them sooner.
   for (auto& [id, sub] : st.subs)
     if (sub.active)
@@ -115,6 +116,21 @@ void on_command(session_ptr self, const client_command& cmd) {
     case op::refresh:
     case op::auth: // a new {"type":"auth"} on an authenticated session renews its token
       refresh(self, cmd.token);
+      break;
+    case op::join:
+      join_room(self, cmd);
+      break;
+    case op::leave:
+      leave_room(self, cmd);
+      break;
+    case op::presence:
+      room_presence(self, cmd);
+      break;
+    case op::state:
+      room_state(self, cmd);
+      break;
+    case op::room_publish:
+      room_publish(self, cmd);
       break;
     case op::invalid:
       refuse(self, cmd.error_code, cmd.error_message);
@@ -158,6 +174,10 @@ session_actor::behavior_type session_handlers(session_ptr self) {
     [self](shutdown_atom) {
       if (!self->state.closing)
         close_link(self, close_code::going_away, "server shutdown");
+    },
+    [self](joined_atom, const room_join_ack& ack) { on_joined(self, ack); },
+    [self](roomframe_atom, const std::string& room, const frame_ptr& frame) {
+      on_room_frame(self, room, frame);
     },
     [self](authwait_atom) {
       if (!self->state.authenticated && !self->state.closing) {

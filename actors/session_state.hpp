@@ -12,6 +12,7 @@
 
 #include "actors/reply_order.hpp"
 #include "actors/session.hpp"
+#include "schema/room.hpp"
 
 namespace sy::session_impl {
 
@@ -24,10 +25,22 @@ struct subscription {
   reply_order::ticket reply = 0; // the confirmation's place among the connection's replies
 };
 
+// A room this connection joined (session_rooms.cpp): its member, and the subscription to its
+// channel room.R that carries the room's events.
+struct joined_room {
+  room_actor handle;          // set by the room's ack
+  std::string member;
+  std::uint32_t sub_id = 0;   // in `subs`
+  reply_order::ticket reply = 0; // the joined frame's place among the replies
+  bool active = false;        // acked
+  bool left = false;          // left before the ack: leave the room when it comes
+};
+
 struct session_state {
   session_args args;
   std::unordered_map<std::uint32_t, subscription> subs; // by subscription id
   std::unordered_map<std::string, std::uint32_t> by_topic;
+  std::unordered_map<std::string, joined_room> rooms; // by room name
   std::uint32_t next_sub_id = 1;
   std::int64_t connected_ms = 0;
   std::int64_t last_heartbeat_ms = 0;
@@ -67,9 +80,21 @@ void refuse(session_ptr self, std::string_view code, std::string_view message,
 // -- session_subscribe.cpp --
 
 void send_unsubscribe(session_ptr self, const subscription& sub, std::uint32_t sub_id);
+void drop_subscription(session_ptr self, std::uint32_t sub_id);
 void subscribe(session_ptr self, const client_command& cmd);
 void unsubscribe(session_ptr self, const client_command& cmd);
 void on_ack(session_ptr self, const sub_ack& ack);
+
+// -- session_rooms.cpp --
+
+void join_room(session_ptr self, const client_command& cmd);
+void leave_room(session_ptr self, const client_command& cmd);
+void room_presence(session_ptr self, const client_command& cmd);
+void room_state(session_ptr self, const client_command& cmd);
+void room_publish(session_ptr self, const client_command& cmd);
+void on_joined(session_ptr self, const room_join_ack& ack);
+void on_room_frame(session_ptr self, const std::string& room, const frame_ptr& frame);
+void leave_all_rooms(session_ptr self);
 
 // -- session_auth.cpp --
 

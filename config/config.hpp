@@ -140,6 +140,14 @@ struct config {
   std::string storage_sync = "batch";            // "batch": one WAL fsync per write batch; "none"
   std::size_t storage_cache_bytes = 256u << 20;  // events in memory, hot tails + block cache
 
+  // -- rooms (PROTOCOL.md "Rooms"): members, metadata and state of the channel room.R --
+  std::size_t rooms_max_members = 1000;      // members of one room (room_full above)
+  std::size_t rooms_max_state_bytes = 65536; // a room's state document (state_too_large above)
+  std::size_t rooms_max_info_bytes = 1024;   // one member's info object (info_too_large above)
+  // Presence diffs collected this long go to every member as one frame, so a join storm of J
+  // joins costs members x (J / window) frames, not members x J.
+  std::int64_t rooms_presence_window_ms = 50;
+
   // -- runtime --
   std::string scheduler_policy = "affine";  // "affine" (actors/affine_sharing.hpp), "sharing", "stealing"
   std::size_t scheduler_threads = 0;         // 0: one per core

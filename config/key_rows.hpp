@@ -91,5 +91,6 @@ std::vector<config_key> cluster_and_dialect_keys();
 std::vector<config_key> channel_keys();
 std::vector<config_key> storage_keys();
 std::vector<config_key> runtime_keys();
+std::vector<config_key> rooms_keys(); // keys_rooms.cpp
 
 } // namespace sy::key_rows

@@ -9,7 +9,7 @@ namespace sy {
 namespace {
 
 // In enum order: row i describes errc value i + 1.
-constexpr std::array<errc_info, 31> table{{
+constexpr std::array<errc_info, 36> table{{
   {errc::bad_json, "bad_json", 400, 0},
   {errc::bad_request, "bad_request", 400, 0},
   {errc::unknown_op, "unknown_op", 400, 0},
@@ -41,6 +41,11 @@ constexpr std::array<errc_info, 31> table{{
   {errc::insufficient_storage, "insufficient_storage", 507, 0},
   {errc::already_exists, "already_exists", 409, 0},
   {errc::shutting_down, "shutting_down", 503, close_code::going_away},
+  {errc::version_conflict, "version_conflict", 409, 0},
+  {errc::room_full, "room_full", 409, 0},
+  {errc::state_too_large, "state_too_large", 413, 0},
+  {errc::info_too_large, "info_too_large", 413, 0},
+  {errc::not_joined, "not_joined", 409, 0},
 }};
 
 constexpr bool table_in_enum_order() {
@@ -50,7 +55,7 @@ constexpr bool table_in_enum_order() {
   return true;
 }
 static_assert(table_in_enum_order(), "one row per errc, in enum order");
-static_assert(static_cast<std::size_t>(errc::shutting_down) == table.size(), "a row per errc");
+static_assert(static_cast<std::size_t>(errc::not_joined) == table.size(), "a row per errc");
 
 } // namespace
 

@@ -47,6 +47,12 @@ enum class errc : std::uint8_t {
   already_exists,       // a backup's target directory exists: a backup never overwrites
   // -- shutdown --
   shutting_down, // a request that reached the server after SIGTERM/SIGINT: nothing was done
+  // -- rooms --
+  version_conflict, // a state patch named a version that is not the room's current one
+  room_full,        // rooms.max_members reached
+  state_too_large,  // the patched state would exceed rooms.max_state_bytes
+  info_too_large,   // a member's info over rooms.max_info_bytes
+  not_joined,       // a room frame for a room this connection has not joined
 };
 
 /// One row of the table.

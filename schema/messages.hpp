@@ -51,6 +51,15 @@ using promote_atom = caf::atom_constant<caf::atom("promote")>;     // this node 
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using stored_atom = caf::atom_constant<caf::atom("stored")>;
 using unused_atom = caf::atom_constant<caf::atom("unused")>;
+// -- rooms (schema/room.hpp has their payloads and the room actor's interface) --
+using join_atom = caf::atom_constant<caf::atom("join")>;         // a session joins a room
+using joined_atom = caf::atom_constant<caf::atom("joined")>;     // room -> session: the snapshot
+using leave_atom = caf::atom_constant<caf::atom("leave")>;       // a session leaves a room
+using presence_atom = caf::atom_constant<caf::atom("presence")>; // a member's new info
+using patch_atom = caf::atom_constant<caf::atom("patch")>;       // a state merge patch
+using metadata_atom = caf::atom_constant<caf::atom("metadata")>; // a backend sets the metadata
+using roomread_atom = caf::atom_constant<caf::atom("roomread")>; // REST reads the whole room
+using roomframe_atom = caf::atom_constant<caf::atom("roomframe")>; // room -> member: a frame
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -66,6 +75,12 @@ struct follow_request;
 struct follow_sync;
 struct fetch_request;
 struct remote_pattern;
+// Room payloads (schema/room.hpp).
+struct room_join;
+struct room_join_ack;
+struct room_patch;
+struct room_metadata;
+struct room_read;
 
 /// Completes a request made from outside the actor system (REST) or an actor's request/response
 /// (adapted by actors/completions.hpp) without a reply message: the answering actor calls it
@@ -105,7 +120,11 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,                                 // heartbeat / idle check
   caf::reacts_to<expire_atom, std::uint64_t>,                // token expiry (grant generation)
   caf::reacts_to<authwait_atom>,                             // first-message auth deadline
-  caf::reacts_to<shutdown_atom>>; // server shutdown: close with 1001 behind what is queued
+  caf::reacts_to<shutdown_atom>, // server shutdown: close with 1001 behind what is queued
+  // -- rooms (schema/room.hpp) --
+  caf::reacts_to<joined_atom, room_join_ack>,       // a join's answer: snapshot or refusal
+  // a room's presence/state/metadata frame (room name: dropped once the session left it)
+  caf::reacts_to<roomframe_atom, std::string, std::shared_ptr<const std::string>>>;
 
 // Audit records: (type, data as a JSON object text). Published to log.event (without client
 // identity), log.audit and, for the gateway's audit events, console.realtime.*; optionally
@@ -214,7 +233,12 @@ using directory_actor = caf::typed_actor<
   caf::reacts_to<peer_pattern_atom, remote_pattern>,
   // shutdown: every channel, then every pattern, has handed its pending fan-out to the
   // sessions (messages already in their mailboxes); answers the events flushed
-  caf::replies_to<drain_atom>::with<std::size_t>>;
+  caf::replies_to<drain_atom>::with<std::size_t>,
+  // -- rooms: spawned on demand, each forwarded to its room actor (actors/directory_rooms.cpp) --
+  caf::reacts_to<join_atom, room_join>,
+  caf::reacts_to<patch_atom, room_patch>,       // REST PATCH /v1/rooms/{R}/state
+  caf::reacts_to<metadata_atom, room_metadata>, // REST PUT /v1/rooms/{R}/metadata
+  caf::reacts_to<roomread_atom, room_read>>;    // REST GET /v1/rooms/{R}
 
 struct publish_cmd {
   std::string channel;

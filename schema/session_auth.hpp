@@ -16,6 +16,11 @@ public:
   virtual const std::string& subject() const = 0;
   /// Subscribe right for a channel or a wildcard pattern ("postgres:*").
   virtual bool may_subscribe(std::string_view topic) const = 0;
+  /// Publish right for a channel (rooms: state patches and member publishes on room.R). The
+  /// default grants nothing, so a grant that does not say can never publish.
+  virtual bool may_publish(std::string_view /*channel*/) const {
+    return false;
+  }
   /// Workspace right (gateway, SnackBase): the API key, admin, or the id in the `workspaces` claim.
   virtual bool may_use_workspace(std::string_view workspace) const = 0;
   /// Token expiry (unix seconds), if the token has one.

@@ -28,6 +28,10 @@ public:
     return sy::may_subscribe(who_, topic, *cfg_);
   }
 
+  bool may_publish(std::string_view channel) const override {
+    return sy::may_publish(who_, channel, *cfg_);
+  }
+
   bool may_use_workspace(std::string_view workspace) const override {
     return sy::may_use_workspace(who_, workspace);
   }

@@ -17,7 +17,11 @@
 
 namespace sy {
 
-enum class op : std::uint8_t { invalid, subscribe, unsubscribe, ping, refresh, auth };
+enum class op : std::uint8_t {
+  invalid, subscribe, unsubscribe, ping, refresh, auth,
+  // rooms (Fabric only; PROTOCOL.md "Rooms")
+  join, leave, presence, state, room_publish,
+};
 
 /// A decoded client frame, in the dialect's own topic names (mapped by map_topic).
 struct client_command {
@@ -26,6 +30,13 @@ struct client_command {
   event_filter_ptr filter; // compiled once at decode; null: deliver everything
   std::vector<std::pair<std::string, std::string>> since; // topic -> cursor text
   std::string token; // refresh / auth
+  // rooms: the room name; join/presence: the info object, state: the patch object,
+  // room_publish: the data (JSON text, parsed once here)
+  std::string room;
+  std::string body_json;
+  std::uint64_t version = 0; // state: the version the patch applies to
+  std::string event_type;    // room_publish
+  bool volatile_event = false; // room_publish: deliver without storing
   // when kind == invalid:
   std::string error_code;
   std::string error_message;

@@ -12,6 +12,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 
 #include "actors/channel.hpp"
+#include "schema/room.hpp"
 
 namespace sy::test_cluster {
 
@@ -133,6 +134,10 @@ inline directory_actor::behavior_type fake_directory(directory_actor::pointer, r
     [](replica_atom, const std::string&) {},
     [](peer_pattern_atom, const remote_pattern&) {},
     [](drain_atom) -> std::size_t { return 0; },
+    [](join_atom, const room_join&) {},
+    [](patch_atom, const room_patch&) {},
+    [](metadata_atom, const room_metadata&) {},
+    [](roomread_atom, const room_read&) {},
   };
 }
 
@@ -147,6 +152,8 @@ inline session_actor::behavior_type fake_session(session_actor::pointer, record_
     [](closed_atom, std::uint16_t, const std::string&) {},
     [](tick_atom) {},
     [](expire_atom, std::uint64_t) {},
+    [](joined_atom, const room_join_ack&) {},
+    [](roomframe_atom, const std::string&, const frame_ptr&) {},
     [](authwait_atom) {},
     [](shutdown_atom) {},
   };

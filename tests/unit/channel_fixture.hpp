@@ -10,6 +10,7 @@
 
 #include "actors/completions.hpp"
 #include "actors/directory.hpp"
+#include "schema/room.hpp"
 
 namespace sy::test_channel {
 
@@ -50,6 +51,8 @@ inline session_actor::behavior_type probe(probe_ptr self, caf::actor sink) {
     [](closed_atom, std::uint16_t, const std::string&) {},
     [](tick_atom) {},
     [](expire_atom, std::uint64_t) {},
+    [](joined_atom, const room_join_ack&) {},
+    [](roomframe_atom, const std::string&, const frame_ptr&) {},
   };
 }
 

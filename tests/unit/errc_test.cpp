@@ -46,7 +46,13 @@ TEST_CASE("errc rows give the documented REST statuses and close codes", "[unit]
   CHECK(http_status(errc::shutting_down) == 503);
   CHECK(wire_code(errc::shutting_down) == "shutting_down");
   CHECK(info(errc::shutting_down).close_code == close_code::going_away);
-  CHECK(errc_count() == static_cast<std::size_t>(errc::shutting_down));
+  CHECK(http_status(errc::version_conflict) == 409);
+  CHECK(http_status(errc::room_full) == 409);
+  CHECK(http_status(errc::state_too_large) == 413);
+  CHECK(http_status(errc::info_too_large) == 413);
+  CHECK(http_status(errc::not_joined) == 409);
+  CHECK(info(errc::version_conflict).close_code == 0);
+  CHECK(errc_count() == static_cast<std::size_t>(errc::not_joined));
 }
 
 TEST_CASE("an errc error keeps its code and detail through serialization", "[unit][errc]") {

@@ -58,6 +58,11 @@ client_command decode(std::string_view text) {
     c.token = std::string(t->value().get_string());
     return c;
   }
+  // Rooms: join/leave/presence/state always name a room; publish is a room publish (Fabric
+  // publishes to channels go through REST).
+  if (name == "join" || name == "leave" || name == "presence" || name == "state"
+      || name == "publish")
+    return decode_room(name, o);
   if (name == "subscribe" || name == "unsubscribe") {
     if (!read_topics(o, c))
       return invalid(error_code::bad_request,

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
+
 #include "schema/dialects/descriptor.hpp"
 #include "schema/event.hpp"
 
@@ -32,6 +34,32 @@ std::string encode_pong();
 /// {"op":"refreshed","expiresAt":"<RFC 3339>"} (expiresAt null for a token without exp).
 std::string encode_refreshed(std::optional<std::int64_t> exp_s);
 std::string encode_heartbeat(std::int64_t wall_ms);
+
+// -- rooms (room_frames.cpp; PROTOCOL.md "Rooms") --------------------------------------------
+
+/// join / leave / presence / state / publish (with "room") into a command; `name` is the op.
+client_command decode_room(std::string_view name, const boost::json::object& o);
+/// {"member","user","info","joinedAt"}: one entry of `members` and `joins`.
+std::string encode_member(std::string_view member, std::string_view user, std::string_view info,
+                          std::int64_t joined_ms);
+/// `members`, `metadata`, `state` are JSON texts (an array of encode_member, two objects).
+std::string encode_joined(std::string_view room, std::string_view member,
+                          std::string_view members, std::string_view metadata,
+                          std::string_view state, std::uint64_t version);
+/// `joins` an array of members, `leaves` an array of member ids, `updates` an array of
+/// {"member","info"}.
+std::string encode_presence(std::string_view room, std::string_view joins,
+                            std::string_view leaves, std::string_view updates);
+/// `member` empty: a backend's patch ("member":null).
+std::string encode_state(std::string_view room, std::string_view patch, std::uint64_t version,
+                         std::string_view member);
+std::string encode_metadata(std::string_view room, std::string_view metadata);
+std::string encode_left(std::string_view room);
+/// {"op":"error","code":"version_conflict","room":R,"version":<current>}
+std::string encode_version_conflict(std::string_view room, std::uint64_t version);
+/// {"op":"error","code":...,"room":R,"message":...}
+std::string encode_room_error(std::string_view code, std::string_view message,
+                              std::string_view room);
 
 // -- live frame (live.cpp) ------------------------------------------------------------------------
 

@@ -1,0 +1,105 @@
+#pragma once
+// Rooms: the messages of the room actor (actors/room.hpp), declared once. A room R is the
+// channel `room.R` (events, history, resume) plus what one room actor owns: the members
+// (presence), the metadata (a JSON object set by backends) and the collaborative state (one JSON
+// document with a version). Sessions and REST reach a room through the directory (join, reads,
+// backend writes); a joined session then talks to its room actor directly (the handle in
+// room_join_ack). PROTOCOL.md "Rooms" documents the frames.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "schema/frame.hpp"
+#include "schema/messages.hpp"
+
+namespace sy {
+
+// The atoms (join, joined, leave, presence, patch, metadata, roomread, roomframe) are in
+// schema/messages.hpp: the session and directory interfaces name them.
+
+/// Room names: the channel is "room." + name, so a name is what makes that a channel name.
+inline constexpr std::string_view room_channel_prefix = "room.";
+
+inline std::string room_channel(std::string_view room) {
+  return std::string(room_channel_prefix) + std::string(room);
+}
+
+inline bool valid_room_name(std::string_view room) {
+  return !room.empty() && room.find('*') == std::string_view::npos
+         && valid_channel_name(room_channel(room));
+}
+
+using room_actor = caf::typed_actor<
+  caf::reacts_to<join_atom, room_join>,
+  caf::reacts_to<leave_atom, caf::actor_addr>,              // the session's member leaves
+  caf::reacts_to<presence_atom, caf::actor_addr, std::string>, // its new info (JSON object text)
+  caf::reacts_to<patch_atom, room_patch>,
+  caf::reacts_to<metadata_atom, room_metadata>,
+  caf::reacts_to<roomread_atom, room_read>,
+  caf::reacts_to<flush_atom>>; // self: the presence window closed, send the batched diffs
+
+/// A session asks to join `room` (through the directory, which spawns the room on demand).
+struct room_join {
+  std::string room;
+  session_actor session;
+  std::string user;      // the token's subject
+  std::string info_json; // a JSON object, already parsed once by the codec
+};
+
+/// The room's answer to a join, sent in the turn that registers the member (so no presence,
+/// state or metadata change can fall between the snapshot and the live frames after it).
+struct room_join_ack {
+  std::string room;
+  room_actor handle;     // talk to the room directly from now on
+  std::string member;    // this member's id in the room
+  frame_ptr joined;      // the `joined` frame (members, metadata, state, version)
+  std::optional<errc> error; // refused (room_full, info_too_large, quota_exceeded)
+  std::string error_message;
+};
+
+/// What a REST call on a room gets: the JSON body, or the refusal with the room's version
+/// (version_conflict carries the current one).
+struct room_result {
+  std::optional<errc> error;
+  std::string error_message;
+  std::string json;
+  std::uint64_t version = 0;
+};
+
+using room_completion = std::shared_ptr<completion<room_result>>;
+
+/// A JSON Merge Patch (RFC 7386) of the state, applied only when `version` is current.
+/// From a member (`from` its session; answered by the broadcast or an error frame) or from
+/// REST (`done` set; `from` null).
+struct room_patch {
+  std::string room;
+  caf::actor_addr from;
+  std::string patch_json; // a JSON object
+  std::uint64_t version = 0;
+  room_completion done;
+};
+
+/// PUT /v1/rooms/{R}/metadata: replaces the metadata.
+struct room_metadata {
+  std::string room;
+  std::string metadata_json; // a JSON object
+  room_completion done;
+};
+
+/// GET /v1/rooms/{R}.
+struct room_read {
+  std::string room;
+  room_completion done;
+};
+
+} // namespace sy
+
+// Process-local: completions, shared frames and session handles never cross nodes (rooms are
+// per node for now: PROTOCOL.md "Rooms").
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_join)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_join_ack)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_patch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_metadata)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::frame_ptr)

@@ -1,0 +1,195 @@
+// Rooms over real sockets (PROTOCOL.md "Rooms"): join snapshot and presence, state patches with
+// optimistic versions, leave on close, and a late joiner that must miss no patch.
+#include "fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+using namespace sy::test;
+
+namespace {
+
+const std::string room_writer_claims = R"("publish":["room.*"])";
+
+ws_client connect_member(const daemon_process& d, const std::string& sub, bool may_publish = true) {
+  ws_client c;
+  auto token = token_for(sub, 3600, may_publish ? room_writer_claims : "");
+  int status = c.connect(d.port(), "/realtime?token=" + token);
+  INFO("upgrade refused: " << c.last_error() << " body=" << c.refusal_body());
+  REQUIRE(status == 101);
+  return c;
+}
+
+/// Sends join and REQUIREs `joined` followed by the `subscribed` of room.<room>.
+json::object join(ws_client& c, const std::string& room, const std::string& extra = "") {
+  REQUIRE(c.send_text(R"({"op":"join","room":")" + room + "\"" + extra + "}"));
+  auto joined = next_object(c);
+  INFO("joined: " << to_text(joined));
+  REQUIRE(field_s(joined, "op") == "joined");
+  CHECK(keys_of(joined) == keys({"op", "room", "member", "members", "metadata", "state", "version"}));
+  auto sub = next_object(c);
+  INFO("subscribed: " << to_text(sub));
+  REQUIRE(field_s(sub, "op") == "subscribed");
+  CHECK(field_s(sub, "topic") == "room." + room);
+  return joined;
+}
+
+/// The next frame with op `op`, skipping presence frames (bounded).
+json::object next_op(ws_client& c, const std::string& op) {
+  for (int i = 0; i < 20; ++i) {
+    auto o = next_object(c);
+    if (field_s(o, "op") == op)
+      return o;
+    INFO("skipped: " << to_text(o));
+    REQUIRE(field_s(o, "op") == "presence");
+  }
+  FAIL("no " << op << " frame");
+  return {};
+}
+
+std::vector<std::string> member_ids(const json::value& v) {
+  std::vector<std::string> out;
+  for (const auto& m : v.as_array())
+    out.emplace_back(m.is_string() ? m.as_string() : m.as_object().at("member").as_string());
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("two clients join a room and see each other, patch with a conflict and leave on close",
+          "[integration][rooms]") {
+  daemon_process d;
+  auto a = connect_member(d, "alice");
+  auto b = connect_member(d, "bob");
+
+  auto ja = join(a, "doc", R"(,"info":{"name":"Alice"})");
+  CHECK(member_ids(ja.at("members")) == std::vector<std::string>{field_s(ja, "member")});
+  CHECK(field_i(ja, "version") == 0);
+  auto jb = join(b, "doc", R"(,"info":{"name":"Bob"})");
+  CHECK(member_ids(jb.at("members"))
+        == std::vector<std::string>{field_s(ja, "member"), field_s(jb, "member")});
+  const auto& bob_entry = jb.at("members").as_array()[1].as_object();
+  CHECK(field_s(bob_entry, "user") == "bob");
+  CHECK(to_text(bob_entry.at("info")) == R"({"name":"Bob"})");
+  CHECK(is_rfc3339_ms(field_s(bob_entry, "joinedAt")));
+
+  auto pa = next_object(a);
+  INFO("presence: " << to_text(pa));
+  CHECK(keys_of(pa) == keys({"op", "room", "joins", "leaves", "updates"}));
+  CHECK(member_ids(pa.at("joins")) == std::vector<std::string>{field_s(jb, "member")});
+  expect_silence(b, 200ms); // bob's snapshot already showed everything
+
+  // Optimistic versions: alice's patch wins, bob's on the same version is refused.
+  REQUIRE(a.send_text(R"({"op":"state","room":"doc","patch":{"title":"T","n":1},"version":0})"));
+  auto sa = next_object(a);
+  auto sb = next_object(b);
+  CHECK(to_text(sa) == R"({"op":"state","room":"doc","patch":{"title":"T","n":1},"version":1,"member":")"
+                         + field_s(ja, "member") + "\"}");
+  CHECK(to_text(sb) == to_text(sa));
+  REQUIRE(b.send_text(R"({"op":"state","room":"doc","patch":{"title":"B"},"version":0})"));
+  CHECK(to_text(next_object(b)) == R"({"op":"error","code":"version_conflict","room":"doc","version":1})");
+  expect_silence(a, 200ms);
+
+  // Info updates reach the others as a presence update.
+  REQUIRE(b.send_text(R"({"op":"presence","room":"doc","info":{"name":"Bob","typing":true}})"));
+  auto upd = next_object(a);
+  CHECK(to_text(upd.at("updates")) == R"([{"member":")" + field_s(jb, "member")
+                                         + R"(","info":{"name":"Bob","typing":true}}])");
+
+  // Closing the connection leaves at once.
+  b.close();
+  auto gone = next_object(a);
+  CHECK(to_text(gone.at("leaves")) == "[\"" + field_s(jb, "member") + "\"]");
+}
+
+TEST_CASE("room leave answers left and needs a join, state needs the publish right",
+          "[integration][rooms]") {
+  daemon_process d;
+  auto a = connect_member(d, "alice", false);
+  REQUIRE(a.send_text(R"({"op":"leave","room":"doc"})"));
+  auto nj = next_object(a);
+  CHECK(field_s(nj, "code") == "not_joined");
+  CHECK(field_s(nj, "room") == "doc");
+  join(a, "doc");
+  REQUIRE(a.send_text(R"({"op":"state","room":"doc","patch":{"a":1},"version":0})"));
+  auto denied = next_object(a);
+  CHECK(field_s(denied, "code") == "scope_denied");
+  REQUIRE(a.send_text(R"({"op":"leave","room":"doc"})"));
+  CHECK(to_text(next_object(a)) == R"({"op":"left","room":"doc"})");
+  REQUIRE(a.send_text(R"({"op":"presence","room":"doc","info":{}})"));
+  CHECK(field_s(next_object(a), "code") == "not_joined");
+}
+
+TEST_CASE("a late joiner gets the state at version N and then every later patch",
+          "[integration][rooms]") {
+  // The writer patches as fast as its broadcasts come back: above the default 200 frames/s.
+  daemon_process d({}, {{"SWITCHYARD_MAX_FRAMES_PER_S", "100000"}});
+  auto w = connect_member(d, "writer");
+  join(w, "live");
+  constexpr int total = 300;
+  std::atomic<int> applied{0};
+  std::atomic<bool> writer_ok{true};
+  std::thread writer([&] {
+    for (int i = 0; i < total && writer_ok; ++i) {
+      if (!w.send_text(R"({"op":"state","room":"live","patch":{"n":)" + std::to_string(i)
+                       + R"(,"k)" + std::to_string(i % 7) + R"(":)" + std::to_string(i)
+                       + R"(},"version":)" + std::to_string(i) + "}")) {
+        writer_ok = false;
+        break;
+      }
+      // Its own broadcast tells it the patch landed (presence frames may come in between).
+      bool seen = false;
+      for (int k = 0; k < 20 && !seen && writer_ok; ++k) {
+        auto v = w.read_json(3s);
+        if (!v.is_object()) {
+          writer_ok = false;
+          break;
+        }
+        const auto& o = v.as_object();
+        if (o.contains("op") && o.at("op") == "state")
+          seen = o.at("version").as_int64() == i + 1;
+        else if (o.contains("op") && o.at("op") == "error")
+          writer_ok = false;
+      }
+      writer_ok = writer_ok && seen;
+      applied = i + 1;
+    }
+  });
+  // A failed REQUIRE below unwinds through here: stop the writer and wait for it.
+  struct stop_writer {
+    std::thread& t;
+    std::atomic<bool>& ok;
+    ~stop_writer() {
+      if (t.joinable()) {
+        ok = false;
+        t.join();
+      }
+    }
+  } guard{writer, writer_ok};
+  for (int i = 0; i < 500 && applied < 50; ++i)
+    std::this_thread::sleep_for(2ms);
+  auto late = connect_member(d, "late", false);
+  auto j = join(late, "live");
+  auto version = field_i(j, "version");
+  INFO("joined at version " << version);
+  CHECK(version >= 1);
+  auto state = j.at("state").as_object();
+  if (version > 0)
+    CHECK(state.at("n").as_int64() == version - 1);
+  int missed = 0;
+  while (version < total && writer_ok) {
+    auto o = next_op(late, "state");
+    if (field_i(o, "version") != version + 1)
+      ++missed;
+    version = field_i(o, "version");
+    for (const auto& kv : o.at("patch").as_object())
+      state[kv.key()] = kv.value();
+  }
+  writer.join();
+  REQUIRE(writer_ok);
+  CHECK(missed == 0);
+  CHECK(state.at("n").as_int64() == total - 1);
+  CHECK(state.at("k" + std::to_string((total - 1) % 7)).as_int64() == total - 1);
+}
