@@ -111,6 +111,8 @@ void rest_api::impl::route(http_request req, const replier_ptr& reply) {
       return history(req, *t, s[2], reply);
     return not_allowed();
   }
+  if ((s.size() == 3 || s.size() == 4) && s[0] == "v1" && s[1] == "rooms")
+    return room_route(req, *t, reply);
   if (s.size() == 3 && s[0] == "feeds" && (s[2] == "events" || s[2] == "control")) {
     std::string channel = "feed_" + s[1];
     if (!valid_channel_name(channel))

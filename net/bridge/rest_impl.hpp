@@ -68,6 +68,11 @@ struct rest_api::impl {
   void history(const http_request& req, const request_target& t, const std::string& channel,
                const replier_ptr& reply);
 
+  // -- rooms (rest_rooms.cpp) ------------------------------------------------------------------
+
+  // /v1/rooms/{R}[/metadata|/state|/events]: `t.segments` has 3 or 4 entries.
+  void room_route(const http_request& req, const request_target& t, const replier_ptr& reply);
+
   // -- administration (rest_admin.cpp) ---------------------------------------------------------
 
   // POST /v1/sessions: mints a HS256 token (auth.jwt_secret) with the requested claims. Only

@@ -193,3 +193,61 @@ TEST_CASE("a late joiner gets the state at version N and then every later patch"
   CHECK(state.at("n").as_int64() == total - 1);
   CHECK(state.at("k" + std::to_string((total - 1) % 7)).as_int64() == total - 1);
 }
+
+TEST_CASE("room REST reads the room, sets metadata and patches state for its members",
+          "[integration][rooms]") {
+  daemon_process d;
+  http_client rest(d.port());
+  auto a = connect_member(d, "alice");
+  auto ja = join(a, "board", R"(,"info":{"c":"red"})");
+
+  auto put = rest.request("PUT", "/v1/rooms/board/metadata", R"({"title":"Q4","owner":"ops"})",
+                          api_key_auth());
+  INFO("PUT: " << put.body);
+  CHECK(put.status == 200);
+  CHECK(put.body == R"({"room":"board","metadata":{"title":"Q4","owner":"ops"}})");
+  CHECK(to_text(next_object(a)) == R"({"op":"metadata","room":"board","metadata":{"title":"Q4","owner":"ops"}})");
+
+  auto patch = rest.request("PATCH", "/v1/rooms/board/state", R"({"patch":{"cols":3},"version":0})",
+                            api_key_auth());
+  INFO("PATCH: " << patch.body);
+  CHECK(patch.status == 200);
+  CHECK(patch.body == R"({"room":"board","version":1})");
+  CHECK(to_text(next_object(a)) == R"({"op":"state","room":"board","patch":{"cols":3},"version":1,"member":null})");
+  auto stale = rest.request("PATCH", "/v1/rooms/board/state", R"({"patch":{"cols":4},"version":0})",
+                            api_key_auth());
+  CHECK(stale.status == 409);
+  CHECK(error_code_of(stale.body) == "version_conflict");
+  CHECK(field_i(parse_json(stale.body).as_object(), "version") == 1);
+  expect_silence(a, 200ms);
+
+  auto get = rest.request("GET", "/v1/rooms/board", "", api_key_auth());
+  INFO("GET: " << get.body);
+  REQUIRE(get.status == 200);
+  auto room = parse_json(get.body).as_object();
+  CHECK(keys_of(room) == keys({"room", "members", "metadata", "state", "version"}));
+  CHECK(member_ids(room.at("members")) == std::vector<std::string>{field_s(ja, "member")});
+  CHECK(to_text(room.at("metadata")) == R"({"title":"Q4","owner":"ops"})");
+  CHECK(to_text(room.at("state")) == R"({"cols":3})");
+  CHECK(field_i(room, "version") == 1);
+
+  // POST /v1/rooms/{R}/events is a publish to room.R: members get it as an event.
+  auto ev = rest.request("POST", "/v1/rooms/board/events", R"({"type":"note","data":{"t":"hi"}})",
+                         api_key_auth());
+  CHECK(ev.status == 201);
+  auto got = next_event(a);
+  CHECK(field_s(got, "topic") == "room.board");
+  CHECK(to_text(got.at("data")) == R"({"t":"hi"})");
+
+  // Credentials and rights: none -> 401; a subscriber token may read but not write.
+  CHECK(rest.request("PUT", "/v1/rooms/board/metadata", "{}").status == 401);
+  header_list reader{{"Authorization", "Bearer " + token_for("reader")}};
+  CHECK(rest.request("GET", "/v1/rooms/board", "", reader).status == 200);
+  CHECK(rest.request("PATCH", "/v1/rooms/board/state", R"({"patch":{},"version":1})", reader).status
+        == 403);
+  CHECK(error_code_of(rest.request("PATCH", "/v1/rooms/board/state", R"({"patch":1,"version":1})",
+                                   api_key_auth()).body)
+        == "bad_request");
+  CHECK(rest.request("GET", "/v1/rooms/board/state", "", api_key_auth()).status == 405);
+  CHECK(rest.request("GET", "/v1/rooms/a*b", "", api_key_auth()).status == 400);
+}
