@@ -216,6 +216,19 @@ void read(room_ptr self, const room_read& r) {
   r.done->complete(room_result{std::nullopt, {}, std::move(body), st.version});
 }
 
+// Volatile member publishes skip the channel: no seq, no history, not sent back to the sender.
+void deliver_volatile(room_ptr self, const room_volatile& v) {
+  auto& st = self->state;
+  auto* from = find_member(self, v.from);
+  if (!from)
+    return;
+  auto frame = make_frame(fabric::encode_volatile_event(st.room, wall_clock_ms(), v.type,
+                                                        v.data_json, from->id, from->user));
+  for (const auto& [n, m] : st.members)
+    if (m.session.address() != v.from)
+      self->send(m.session, roomframe_atom::value, st.room, frame);
+}
+
 room_actor::behavior_type room_behavior(room_ptr self, std::string name,
                                         std::shared_ptr<const config> cfg) {
   self->state.room = std::move(name);
@@ -231,6 +244,7 @@ room_actor::behavior_type room_behavior(room_ptr self, std::string name,
     [self](patch_atom, const room_patch& p) { patch(self, p); },
     [self](metadata_atom, const room_metadata& md) { set_metadata(self, md); },
     [self](roomread_atom, const room_read& r) { read(self, r); },
+    [self](volatile_atom, const room_volatile& v) { deliver_volatile(self, v); },
     [self](flush_atom) { flush(self); },
   };
 }

@@ -6,6 +6,7 @@
 
 #include "schema/codes.hpp"
 #include "schema/dialects/fabric/fabric.hpp"
+#include "schema/json_text.hpp"
 
 namespace sy::session_impl {
 
@@ -157,8 +158,64 @@ void room_state(session_ptr self, const client_command& cmd) {
   self->send(r->handle, patch_atom::value, std::move(p));
 }
 
+namespace {
+
+// A member's stored publish: success shows as the event on the member's own subscription to
+// room.R; a refusal (quota_exceeded, insufficient_storage, unavailable) comes back as a room
+// error frame through the session's room-frame path.
+class member_publish final : public completion<publish_result> {
+public:
+  member_publish(session_actor session, std::string room)
+    : session_(std::move(session)), room_(std::move(room)) {
+  }
+  ~member_publish() override {
+    if (session_)
+      fail(errc::unavailable, "the router did not answer");
+  }
+  void complete(const publish_result&) override {
+    session_ = nullptr;
+  }
+  void fail(errc code, std::string detail) override {
+    if (auto s = std::move(session_)) {
+      session_ = nullptr;
+      caf::anon_send(s, roomframe_atom::value, room_,
+                     make_frame(fabric::encode_room_error(wire_code(code), detail, room_)));
+    }
+  }
+
+private:
+  session_actor session_;
+  std::string room_;
+};
+
+} // namespace
+
 void room_publish(session_ptr self, const client_command& cmd) {
-  refuse_room(self, errc::not_implemented, "publishing into a room is not done yet", cmd.room);
+  auto& st = self->state;
+  auto* r = joined(self, cmd);
+  if (!r)
+    return;
+  const auto channel = room_channel(cmd.room);
+  if (st.auth && !st.auth->may_publish(channel))
+    return refuse_room(self, errc::scope_denied, "the token does not grant publish on " + channel,
+                       cmd.room);
+  if (cmd.volatile_event) {
+    self->send(r->handle, volatile_atom::value,
+               room_volatile{self->address(), cmd.event_type, cmd.body_json});
+    return;
+  }
+  // Stored like a REST publish; the metadata names the member so subscribers of room.R (and
+  // scopes) can tell who sent it.
+  publish_cmd pc;
+  pc.channel = channel;
+  pc.type = cmd.event_type;
+  pc.data_json = cmd.body_json;
+  pc.metadata_json = "{\"member\":" + json_quote(r->member) + ",\"user\":"
+                     + json_quote(st.args.client.sub) + "}";
+  pc.metadata = {{"member", r->member}, {"user", st.args.client.sub}};
+  publish_request req;
+  req.items.push_back({std::move(pc), std::make_shared<member_publish>(self, cmd.room)});
+  self->send(st.args.directory, publish_atom::value, std::move(req));
 }
 
 void on_room_frame(session_ptr self, const std::string& room, const frame_ptr& frame) {

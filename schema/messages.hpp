@@ -60,6 +60,7 @@ using patch_atom = caf::atom_constant<caf::atom("patch")>;       // a state merg
 using metadata_atom = caf::atom_constant<caf::atom("metadata")>; // a backend sets the metadata
 using roomread_atom = caf::atom_constant<caf::atom("roomread")>; // REST reads the whole room
 using roomframe_atom = caf::atom_constant<caf::atom("roomframe")>; // room -> member: a frame
+using volatile_atom = caf::atom_constant<caf::atom("volatile")>; // deliver to members, unstored
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -81,6 +82,7 @@ struct room_join_ack;
 struct room_patch;
 struct room_metadata;
 struct room_read;
+struct room_volatile;
 
 /// Completes a request made from outside the actor system (REST) or an actor's request/response
 /// (adapted by actors/completions.hpp) without a reply message: the answering actor calls it

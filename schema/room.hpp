@@ -37,6 +37,7 @@ using room_actor = caf::typed_actor<
   caf::reacts_to<patch_atom, room_patch>,
   caf::reacts_to<metadata_atom, room_metadata>,
   caf::reacts_to<roomread_atom, room_read>,
+  caf::reacts_to<volatile_atom, room_volatile>,
   caf::reacts_to<flush_atom>>; // self: the presence window closed, send the batched diffs
 
 /// A session asks to join `room` (through the directory, which spawns the room on demand).
@@ -87,6 +88,14 @@ struct room_metadata {
   room_completion done;
 };
 
+/// A member's {"op":"publish","volatile":true}: delivered to the other members now, never
+/// stored or sequenced (cursors, typing indicators).
+struct room_volatile {
+  caf::actor_addr from;
+  std::string type;
+  std::string data_json;
+};
+
 /// GET /v1/rooms/{R}.
 struct room_read {
   std::string room;
@@ -102,4 +111,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_join_ack)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_patch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_metadata)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_volatile)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::frame_ptr)

@@ -251,3 +251,46 @@ TEST_CASE("room REST reads the room, sets metadata and patches state for its mem
   CHECK(rest.request("GET", "/v1/rooms/board/state", "", api_key_auth()).status == 405);
   CHECK(rest.request("GET", "/v1/rooms/a*b", "", api_key_auth()).status == 400);
 }
+
+TEST_CASE("member publish is stored in room.R and volatile publish only reaches the others",
+          "[integration][rooms]") {
+  daemon_process d;
+  http_client rest(d.port());
+  auto a = connect_member(d, "alice");
+  auto b = connect_member(d, "bob");
+  auto ja = join(a, "chat");
+  join(b, "chat");
+  next_op(a, "presence");
+
+  REQUIRE(a.send_text(R"({"op":"publish","room":"chat","type":"msg","data":{"text":"hi"}})"));
+  for (auto* c : {&a, &b}) {
+    auto ev = next_event(*c);
+    INFO("event: " << to_text(ev));
+    CHECK(field_s(ev, "topic") == "room.chat");
+    CHECK(field_i(ev, "seq") == 1);
+    CHECK(field_s(ev, "type") == "msg");
+    CHECK(to_text(ev.at("data")) == R"({"text":"hi"})");
+    CHECK(to_text(ev.at("metadata")) == R"({"member":")" + field_s(ja, "member") + R"(","user":"alice"})");
+  }
+
+  REQUIRE(a.send_text(R"({"op":"publish","room":"chat","type":"cursor","data":{"x":5},"volatile":true})"));
+  auto vol = next_object(b);
+  INFO("volatile: " << to_text(vol));
+  CHECK(keys_of(vol) == keys({"op", "topic", "channel", "timestamp", "type", "data", "metadata", "volatile"}));
+  CHECK(field_s(vol, "type") == "cursor");
+  CHECK(field_b(vol, "volatile") == true);
+  expect_silence(a, 200ms); // not echoed to the sender
+
+  // Only the stored one is in the room's history.
+  auto page = rest.request("GET", "/v1/rooms/chat/events", "", api_key_auth());
+  REQUIRE(page.status == 200);
+  CHECK(parse_json(page.body).as_object().at("events").as_array().size() == 1);
+
+  // Publishing needs the publish right on room.chat.
+  auto r = connect_member(d, "reader", false);
+  join(r, "chat");
+  REQUIRE(r.send_text(R"({"op":"publish","room":"chat","data":1})"));
+  auto denied = next_op(r, "error");
+  CHECK(field_s(denied, "code") == "scope_denied");
+  CHECK(field_s(denied, "room") == "chat");
+}

@@ -55,6 +55,12 @@ std::string encode_state(std::string_view room, std::string_view patch, std::uin
                          std::string_view member);
 std::string encode_metadata(std::string_view room, std::string_view metadata);
 std::string encode_left(std::string_view room);
+/// A volatile member publish: {"op":"event","topic":"room.R","channel":"room.R","timestamp",
+/// "type","data","metadata":{"member","user"},"volatile":true} (no seq, id or cursor: it is
+/// never stored).
+std::string encode_volatile_event(std::string_view room, std::int64_t wall_ms,
+                                  std::string_view type, std::string_view data,
+                                  std::string_view member, std::string_view user);
 /// {"op":"error","code":"version_conflict","room":R,"version":<current>}
 std::string encode_version_conflict(std::string_view room, std::uint64_t version);
 /// {"op":"error","code":...,"room":R,"message":...}

@@ -166,6 +166,28 @@ std::string encode_left(std::string_view room) {
   return string_object({{"op", "left"}, {"room", room}});
 }
 
+std::string encode_volatile_event(std::string_view room, std::int64_t wall_ms,
+                                  std::string_view type, std::string_view data,
+                                  std::string_view member, std::string_view user) {
+  const auto channel = room_channel(room);
+  std::string out = "{\"op\":\"event\",\"topic\":";
+  append_json_string(out, channel);
+  out += ",\"channel\":";
+  append_json_string(out, channel);
+  out += ",\"timestamp\":\"";
+  append_timestamp(out, wall_ms);
+  out += "\",\"type\":";
+  append_json_string(out, type);
+  out += ",\"data\":";
+  out += data;
+  out += ",\"metadata\":{\"member\":";
+  append_json_string(out, member);
+  out += ",\"user\":";
+  append_json_string(out, user);
+  out += "},\"volatile\":true}";
+  return out;
+}
+
 std::string encode_version_conflict(std::string_view room, std::uint64_t version) {
   std::string out = "{\"op\":\"error\",\"code\":\"version_conflict\",\"room\":";
   append_json_string(out, room);

@@ -90,6 +90,8 @@ TEST_CASE("fabric encodes the room frames exactly", "[codec][room]") {
   CHECK(fabric::encode_metadata("r", R"({"title":"T"})")
         == R"({"op":"metadata","room":"r","metadata":{"title":"T"}})");
   CHECK(fabric::encode_left("r") == R"({"op":"left","room":"r"})");
+  CHECK(fabric::encode_volatile_event("r", 1705312800000, "cursor", R"({"x":1})", "2", "bob")
+        == R"({"op":"event","topic":"room.r","channel":"room.r","timestamp":"2024-01-15T10:00:00.000Z","type":"cursor","data":{"x":1},"metadata":{"member":"2","user":"bob"},"volatile":true})");
   CHECK(fabric::encode_version_conflict("r", 9)
         == R"({"op":"error","code":"version_conflict","room":"r","version":9})");
   CHECK(fabric::encode_room_error("room_full", "full", "r")
