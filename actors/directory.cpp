@@ -86,7 +86,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     self->state.empty = 0;
     self->state.patterns.clear();
     for (auto& [name, r] : self->state.rooms)
-      self->send_exit(r, msg.reason);
+      self->send_exit(r.room, msg.reason);
     self->state.rooms.clear();
     self->quit(msg.reason);
   });
@@ -191,6 +191,9 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     [self](patch_atom, const room_patch& p) { route_patch(self, p); },
     [self](metadata_atom, const room_metadata& md) { route_metadata(self, md); },
     [self](roomread_atom, const room_read& r) { route_room_read(self, r); },
+    [self](roomidle_atom, const std::string& name, std::uint64_t handled) {
+      retire_room(self, name, handled);
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 // Rooms by name: the directory spawns a room actor on its first use and forwards joins and the
 // REST calls to it. Rooms count against quota.max_channels (a count of their own, next to the
-// channels holding events), and live until shutdown: their state and metadata are in memory only.
+// channels holding events). A room that holds nothing (no member, version 0, metadata {})
+// offers to retire; one with state or metadata lives until shutdown (in memory only).
 #include "actors/directory_state.hpp"
 
 #include "actors/room.hpp"
@@ -9,12 +10,28 @@ namespace sy::directory_impl {
 
 room_actor* room_for(directory_ptr self, const std::string& name) {
   auto& st = self->state;
-  if (auto it = st.rooms.find(name); it != st.rooms.end())
-    return &it->second;
-  if (st.rooms.size() >= st.cfg->max_channels)
-    return nullptr;
-  auto room = spawn_room(self->home_system(), name, st.cfg);
-  return &st.rooms.emplace(name, std::move(room)).first->second;
+  auto it = st.rooms.find(name);
+  if (it == st.rooms.end()) {
+    if (st.rooms.size() >= st.cfg->max_channels)
+      return nullptr;
+    auto room = spawn_room(self->home_system(), name, st.cfg, self);
+    it = st.rooms.emplace(name, directory_state::room_entry{std::move(room), 0}).first;
+  }
+  it->second.forwarded++;
+  return &it->second.room;
+}
+
+void retire_room(directory_ptr self, const std::string& name, std::uint64_t handled) {
+  auto& st = self->state;
+  auto it = st.rooms.find(name);
+  // Another incarnation, or a message on its way: the room stays (it asks again when it is
+  // empty after handling that message).
+  if (it == st.rooms.end()
+      || it->second.room.address() != caf::actor_cast<caf::actor_addr>(self->current_sender())
+      || it->second.forwarded != handled)
+    return;
+  self->send(it->second.room, retire_atom::value);
+  st.rooms.erase(it);
 }
 
 void route_join(directory_ptr self, const room_join& j) {
@@ -42,17 +59,17 @@ bool refuse_unplaced(directory_ptr self, const Request& req) {
 
 void route_patch(directory_ptr self, const room_patch& p) {
   if (!refuse_unplaced(self, p))
-    self->send(self->state.rooms.at(p.room), patch_atom::value, p);
+    self->send(self->state.rooms.at(p.room).room, patch_atom::value, p);
 }
 
 void route_metadata(directory_ptr self, const room_metadata& md) {
   if (!refuse_unplaced(self, md))
-    self->send(self->state.rooms.at(md.room), metadata_atom::value, md);
+    self->send(self->state.rooms.at(md.room).room, metadata_atom::value, md);
 }
 
 void route_room_read(directory_ptr self, const room_read& r) {
   if (!refuse_unplaced(self, r))
-    self->send(self->state.rooms.at(r.room), roomread_atom::value, r);
+    self->send(self->state.rooms.at(r.room).room, roomread_atom::value, r);
 }
 
 } // namespace sy::directory_impl

@@ -47,7 +47,11 @@ struct directory_state {
   std::shared_ptr<idempotency_budget> idempotency; // idempotency.max_node_bytes, all windows
   std::shared_ptr<byte_budget> hot; // hot_tail_bytes(storage.cache_bytes), every channel's history
   store_actor store; // storage.engine = rocksdb: handed to every channel; null: memory
-  std::unordered_map<std::string, room_actor> rooms; // by room name (directory_rooms.cpp)
+  struct room_entry {
+    room_actor room;
+    std::uint64_t forwarded = 0; // messages sent to the room by the directory
+  };
+  std::unordered_map<std::string, room_entry> rooms; // by room name (directory_rooms.cpp)
 
   static inline const char* name = "directory";
 };
@@ -70,7 +74,9 @@ void route_history(directory_ptr self, const history_request& req);
 
 // -- directory_rooms.cpp --
 
-room_actor* room_for(directory_ptr self, const std::string& name); // null: over the quota
+// Counts the message about to be sent; null: over the quota.
+room_actor* room_for(directory_ptr self, const std::string& name);
+void retire_room(directory_ptr self, const std::string& name, std::uint64_t handled);
 void route_join(directory_ptr self, const room_join& j);
 void route_patch(directory_ptr self, const room_patch& p);
 void route_metadata(directory_ptr self, const room_metadata& md);

@@ -80,6 +80,15 @@ void flush(room_ptr self) {
   st.pending.clear();
 }
 
+// A room with no member, state or metadata is what a fresh one would be: it offers to retire.
+// Sessions talk to a room directly only while they are members, so once it is empty only the
+// directory can still reach it, and the directory's count says whether anything is on the way.
+void check_idle(room_ptr self) {
+  auto& st = self->state;
+  if (st.directory && st.members.empty() && st.version == 0 && st.metadata_text == "{}")
+    self->send(st.directory, roomidle_atom::value, st.room, st.handled);
+}
+
 void remove_member(room_ptr self, const caf::actor_addr& who) {
   auto& st = self->state;
   auto it = st.by_session.find(who);
@@ -91,6 +100,7 @@ void remove_member(room_ptr self, const caf::actor_addr& who) {
   st.members.erase(m);
   st.by_session.erase(it);
   arm_flush(self);
+  check_idle(self);
 }
 
 void join(room_ptr self, const room_join& j) {
@@ -230,22 +240,44 @@ void deliver_volatile(room_ptr self, const room_volatile& v) {
 }
 
 room_actor::behavior_type room_behavior(room_ptr self, std::string name,
-                                        std::shared_ptr<const config> cfg) {
+                                        std::shared_ptr<const config> cfg,
+                                        directory_actor directory) {
   self->state.room = std::move(name);
   self->state.cfg = std::move(cfg);
+  self->state.directory = std::move(directory);
   // A session that dies without leaving (its actor failed) leaves here.
   self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
   return {
-    [self](join_atom, const room_join& j) { join(self, j); },
+    [self](join_atom, const room_join& j) {
+      self->state.handled++;
+      join(self, j);
+      check_idle(self); // a refused join into an empty room
+    },
     [self](leave_atom, const caf::actor_addr& who) { remove_member(self, who); },
     [self](presence_atom, const caf::actor_addr& who, const std::string& info) {
       update_info(self, who, info);
     },
-    [self](patch_atom, const room_patch& p) { patch(self, p); },
-    [self](metadata_atom, const room_metadata& md) { set_metadata(self, md); },
-    [self](roomread_atom, const room_read& r) { read(self, r); },
+    [self](patch_atom, const room_patch& p) {
+      if (!p.from) { // REST, through the directory (members send theirs directly)
+        self->state.handled++;
+        patch(self, p);
+        return check_idle(self);
+      }
+      patch(self, p);
+    },
+    [self](metadata_atom, const room_metadata& md) {
+      self->state.handled++;
+      set_metadata(self, md);
+      check_idle(self); // metadata set to {}
+    },
+    [self](roomread_atom, const room_read& r) {
+      self->state.handled++;
+      read(self, r);
+      check_idle(self); // a read of a room nobody uses
+    },
     [self](volatile_atom, const room_volatile& v) { deliver_volatile(self, v); },
     [self](flush_atom) { flush(self); },
+    [self](retire_atom) { self->quit(); },
   };
 }
 
@@ -253,8 +285,10 @@ room_actor::behavior_type room_behavior(room_ptr self, std::string name,
 
 } // namespace room_impl
 
-room_actor spawn_room(caf::actor_system& sys, std::string name, std::shared_ptr<const config> cfg) {
-  return sys.spawn(room_impl::room_behavior, std::move(name), std::move(cfg));
+room_actor spawn_room(caf::actor_system& sys, std::string name, std::shared_ptr<const config> cfg,
+                      directory_actor directory) {
+  return sys.spawn(room_impl::room_behavior, std::move(name), std::move(cfg),
+                   std::move(directory));
 }
 
 } // namespace sy

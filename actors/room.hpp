@@ -13,6 +13,8 @@
 
 namespace sy {
 
-room_actor spawn_room(caf::actor_system& sys, std::string name, std::shared_ptr<const config> cfg);
+/// `directory` is told (roomidle) when the room holds nothing a fresh room would not.
+room_actor spawn_room(caf::actor_system& sys, std::string name, std::shared_ptr<const config> cfg,
+                      directory_actor directory = {});
 
 } // namespace sy

@@ -39,6 +39,10 @@ struct room_state {
   std::vector<presence_change> pending;
   std::uint64_t changes_base = 0;
   bool flush_armed = false;
+  directory_actor directory; // null: never retires (unit tests)
+  // Messages the directory forwarded that this room handled: the directory retires the room
+  // only when it sent no more than that, so nothing is in flight to a retiring room.
+  std::uint64_t handled = 0;
 
   static inline const char* name = "room";
 };

@@ -15,6 +15,9 @@ void on_tick(session_ptr self) {
   auto now = steady_clock_ms();
   const auto& cfg = *st.args.cfg;
   if (now - st.args.link->last_rx_ms() >= cfg.idle_timeout_ms) {
+    // A silent peer may not answer the close either (realtime.close_timeout_ms more): its
+    // rooms see it leave now.
+    leave_all_rooms(self);
     st.args.link->close(close_code::idle_timeout, "idle_timeout");
     return; // on_closed follows and ends the actor
   }

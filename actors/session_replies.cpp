@@ -16,6 +16,7 @@ void send_text(session_ptr self, std::string text) {
 
 void close_link(session_ptr self, std::uint16_t code, std::string reason) {
   self->state.closing = true;
+  leave_all_rooms(self); // at once, not when the close handshake ends
   self->state.args.link->close(code, std::move(reason));
 }
 

@@ -61,6 +61,7 @@ using metadata_atom = caf::atom_constant<caf::atom("metadata")>; // a backend se
 using roomread_atom = caf::atom_constant<caf::atom("roomread")>; // REST reads the whole room
 using roomframe_atom = caf::atom_constant<caf::atom("roomframe")>; // room -> member: a frame
 using volatile_atom = caf::atom_constant<caf::atom("volatile")>; // deliver to members, unstored
+using roomidle_atom = caf::atom_constant<caf::atom("roomidle")>; // a room holds nothing: retire?
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -240,7 +241,10 @@ using directory_actor = caf::typed_actor<
   caf::reacts_to<join_atom, room_join>,
   caf::reacts_to<patch_atom, room_patch>,       // REST PATCH /v1/rooms/{R}/state
   caf::reacts_to<metadata_atom, room_metadata>, // REST PUT /v1/rooms/{R}/metadata
-  caf::reacts_to<roomread_atom, room_read>>;    // REST GET /v1/rooms/{R}
+  caf::reacts_to<roomread_atom, room_read>,     // REST GET /v1/rooms/{R}
+  // room name, number of directory messages the room has handled: it has no member, no
+  // state and no metadata (a fresh room would be the same), so it may retire
+  caf::reacts_to<roomidle_atom, std::string, std::uint64_t>>;
 
 struct publish_cmd {
   std::string channel;

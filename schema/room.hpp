@@ -38,7 +38,8 @@ using room_actor = caf::typed_actor<
   caf::reacts_to<metadata_atom, room_metadata>,
   caf::reacts_to<roomread_atom, room_read>,
   caf::reacts_to<volatile_atom, room_volatile>,
-  caf::reacts_to<flush_atom>>; // self: the presence window closed, send the batched diffs
+  caf::reacts_to<flush_atom>,   // self: the presence window closed, send the batched diffs
+  caf::reacts_to<retire_atom>>; // directory agreed to (roomidle): quit
 
 /// A session asks to join `room` (through the directory, which spawns the room on demand).
 struct room_join {
@@ -112,4 +113,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_patch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_metadata)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_volatile)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::frame_ptr)

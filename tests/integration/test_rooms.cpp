@@ -294,3 +294,35 @@ TEST_CASE("member publish is stored in room.R and volatile publish only reaches 
   CHECK(field_s(denied, "code") == "scope_denied");
   CHECK(field_s(denied, "room") == "chat");
 }
+
+TEST_CASE("a member whose connection goes silent leaves when the idle timeout closes it",
+          "[integration][rooms]") {
+  daemon_process d({}, {{"SWITCHYARD_IDLE_TIMEOUT_MS", "600"}, {"SWITCHYARD_HEARTBEAT_MS", "200"}});
+  auto a = connect_member(d, "alice");
+  auto b = connect_member(d, "bob");
+  join(a, "quiet");
+  auto jb = join(b, "quiet");
+  // alice keeps pinging; bob sends nothing and reads nothing.
+  bool left = false;
+  // Well before the idle timeout plus realtime.close_timeout_ms (5 s) that a silent peer
+  // also lets pass: the member leaves when the timeout fires, not when the close ends.
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!left && std::chrono::steady_clock::now() < deadline) {
+    REQUIRE(a.send_text(R"({"op":"ping"})"));
+    for (;;) {
+      auto v = a.read_json(150ms);
+      if (!v.is_object())
+        break;
+      const auto& o = v.as_object();
+      if (field_s(o, "op") == "presence" && !o.at("leaves").as_array().empty()) {
+        CHECK(to_text(o.at("leaves")) == "[\"" + field_s(jb, "member") + "\"]");
+        left = true;
+        break;
+      }
+    }
+  }
+  CHECK(left);
+  auto closed = b.wait_closed(2s);
+  REQUIRE(closed);
+  CHECK(closed->code == 4002);
+}

@@ -138,6 +138,7 @@ inline directory_actor::behavior_type fake_directory(directory_actor::pointer, r
     [](patch_atom, const room_patch&) {},
     [](metadata_atom, const room_metadata&) {},
     [](roomread_atom, const room_read&) {},
+    [](roomidle_atom, const std::string&, std::uint64_t) {},
   };
 }
 
