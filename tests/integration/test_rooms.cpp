@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 using namespace sy::test;
@@ -325,4 +326,40 @@ TEST_CASE("a member whose connection goes silent leaves when the idle timeout cl
   auto closed = b.wait_closed(2s);
   REQUIRE(closed);
   CHECK(closed->code == 4002);
+}
+
+TEST_CASE("a join storm reaches every member as a few batched presence frames",
+          "[integration][rooms]") {
+  daemon_process d;
+  constexpr int n = 100;
+  std::vector<ws_client> clients;
+  std::vector<std::set<std::string>> views(n);
+  auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) {
+    clients.push_back(connect_member(d, "u" + std::to_string(i), false));
+    auto j = join(clients.back(), "storm");
+    for (const auto& id : member_ids(j.at("members")))
+      views[i].insert(id);
+  }
+  auto join_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - started).count();
+  // Every member converges to the same n-member list; count the frames it took.
+  std::size_t frames = 0;
+  for (int i = 0; i < n; ++i) {
+    for (int k = 0; k < n && views[i].size() < static_cast<std::size_t>(n); ++k) {
+      auto o = next_object(clients[i]);
+      REQUIRE(field_s(o, "op") == "presence");
+      ++frames;
+      for (const auto& id : member_ids(o.at("joins")))
+        CHECK(views[i].insert(id).second); // never announced twice
+    }
+    CHECK(views[i].size() == static_cast<std::size_t>(n));
+  }
+  INFO("joins took " << join_ms << " ms; presence frames " << frames << " for " << n
+                     << " joins (naive per-join fan-out: " << n * (n - 1) / 2 << ")");
+  WARN("room join storm: " << n << " joins in " << join_ms << " ms, " << frames
+                           << " presence frames in all, " << static_cast<double>(frames) / n
+                           << " per join (naive: " << (n - 1) / 2.0 << ")");
+  CHECK(frames < static_cast<std::size_t>(n * (n - 1) / 2 / 4));
+  expect_silence(clients.front(), 200ms);
 }
