@@ -67,7 +67,9 @@ void subscribe(session_ptr self, const client_command& cmd) {
       req.since = *parsed;
     }
     auto existing = st.by_topic.find(topic);
-    if (existing == st.by_topic.end() && st.by_topic.size() >= st.args.topic_limit) {
+    // A joined room holds one subscription (to room.R) too.
+    if (existing == st.by_topic.end()
+        && st.by_topic.size() + st.rooms.size() >= st.args.topic_limit) {
       refuse(self, error_code::quota_exceeded,
              "subscription limit of " + std::to_string(st.args.topic_limit) + " reached",
              topic);

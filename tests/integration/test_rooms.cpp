@@ -363,3 +363,17 @@ TEST_CASE("a join storm reaches every member as a few batched presence frames",
   CHECK(frames < static_cast<std::size_t>(n * (n - 1) / 2 / 4));
   expect_silence(clients.front(), 200ms);
 }
+
+TEST_CASE("joined rooms count against the topic limit of subscriptions", "[integration][rooms]") {
+  daemon_process d({}, {{"REALTIME_TOPIC_LIMIT", "2"}});
+  auto c = connect_member(d, "alice", false);
+  join(c, "one");
+  subscribe(c, {"a"});
+  REQUIRE(c.send_text(R"({"op":"subscribe","topics":["b"]})"));
+  auto refused = next_object(c);
+  CHECK(field_s(refused, "code") == "quota_exceeded");
+  REQUIRE(c.send_text(R"({"op":"join","room":"two"})"));
+  auto room_refused = next_object(c);
+  CHECK(field_s(room_refused, "code") == "quota_exceeded");
+  CHECK(field_s(room_refused, "room") == "two");
+}
