@@ -86,6 +86,16 @@ void wait_converged(const std::vector<node*>& nodes) {
   }
 }
 
+// Starts the nodes in order, each joining the one before it, and waits until all see each other.
+void start_chain(const std::vector<node*>& nodes) {
+  std::string seed;
+  for (auto* n : nodes) {
+    n->start(seed);
+    seed = n->id();
+  }
+  wait_converged(nodes);
+}
+
 // Every event of a channel's history on one node, oldest first (one page is enough here).
 std::vector<json::object> history_of(const node& n, const std::string& channel) {
   http_client h(n.d->port());
@@ -153,10 +163,7 @@ TEST_CASE("cluster on the store: kill -9 of every node and a restart keep histor
           "[integration][cluster][durable]") {
   node a, b, c;
   REQUIRE((!a.dir.empty() && !b.dir.empty() && !c.dir.empty()));
-  a.start("");
-  b.start(a.id());
-  c.start(b.id());
-  wait_converged({&a, &b, &c});
+  start_chain({&a, &b, &c});
   std::vector<node*> all{&a, &b, &c};
   const std::vector<std::string> channels{"orders", "audit.trail", "metrics.cpu", "chat.42"};
   std::map<std::string, std::map<std::string, acked_event>> acked; // channel -> key -> event
@@ -173,10 +180,7 @@ TEST_CASE("cluster on the store: kill -9 of every node and a restart keep histor
   for (auto* n : all)
     n->kill9();
 
-  a.start("");
-  b.start(a.id());
-  c.start(b.id());
-  wait_converged({&a, &b, &c});
+  start_chain({&a, &b, &c});
   // Every acknowledged event, with the same seq and cursor, on every node.
   for (const auto& ch : channels)
     for (auto* n : all)
@@ -207,10 +211,7 @@ TEST_CASE("cluster on the store: kill -9 of every node and a restart keep histor
 TEST_CASE("cluster on the store: the old owner gone, the replicas' disks keep every acked event",
           "[integration][cluster][durable]") {
   node a, b, c;
-  a.start("");
-  b.start(a.id());
-  c.start(b.id());
-  wait_converged({&a, &b, &c});
+  start_chain({&a, &b, &c});
   std::vector<node*> all{&a, &b, &c};
   const std::string channel = "ledger";
   auto owner_id = field_s(cluster_listing(a, "?channel=" + channel), "owner");
@@ -227,9 +228,7 @@ TEST_CASE("cluster on the store: the old owner gone, the replicas' disks keep ev
     if (n->id() != owner_id)
       back.push_back(n);
   REQUIRE(back.size() == 2);
-  back[0]->start("");
-  back[1]->start(back[0]->id());
-  wait_converged(back);
+  start_chain(back);
   for (auto* n : back)
     check_history(*n, channel, acked);
   http_client h(back[1]->d->port());
@@ -242,10 +241,7 @@ TEST_CASE("cluster on the store: the old owner gone, the replicas' disks keep ev
 TEST_CASE("cluster on the store: a replica killed and restarted on its dir catches up",
           "[integration][cluster][durable]") {
   node a, b, c;
-  a.start("");
-  b.start(a.id());
-  c.start(b.id());
-  wait_converged({&a, &b, &c});
+  start_chain({&a, &b, &c});
   std::vector<node*> all{&a, &b, &c};
   const std::string channel = "feed";
   auto l = cluster_listing(a, "?channel=" + channel);
