@@ -8,6 +8,8 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/channel.hpp"
@@ -68,12 +70,27 @@ struct channel_state {
     publish_cmd cmd;
     publish_completion done;
   };
-  // Publishes taken while an append is in flight: sequenced and sent as the next append once
-  // it is written. One append in flight per channel keeps bursts in order, and a failed one
-  // leaves nothing to undo: the history, the idempotency window and next_seq hold only what
-  // the store has.
+  // Publishes not yet sent to the store: taken in this turn, or while the channel waits (the
+  // most appends are in flight, or a failed one has not drained yet).
   std::vector<queued_publish> queued;
-  bool appending = false;     // an append is with the store
+  // Appends sent to the store and not answered yet, oldest first. Several may be in flight, so
+  // the store's next batch can hold a channel's publishes while its current batch syncs; the
+  // store answers them in order. The history, the idempotency window and next_seq hold only
+  // what the store has written: an append enters them when it is answered.
+  struct append_in_flight {
+    std::vector<event_ptr> events;
+    std::vector<std::pair<publish_completion, publish_result>> done;
+  };
+  std::deque<append_in_flight> appends;
+  std::uint64_t unstored_events = 0; // events in `appends`: the next append's seqs follow them
+  // Idempotency keys of the events in `appends`: a retry while its original is in flight is
+  // answered with it.
+  std::unordered_map<std::string, event_ptr> unstored_keys;
+  // An append failed: the store refuses the ones sent after it (their seqs would leave a gap),
+  // and new publishes wait until all of them are answered, then follow the last stored seq.
+  // The generation tells the store which appends came after the failure.
+  bool append_failed = false;
+  std::uint64_t append_generation = 0;
   bool loading = false;       // the channel's stored state is being read: work waits (stash)
   bool store_failed = false;  // loading failed: publishes are refused insufficient_storage
   std::chrono::steady_clock::time_point load_failed_at{}; // a publish a second later retries

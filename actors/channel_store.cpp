@@ -114,6 +114,11 @@ void trim_store(channel_ptr self) {
 
 using done_list = std::vector<std::pair<publish_completion, publish_result>>;
 
+// At most this many appends of one channel are with the store at once. Two already let the
+// store write a channel's next publishes while its current batch syncs; more let each publish
+// message go at once instead of waiting in `queued`.
+constexpr std::size_t max_appends_in_flight = 8;
+
 // An append was answered: the reads and subscribes waiting for it run, in arrival order.
 void answered(channel_ptr self, std::size_t publishes) {
   auto& st = self->state;
@@ -126,53 +131,71 @@ void answered(channel_ptr self, std::size_t publishes) {
   }
 }
 
-// The append is written: the events enter the hot tail, the idempotency window and the next
-// flush (fan-out), and their publishes are acknowledged.
-void on_written(channel_ptr self, const std::vector<event_ptr>& events, const done_list& done) {
+// The oldest append in flight leaves the queue; its keys are no longer unstored.
+channel_state::append_in_flight take_oldest_append(channel_state& st) {
+  auto a = std::move(st.appends.front());
+  st.appends.pop_front();
+  st.unstored_events -= a.events.size();
+  for (const auto& ev : a.events)
+    if (!ev->ev.idempotency_key.empty())
+      st.unstored_keys.erase(ev->ev.idempotency_key);
+  return a;
+}
+
+// The oldest append is written: its events enter the hot tail, the idempotency window and the
+// next flush (fan-out), and its publishes are acknowledged.
+void on_written(channel_ptr self) {
   auto& st = self->state;
-  st.appending = false;
+  auto a = take_oldest_append(st);
   expire_history(self);
-  for (const auto& ev : events) {
+  for (const auto& ev : a.events) {
     st.history->append(ev);
     if (!ev->ev.idempotency_key.empty())
       st.idempotency->remember(ev->ev.idempotency_key, ev->ev, ev->ev.timestamp_ms);
   }
-  st.next_seq = events.back()->ev.seq + 1;
+  st.next_seq = a.events.back()->ev.seq + 1;
   note_stored(self);
   if (has_audience(st)) {
-    st.pending.insert(st.pending.end(), events.begin(), events.end());
+    st.pending.insert(st.pending.end(), a.events.begin(), a.events.end());
     schedule_flush(self);
   }
-  for (const auto& [d, r] : done)
+  for (const auto& [d, r] : a.done)
     d->complete(r);
-  answered(self, done.size());
+  answered(self, a.done.size());
   trim_store(self);
   start_append(self);
 }
 
-// Nothing of the append is stored: its publishes fail (a duplicate of an event stored before
-// still gets its answer), nothing is delivered, and its seqs go to the next append.
-void on_failed(channel_ptr self, std::uint64_t first_seq, const done_list& done,
-               const caf::error& err) {
+// Nothing of the oldest append is stored: its publishes fail (a duplicate of an event stored
+// before still gets its answer), nothing is delivered, and its seqs go to the next append
+// once the appends sent after it (refused by the store) are answered too.
+void on_failed(channel_ptr self, const caf::error& err) {
   auto& st = self->state;
-  st.appending = false;
-  auto why = store_error_text(err);
-  spdlog::warn("channel {}: {} publishes refused, the store could not write them: {}",
-               st.args.name, done.size(), why.empty() ? self->system().render(err) : why);
-  for (const auto& [d, r] : done) {
-    if (r.duplicate && r.ev->ev.seq < first_seq)
+  auto a = take_oldest_append(st);
+  if (!st.append_failed) {
+    st.append_failed = true;
+    auto why = store_error_text(err);
+    spdlog::warn("channel {}: {} publishes refused, the store could not write them: {}",
+                 st.args.name, a.done.size(), why.empty() ? self->system().render(err) : why);
+  }
+  for (const auto& [d, r] : a.done) {
+    if (r.duplicate && r.ev->ev.seq < st.next_seq) // stored before: next_seq counts written ones
       d->complete(r);
     else
       d->fail(errc::insufficient_storage, "the event could not be stored");
   }
-  answered(self, done.size());
+  answered(self, a.done.size());
+  if (st.appends.empty()) { // the last refused one: sequence again after what is stored
+    st.append_failed = false;
+    st.append_generation++;
+  }
   start_append(self);
 }
 
 } // namespace
 
 bool store_busy(const channel_state& st) {
-  return st.loading || st.appending || !st.queued.empty() || !st.after_publishes.empty()
+  return st.loading || !st.appends.empty() || !st.queued.empty() || !st.after_publishes.empty()
          || st.reads_in_flight > 0;
 }
 
@@ -211,11 +234,12 @@ void after_earlier_publishes(channel_ptr self, std::function<void()> work) {
   st.after_publishes.emplace_back(st.publishes_taken, std::move(work));
 }
 
-// Sequences the queued publishes (idempotency first, within the batch too) and sends their
-// events as one append; the store's group commit joins it with other channels' appends.
+// Sequences the queued publishes (idempotency first: against the stored window, the appends
+// in flight and this batch) and sends their events as one append; the store's group commit
+// joins it with other appends, the channel's own earlier ones included.
 void start_append(channel_ptr self) {
   auto& st = self->state;
-  if (st.appending || st.queued.empty())
+  if (st.queued.empty() || st.append_failed || st.appends.size() >= max_appends_in_flight)
     return;
   auto work = std::move(st.queued);
   st.queued.clear();
@@ -224,10 +248,10 @@ void start_append(channel_ptr self) {
   store_append a;
   a.channel = st.args.name;
   a.epoch = st.args.epoch;
+  a.generation = st.append_generation + 1; // 0 means "not checked" to the store
   done_list done;
   done.reserve(work.size());
-  std::unordered_map<std::string, event_ptr> in_batch; // idempotency keys of this append
-  auto seq = st.next_seq;
+  auto seq = st.next_seq + st.unstored_events;
   for (auto& q : work) {
     const auto& key = q.cmd.idempotency_key;
     if (!key.empty()) {
@@ -235,32 +259,36 @@ void start_append(channel_ptr self) {
         done.emplace_back(q.done, publish_result{original_event(st, *prior, key), true});
         continue;
       }
-      if (auto it = in_batch.find(key); it != in_batch.end()) {
-        done.emplace_back(q.done, publish_result{it->second, true});
+      if (auto it = st.unstored_keys.find(key); it != st.unstored_keys.end()) {
+        done.emplace_back(q.done, publish_result{it->second, true}); // once its original is
         continue;
       }
     }
     auto ev = new_event(st, q.cmd, seq++, now);
     if (!ev->ev.idempotency_key.empty()) {
-      in_batch.emplace(ev->ev.idempotency_key, ev);
+      st.unstored_keys.emplace(ev->ev.idempotency_key, ev);
       a.receipts.push_back({ev->ev.idempotency_key, ev->ev.seq, ev->ev.timestamp_ms,
                             ev->ev.type, ev->ev.correlation_id, now + window_ms});
     }
     a.events.push_back(ev);
     done.emplace_back(q.done, publish_result{ev, false});
   }
-  if (a.events.empty()) { // only duplicates of stored events
-    for (const auto& [d, r] : done)
-      d->complete(r);
-    return answered(self, done.size());
+  if (a.events.empty()) { // only duplicates: answered after the publishes taken before them
+    if (st.appends.empty()) {
+      for (const auto& [d, r] : done)
+        d->complete(r);
+      return answered(self, done.size());
+    }
+    auto& last = st.appends.back().done;
+    last.insert(last.end(), done.begin(), done.end());
+    return;
   }
   a.next_seq = seq;
-  st.appending = true;
-  auto events = a.events; // shared pointers: the store and the channel hold the same events
-  auto first = st.next_seq;
+  st.unstored_events += a.events.size();
+  st.appends.push_back({a.events, std::move(done)}); // shared events: the store holds them too
   self->request(st.args.store, caf::infinite, st_append_atom::value, std::move(a))
-    .then([self, events, done](const store_written&) { on_written(self, events, done); },
-          [self, first, done](const caf::error& err) { on_failed(self, first, done, err); });
+    .then([self](const store_written&) { on_written(self); },
+          [self](const caf::error& err) { on_failed(self, err); });
 }
 
 } // namespace sy::channel_impl

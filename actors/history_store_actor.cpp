@@ -1,6 +1,8 @@
 #include "actors/history_store_actor.hpp"
 
 #include <algorithm>
+#include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -13,8 +15,16 @@ namespace {
 struct store_state {
   std::shared_ptr<rocksdb_store> db;
   history_store_hooks hooks;
+  struct staged_write {
+    caf::typed_response_promise<store_written> rp;
+    std::string channel;         // appends with a generation only (else empty)
+    std::uint64_t generation = 0;
+  };
   // The writes staged in db, in order: each is answered when its batch is written.
-  std::vector<caf::typed_response_promise<store_written>> waiting;
+  std::vector<staged_write> waiting;
+  // Channels whose append of this generation failed: their later appends of the same
+  // generation were sequenced after it and are refused, so no stored history has a gap.
+  std::unordered_map<std::string, std::uint64_t> failed_generation;
   bool flush_sent = false;
   store_stats stats;
   static inline const char* name = "history_store";
@@ -39,18 +49,22 @@ void write_batch(store_ptr self) {
     ++s.failed_batches;
   auto waiting = std::move(st.waiting);
   st.waiting.clear();
-  for (auto& rp : waiting) {
-    if (status)
-      rp.deliver(store_written{s.batches, n});
-    else
-      rp.deliver(make_store_error(status));
+  for (auto& w : waiting) {
+    if (status) {
+      w.rp.deliver(store_written{s.batches, n});
+      continue;
+    }
+    if (w.generation != 0)
+      st.failed_generation[w.channel] = w.generation;
+    w.rp.deliver(make_store_error(status));
   }
 }
 
 /// Queues a staged write's answer; the first write of a batch sends the flush that ends it.
-caf::typed_response_promise<store_written> staged(store_ptr self) {
+caf::typed_response_promise<store_written> staged(store_ptr self, std::string channel = {},
+                                                  std::uint64_t generation = 0) {
   auto rp = self->make_response_promise<store_written>();
-  self->state.waiting.push_back(rp);
+  self->state.waiting.push_back({rp, std::move(channel), generation});
   if (!self->state.flush_sent) {
     self->state.flush_sent = true;
     self->send(self, st_flush_atom::value);
@@ -73,10 +87,21 @@ store_actor::behavior_type history_store(store_ptr self, std::shared_ptr<rocksdb
     self->quit(m.reason);
   });
   return {
-    [=](st_append_atom, const store_append& a) {
+    [=](st_append_atom, const store_append& a) -> caf::result<store_written> {
+      auto& st = self->state;
+      if (a.generation != 0) {
+        if (auto it = st.failed_generation.find(a.channel); it != st.failed_generation.end()) {
+          if (a.generation <= it->second)
+            return make_store_error(store_status::fail(
+              store_errc::insufficient_storage, "an earlier write of the channel failed"));
+          st.failed_generation.erase(it); // the channel has seen the failure and moved on
+        }
+      }
       store_channel_meta meta{a.epoch, a.next_seq};
-      self->state.db->stage_append(a.channel, meta, a.events, a.receipts);
-      return staged(self);
+      st.db->stage_append(a.channel, meta, a.events, a.receipts);
+      if (a.generation == 0)
+        return staged(self);
+      return staged(self, a.channel, a.generation);
     },
     [=](st_trim_atom, const store_trim& t) {
       self->state.db->stage_trim(t.channel, t.through_seq);

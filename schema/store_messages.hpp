@@ -34,6 +34,9 @@ struct store_append {
   std::uint64_t next_seq = 1;
   std::vector<event_ptr> events;
   std::vector<store_receipt> receipts;
+  // The channel's append generation: once an append of a generation failed, the store refuses
+  // the later appends of that generation (0: not checked, e.g. events sequenced elsewhere).
+  std::uint64_t generation = 0;
 };
 
 /// Deletes the channel's events with seq <= through_seq (history.size, TTL trimming).

@@ -5,8 +5,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "channel_fixture.hpp"
-#include "store_fixture.hpp"
+#include "stored_channel_fixture.hpp"
 
 #include "actors/history_store_actor.hpp"
 #include "actors/rocksdb_store.hpp"
@@ -15,36 +14,6 @@
 using namespace sy::test_channel;
 using namespace sy::test_store;
 
-namespace {
-
-struct stored_fixture : fixture {
-  temp_dir tmp;
-  std::shared_ptr<full_disk_fs> fs = std::make_shared<full_disk_fs>();
-  store_actor store;
-
-  void start_stored() {
-    store_options o;
-    o.cache_bytes = 8u << 20;
-    o.env = env_on(fs);
-    auto db = open_store(tmp.sub("db"), o);
-    INFO(db.error().message);
-    REQUIRE(db);
-    store = spawn_history_store(sys, std::shared_ptr<rocksdb_store>(std::move(*db)));
-    dir = spawn_directory(sys, cfg, store);
-  }
-  // A new directory on the same store: every channel starts again from what is stored.
-  void restart_directory() {
-    caf::anon_send_exit(dir, caf::exit_reason::user_shutdown);
-    self->wait_for(dir);
-    dir = spawn_directory(sys, cfg, store);
-  }
-  ~stored_fixture() {
-    caf::anon_send_exit(dir, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
-  }
-};
-
-} // namespace
 
 TEST_CASE("a channel with a store keeps epoch seqs history and keys when it comes back",
           "[unit][channel][store]") {
