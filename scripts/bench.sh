@@ -26,12 +26,13 @@
 # peak RSS, both engines). nginx, nchan and npm `ws` are not needed for it. Without
 # --durability, --repeat N (default 1) repeats scenarios 1-5 the same way.
 #
-# --rooms runs scenario 8, the room join storm, on switchyard (and --baseline) only: 2,000
-# members (quick: 500) join one room within 2 s (quick: 0.5 s) over already open Fabric
-# connections, first with the default rooms.presence_window_ms (row 8a), then with 0 (8b:
-# flush after each mailbox pass, the closest the server comes to per-join fan-out). Targets:
-# every member's view is the same full list within 1 s of the last join. nginx, nchan and npm
-# `ws` are not needed for it. BENCH_S8="members join_within_ms" overrides the size.
+# --rooms runs scenario 8, the room join storm: 2,000 members (quick: 500) join one room
+# within 2 s (quick: 0.5 s) over already open Fabric connections; on switchyard (and
+# --baseline) first with the default rooms.presence_window_ms (row 8a), then with 0 (8b: flush
+# after each mailbox pass, the closest the server comes to per-join fan-out); then (8c) on
+# `naive`, bench/peers/rooms-naive.js: Node + npm ws sending every join at once to every
+# member. Targets: every member's view is the same full list within 1 s of the last join.
+# nginx, nchan and wrk are not needed for it. BENCH_S8="members join_within_ms" overrides the size.
 set -euo pipefail
 CALLER_DIR="$(pwd)"  # relative --baseline paths are the caller's
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -45,7 +46,7 @@ JWT_SECRET="bench-secret-$$-$RANDOM"
 API_KEY="bench-key-$$-$RANDOM"
 
 usage() {
-  sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 quick=0
@@ -87,7 +88,7 @@ elif [ "$rooms" = 1 ]; then
     echo "bench.sh: --rooms runs switchyard only (no --only)" >&2
     exit 2
   fi
-  peers=(switchyard)
+  peers=(switchyard naive)
   scenarios="${scenarios:-8}"
   repeat="${repeat:-1}"
   scenario_re='^8$'
@@ -132,12 +133,17 @@ pkg_installed() { dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok instal
 install_bench_packages() {
   local missing=() installed_nginx=0
   if [ "$rooms" = 1 ]; then
-    # sy_loadgen only; node writes the report.
-    if ! command -v node >/dev/null 2>&1; then
-      echo "bench.sh: installing: nodejs" >&2
+    # node writes the report and runs the naive peer (npm ws).
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
+    if [ "${#missing[@]}" -gt 0 ]; then
+      echo "bench.sh: installing: ${missing[*]}" >&2
       sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >&2
       sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        nodejs </dev/null >&2
+        "${missing[@]}" </dev/null >&2
+    fi
+    if [ ! -d bench/peers/node_modules/ws ]; then
+      (cd bench/peers && npm install --no-audit --no-fund --prefix . </dev/null >&2)
     fi
     return 0
   fi
@@ -292,6 +298,13 @@ start_peer() {
       PEER_PIDS=$PEER_MAIN
       wait_for_line "$dir/out.log" "ws-broadcaster listening on" 20 || {
         echo "bench.sh: ws broadcaster did not start:" >&2; cat "$dir/out.log" >&2; return 1; }
+      ;;
+    naive)
+      node bench/peers/rooms-naive.js "127.0.0.1:$PEER_PORT" >"$dir/out.log" 2>&1 &
+      PEER_MAIN=$!
+      PEER_PIDS=$PEER_MAIN
+      wait_for_line "$dir/out.log" "rooms-naive listening on" 20 || {
+        echo "bench.sh: rooms-naive did not start:" >&2; cat "$dir/out.log" >&2; return 1; }
       ;;
   esac
 }
@@ -532,16 +545,17 @@ run_flood() {
 # scenario peer members join_within_ms window
 run_room_storm() {
   local sc="$1" peer="$2" n="$3" within="$4" window="$5" rc=0
-  local out="$WORK/$sc-$peer-$REP.json"
-  # rooms.max_members (1,000 by default) must admit the whole storm.
-  PEER_EXTRA=(--set "rooms.max_members=$n")
-  [ -n "$window" ] && PEER_EXTRA+=(--set "rooms.presence_window_ms=$window")
-  local bin="$SWITCHYARD"
-  [ "$peer" = baseline ] && bin="$BASELINE"
-  local effective
-  effective="$(env SWITCHYARD_JWT_SECRET="$JWT_SECRET" "$bin" check-config "${PEER_EXTRA[@]}" 2>/dev/null |
-    sed -n 's/.*"rooms.presence_window_ms":\([0-9-]*\).*/\1/p' | head -n1 || true)"
-  effective="${effective:-null}"
+  local out="$WORK/$sc-$peer-$REP.json" effective=null
+  if [ "$peer" != naive ]; then
+    # rooms.max_members (1,000 by default) must admit the whole storm.
+    PEER_EXTRA=(--set "rooms.max_members=$n")
+    [ -n "$window" ] && PEER_EXTRA+=(--set "rooms.presence_window_ms=$window")
+    local bin="$SWITCHYARD"
+    [ "$peer" = baseline ] && bin="$BASELINE"
+    effective="$(env SWITCHYARD_JWT_SECRET="$JWT_SECRET" "$bin" check-config "${PEER_EXTRA[@]}" 2>/dev/null |
+      sed -n 's/.*"rooms.presence_window_ms":\([0-9-]*\).*/\1/p' | head -n1 || true)"
+    effective="${effective:-null}"
+  fi
   echo "bench.sh: scenario $sc on $peer: $n members join one room within $within ms," \
     "presence window ${effective} ms" >&2
   if ! start_peer "$peer"; then
@@ -597,9 +611,14 @@ for ((REP = 1; REP <= repeat; REP++)); do
     for peer in "${peers[@]}"; do run_wrk 5 "$peer" "$S5"; done
   fi
   if want_scenario 8; then
-    # The configured default window first, then 0; the peers interleaved within each.
-    for peer in "${peers[@]}"; do run_room_storm 8a "$peer" "${S8[@]}" ""; done
-    for peer in "${peers[@]}"; do run_room_storm 8b "$peer" "${S8[@]}" 0; done
+    # Switchyard builds with the configured default window, then with 0; then the naive peer.
+    for peer in "${peers[@]}"; do
+      if [ "$peer" != naive ]; then run_room_storm 8a "$peer" "${S8[@]}" ""; fi
+    done
+    for peer in "${peers[@]}"; do
+      if [ "$peer" != naive ]; then run_room_storm 8b "$peer" "${S8[@]}" 0; fi
+    done
+    if [[ " ${peers[*]} " == *" naive "* ]]; then run_room_storm 8c naive "${S8[@]}" ""; fi
   fi
 done
 REP=1

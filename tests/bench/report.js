@@ -10,9 +10,10 @@ const [machineFile, runsFile, outBase] = process.argv.slice(2);
 const machine = JSON.parse(fs.readFileSync(machineFile, 'utf8'));
 const runs = fs.readFileSync(runsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 // baseline: bench.sh --baseline BIN; memory: bench.sh --durability (storage.engine=memory)
-const peerOrder = ['switchyard', 'memory', 'baseline', 'nchan', 'ws'];
+// naive: bench.sh --rooms (bench/peers/rooms-naive.js, per-join presence fan-out)
+const peerOrder = ['switchyard', 'memory', 'baseline', 'nchan', 'ws', 'naive'];
 const peers = peerOrder.filter((p) => runs.some((r) => r.peer === p));
-const scenarioOrder = ['1', '2', '3a', '3b', '4', '5', '8a', '8b'];
+const scenarioOrder = ['1', '2', '3a', '3b', '4', '5', '8a', '8b', '8c'];
 const scenarios = scenarioOrder.filter((s) => runs.some((r) => r.scenario === s));
 const boundScenarios = ['6', '7'].filter((s) => runs.some((r) => r.scenario === s));
 
@@ -37,8 +38,9 @@ function label(sc) {
     case '5': return `S5: REST publish, no subscribers (wrk ${p.threads} threads, ${p.connections} conns, ${p.seconds} s)`;
     case '6': return `S6: retain ${k(p.channels)} channels × ${p.events_per_channel} events × ${p.payload_bytes} B, restart`;
     case '7': return `S7: ${k(p.publishes)} × ${p.payload_bytes.toLocaleString('en-US')} B publishes, unique keys, ${p.channels} channels`;
-    case '8a': case '8b': return `S${sc}: ${k(p.members)} members join one room within ` +
-      `${(p.join_within_ms || 0).toLocaleString('en-US')} ms, presence window ${p.presence_window_ms} ms`;
+    case '8a': case '8b': case '8c': return `S${sc}: ${k(p.members)} members join one room within ` +
+      `${(p.join_within_ms || 0).toLocaleString('en-US')} ms, ` +
+      (sc === '8c' ? 'naive per-join fan-out' : `presence window ${p.presence_window_ms} ms`);
   }
   return sc;
 }
@@ -95,7 +97,7 @@ const storm = [
   ['client CPU s', 'client_cpu_s'],
 ];
 const metricsFor = (sc) => ({ '1': fanout, '2': fanout, '3a': latency, '3b': latency, '4': idle, '5': wrk,
-  '8a': storm, '8b': storm }[sc]);
+  '8a': storm, '8b': storm, '8c': storm }[sc]);
 
 const value = (r, m) => {
   if (!r || !r.result) return null;
@@ -161,7 +163,7 @@ const lines = [
        '`memory` = the same binary with storage.engine memory.']
     : []),
   ...(repeats > 1
-    ? [`Each cell of scenarios 1–5 is the median of ${repeats} repetitions (peers interleaved ` +
+    ? [`Each cell of scenarios 1–5 and 8 is the median of ${repeats} repetitions (peers interleaved ` +
        'within each repetition); every repetition is in the JSON.']
     : []),
   ...(machine.loadavg_start
@@ -200,7 +202,7 @@ for (const sc of scenarios) {
   }
 }
 if (boundScenarios.length) lines.push('', ...boundTable());
-const stormScenarios = ['8a', '8b'].filter((s) => scenarios.includes(s));
+const stormScenarios = ['8a', '8b', '8c'].filter((s) => scenarios.includes(s));
 if (stormScenarios.length) lines.push('', ...stormTargets());
 if (notes.length) lines.push('', ...notes.map((n) => `⚠ ${n}`));
 const charted = ['1', '2', '4'].some((s) => scenarios.includes(s));
