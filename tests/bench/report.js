@@ -95,6 +95,9 @@ const storm = [
   ['server CPU s', 'server_cpu_s'],
   ['server CPU µs per join', 'cpu_us_per_join'],
   ['client CPU s', 'client_cpu_s'],
+  // Large: the load client, not the server, was behind (it shares the 2 cores).
+  ['client unread KiB, max', 'client_unread_max_kb'],
+  ['client unread KiB after last join', 'client_unread_after_last_join_kb'],
 ];
 const metricsFor = (sc) => ({ '1': fanout, '2': fanout, '3a': latency, '3b': latency, '4': idle, '5': wrk,
   '8a': storm, '8b': storm, '8c': storm }[sc]);

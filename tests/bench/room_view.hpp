@@ -18,7 +18,9 @@ public:
   std::size_t size() const { return names_.size(); }
 
 private:
-  std::unordered_map<std::string, uint32_t> index_;
+  static constexpr uint32_t no_id = UINT32_MAX;
+  std::vector<uint32_t> by_number_;  // decimal ids (the usual case) → dense id
+  std::unordered_map<std::string, uint32_t> index_;  // any other id
   std::vector<std::string> names_;
 };
 
