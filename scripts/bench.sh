@@ -85,7 +85,7 @@ if [ "$durability" = 1 ]; then
   scenario_re='^[1-7](,[1-7])*$'
 elif [ "$rooms" = 1 ]; then
   if [ -n "$only" ]; then
-    echo "bench.sh: --rooms runs switchyard only (no --only)" >&2
+    echo "bench.sh: --rooms runs switchyard and the naive peer (no --only)" >&2
     exit 2
   fi
   peers=(switchyard naive)

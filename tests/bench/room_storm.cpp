@@ -290,7 +290,9 @@ bool storm::phase_join() {
   std::size_t next = 0;
   while (converged_ < n_) {
     uint64_t now = now_ns();
-    if (now >= deadline) {
+    // An error frame (room_full, scope_denied, ...) means a view can never hold every member:
+    // stop now instead of at the deadline (the frame is on stderr).
+    if (now >= deadline || server_errors_ > 0) {
       cpu1_ = sample_procs(o_.server_pids);
       return false;
     }
@@ -403,11 +405,19 @@ void storm::report(bool complete, const char* error) {
 int storm::run() {
   if (!setup()) return 2;
   if (!phase_connect()) {
+    std::fprintf(stderr, "sy_loadgen: %zu of %zu connections open (%zu gave up, %zu lost)\n", open_,
+                 n_, failed_, lost_);
     report(false, "connections failed or deadline in connect");
     return 3;
   }
   if (!phase_join()) {
-    report(false, joined_ < n_ ? "deadline: joins unanswered" : "deadline: views did not converge");
+    const char* why = server_errors_ > 0 ? "the server refused a join (error frame)"
+                      : joined_ < n_     ? "deadline: joins unanswered"
+                                         : "deadline: views did not converge";
+    std::fprintf(stderr, "sy_loadgen: %s after %.1f s: %zu of %zu joins sent, %zu answered, %zu of "
+                 "%zu views converged\n", why, static_cast<double>(now_ns() - join_t0_) / 1e9,
+                 joins_sent_, n_, joined_, converged_, n_);
+    report(false, why);
     return 3;
   }
   report(true, "");
