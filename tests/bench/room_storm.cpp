@@ -4,6 +4,7 @@
 #include "room_view.hpp"
 #include "sock.hpp"
 #include "stats.hpp"
+#include "unread_meter.hpp"
 #include "ws_client.hpp"
 
 #include <algorithm>
@@ -13,10 +14,8 @@
 #include <deque>
 #include <string>
 #include <string_view>
-#include <linux/sockios.h>
 #include <malloc.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
@@ -30,8 +29,6 @@ constexpr std::size_t max_error_lines = 5;
 // announcement would show here), then the run ends.
 constexpr double tail_s = 0.3;
 constexpr uint32_t no_member = UINT32_MAX;
-// How often the bytes waiting unread in this client's sockets are summed (2,000 ioctls, ~1 ms).
-constexpr uint64_t unread_sample_ns = 100'000'000;
 
 struct member_conn {
   ws_conn conn;
@@ -64,7 +61,6 @@ private:
   void on_joined(member_conn& m, std::string_view frame);
   void on_presence(member_conn& m, std::string_view frame);
   void check_converged(member_conn& m);
-  void sample_unread(uint64_t now);
   void note_error(const char* fmt, const char* a, std::size_t b = 0);
   void report(bool complete, const char* error);
 
@@ -90,10 +86,7 @@ private:
   uint64_t presence_frames_ = 0, presence_bytes_ = 0, joined_bytes_ = 0, other_frames_ = 0;
   uint64_t bytes_ = 0, join_entries_ = 0, leave_entries_ = 0, late_presence_frames_ = 0;
   uint64_t server_errors_ = 0, unparsed_ = 0;
-  // Bytes the kernel holds for this client, not read yet: when large, the client (sharing the
-  // cores with the server) is what delays convergence, not the server.
-  uint64_t next_unread_sample_ns_ = 0, unread_max_ = 0, unread_after_last_join_ = 0;
-  bool unread_after_last_join_taken_ = false;
+  unread_meter unread_;  // marked: the first sample after the last join was sent
   std::size_t errors_printed_ = 0;
   proc_sample cpu0_, cpu1_;
 };
@@ -264,22 +257,6 @@ void storm::on_ws_message(std::size_t id, const char* data, std::size_t len) {
 
 // ---- the storm -------------------------------------------------------------------------------
 
-void storm::sample_unread(uint64_t now) {
-  if (now < next_unread_sample_ns_) return;
-  next_unread_sample_ns_ = now + unread_sample_ns;
-  uint64_t sum = 0;
-  for (auto& m : conns_) {
-    int n = 0;
-    if (m.conn.fd() >= 0 && ::ioctl(m.conn.fd(), SIOCINQ, &n) == 0 && n > 0)
-      sum += static_cast<uint64_t>(n);
-  }
-  unread_max_ = std::max(unread_max_, sum);
-  if (!unread_after_last_join_taken_ && joins_sent_ == n_) {
-    unread_after_last_join_ = sum;
-    unread_after_last_join_taken_ = true;
-  }
-}
-
 bool storm::phase_join() {
   joining_ = true;
   cpu0_ = sample_procs(o_.server_pids);
@@ -308,7 +285,7 @@ bool storm::phase_join() {
       }
       ++next;
     }
-    sample_unread(now);
+    unread_.sample(now, n_, [&](std::size_t i) { return conns_[i].conn.fd(); }, next == n_);
     poll(next < n_ ? 1 : 10);
   }
   cpu1_ = sample_procs(o_.server_pids);
@@ -393,8 +370,8 @@ void storm::report(bool complete, const char* error) {
               static_cast<double>(bytes_) / n, static_cast<unsigned long long>(other_frames_),
               static_cast<unsigned long long>(server_errors_), static_cast<unsigned long long>(unparsed_));
   std::printf("\"client_unread_max_kb\":%llu,\"client_unread_after_last_join_kb\":%llu,",
-              static_cast<unsigned long long>(unread_max_ / 1024),
-              static_cast<unsigned long long>(unread_after_last_join_ / 1024));
+              static_cast<unsigned long long>(unread_.max_bytes() / 1024),
+              static_cast<unsigned long long>(unread_.at_mark_bytes() / 1024));
   std::printf("\"server_cpu_s\":%.3f,\"cpu_us_per_join\":%.1f,\"client_cpu_s\":%.3f,"
               "\"target_met\":%s,\"complete\":%s,\"error\":\"%s\"}\n",
               cpu_s, cpu_s >= 0 ? cpu_s * 1e6 / n : -1.0, client_cpu, target_met ? "true" : "false",
