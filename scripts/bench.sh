@@ -3,6 +3,7 @@
 #
 #   scripts/bench.sh [--quick] [--only switchyard|nchan|ws] [--scenarios 1,3] [--baseline BIN]
 #   scripts/bench.sh --durability [--quick] [--repeat N] [--scenarios 1,2,5,6,7]
+#   scripts/bench.sh --rooms [--quick] [--repeat N] [--baseline BIN] [--scenarios 8]
 #
 # Installs missing packages (apt), builds Release (BUILD_DIR, default build/), then for each
 # scenario starts every peer fresh on its own loopback port, drives it with
@@ -24,6 +25,14 @@
 # channels: peak RSS, restart to serving) and 7 (64 KiB events with unique idempotency keys:
 # peak RSS, both engines). nginx, nchan and npm `ws` are not needed for it. Without
 # --durability, --repeat N (default 1) repeats scenarios 1-5 the same way.
+#
+# --rooms runs scenario 8, the room join storm: 2,000 members (quick: 500) join one room
+# within 2 s (quick: 0.5 s) over already open Fabric connections; on switchyard (and
+# --baseline) first with the default rooms.presence_window_ms (row 8a), then with 0 (8b: flush
+# after each mailbox pass, the closest the server comes to per-join fan-out); then (8c) on
+# `naive`, bench/peers/rooms-naive.js: Node + npm ws sending every join at once to every
+# member. Targets: every member's view is the same full list within 1 s of the last join.
+# nginx, nchan and wrk are not needed for it. BENCH_S8="members join_within_ms" overrides the size.
 set -euo pipefail
 CALLER_DIR="$(pwd)"  # relative --baseline paths are the caller's
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,7 +46,7 @@ JWT_SECRET="bench-secret-$$-$RANDOM"
 API_KEY="bench-key-$$-$RANDOM"
 
 usage() {
-  sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 quick=0
@@ -45,11 +54,13 @@ only=""
 baseline=""
 scenarios=""
 durability=0
+rooms=0
 repeat=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --durability) durability=1 ;;
+    --rooms) rooms=1 ;;
     --repeat) repeat="${2:?--repeat needs a count}"; shift ;;
     --only) only="${2:?--only needs a peer}"; shift ;;
     --scenarios) scenarios="${2:?--scenarios needs a list}"; shift ;;
@@ -59,6 +70,10 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+if [ "$durability" = 1 ] && [ "$rooms" = 1 ]; then
+  echo "bench.sh: --durability and --rooms are separate runs" >&2
+  exit 2
+fi
 if [ "$durability" = 1 ]; then
   if [ -n "$only" ] || [ -n "$baseline" ]; then
     echo "bench.sh: --durability runs switchyard and memory only (no --only, no --baseline)" >&2
@@ -68,6 +83,15 @@ if [ "$durability" = 1 ]; then
   scenarios="${scenarios:-1,2,5,6,7}"
   repeat="${repeat:-3}"
   scenario_re='^[1-7](,[1-7])*$'
+elif [ "$rooms" = 1 ]; then
+  if [ -n "$only" ]; then
+    echo "bench.sh: --rooms runs switchyard and the naive peer (no --only)" >&2
+    exit 2
+  fi
+  peers=(switchyard naive)
+  scenarios="${scenarios:-8}"
+  repeat="${repeat:-1}"
+  scenario_re='^8$'
 else
   peers=(switchyard nchan ws)
   scenarios="${scenarios:-1,2,3,4,5}"
@@ -95,7 +119,7 @@ if [ -n "$baseline" ]; then
   if [ "${peers[0]}" = switchyard ]; then peers=(switchyard baseline "${peers[@]:1}"); else peers=(baseline "${peers[@]}"); fi
 fi
 if ! [[ "$scenarios" =~ $scenario_re ]]; then
-  echo "bench.sh: --scenarios takes a comma list of 1..5 (1..7 with --durability)" >&2
+  echo "bench.sh: --scenarios takes a comma list of 1..5 (1..7 with --durability, 8 with --rooms)" >&2
   exit 2
 fi
 want_scenario() { [[ ",$scenarios," == *",$1,"* ]]; }
@@ -108,6 +132,21 @@ pkg_installed() { dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok instal
 
 install_bench_packages() {
   local missing=() installed_nginx=0
+  if [ "$rooms" = 1 ]; then
+    # node writes the report and runs the naive peer (npm ws).
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
+    if [ "${#missing[@]}" -gt 0 ]; then
+      echo "bench.sh: installing: ${missing[*]}" >&2
+      sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >&2
+      sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "${missing[@]}" </dev/null >&2
+    fi
+    if [ ! -d bench/peers/node_modules/ws ]; then
+      (cd bench/peers && npm install --no-audit --no-fund --prefix . </dev/null >&2)
+    fi
+    return 0
+  fi
   if [ "$durability" = 1 ]; then
     # Switchyard against itself: wrk (S5), node (the report), curl (restart probe), gnuplot.
     command -v wrk >/dev/null 2>&1 || missing+=(wrk)
@@ -157,7 +196,7 @@ install_bench_packages() {
 install_bench_packages
 
 NCHAN_MODULE=/usr/lib/nginx/modules/ngx_nchan_module.so
-if [ "$durability" = 0 ] && [ ! -f "$NCHAN_MODULE" ]; then
+if [ "$durability" = 0 ] && [ "$rooms" = 0 ] && [ ! -f "$NCHAN_MODULE" ]; then
   echo "bench.sh: $NCHAN_MODULE missing" >&2
   exit 1
 fi
@@ -259,6 +298,13 @@ start_peer() {
       PEER_PIDS=$PEER_MAIN
       wait_for_line "$dir/out.log" "ws-broadcaster listening on" 20 || {
         echo "bench.sh: ws broadcaster did not start:" >&2; cat "$dir/out.log" >&2; return 1; }
+      ;;
+    naive)
+      node bench/peers/rooms-naive.js "127.0.0.1:$PEER_PORT" >"$dir/out.log" 2>&1 &
+      PEER_MAIN=$!
+      PEER_PIDS=$PEER_MAIN
+      wait_for_line "$dir/out.log" "rooms-naive listening on" 20 || {
+        echo "bench.sh: rooms-naive did not start:" >&2; cat "$dir/out.log" >&2; return 1; }
       ;;
   esac
 }
@@ -492,17 +538,53 @@ run_flood() {
     "{\"channels\":$nch,\"publishes\":$total,\"payload_bytes\":$bytes,\"concurrency\":$conns}"
 }
 
+# The room join storm (scenario 8): members join one room spread evenly over join_within_ms on
+# connections opened before (so the server CPU sampled from the first join to the last view's
+# convergence is joins and presence, not handshakes). window "" keeps the configured
+# rooms.presence_window_ms (its value is recorded), a number sets it.
+# scenario peer members join_within_ms window
+run_room_storm() {
+  local sc="$1" peer="$2" n="$3" within="$4" window="$5" rc=0
+  local out="$WORK/$sc-$peer-$REP.json" effective=null
+  if [ "$peer" != naive ]; then
+    # rooms.max_members (1,000 by default) must admit the whole storm.
+    PEER_EXTRA=(--set "rooms.max_members=$n")
+    [ -n "$window" ] && PEER_EXTRA+=(--set "rooms.presence_window_ms=$window")
+    local bin="$SWITCHYARD"
+    [ "$peer" = baseline ] && bin="$BASELINE"
+    effective="$(env SWITCHYARD_JWT_SECRET="$JWT_SECRET" "$bin" check-config "${PEER_EXTRA[@]}" 2>/dev/null |
+      sed -n 's/.*"rooms.presence_window_ms":\([0-9-]*\).*/\1/p' | head -n1 || true)"
+    effective="${effective:-null}"
+  fi
+  echo "bench.sh: scenario $sc on $peer: $n members join one room within $within ms," \
+    "presence window ${effective} ms" >&2
+  if ! start_peer "$peer"; then
+    stop_peer; PEER_EXTRA=(); record "$sc" "$peer" 99 /dev/null "{}"; return 0
+  fi
+  # 30 s bounds the connect phase and, from the first join, the convergence.
+  timeout -k 5 120 "$LOADGEN" --target switchyard --port "$PEER_PORT" --token "$TOKEN" \
+    --room storm --members "$n" --join-within-ms "$within" --source-addrs "$SOURCE_ADDRS" \
+    --deadline-s 30 --server-pid "$PEER_PIDS" >"$out" 2>"$out.err" || rc=$?
+  [ "$rc" = 0 ] || { echo "bench.sh: sy_loadgen exit $rc"; head -n5 "$out.err"; } >&2
+  stop_peer
+  PEER_EXTRA=()
+  record "$sc" "$peer" "$rc" "$out" \
+    "{\"members\":$n,\"join_within_ms\":$within,\"presence_window_ms\":$effective}"
+}
+
 if [ "$quick" = 1 ]; then
   S1=(300 300 32) S2=(2000 30 32) S3N=300 S3M20=60 S3M100=300 S4=(2000 2) S5=3 DL=30
-  S6=(200 100 1024 32) S7=(27 1350 65400 4)
+  S6=(200 100 1024 32) S7=(27 1350 65400 4) S8=(500 500)
 else
   S1=(1000 1000 32) S2=(10000 100 32) S3N=1000 S3M20=400 S3M100=2000 S4=(10000 5) S5=10 DL=120
-  S6=(2000 520 1024 64) S7=(27 13500 65400 4)
+  S6=(2000 520 1024 64) S7=(27 13500 65400 4) S8=(2000 2000)
 fi
 # shellcheck disable=SC2206  # word splitting is the point
 [ -n "${BENCH_S6:-}" ] && S6=(${BENCH_S6})
 # shellcheck disable=SC2206
 [ -n "${BENCH_S7:-}" ] && S7=(${BENCH_S7})
+# shellcheck disable=SC2206
+[ -n "${BENCH_S8:-}" ] && S8=(${BENCH_S8})
 # The bound the issue sets: storage.cache_bytes (the default, 256 MiB) + 200 MB.
 CACHE_BYTES=268435456
 RSS_LIMIT_KB=$(((CACHE_BYTES + 200000000) / 1024))
@@ -528,6 +610,16 @@ for ((REP = 1; REP <= repeat; REP++)); do
   if want_scenario 5; then
     for peer in "${peers[@]}"; do run_wrk 5 "$peer" "$S5"; done
   fi
+  if want_scenario 8; then
+    # Switchyard builds with the configured default window, then with 0; then the naive peer.
+    for peer in "${peers[@]}"; do
+      if [ "$peer" != naive ]; then run_room_storm 8a "$peer" "${S8[@]}" ""; fi
+    done
+    for peer in "${peers[@]}"; do
+      if [ "$peer" != naive ]; then run_room_storm 8b "$peer" "${S8[@]}" 0; fi
+    done
+    if [[ " ${peers[*]} " == *" naive "* ]]; then run_room_storm 8c naive "${S8[@]}" ""; fi
+  fi
 done
 REP=1
 # Scenarios 6 and 7 measure bounds (peak RSS, restart time), not rates: once per run.
@@ -545,6 +637,7 @@ ws_version="$(node -p "require('./bench/peers/node_modules/ws/package.json').ver
 cat >"$WORK/machine.json" <<JSON
 {"utc":"$stamp","quick":$([ "$quick" = 1 ] && echo true || echo false),
  "durability":$([ "$durability" = 1 ] && echo true || echo false),"repeat":$repeat,
+ "rooms":$([ "$rooms" = 1 ] && echo true || echo false),
  "loadavg_start":$LOADAVG_START,"loadavg_end":$(loadavg),
  "storage_sync":"${SWITCHYARD_STORAGE_SYNC:-batch}","cache_bytes":$CACHE_BYTES,
  "nproc":$(nproc),"kernel":"$(uname -r)",
@@ -567,4 +660,4 @@ if command -v gnuplot >/dev/null 2>&1 && [ -f "bench/results/$stamp.gp" ]; then
   rm -f "bench/results/$stamp.gp" "bench/results/$stamp.dat"
 fi
 cat "bench/results/$stamp.md"
-echo "bench.sh: wrote bench/results/$stamp.{json,md,png}" >&2
+echo "bench.sh: wrote$(for f in bench/results/"$stamp".{json,md,png}; do [ -f "$f" ] && printf ' %s' "$f"; done)" >&2

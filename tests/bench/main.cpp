@@ -2,10 +2,12 @@
 // One thread, one epoll set: N subscribers + a few keep-alive HTTP publishers. Phases:
 // connect+subscribe → (idle: sample RSS) | publish M events → drain → report JSON on stdout.
 // Every phase is bounded by --deadline-s; on a deadline it still reports and exits 3.
+// --room R: the room join-storm mode instead (room_storm.hpp).
 
 #include "clock.hpp"
 #include "http_publisher.hpp"
 #include "options.hpp"
+#include "room_storm.hpp"
 #include "sock.hpp"
 #include "stats.hpp"
 #include "ws_client.hpp"
@@ -526,11 +528,13 @@ int main(int argc, char** argv) {
   sy::bench::raise_fd_limit();
   rlimit rl{};
   ::getrlimit(RLIMIT_NOFILE, &rl);
-  if (o.subscribers + o.concurrency + 16 > rl.rlim_cur) {
-    std::fprintf(stderr, "sy_loadgen: %zu subscribers need more than RLIMIT_NOFILE=%llu\n",
-                 o.subscribers, static_cast<unsigned long long>(rl.rlim_cur));
+  std::size_t sockets = o.room.empty() ? o.subscribers + o.concurrency : o.members;
+  if (sockets + 16 > rl.rlim_cur) {
+    std::fprintf(stderr, "sy_loadgen: %zu connections need more than RLIMIT_NOFILE=%llu\n",
+                 sockets, static_cast<unsigned long long>(rl.rlim_cur));
     return 2;
   }
+  if (!o.room.empty()) return sy::bench::run_room_storm(o);
   sy::bench::bench b(o);
   return b.run();
 }

@@ -29,6 +29,9 @@ void usage() {
     "  --drain-s S           wait for late deliveries after the last publish (--deadline-s)\n"
     "  --settle-s S          wait after subscribing before sampling RSS (0.5)\n"
     "  --idle-s S            idle mode: subscribe, wait S, sample RSS, no publishing\n"
+    "  --room R              switchyard: join-storm mode, members join room R (no publishing)\n"
+    "  --members N           join-storm: connections that join the room (2000)\n"
+    "  --join-within-ms MS   join-storm: joins spread evenly over this time (2000)\n"
     "  --server-pid P[,P..]  server processes to sample (CPU, RSS)\n");
 }
 
@@ -93,6 +96,9 @@ bool parse_options(int argc, char** argv, options& o) {
     else if (is("--drain-s")) o.drain_s = std::atof(v);
     else if (is("--settle-s")) o.settle_s = std::atof(v);
     else if (is("--idle-s")) o.idle_s = std::atof(v);
+    else if (is("--room")) o.room = v;
+    else if (is("--members")) o.members = std::strtoull(v, nullptr, 10);
+    else if (is("--join-within-ms")) o.join_within_ms = std::atof(v);
     else if (is("--server-pid")) {
       if (!parse_pids(v, o.server_pids)) { std::fprintf(stderr, "bad --server-pid %s\n", v); return false; }
     } else {
@@ -109,6 +115,11 @@ bool parse_options(int argc, char** argv, options& o) {
   if ((o.channels > 1 || o.unique_keys) &&
       (o.target != target_kind::switchyard || o.subscribers != 0)) {
     std::fprintf(stderr, "--channels and --unique-keys need --target switchyard and --subscribers 0\n");
+    return false;
+  }
+  if (!o.room.empty() && (o.target != target_kind::switchyard || o.members == 0 ||
+                         o.join_within_ms < 0 || o.deadline_s <= 0)) {
+    std::fprintf(stderr, "--room needs --target switchyard, --members > 0, --join-within-ms >= 0\n");
     return false;
   }
   return true;

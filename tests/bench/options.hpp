@@ -31,6 +31,11 @@ struct options {
   double drain_s = -1;                    // wait for stragglers after the last publish (-1: deadline)
   double settle_s = 0.5;                  // after all subscribed, before measuring RSS
   double idle_s = 0;                      // > 0: idle mode (scenario 4), no publishing
+  // Non-empty: room join-storm mode (room_storm.hpp): `members` connections join this room,
+  // spread evenly over `join_within_ms`; no publishing.
+  std::string room;
+  std::size_t members = 2000;
+  double join_within_ms = 2000;
   std::vector<int> server_pids;
 };
 

@@ -10,9 +10,10 @@ const [machineFile, runsFile, outBase] = process.argv.slice(2);
 const machine = JSON.parse(fs.readFileSync(machineFile, 'utf8'));
 const runs = fs.readFileSync(runsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 // baseline: bench.sh --baseline BIN; memory: bench.sh --durability (storage.engine=memory)
-const peerOrder = ['switchyard', 'memory', 'baseline', 'nchan', 'ws'];
+// naive: bench.sh --rooms (bench/peers/rooms-naive.js, per-join presence fan-out)
+const peerOrder = ['switchyard', 'memory', 'baseline', 'nchan', 'ws', 'naive'];
 const peers = peerOrder.filter((p) => runs.some((r) => r.peer === p));
-const scenarioOrder = ['1', '2', '3a', '3b', '4', '5'];
+const scenarioOrder = ['1', '2', '3a', '3b', '4', '5', '8a', '8b', '8c'];
 const scenarios = scenarioOrder.filter((s) => runs.some((r) => r.scenario === s));
 const boundScenarios = ['6', '7'].filter((s) => runs.some((r) => r.scenario === s));
 
@@ -37,6 +38,9 @@ function label(sc) {
     case '5': return `S5: REST publish, no subscribers (wrk ${p.threads} threads, ${p.connections} conns, ${p.seconds} s)`;
     case '6': return `S6: retain ${k(p.channels)} channels × ${p.events_per_channel} events × ${p.payload_bytes} B, restart`;
     case '7': return `S7: ${k(p.publishes)} × ${p.payload_bytes.toLocaleString('en-US')} B publishes, unique keys, ${p.channels} channels`;
+    case '8a': case '8b': case '8c': return `S${sc}: ${k(p.members)} members join one room within ` +
+      `${(p.join_within_ms || 0).toLocaleString('en-US')} ms, ` +
+      (sc === '8c' ? 'naive per-join fan-out' : `presence window ${p.presence_window_ms} ms`);
   }
   return sc;
 }
@@ -77,7 +81,26 @@ const wrk = [
   ['errors', (r) => r.errors_connect + r.errors_read + r.errors_write + r.errors_status + r.errors_timeout],
   ['server CPU µs/request', (r) => (r.requests > 0 ? (r.server_cpu_s * 1e6) / r.requests : null)],
 ];
-const metricsFor = (sc) => ({ '1': fanout, '2': fanout, '3a': latency, '3b': latency, '4': idle, '5': wrk }[sc]);
+// Scenario 8 (bench.sh --rooms): one room's join storm; "last join" = the last join frame sent.
+const storm = [
+  ['converge after last join ms', 'converge_after_last_join_ms'],
+  ['view converged p50 ms after last join', 'view_converge_after_last_join_ms.p50'],
+  ['join → own joined p50 ms', 'join_to_joined_ms.p50'],
+  ['join → own joined p99 ms', 'join_to_joined_ms.p99'],
+  ['last join sent at ms', 'last_join_sent_ms'],
+  ['presence frames', 'presence_frames'],
+  ['presence frames per join', 'presence_frames_per_join'],
+  ['presence frames, most to one member', 'presence_frames_per_member_max'],
+  ['KiB received per member', (r) => (r.members > 0 ? r.bytes_received / r.members / 1024 : null)],
+  ['server CPU s', 'server_cpu_s'],
+  ['server CPU µs per join', 'cpu_us_per_join'],
+  ['client CPU s', 'client_cpu_s'],
+  // Large: the load client, not the server, was behind (it shares the 2 cores).
+  ['client unread KiB, max', 'client_unread_max_kb'],
+  ['client unread KiB after last join', 'client_unread_after_last_join_kb'],
+];
+const metricsFor = (sc) => ({ '1': fanout, '2': fanout, '3a': latency, '3b': latency, '4': idle, '5': wrk,
+  '8a': storm, '8b': storm, '8c': storm }[sc]);
 
 const value = (r, m) => {
   if (!r || !r.result) return null;
@@ -94,7 +117,7 @@ const med = (sc, p, m) => median(values(sc, p, m));
 
 function fmt(v) {
   if (v == null) return '–';
-  if (Math.abs(v) >= 100) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 100 || Number.isInteger(v)) return Math.round(v).toLocaleString('en-US');
   if (Math.abs(v) >= 10) return v.toFixed(1);
   return Number.isInteger(v) ? `${v}` : v.toFixed(2);
 }
@@ -132,8 +155,10 @@ const lines = [
   `# Switchyard benchmark ${machine.utc}${machine.quick ? ' (quick)' : ''}`,
   '',
   `Machine: ${machine.nproc} cores (${machine.cpu}), ${Math.round(machine.mem_kb / 1048576)} GiB, ` +
-    `kernel ${machine.kernel}. Switchyard ${machine.switchyard_git}, nginx ${machine.nginx} + ` +
-    `nchan ${machine.nchan}, node ${machine.node} + ws ${machine.ws}, wrk ${machine.wrk}.` +
+    `kernel ${machine.kernel}. Switchyard ${machine.switchyard_git}` +
+    // bench.sh --rooms runs Switchyard alone: no peer versions to show.
+    (machine.rooms ? '.' : `, nginx ${machine.nginx} + nchan ${machine.nchan}, node ${machine.node} + ` +
+      `ws ${machine.ws}, wrk ${machine.wrk}.`) +
     (peers.includes('baseline') ? ` Baseline: Switchyard ${machine.baseline_git}, same flags.` : ''),
   'Load client and servers share the machine; compare peers within this run only.',
   ...(peers.includes('memory')
@@ -141,7 +166,7 @@ const lines = [
        '`memory` = the same binary with storage.engine memory.']
     : []),
   ...(repeats > 1
-    ? [`Each cell of scenarios 1–5 is the median of ${repeats} repetitions (peers interleaved ` +
+    ? [`Each cell of scenarios 1–5 and 8 is the median of ${repeats} repetitions (peers interleaved ` +
        'within each repetition); every repetition is in the JSON.']
     : []),
   ...(machine.loadavg_start
@@ -180,8 +205,11 @@ for (const sc of scenarios) {
   }
 }
 if (boundScenarios.length) lines.push('', ...boundTable());
+const stormScenarios = ['8a', '8b', '8c'].filter((s) => scenarios.includes(s));
+if (stormScenarios.length) lines.push('', ...stormTargets());
 if (notes.length) lines.push('', ...notes.map((n) => `⚠ ${n}`));
-lines.push('', `Chart: [${path.basename(outBase)}.png](${path.basename(outBase)}.png)`, '');
+const charted = ['1', '2', '4'].some((s) => scenarios.includes(s));
+lines.push('', ...(charted ? [`Chart: [${path.basename(outBase)}.png](${path.basename(outBase)}.png)`, ''] : []));
 fs.writeFileSync(`${outBase}.md`, lines.join('\n'));
 
 // Scenarios 6 and 7: bounds, not rates (one run each): peak RSS against storage.cache_bytes +
@@ -225,6 +253,28 @@ function boundTable() {
   }
   t.push('', `Load average after each: ${boundScenarios.map((sc) => peers.filter((p) => run(sc, p))
     .map((p) => `S${sc} ${p} ${loadText(run(sc, p).loadavg)}`).join(', ')).join(', ')}.`);
+  return t;
+}
+
+// Scenario 8: the issue's targets, per repetition: every view the same full member list within
+// 1 s of the last join sent.
+function stormTargets() {
+  const t = ['## Room join storm: targets', '',
+    '| scenario | peer | rep | converged after last join | ≤ 1,000 ms | views the same full list | loadavg |',
+    '|---|---|---:|---:|---|---|---|'];
+  for (const sc of stormScenarios) {
+    for (const p of peers) {
+      runsOf(sc, p).forEach((r, i) => {
+        const x = r.result || {};
+        const ms = x.complete ? x.converge_after_last_join_ms : null;
+        const same = x.complete ? (x.views_identical ? `yes (${x.converged} views)` :
+          `**no** (${x.views_differing} differ, ${x.duplicate_joins} duplicate joins)`) : '–';
+        t.push(`| ${i ? '' : `S${sc}`} | ${i ? '' : p} | ${r.rep || 1} | ` +
+          `${ms == null ? `never (${x.error || `exit ${r.exit}`})` : `${fmt(ms)} ms`} | ` +
+          `${ms == null ? '**missed**' : ms <= 1000 ? 'met' : '**missed**'} | ${same} | ${loadText(r.loadavg)} |`);
+      });
+    }
+  }
   return t;
 }
 

@@ -36,6 +36,7 @@ public:
   bool send_text(std::string_view payload);
   void close_now();
   state st() const { return state_; }
+  int fd() const { return fd_; }
 
 private:
   bool send_frame(uint8_t opcode, const char* payload, std::size_t len);
