@@ -79,6 +79,14 @@ sy_configure() {
   cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
 }
 
+# What tests drive besides the daemon: headless Chromium (the browser tests of pages, SSE and the
+# JavaScript client) and promtool from prometheus (checks the /metrics exposition format).
+SY_TEST_PACKAGES=(chromium prometheus)
+sy_install_test_deps() {
+  local SY_DEB_PACKAGES=("${SY_TEST_PACKAGES[@]}")
+  sy_install_deps
+}
+
 # clang with its sanitizer and libFuzzer runtimes, for the sanitizer job and the fuzz targets.
 SY_SANITIZER_PACKAGES=(clang libclang-rt-14-dev libfuzzer-14-dev)
 sy_install_sanitizer_deps() {

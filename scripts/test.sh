@@ -20,6 +20,7 @@ done
 # shellcheck source=scripts/deps.sh
 source scripts/deps.sh
 sy_install_client_deps
+sy_install_test_deps
 
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
