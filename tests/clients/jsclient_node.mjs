@@ -1,5 +1,7 @@
 // The JavaScript client (clients/js) in Node with the npm `ws` package against the real daemon.
 // Usage: node jsclient_node.mjs <scenario>; env SWITCHYARD_BIN. Exit 0 = passed.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { Client } from '../../clients/js/src/index.js';
 import { Daemon, checkExactlyOnce, deadline, fail, mintToken, sleep, waitFor } from './jsclient_support.mjs';
@@ -122,6 +124,28 @@ const scenarios = {
     await waitFor(() => ra.members.size === 1, 'bob gone');
     a.close();
     b.close();
+  },
+
+  // The example scripts/run.sh and README.md print: clients/js/examples/tail.mjs prints each
+  // event as one JSON line (with the global WebSocket of Node >= 22, `ws` from clients/js before).
+  async example() {
+    const d = await new Daemon([]).start();
+    const script = fileURLToPath(new URL('../../clients/js/examples/tail.mjs', import.meta.url));
+    const child = spawn(process.execPath, [script, '--url', `ws://${d.base}/realtime`, 'jsc.ex'], {
+      env: { ...process.env, SWITCHYARD_TOKEN: mintToken({ sub: 'example' }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    process.on('exit', () => child.kill('SIGKILL'));
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b) => { out += b; });
+    child.stderr.on('data', (b) => { err += b; });
+    child.on('exit', (code) => fail(`tail.mjs exited (${code}): ${err}`));
+    await waitFor(() => err.includes('jsc.ex: subscribed'), 'the subscription: ' + err);
+    for (let n = 1; n <= 3; n++) await d.publish('jsc.ex', n);
+    await waitFor(() => out.split('\n').length > 3, 'three lines from tail.mjs: ' + out + err);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    if (lines.map((e) => e.data.n).join() !== '1,2,3' || lines[0].op !== 'event') fail('printed ' + out);
   },
 };
 
