@@ -120,3 +120,21 @@ test('resubscribes from the last delivered cursor and drops what it already deli
   assert.equal(infos[1].recovered, true);
   c.close();
 });
+
+test('close() and connect() while the token provider is pending open one socket', async () => {
+  FakeSocket.all = [];
+  let release;
+  const first = new Promise((r) => { release = r; });
+  let calls = 0;
+  const c = new Client({ url: 'ws://h:1', WebSocket: FakeSocket,
+                         token: () => (calls++ === 0 ? first : Promise.resolve('t2')) });
+  c.connect();
+  c.close();
+  c.connect();
+  await nextSocket(1);
+  release('t1');
+  await tick(20);
+  assert.equal(FakeSocket.all.length, 1);
+  assert.equal(FakeSocket.all[0].url.searchParams.get('token'), 't2');
+  c.close();
+});

@@ -44,6 +44,7 @@ export class Client {
     this._stopped = true;
     this._needToken = true;
     this._timers = new Set();
+    this._generation = 0; // bumped by close(): an _open() still awaiting its token gives up
     this.state = 'closed';
   }
 
@@ -58,6 +59,7 @@ export class Client {
   /** Closes the connection for good: no reconnect; subscriptions stay for a later connect(). */
   close() {
     this._stopped = true;
+    this._generation++;
     this._clearTimers();
     const ws = this._ws;
     this._ws = null;
@@ -112,15 +114,17 @@ export class Client {
   // -- connection --
 
   async _open() {
+    const generation = this._generation;
     this._setState('connecting');
     let token;
     try {
       token = await this._currentToken();
     } catch (e) {
+      if (generation !== this._generation) return;
       this._emit('error', e);
       return this._retry({ code: 0, reason: 'token provider failed' });
     }
-    if (this._stopped) return;
+    if (generation !== this._generation) return;
     const url = new URL(this._url);
     url.searchParams.set('token', token);
     let ws;
