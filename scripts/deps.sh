@@ -49,8 +49,9 @@ sy_install_deps() {
       $missing </dev/null
 }
 
-# Node.js and the npm `ws` package for the client-example tests (tests/clients): Debian's nodejs
-# and npm when node is missing, then `npm ci` against the committed lock file.
+# Node.js and the npm `ws` package for the client tests (tests/clients) and the JavaScript client's
+# examples (clients/js): Debian's nodejs and npm when node is missing, then `npm ci` against the
+# committed lock files.
 sy_install_client_deps() {
   local missing=()
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
@@ -61,9 +62,13 @@ sy_install_client_deps() {
       sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
         --no-install-recommends "${missing[@]}" </dev/null >&2 || return 1
   fi
-  if [ ! -f tests/clients/node_modules/ws/package.json ]; then
-    (cd tests/clients && npm ci --no-audit --no-fund </dev/null >&2) || return 1
-  fi
+  local dir
+  # clients/js: `ws` is its dev dependency, for its examples on Node < 22 (no global WebSocket).
+  for dir in tests/clients clients/js; do
+    if [ ! -f "$dir/node_modules/ws/package.json" ]; then
+      (cd "$dir" && npm ci --no-audit --no-fund </dev/null >&2) || return 1
+    fi
+  done
 }
 
 # Configures a Release build in directory $1 (default build), Ninja when available. An existing

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds Release in build/ and runs the daemon in the foreground with the embedded defaults
 # (development credentials; durable history in ./switchyard-data), after printing a dev token
-# and copy-paste examples.
+# and copy-paste examples (the switchyard CLI, the JavaScript client in clients/js, curl).
 # Extra arguments are passed to `switchyard serve` (e.g. --set realtime.heartbeat_ms=5000).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,6 +11,8 @@ source scripts/deps.sh
 
 sy_configure build
 cmake --build build -j"$(nproc)" --target switchyard
+# Node and `ws` for the JavaScript client's example on Node < 22; the daemon starts without them.
+sy_install_client_deps || echo "run.sh: node/npm unavailable: the JavaScript example below will not run" >&2
 
 listen="${SWITCHYARD_LISTEN:-127.0.0.1:9009}"
 host="${listen%:*}"
@@ -20,6 +22,9 @@ case "$host" in
   "" | 0.0.0.0 | "::" | "[::]") host=127.0.0.1 ;;
 esac
 base="$host:$port"
+# The CLI's publish and tail talk to 127.0.0.1:9009 unless told otherwise.
+url_opt=""
+[ "$base" = "127.0.0.1:9009" ] || url_opt=" --url http://$base"
 api_key="${SWITCHYARD_API_KEY:-switchyard-dev-key}"
 # Uses SWITCHYARD_JWT_SECRET when set, the embedded development secret otherwise.
 token="$(build/switchyard token --sub dev --ttl 86400)"
@@ -32,31 +37,35 @@ Switchyard on http://$base  (development credentials; do not expose)
 Development token (sub=dev, 24 h):
   $token
 
-Publish:
+In another terminal, from this directory:
+
+Follow channels, one JSON line per event (resumes where it stopped when the server restarts):
+  build/switchyard tail demo log.event$url_opt
+
+Publish (API key from SWITCHYARD_API_KEY, else the development key):
+  build/switchyard publish demo '{"msg":"hi"}' --type hello$url_opt
+
+The same subscription with the JavaScript client (clients/js, README there), in Node:
+  SWITCHYARD_TOKEN=$token node clients/js/examples/tail.mjs --url ws://$base/realtime demo
+
+Publish and read history with curl:
   curl -s -X POST http://$base/v1/channels/demo/events -H 'Authorization: Bearer $api_key' -H 'Content-Type: application/json' -d '{"type":"hello","data":{"msg":"hi"}}'
-
-History:
   curl -s 'http://$base/v1/channels/demo/events?limit=10' -H 'Authorization: Bearer $api_key'
-
-Subscribe (websocat), then send the frame below:
-  websocat 'ws://$base/realtime?token=$token'
-  {"op":"subscribe","topics":["demo","log.event"]}
-
-Subscribe (node, after 'npm install ws'):
-  node -e "const W=require('ws');const w=new W('ws://$base/realtime?token=$token');w.on('open',()=>w.send(JSON.stringify({op:'subscribe',topics:['demo']})));w.on('message',m=>console.log(String(m)))"
 
 Workspace gateway and SnackBase, token for workspace "default":
   $ws_token
-  websocat -H 'Authorization: Bearer $ws_token' 'ws://$base/workspaces/default/realtime/connect'
-  {"type":"subscribe","channel":"postgres:posts"}
-  websocat 'ws://$base/api/v1/realtime/ws?token=$ws_token'
-  {"action":"subscribe","collection":"posts"}
   curl -s -X POST http://$base/api/v1/collections/posts/events -H 'Authorization: Bearer $api_key' -d '{"operation":"create","data":{"id":"p1","title":"hello"}}'
+The collection posts is the channel ws.default.postgres:posts:
+  build/switchyard tail ws.default.postgres:posts --token $ws_token$url_opt
+In the gateway's and SnackBase's own frames (Node, with ws from clients/js):
+  (cd clients/js && node -e "const W=require('ws');const w=new W('ws://$base/workspaces/default/realtime/connect',{headers:{Authorization:'Bearer $ws_token'}});w.on('open',()=>w.send(JSON.stringify({type:'subscribe',channel:'postgres:posts'})));w.on('message',m=>console.log(String(m)))")
+  (cd clients/js && node -e "const W=require('ws');const w=new W('ws://$base/api/v1/realtime/ws?token=$ws_token');w.on('open',()=>w.send(JSON.stringify({action:'subscribe',collection:'posts'})));w.on('message',m=>console.log(String(m)))")
 
 History is durable (storage.engine = rocksdb) in ${SWITCHYARD_DATA_DIR:-./switchyard-data}: it
 survives restarts; --set storage.engine=memory keeps it in memory only (DURABILITY.md).
 
-Cluster: add --cluster-port P [--join HOST:PORT] (see CLUSTER.md).
+Cluster: add --cluster-port P [--join HOST:PORT] (README.md *Cluster* runs three nodes beside
+this one; CLUSTER.md).
 
 INFO
 
