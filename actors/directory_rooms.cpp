@@ -1,7 +1,9 @@
 // Rooms by name: the directory spawns a room actor on its first use and forwards joins and the
 // REST calls to it. Rooms count against quota.max_channels (a count of their own, next to the
-// channels holding events). A room that holds nothing (no member, version 0, metadata {})
-// offers to retire; one with state or metadata lives until shutdown (in memory only).
+// channels holding events). A room with no member offers to retire when retiring loses
+// nothing: with storage.engine = rocksdb always (its version, state and metadata are stored, and
+// the next use loads them); in memory only when it holds version 0 and metadata {} -- one with
+// state or metadata lives until shutdown.
 #include "actors/directory_state.hpp"
 
 #include "actors/room.hpp"
@@ -14,7 +16,7 @@ room_actor* room_for(directory_ptr self, const std::string& name) {
   if (it == st.rooms.end()) {
     if (st.rooms.size() >= st.cfg->max_channels)
       return nullptr;
-    auto room = spawn_room(self->home_system(), name, st.cfg, self);
+    auto room = spawn_room(self->home_system(), name, st.cfg, self, st.store);
     it = st.rooms.emplace(name, directory_state::room_entry{std::move(room), 0}).first;
   }
   it->second.forwarded++;

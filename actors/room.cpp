@@ -14,6 +14,20 @@ namespace sy {
 
 namespace room_impl {
 
+// A room with no member offers to retire when nothing would be lost: with a store its version,
+// state and metadata are on disk (the next use loads them); without one only a room with version
+// 0 and metadata {} -- what a fresh one would be -- does. Sessions talk to a room directly only
+// while they are members, so once it is empty only the directory can still reach it, and the
+// directory's count says whether anything is on the way.
+void check_idle(room_ptr self) {
+  auto& st = self->state;
+  if (!st.directory || !st.members.empty() || st.loading || st.writing || !st.waiting.empty())
+    return;
+  if (!st.store && (st.version != 0 || st.metadata_text != "{}"))
+    return;
+  self->send(st.directory, roomidle_atom::value, st.room, st.handled);
+}
+
 namespace {
 
 void arm_flush(room_ptr self) {
@@ -78,15 +92,6 @@ void flush(room_ptr self) {
   }
   st.changes_base += st.pending.size();
   st.pending.clear();
-}
-
-// A room with no member, state or metadata is what a fresh one would be: it offers to retire.
-// Sessions talk to a room directly only while they are members, so once it is empty only the
-// directory can still reach it, and the directory's count says whether anything is on the way.
-void check_idle(room_ptr self) {
-  auto& st = self->state;
-  if (st.directory && st.members.empty() && st.version == 0 && st.metadata_text == "{}")
-    self->send(st.directory, roomidle_atom::value, st.room, st.handled);
 }
 
 void remove_member(room_ptr self, const caf::actor_addr& who) {
@@ -154,6 +159,38 @@ void update_info(room_ptr self, const caf::actor_addr& who, const std::string& i
   arm_flush(self);
 }
 
+// A refusal goes to the member that sent the patch as an error frame, or to REST.
+void refuse_patch(room_ptr self, const room_patch& p, errc e, const std::string& msg,
+                  std::string frame = {}) {
+  auto& st = self->state;
+  if (p.from) {
+    if (auto* m = find_member(self, p.from))
+      send_to(self, m->session,
+              frame.empty() ? fabric::encode_room_error(wire_code(e), msg, st.room)
+                            : std::move(frame));
+    return;
+  }
+  if (p.done)
+    p.done->complete(room_result{e, msg, {}, st.version});
+}
+
+// The patch takes effect: memory, then one frame for every member, then the REST answer.
+void commit_patch(room_ptr self, json::value next, std::string text, const room_patch& p,
+                  const std::string& member_id) {
+  auto& st = self->state;
+  st.state = std::move(next);
+  st.state_text = std::move(text);
+  st.version++;
+  broadcast(self, make_frame(fabric::encode_state(st.room, p.patch_json, st.version,
+                                                  member_id)));
+  if (p.done) {
+    std::string body = "{\"room\":";
+    append_json_string(body, st.room);
+    body += ",\"version\":" + std::to_string(st.version) + "}";
+    p.done->complete(room_result{std::nullopt, {}, std::move(body), st.version});
+  }
+}
+
 void patch(room_ptr self, const room_patch& p) {
   auto& st = self->state;
   member* m = nullptr;
@@ -163,10 +200,7 @@ void patch(room_ptr self, const room_patch& p) {
       return; // left meanwhile: nobody to answer
   }
   auto refuse = [&](errc e, std::string frame, std::string msg) {
-    if (m)
-      return send_to(self, m->session, std::move(frame));
-    if (p.done)
-      p.done->complete(room_result{e, std::move(msg), {}, st.version});
+    refuse_patch(self, p, e, msg, std::move(frame));
   };
   if (p.version != st.version)
     return refuse(errc::version_conflict, fabric::encode_version_conflict(st.room, st.version),
@@ -188,20 +222,22 @@ void patch(room_ptr self, const room_patch& p) {
     return refuse(errc::state_too_large,
                   fabric::encode_room_error(wire_code(errc::state_too_large), msg, st.room), msg);
   }
-  st.state = std::move(next);
-  st.state_text = std::move(text);
-  st.version++;
-  broadcast(self, make_frame(fabric::encode_state(st.room, p.patch_json, st.version,
-                                                  m ? std::string_view(m->id) : "")));
-  if (p.done) {
-    std::string body = "{\"room\":";
-    append_json_string(body, st.room);
-    body += ",\"version\":" + std::to_string(st.version) + "}";
-    p.done->complete(room_result{std::nullopt, {}, std::move(body), st.version});
-  }
+  std::string member_id = m ? m->id : std::string();
+  if (!st.store)
+    return commit_patch(self, std::move(next), std::move(text), p, member_id);
+  auto next_ptr = std::make_shared<json::value>(std::move(next));
+  store_room record{true, st.version + 1, text, st.metadata_text};
+  persist(
+    self, std::move(record),
+    [self, next_ptr, text, p, member_id] {
+      commit_patch(self, std::move(*next_ptr), text, p, member_id);
+    },
+    [self, p](const std::string&) {
+      refuse_patch(self, p, errc::insufficient_storage, "the state could not be stored");
+    });
 }
 
-void set_metadata(room_ptr self, const room_metadata& md) {
+void commit_metadata(room_ptr self, const room_metadata& md) {
   auto& st = self->state;
   st.metadata_text = md.metadata_json;
   broadcast(self, make_frame(fabric::encode_metadata(st.room, st.metadata_text)));
@@ -211,6 +247,36 @@ void set_metadata(room_ptr self, const room_metadata& md) {
     body += ",\"metadata\":" + st.metadata_text + "}";
     md.done->complete(room_result{std::nullopt, {}, std::move(body), st.version});
   }
+}
+
+void set_metadata(room_ptr self, const room_metadata& md) {
+  auto& st = self->state;
+  if (!st.store)
+    return commit_metadata(self, md);
+  persist(
+    self, store_room{true, st.version, st.state_text, md.metadata_json},
+    [self, md] { commit_metadata(self, md); },
+    [self, md](const std::string&) {
+      if (md.done)
+        md.done->fail(errc::insufficient_storage, "the metadata could not be stored");
+    });
+}
+
+void refuse_join(room_ptr self, const room_join& j, errc e, const std::string& msg) {
+  room_join_ack ack;
+  ack.room = self->state.room;
+  ack.error = e;
+  ack.error_message = msg;
+  self->send(j.session, joined_atom::value, std::move(ack));
+}
+
+// REST work answered with a failure (the room's record cannot be read).
+template <class Request>
+auto fail_rest(const Request& r) {
+  return [done = r.done](errc e, const std::string& msg) {
+    if (done)
+      done->fail(e, msg);
+  };
 }
 
 void read(room_ptr self, const room_read& r) {
@@ -241,39 +307,56 @@ void deliver_volatile(room_ptr self, const room_volatile& v) {
 
 room_actor::behavior_type room_behavior(room_ptr self, std::string name,
                                         std::shared_ptr<const config> cfg,
-                                        directory_actor directory) {
+                                        directory_actor directory, store_actor store) {
   self->state.room = std::move(name);
   self->state.cfg = std::move(cfg);
   self->state.directory = std::move(directory);
+  self->state.store = std::move(store);
   // A session that dies without leaving (its actor failed) leaves here.
   self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
+  if (self->state.store)
+    start_loading(self);
   return {
     [self](join_atom, const room_join& j) {
       self->state.handled++;
-      join(self, j);
-      check_idle(self); // a refused join into an empty room
+      when_ready(self, false,
+                 {[self, j] {
+                    join(self, j);
+                    check_idle(self); // a refused join into an empty room
+                  },
+                  [self, j](errc e, const std::string& msg) { refuse_join(self, j, e, msg); }});
     },
     [self](leave_atom, const caf::actor_addr& who) { remove_member(self, who); },
     [self](presence_atom, const caf::actor_addr& who, const std::string& info) {
       update_info(self, who, info);
     },
     [self](patch_atom, const room_patch& p) {
-      if (!p.from) { // REST, through the directory (members send theirs directly)
+      if (!p.from) // REST, through the directory (members send theirs directly)
         self->state.handled++;
-        patch(self, p);
-        return check_idle(self);
-      }
-      patch(self, p);
+      when_ready(self, true,
+                 {[self, p] {
+                    patch(self, p);
+                    check_idle(self);
+                  },
+                  [self, p](errc e, const std::string& msg) { refuse_patch(self, p, e, msg); }});
     },
     [self](metadata_atom, const room_metadata& md) {
       self->state.handled++;
-      set_metadata(self, md);
-      check_idle(self); // metadata set to {}
+      when_ready(self, true,
+                 {[self, md] {
+                    set_metadata(self, md);
+                    check_idle(self); // metadata set to {}
+                  },
+                  fail_rest(md)});
     },
     [self](roomread_atom, const room_read& r) {
       self->state.handled++;
-      read(self, r);
-      check_idle(self); // a read of a room nobody uses
+      when_ready(self, false,
+                 {[self, r] {
+                    read(self, r);
+                    check_idle(self); // a read of a room nobody uses
+                  },
+                  fail_rest(r)});
     },
     [self](volatile_atom, const room_volatile& v) { deliver_volatile(self, v); },
     [self](flush_atom) { flush(self); },
@@ -286,9 +369,9 @@ room_actor::behavior_type room_behavior(room_ptr self, std::string name,
 } // namespace room_impl
 
 room_actor spawn_room(caf::actor_system& sys, std::string name, std::shared_ptr<const config> cfg,
-                      directory_actor directory) {
+                      directory_actor directory, store_actor store) {
   return sys.spawn(room_impl::room_behavior, std::move(name), std::move(cfg),
-                   std::move(directory));
+                   std::move(directory), std::move(store));
 }
 
 } // namespace sy

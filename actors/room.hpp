@@ -10,11 +10,14 @@
 
 #include "config/config.hpp"
 #include "schema/room.hpp"
+#include "schema/store_messages.hpp"
 
 namespace sy {
 
-/// `directory` is told (roomidle) when the room holds nothing a fresh room would not.
+/// `directory` is told (roomidle) when the room holds nothing that retiring would lose. With a
+/// `store` (storage.engine = rocksdb) the room loads its version, state and metadata before
+/// serving and acknowledges a change only once the store wrote it (actors/room_store.cpp).
 room_actor spawn_room(caf::actor_system& sys, std::string name, std::shared_ptr<const config> cfg,
-                      directory_actor directory = {});
+                      directory_actor directory = {}, store_actor store = {});
 
 } // namespace sy
