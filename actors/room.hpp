@@ -17,7 +17,15 @@ namespace sy {
 /// `directory` is told (roomidle) when the room holds nothing that retiring would lose. With a
 /// `store` (storage.engine = rocksdb) the room loads its version, state and metadata before
 /// serving and acknowledges a change only once the store wrote it (actors/room_store.cpp).
+/// In a cluster: this node's id, and the owner node's cluster actor when another node owns the
+/// room (the room is then a relay of the owner's, actors/room_cluster.cpp).
+struct room_cluster_args {
+  std::string node;
+  cluster_actor owner_node;
+};
+
 room_actor spawn_room(caf::actor_system& sys, std::string name, std::shared_ptr<const config> cfg,
-                      directory_actor directory = {}, store_actor store = {});
+                      directory_actor directory = {}, store_actor store = {},
+                      room_cluster_args cluster = {});
 
 } // namespace sy

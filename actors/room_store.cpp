@@ -17,6 +17,8 @@ bool busy(const room_state& st) {
   return st.loading || st.writing;
 }
 
+} // namespace
+
 // In arrival order; a patch that starts a write stops the walk until that write is answered,
 // so every patch is checked against the version before it.
 void run_waiting(room_ptr self) {
@@ -28,6 +30,8 @@ void run_waiting(room_ptr self) {
   }
   check_idle(self);
 }
+
+namespace {
 
 // The room cannot know its version: serving would show version 0 and then jump (or let a
 // patch overwrite the stored state). Everything is refused until the room retires; the next

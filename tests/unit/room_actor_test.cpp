@@ -68,18 +68,18 @@ TEST_CASE("room state patches are versioned and broadcast to every member", "[un
   f.join("b");
   f.next("b");
   f.next("a"); // presence: b joined
-  room_patch p{"r", f.probes["a"].address(), R"({"title":"x","n":{"k":1}})", 0, nullptr};
+  room_patch p{"r", f.probes["a"].address(), R"({"title":"x","n":{"k":1}})", 0, nullptr, {}};
   caf::anon_send(f.room, patch_atom::value, p);
   auto sa = f.next_text("a");
   auto sb = f.next_text("b");
   CHECK(sa == R"({"op":"state","room":"r","patch":{"title":"x","n":{"k":1}},"version":1,"member":"1"})");
   CHECK(sb == sa);
   // A stale version: only the sender hears about it, with the current version.
-  room_patch stale{"r", f.probes["b"].address(), R"({"title":"y"})", 0, nullptr};
+  room_patch stale{"r", f.probes["b"].address(), R"({"title":"y"})", 0, nullptr, {}};
   caf::anon_send(f.room, patch_atom::value, stale);
   CHECK(f.next_text("b") == R"({"op":"error","code":"version_conflict","room":"r","version":1})");
   f.expect_silence();
-  room_patch next{"r", f.probes["b"].address(), R"({"n":{"k":null},"title":null})", 1, nullptr};
+  room_patch next{"r", f.probes["b"].address(), R"({"n":{"k":null},"title":null})", 1, nullptr, {}};
   caf::anon_send(f.room, patch_atom::value, next);
   f.next("a");
   f.next("b");
@@ -109,7 +109,7 @@ TEST_CASE("room limits refuse with room_full info_too_large and state_too_large"
   caf::anon_send(f.room, presence_atom::value, f.probes["a"].address(),
                  std::string(R"({"long":"more than sixteen"})"));
   CHECK(f.next("a").at("code").as_string() == "info_too_large");
-  room_patch big{"r", f.probes["a"].address(), R"({"k":"0123456789012345678901234"})", 0, nullptr};
+  room_patch big{"r", f.probes["a"].address(), R"({"k":"0123456789012345678901234"})", 0, nullptr, {}};
   caf::anon_send(f.room, patch_atom::value, big);
   CHECK(f.next("a").at("code").as_string() == "state_too_large");
   f.expect_silence(); // nothing applied, nothing broadcast

@@ -57,11 +57,11 @@ struct stored_room_fixture : room_fixture {
     return std::make_shared<rest_probe>(caf::actor{self});
   }
   void rest_patch(const std::string& patch, std::uint64_t version) {
-    caf::anon_send(room, patch_atom::value, room_patch{"r", {}, patch, version, rest()});
+    caf::anon_send(room, patch_atom::value, room_patch{"r", {}, patch, version, rest(), {}});
   }
   void member_patch(const std::string& tag, const std::string& patch, std::uint64_t version) {
     caf::anon_send(room, patch_atom::value,
-                   room_patch{"r", probes[tag].address(), patch, version, nullptr});
+                   room_patch{"r", probes[tag].address(), patch, version, nullptr, {}});
   }
   // A new incarnation of the room on the same store (the old one quits first).
   void restart_room() {
