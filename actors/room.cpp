@@ -243,24 +243,29 @@ void refuse_patch(room_ptr self, const room_patch& p, errc e, const std::string&
 void commit_patch(room_ptr self, json::value next, std::string text, const room_patch& p,
                   const std::string& member_id) {
   auto& st = self->state;
-  st.state = std::move(next);
-  st.state_text = std::move(text);
-  st.version++;
   wire_room_change c;
   c.what = wire_room_change::state;
   c.member = member_id;
-  c.version = st.version;
+  c.version = st.version + 1;
   c.text = p.patch_json;
-  c.state_text = st.state_text;
-  to_relays(self, c);
-  broadcast(self, make_frame(fabric::encode_state(st.room, p.patch_json, st.version,
-                                                  member_id)));
-  if (p.done) {
-    std::string body = "{\"room\":";
-    append_json_string(body, st.room);
-    body += ",\"version\":" + std::to_string(st.version) + "}";
-    p.done->complete(room_result{std::nullopt, {}, std::move(body), st.version});
-  }
+  c.state_text = text;
+  // In a cluster the relays hold the new version before it takes effect here (a new owner
+  // then has it), as a burst reaches the replicas before its publishes are acknowledged.
+  auto next_ptr = std::make_shared<json::value>(std::move(next));
+  replicate(self, c, [self, next_ptr, text = std::move(text), p, member_id]() mutable {
+    auto& st = self->state;
+    st.state = std::move(*next_ptr);
+    st.state_text = std::move(text);
+    st.version++;
+    broadcast(self, make_frame(fabric::encode_state(st.room, p.patch_json, st.version,
+                                                    member_id)));
+    if (p.done) {
+      std::string body = "{\"room\":";
+      append_json_string(body, st.room);
+      body += ",\"version\":" + std::to_string(st.version) + "}";
+      p.done->complete(room_result{std::nullopt, {}, std::move(body), st.version});
+    }
+  });
 }
 
 void apply_patch(room_ptr self, member* m, const room_patch& p) {

@@ -114,6 +114,10 @@ room_actor::behavior_type room_behavior(room_ptr self, std::string name,
     },
     [self](roomsnap_atom, const wire_room_snapshot& s) { on_snapshot(self, s); },
     [self](roomchg_atom, const wire_room_change& c) { on_change(self, c); },
+    [self](rstate_atom, const wire_room_change& c) -> std::uint64_t {
+      on_change(self, c);
+      return self->state.version;
+    },
     [self](rjoin_atom, const wire_room_join& j) {
       when_ready(self, false, {[self, j] { owner_join(self, j); }, [](errc, auto&) {}});
     },

@@ -2,6 +2,7 @@
 // The room actor's state: actors/room.cpp (members, presence, state, metadata: one room, or the
 // owner of a room in a cluster), room_store.cpp (the durable store), room_cluster.cpp (relay
 // rooms on the other nodes of a cluster, and the owner's side of them).
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -145,10 +146,29 @@ void run_waiting(room_ptr self);
 void persist(room_ptr self, store_room record, std::function<void()> written,
              std::function<void(const std::string&)> failed);
 
-// -- room_cluster.cpp --
+// -- room_cluster.cpp: shared by the owner's and the relay's side --
+
+bool is_relay(const room_state& st);
+/// The message being handled comes from the owner room this relay follows.
+bool from_owner(room_ptr self);
+wire_room_change join_change(std::uint64_t n, const member& m);
+member from_join(const wire_room_change& c);
+/// Keeps new member ids above every id the room has seen.
+void note_id(room_state& st, const std::string& id, std::uint64_t n = 0);
+std::chrono::milliseconds peer_timeout(const room_state& st);
+/// Another version, state and metadata replace this room's; members here get the difference.
+void adopt_record(room_ptr self, std::uint64_t version, const std::string& state_text,
+                  const std::string& metadata_text);
+/// With a store, writes the record this node now owns.
+void store_owned(room_ptr self);
+
+// -- room_cluster.cpp (owner) and room_relay.cpp (relay) --
 
 /// Owner: send a sequenced change to every relay.
 void to_relays(room_ptr self, const wire_room_change& c);
+/// Owner: a state change to every relay, answered by each (or timed out) before `done` runs
+/// and makes it take effect here; patches and metadata wait meanwhile.
+void replicate(room_ptr self, const wire_room_change& c, std::function<void()> done);
 /// Relay: link to the owner node's room (the snapshot ends the wait).
 void link(room_ptr self);
 /// Both: a relay links (owner), the owner's snapshot, changes and frames (relay).

@@ -45,6 +45,7 @@ using rbcast_atom = caf::atom_constant<caf::atom("rbcast")>;       // owner -> r
 using rcall_atom = caf::atom_constant<caf::atom("rcall")>;         // relay -> owner: REST write
 using roomowner_atom = caf::atom_constant<caf::atom("roomowner")>; // directory: owner moved
 using rrelink_atom = caf::atom_constant<caf::atom("rrelink")>;     // self: link unanswered
+using rstate_atom = caf::atom_constant<caf::atom("rstate")>;       // owner -> relay: a patch
 
 struct wire_room_change;
 struct wire_room_snapshot;
@@ -67,6 +68,8 @@ using room_actor = caf::typed_actor<
   caf::reacts_to<roomlink_atom, wire_room_link>,
   caf::reacts_to<roomsnap_atom, wire_room_snapshot>,
   caf::reacts_to<roomchg_atom, wire_room_change>,
+  // a state change the owner waits for: the relay answers the version it holds after it
+  caf::replies_to<rstate_atom, wire_room_change>::with<std::uint64_t>,
   caf::reacts_to<rjoin_atom, wire_room_join>,
   caf::reacts_to<rjoined_atom, wire_room_joined>,
   caf::reacts_to<rleave_atom, std::string>,

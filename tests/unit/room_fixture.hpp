@@ -103,4 +103,22 @@ inline std::vector<std::string> ids(const json::value& members) {
 }
 
 
+// A REST request's completion that forwards its answer to the test as a frame of tag "rest":
+// the JSON body, or "error:<code>" / "fail:<code>".
+class rest_probe final : public completion<room_result> {
+public:
+  explicit rest_probe(caf::actor sink) : sink_(std::move(sink)) {
+  }
+  void complete(const room_result& r) override {
+    caf::anon_send(sink_, std::string("rest"),
+                   r.error ? "error:" + std::string(wire_code(*r.error)) : r.json);
+  }
+  void fail(errc code, std::string) override {
+    caf::anon_send(sink_, std::string("rest"), "fail:" + std::string(wire_code(code)));
+  }
+
+private:
+  caf::actor sink_;
+};
+
 } // namespace sy::test_room

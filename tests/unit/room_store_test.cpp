@@ -15,24 +15,6 @@ namespace codec = sy::store_codec;
 
 namespace {
 
-// A REST request's completion that forwards its answer to the test as a frame of tag "rest":
-// the JSON body, or "error:<code>" / "fail:<code>".
-class rest_probe final : public completion<room_result> {
-public:
-  explicit rest_probe(caf::actor sink) : sink_(std::move(sink)) {
-  }
-  void complete(const room_result& r) override {
-    caf::anon_send(sink_, std::string("rest"),
-                   r.error ? "error:" + std::string(wire_code(*r.error)) : r.json);
-  }
-  void fail(errc code, std::string) override {
-    caf::anon_send(sink_, std::string("rest"), "fail:" + std::string(wire_code(code)));
-  }
-
-private:
-  caf::actor sink_;
-};
-
 struct stored_room_fixture : room_fixture {
   temp_dir tmp;
   std::shared_ptr<full_disk_fs> fs = std::make_shared<full_disk_fs>();
