@@ -241,9 +241,14 @@ void relay_leave(room_ptr self, const caf::actor_addr& who) {
   if (auto it = st.by_session.find(who); it != st.by_session.end()) {
     auto& m = st.members.at(it->second);
     // The member stays in the mirror until the owner's leave comes back; it gets no frame.
+    // While the relay links (again) the leave waits for the owner's snapshot: the link may
+    // have listed the member already.
     m.session = nullptr;
-    if (st.owner)
-      self->send(st.owner, rleave_atom::value, m.id);
+    when_ready(self, false, {[self, id = m.id] {
+                               if (self->state.owner)
+                                 self->send(self->state.owner, rleave_atom::value, id);
+                             },
+                             [](errc, const std::string&) {}});
     st.by_session.erase(it);
   }
   self->demonitor(who);
