@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/completions.hpp"
+#include "schema/room_cluster.hpp"
 
 namespace sy {
 
@@ -247,6 +248,9 @@ cluster_actor::behavior_type cluster_behavior(cluster_ptr self, cluster_args arg
     },
     [self](peer_pattern_atom, const remote_pattern& p) {
       self->send(self->state.args.directory, peer_pattern_atom::value, p);
+    },
+    [self](roomlink_atom, const wire_room_link& l) {
+      self->send(self->state.args.directory, roomlink_atom::value, l);
     },
     [self](retry_atom, const std::string& node_id) {
       auto it = self->state.members.find(node_id);

@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "schema/cluster.hpp"
+#include "schema/room_cluster.hpp" // the cluster actor passes room links on
 
 namespace sy {
 

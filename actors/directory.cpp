@@ -5,6 +5,7 @@
 #include <random>
 
 #include "actors/directory_state.hpp"
+#include "schema/room_cluster.hpp"
 
 namespace sy {
 
@@ -194,6 +195,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     [self](roomidle_atom, const std::string& name, std::uint64_t handled) {
       retire_room(self, name, handled);
     },
+    [self](roomlink_atom, const wire_room_link& l) { route_room_link(self, l); },
   };
 }
 

@@ -98,6 +98,7 @@ void apply_view(directory_ptr self, cluster_view& v) {
       ensure_replicas(self, name); // a new member may take a replica position
   for (auto& [prefix, p] : st.patterns) // a new member learns our patterns (it dedups)
     announce_pattern(self, prefix, p.pattern);
+  rooms_view(self);
 }
 
 namespace {

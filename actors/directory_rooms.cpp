@@ -1,10 +1,14 @@
 // Rooms by name: the directory spawns a room actor on its first use and forwards joins and the
 // REST calls to it. Rooms count against quota.max_channels (a count of their own, next to the
-// channels holding events). A room that holds nothing (no member, version 0, metadata {})
-// offers to retire; one with state or metadata lives until shutdown (in memory only).
+// channels holding events). A room with no member offers to retire when retiring loses
+// nothing: with storage.engine = rocksdb always (its version, state and metadata are stored, and
+// the next use loads them); in memory only when it holds version 0 and metadata {} -- one with
+// state or metadata lives until shutdown. In a cluster the room of R is owned where the channel
+// room.R is (its rank), and is a relay of that one elsewhere (CLUSTER.md "Rooms").
 #include "actors/directory_state.hpp"
 
 #include "actors/room.hpp"
+#include "schema/room_cluster.hpp"
 
 namespace sy::directory_impl {
 
@@ -14,8 +18,15 @@ room_actor* room_for(directory_ptr self, const std::string& name) {
   if (it == st.rooms.end()) {
     if (st.rooms.size() >= st.cfg->max_channels)
       return nullptr;
-    auto room = spawn_room(self->home_system(), name, st.cfg, self);
-    it = st.rooms.emplace(name, directory_state::room_entry{std::move(room), 0}).first;
+    // In a cluster the room's owner is the owner node of its channel room.R (same ranking);
+    // elsewhere the room is a relay of the owner's.
+    room_cluster_args cl;
+    if (clustered(st))
+      cl.node = st.view.node_ids[st.view.self];
+    cl.owner_node = owner_of(st, room_channel(name));
+    auto owner = cl.owner_node;
+    auto room = spawn_room(self->home_system(), name, st.cfg, self, st.store, std::move(cl));
+    it = st.rooms.emplace(name, directory_state::room_entry{std::move(room), 0, owner}).first;
   }
   it->second.forwarded++;
   return &it->second.room;
@@ -70,6 +81,24 @@ void route_metadata(directory_ptr self, const room_metadata& md) {
 void route_room_read(directory_ptr self, const room_read& r) {
   if (!refuse_unplaced(self, r))
     self->send(self->state.rooms.at(r.room).room, roomread_atom::value, r);
+}
+
+void route_room_link(directory_ptr self, const wire_room_link& l) {
+  if (!valid_room_name(l.room) || !l.relay)
+    return;
+  if (auto* r = room_for(self, l.room))
+    self->send(*r, roomlink_atom::value, l);
+}
+
+void rooms_view(directory_ptr self) {
+  auto& st = self->state;
+  for (auto& [name, e] : st.rooms) {
+    auto owner = owner_of(st, room_channel(name));
+    if (owner == e.owner)
+      continue;
+    e.owner = owner;
+    self->send(e.room, roomowner_atom::value, owner, st.view.node_ids);
+  }
 }
 
 } // namespace sy::directory_impl

@@ -50,6 +50,7 @@ struct directory_state {
   struct room_entry {
     room_actor room;
     std::uint64_t forwarded = 0; // messages sent to the room by the directory
+    cluster_actor owner;         // cluster: the owner node of a relay room; null: owned here
   };
   std::unordered_map<std::string, room_entry> rooms; // by room name (directory_rooms.cpp)
 
@@ -81,6 +82,9 @@ void route_join(directory_ptr self, const room_join& j);
 void route_patch(directory_ptr self, const room_patch& p);
 void route_metadata(directory_ptr self, const room_metadata& md);
 void route_room_read(directory_ptr self, const room_read& r);
+void route_room_link(directory_ptr self, const wire_room_link& l);
+/// A new view: each room whose owner node changed is told (CLUSTER.md "Rooms").
+void rooms_view(directory_ptr self);
 
 // -- directory_cluster.cpp --
 

@@ -111,6 +111,17 @@ store_actor::behavior_type history_store(store_ptr self, std::shared_ptr<rocksdb
       self->state.db->stage_drop(d.channel);
       return staged(self);
     },
+    [=](st_room_atom, const store_room_write& w) {
+      self->state.db->stage_room(w.room, w.record);
+      return staged(self);
+    },
+    [=](st_roomld_atom, const store_room_load& l) -> caf::result<store_room> {
+      write_batch(self);
+      auto r = self->state.db->load_room(l.room);
+      if (!r)
+        return make_store_error(r.error());
+      return std::move(*r);
+    },
     [=](st_flush_atom) {
       self->state.flush_sent = false;
       write_batch(self);

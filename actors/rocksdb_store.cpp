@@ -169,6 +169,11 @@ void rocksdb_store::stage_drop(std::string_view channel) {
   ++impl_->staged;
 }
 
+void rocksdb_store::stage_room(std::string_view room, const store_room& record) {
+  impl_->batch.Put(codec::room_key(room), codec::room_value(record));
+  ++impl_->staged;
+}
+
 std::size_t rocksdb_store::staged() const {
   return impl_->staged;
 }
@@ -268,6 +273,19 @@ store_expected<store_channel_state> rocksdb_store::load(std::string_view channel
       return read_failure(impl_->dir, it->status());
   }
   return st;
+}
+
+store_expected<store_room> rocksdb_store::load_room(std::string_view room) const {
+  store_room out;
+  std::string value;
+  auto s = impl_->db->Get(rocksdb::ReadOptions{}, codec::room_key(room), &value);
+  if (s.IsNotFound())
+    return out;
+  if (!s.ok())
+    return read_failure(impl_->dir, s);
+  if (!codec::parse_room_value(value, out))
+    return corrupt_record(impl_->dir, "room", room);
+  return out;
 }
 
 store_status rocksdb_store::checkpoint(const std::string& dir) {

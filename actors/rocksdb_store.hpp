@@ -46,6 +46,8 @@ public:
   void stage_trim(std::string_view channel, std::uint64_t through_seq);
   /// Deletes everything of the channel: events, receipts, meta (a new epoch starts clean).
   void stage_drop(std::string_view channel);
+  /// A room's whole record (version, state, metadata), replacing the stored one.
+  void stage_room(std::string_view room, const store_room& record);
   /// Operations staged since the last commit.
   std::size_t staged() const;
   /// Writes everything staged as one batch (one WAL sync with `sync`). On failure nothing of
@@ -60,6 +62,9 @@ public:
                                   std::uint32_t limit, std::uint64_t max_bytes) const;
   /// The channel's meta, first stored seq and the receipts that expire after now_ms.
   store_expected<store_channel_state> load(std::string_view channel, std::int64_t now_ms) const;
+
+  /// A room's record; `found` false when none is stored.
+  store_expected<store_room> load_room(std::string_view room) const;
 
   // -- maintenance --
 

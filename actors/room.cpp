@@ -10,11 +10,26 @@
 
 namespace json = boost::json;
 
-namespace sy {
+namespace sy::room_impl {
 
-namespace room_impl {
-
-namespace {
+// A room with no member offers to retire when nothing would be lost: with a store its version,
+// state and metadata are on disk (the next use loads them); without one only a room with version
+// 0 and metadata {} -- what a fresh one would be -- does. Sessions talk to a room directly only
+// while they are members, so once it is empty only the directory can still reach it, and the
+// directory's count says whether anything is on the way.
+// A relay holds only its own members: the owner keeps the room.
+void check_idle(room_ptr self) {
+  auto& st = self->state;
+  if (!st.directory || st.loading || st.writing || !st.waiting.empty())
+    return;
+  if (st.mode == room_state::role::relay) {
+    if (!st.by_session.empty() || !st.pending_joins.empty())
+      return;
+  } else if (!st.members.empty() || (!st.store && (st.version != 0 || st.metadata_text != "{}"))) {
+    return;
+  }
+  self->send(st.directory, roomidle_atom::value, st.room, st.handled);
+}
 
 void arm_flush(room_ptr self) {
   auto& st = self->state;
@@ -31,11 +46,16 @@ void arm_flush(room_ptr self) {
 // One encoded frame, shared by every member it goes to.
 void broadcast(room_ptr self, const frame_ptr& frame) {
   for (const auto& [n, m] : self->state.members)
-    self->send(m.session, roomframe_atom::value, self->state.room, frame);
+    if (m.session)
+      self->send(m.session, roomframe_atom::value, self->state.room, frame);
 }
 
-void send_to(room_ptr self, const session_actor& s, std::string text) {
-  self->send(s, roomframe_atom::value, self->state.room, make_frame(std::move(text)));
+void send_member(room_ptr self, const member& m, std::string text) {
+  auto& st = self->state;
+  if (m.session)
+    return self->send(m.session, roomframe_atom::value, st.room, make_frame(std::move(text)));
+  if (auto r = st.relays.find(m.node); r != st.relays.end())
+    self->send(r->second, rto_atom::value, m.id, std::move(text));
 }
 
 std::string members_json(const room_state& st) {
@@ -55,6 +75,13 @@ member* find_member(room_ptr self, const caf::actor_addr& who) {
   return it == st.by_session.end() ? nullptr : &st.members.at(it->second);
 }
 
+member* member_by_id(room_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto it = st.by_id.find(id);
+  return it == st.by_id.end() ? nullptr : &st.members.at(it->second);
+}
+
+
 void flush(room_ptr self) {
   auto& st = self->state;
   st.flush_armed = false;
@@ -64,6 +91,8 @@ void flush(room_ptr self) {
   // after its own join (the same for every joiner that joined at the same point).
   std::map<std::uint64_t, frame_ptr> by_start;
   for (const auto& [n, m] : st.members) {
+    if (!m.session)
+      continue; // another node's: its relay sends it the diffs
     auto start = m.seen > st.changes_base ? m.seen - st.changes_base : 0;
     auto it = by_start.find(start);
     if (it == by_start.end()) {
@@ -80,28 +109,62 @@ void flush(room_ptr self) {
   st.pending.clear();
 }
 
-// A room with no member, state or metadata is what a fresh one would be: it offers to retire.
-// Sessions talk to a room directly only while they are members, so once it is empty only the
-// directory can still reach it, and the directory's count says whether anything is on the way.
-void check_idle(room_ptr self) {
-  auto& st = self->state;
-  if (st.directory && st.members.empty() && st.version == 0 && st.metadata_text == "{}")
-    self->send(st.directory, roomidle_atom::value, st.room, st.handled);
-}
-
 void remove_member(room_ptr self, const caf::actor_addr& who) {
   auto& st = self->state;
+  if (st.mode == room_state::role::relay)
+    return relay_leave(self, who);
   auto it = st.by_session.find(who);
   if (it == st.by_session.end())
     return;
-  auto m = st.members.find(it->second);
-  st.pending.push_back({presence_change::kind::leave, m->second.id, {}, {}, 0});
-  self->demonitor(who);
-  st.members.erase(m);
-  st.by_session.erase(it);
-  arm_flush(self);
+  drop_member(self, it->second);
   check_idle(self);
 }
+
+member& add_member(room_ptr self, member m, std::uint64_t n) {
+  auto& st = self->state;
+  if (n == 0)
+    n = st.next_member++;
+  st.next_member = std::max(st.next_member, n + 1);
+  st.pending.push_back({presence_change::kind::join, m.id, m.user, m.info, m.joined_ms});
+  m.seen = st.changes_base + st.pending.size();
+  if (m.session) {
+    st.by_session[m.session.address()] = n;
+    self->monitor(m.session);
+  }
+  st.by_id[m.id] = n;
+  wire_room_change c;
+  c.what = wire_room_change::join;
+  c.n = n;
+  c.member = m.id;
+  c.user = m.user;
+  c.info = m.info;
+  c.joined_ms = m.joined_ms;
+  c.node = m.node;
+  to_relays(self, c);
+  arm_flush(self);
+  return st.members.emplace(n, std::move(m)).first->second;
+}
+
+void drop_member(room_ptr self, std::uint64_t n) {
+  auto& st = self->state;
+  auto it = st.members.find(n);
+  if (it == st.members.end())
+    return;
+  auto& m = it->second;
+  st.pending.push_back({presence_change::kind::leave, m.id, {}, {}, 0});
+  if (m.session) {
+    self->demonitor(m.session.address());
+    st.by_session.erase(m.session.address());
+  }
+  wire_room_change c;
+  c.what = wire_room_change::leave;
+  c.member = m.id;
+  to_relays(self, c);
+  st.by_id.erase(m.id);
+  st.members.erase(it);
+  arm_flush(self);
+}
+
 
 void join(room_ptr self, const room_join& j) {
   auto& st = self->state;
@@ -121,52 +184,96 @@ void join(room_ptr self, const room_join& j) {
   if (st.members.size() >= st.cfg->rooms_max_members)
     return refuse(errc::room_full, "the room has rooms.max_members ("
                                      + std::to_string(st.cfg->rooms_max_members) + ") members");
-  auto n = st.next_member++;
   member m;
-  m.id = std::to_string(n);
+  m.id = std::to_string(st.next_member);
   m.user = j.user;
   m.info = j.info_json;
   m.joined_ms = wall_clock_ms();
   m.session = j.session;
-  st.pending.push_back({presence_change::kind::join, m.id, m.user, m.info, m.joined_ms});
-  m.seen = st.changes_base + st.pending.size();
-  ack.member = m.id;
-  st.by_session[j.session.address()] = n;
-  st.members.emplace(n, std::move(m));
+  m.node = st.node;
+  ack.member = add_member(self, std::move(m)).id;
   ack.joined = make_frame(fabric::encode_joined(st.room, ack.member, members_json(st),
                                                 st.metadata_text, st.state_text, st.version));
-  self->monitor(j.session);
   self->send(j.session, joined_atom::value, std::move(ack));
-  arm_flush(self);
 }
 
-void update_info(room_ptr self, const caf::actor_addr& who, const std::string& info) {
+void update_member_info(room_ptr self, member& m, const std::string& info) {
   auto& st = self->state;
-  auto* m = find_member(self, who);
-  if (!m)
-    return; // left meanwhile
   if (info.size() > st.cfg->rooms_max_info_bytes)
-    return send_to(self, m->session,
-                   fabric::encode_room_error(wire_code(errc::info_too_large),
-                                             "info is over rooms.max_info_bytes", st.room));
-  m->info = info;
-  st.pending.push_back({presence_change::kind::update, m->id, {}, info, 0});
+    return send_member(self, m,
+                       fabric::encode_room_error(wire_code(errc::info_too_large),
+                                                 "info is over rooms.max_info_bytes", st.room));
+  m.info = info;
+  st.pending.push_back({presence_change::kind::update, m.id, {}, info, 0});
+  wire_room_change c;
+  c.what = wire_room_change::update;
+  c.member = m.id;
+  c.info = info;
+  to_relays(self, c);
   arm_flush(self);
 }
 
-void patch(room_ptr self, const room_patch& p) {
+
+member* patch_sender(room_ptr self, const room_patch& p) {
+  if (p.from)
+    return find_member(self, p.from);
+  return p.from_member.empty() ? nullptr : member_by_id(self, p.from_member);
+}
+
+bool from_member(const room_patch& p) {
+  return p.from || !p.from_member.empty();
+}
+
+// A refusal goes to the member that sent the patch as an error frame, or to REST.
+void refuse_patch(room_ptr self, const room_patch& p, errc e, const std::string& msg,
+                  std::string frame) {
   auto& st = self->state;
-  member* m = nullptr;
-  if (p.from) {
-    m = find_member(self, p.from);
-    if (!m)
-      return; // left meanwhile: nobody to answer
+  if (from_member(p)) {
+    if (auto* m = patch_sender(self, p))
+      send_member(self, *m,
+                  frame.empty() ? fabric::encode_room_error(wire_code(e), msg, st.room)
+                                : std::move(frame));
+    return;
   }
+  if (p.done)
+    p.done->complete(room_result{e, msg, {}, st.version});
+}
+
+// The patch takes effect: memory, then one frame for every member, then the REST answer.
+void commit_patch(room_ptr self, json::value next, std::string text, const room_patch& p,
+                  const std::string& member_id) {
+  auto& st = self->state;
+  wire_room_change c;
+  c.what = wire_room_change::state;
+  c.member = member_id;
+  c.version = st.version + 1;
+  c.text = p.patch_json;
+  c.state_text = text;
+  // In a cluster the relays hold the new version before it takes effect here (a new owner
+  // then has it), as a burst reaches the replicas before its publishes are acknowledged.
+  auto next_ptr = std::make_shared<json::value>(std::move(next));
+  replicate(self, c, [self, next_ptr, text = std::move(text), p, member_id]() mutable {
+    auto& st = self->state;
+    st.state = std::move(*next_ptr);
+    st.state_text = std::move(text);
+    st.version++;
+    broadcast(self, make_frame(fabric::encode_state(st.room, p.patch_json, st.version,
+                                                    member_id)));
+    if (p.done) {
+      std::string body = "{\"room\":";
+      append_json_string(body, st.room);
+      body += ",\"version\":" + std::to_string(st.version) + "}";
+      p.done->complete(room_result{std::nullopt, {}, std::move(body), st.version});
+    }
+  });
+}
+
+void apply_patch(room_ptr self, member* m, const room_patch& p) {
+  auto& st = self->state;
+  if (from_member(p) && !m)
+    return; // left meanwhile: nobody to answer
   auto refuse = [&](errc e, std::string frame, std::string msg) {
-    if (m)
-      return send_to(self, m->session, std::move(frame));
-    if (p.done)
-      p.done->complete(room_result{e, std::move(msg), {}, st.version});
+    refuse_patch(self, p, e, msg, std::move(frame));
   };
   if (p.version != st.version)
     return refuse(errc::version_conflict, fabric::encode_version_conflict(st.room, st.version),
@@ -188,22 +295,29 @@ void patch(room_ptr self, const room_patch& p) {
     return refuse(errc::state_too_large,
                   fabric::encode_room_error(wire_code(errc::state_too_large), msg, st.room), msg);
   }
-  st.state = std::move(next);
-  st.state_text = std::move(text);
-  st.version++;
-  broadcast(self, make_frame(fabric::encode_state(st.room, p.patch_json, st.version,
-                                                  m ? std::string_view(m->id) : "")));
-  if (p.done) {
-    std::string body = "{\"room\":";
-    append_json_string(body, st.room);
-    body += ",\"version\":" + std::to_string(st.version) + "}";
-    p.done->complete(room_result{std::nullopt, {}, std::move(body), st.version});
-  }
+  std::string member_id = m ? m->id : std::string();
+  if (!st.store)
+    return commit_patch(self, std::move(next), std::move(text), p, member_id);
+  auto next_ptr = std::make_shared<json::value>(std::move(next));
+  store_room record{true, st.version + 1, text, st.metadata_text};
+  persist(
+    self, std::move(record),
+    [self, next_ptr, text, p, member_id] {
+      commit_patch(self, std::move(*next_ptr), text, p, member_id);
+    },
+    [self, p](const std::string&) {
+      refuse_patch(self, p, errc::insufficient_storage, "the state could not be stored");
+    });
 }
 
-void set_metadata(room_ptr self, const room_metadata& md) {
+
+void commit_metadata(room_ptr self, const room_metadata& md) {
   auto& st = self->state;
   st.metadata_text = md.metadata_json;
+  wire_room_change c;
+  c.what = wire_room_change::metadata;
+  c.text = st.metadata_text;
+  to_relays(self, c);
   broadcast(self, make_frame(fabric::encode_metadata(st.room, st.metadata_text)));
   if (md.done) {
     std::string body = "{\"room\":";
@@ -212,6 +326,29 @@ void set_metadata(room_ptr self, const room_metadata& md) {
     md.done->complete(room_result{std::nullopt, {}, std::move(body), st.version});
   }
 }
+
+void apply_metadata(room_ptr self, const room_metadata& md) {
+  auto& st = self->state;
+  if (!st.store)
+    return commit_metadata(self, md);
+  persist(
+    self, store_room{true, st.version, st.state_text, md.metadata_json},
+    [self, md] { commit_metadata(self, md); },
+    [self, md](const std::string&) {
+      if (md.done)
+        md.done->fail(errc::insufficient_storage, "the metadata could not be stored");
+    });
+}
+
+
+void refuse_join(room_ptr self, const room_join& j, errc e, const std::string& msg) {
+  room_join_ack ack;
+  ack.room = self->state.room;
+  ack.error = e;
+  ack.error_message = msg;
+  self->send(j.session, joined_atom::value, std::move(ack));
+}
+
 
 void read(room_ptr self, const room_read& r) {
   auto& st = self->state;
@@ -227,68 +364,18 @@ void read(room_ptr self, const room_read& r) {
 }
 
 // Volatile member publishes skip the channel: no seq, no history, not sent back to the sender.
-void deliver_volatile(room_ptr self, const room_volatile& v) {
+void fan_volatile(room_ptr self, const member& from, const std::string& type,
+                  const std::string& data) {
   auto& st = self->state;
-  auto* from = find_member(self, v.from);
-  if (!from)
-    return;
-  auto frame = make_frame(fabric::encode_volatile_event(st.room, wall_clock_ms(), v.type,
-                                                        v.data_json, from->id, from->user));
+  auto text = fabric::encode_volatile_event(st.room, wall_clock_ms(), type, data, from.id,
+                                            from.user);
+  for (const auto& [node, relay] : st.relays)
+    self->send(relay, rbcast_atom::value, from.id, text);
+  auto frame = make_frame(std::move(text));
   for (const auto& [n, m] : st.members)
-    if (m.session.address() != v.from)
+    if (m.session && m.id != from.id)
       self->send(m.session, roomframe_atom::value, st.room, frame);
 }
 
-room_actor::behavior_type room_behavior(room_ptr self, std::string name,
-                                        std::shared_ptr<const config> cfg,
-                                        directory_actor directory) {
-  self->state.room = std::move(name);
-  self->state.cfg = std::move(cfg);
-  self->state.directory = std::move(directory);
-  // A session that dies without leaving (its actor failed) leaves here.
-  self->set_down_handler([self](caf::down_msg& dm) { remove_member(self, dm.source); });
-  return {
-    [self](join_atom, const room_join& j) {
-      self->state.handled++;
-      join(self, j);
-      check_idle(self); // a refused join into an empty room
-    },
-    [self](leave_atom, const caf::actor_addr& who) { remove_member(self, who); },
-    [self](presence_atom, const caf::actor_addr& who, const std::string& info) {
-      update_info(self, who, info);
-    },
-    [self](patch_atom, const room_patch& p) {
-      if (!p.from) { // REST, through the directory (members send theirs directly)
-        self->state.handled++;
-        patch(self, p);
-        return check_idle(self);
-      }
-      patch(self, p);
-    },
-    [self](metadata_atom, const room_metadata& md) {
-      self->state.handled++;
-      set_metadata(self, md);
-      check_idle(self); // metadata set to {}
-    },
-    [self](roomread_atom, const room_read& r) {
-      self->state.handled++;
-      read(self, r);
-      check_idle(self); // a read of a room nobody uses
-    },
-    [self](volatile_atom, const room_volatile& v) { deliver_volatile(self, v); },
-    [self](flush_atom) { flush(self); },
-    [self](retire_atom) { self->quit(); },
-  };
-}
 
-} // namespace
-
-} // namespace room_impl
-
-room_actor spawn_room(caf::actor_system& sys, std::string name, std::shared_ptr<const config> cfg,
-                      directory_actor directory) {
-  return sys.spawn(room_impl::room_behavior, std::move(name), std::move(cfg),
-                   std::move(directory));
-}
-
-} // namespace sy
+} // namespace sy::room_impl

@@ -10,11 +10,22 @@
 
 #include "config/config.hpp"
 #include "schema/room.hpp"
+#include "schema/store_messages.hpp"
 
 namespace sy {
 
-/// `directory` is told (roomidle) when the room holds nothing a fresh room would not.
+/// `directory` is told (roomidle) when the room holds nothing that retiring would lose. With a
+/// `store` (storage.engine = rocksdb) the room loads its version, state and metadata before
+/// serving and acknowledges a change only once the store wrote it (actors/room_store.cpp).
+/// In a cluster: this node's id, and the owner node's cluster actor when another node owns the
+/// room (the room is then a relay of the owner's, actors/room_cluster.cpp).
+struct room_cluster_args {
+  std::string node;
+  cluster_actor owner_node;
+};
+
 room_actor spawn_room(caf::actor_system& sys, std::string name, std::shared_ptr<const config> cfg,
-                      directory_actor directory = {});
+                      directory_actor directory = {}, store_actor store = {},
+                      room_cluster_args cluster = {});
 
 } // namespace sy

@@ -114,6 +114,10 @@ std::string receipt_key(std::string_view channel, std::string_view key) {
   return receipt_prefix(channel).append(key);
 }
 
+std::string room_key(std::string_view room) {
+  return tagged(room_tag, room, 0);
+}
+
 std::string prefix_end(std::string prefix) {
   // drop trailing 0xff bytes, then increment the last one; every prefix here ends in '\0' or
   // a channel character, so this never empties it
@@ -214,6 +218,25 @@ bool parse_receipt_value(std::string_view in, std::string_view key, store_receip
   out.timestamp_ms = r.signed_varint();
   out.type = r.bytes();
   out.correlation_id = r.bytes();
+  return r.done();
+}
+
+std::string room_value(const store_room& x) {
+  std::string out(1, value_version);
+  put_varint(out, x.version);
+  put_bytes(out, x.state_json);
+  put_bytes(out, x.metadata_json);
+  return out;
+}
+
+bool parse_room_value(std::string_view in, store_room& out) {
+  reader r(in);
+  if (!r.version())
+    return false;
+  out.version = r.varint();
+  out.state_json = r.bytes();
+  out.metadata_json = r.bytes();
+  out.found = true;
   return r.done();
 }
 

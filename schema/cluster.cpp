@@ -1,5 +1,7 @@
 #include "schema/cluster.hpp"
 
+#include "schema/room_cluster.hpp"
+
 namespace sy {
 
 void register_cluster_types(caf::actor_system_config& cfg) {
@@ -24,6 +26,7 @@ void register_cluster_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<cluster_actor>>("std::vector<sy::cluster_actor>");
   cfg.add_message_type<channel_actor>("sy::channel_actor");
   cfg.add_message_type<pattern_actor>("sy::pattern_actor");
+  register_room_cluster_types(cfg);
 }
 
 } // namespace sy

@@ -62,6 +62,7 @@ using roomread_atom = caf::atom_constant<caf::atom("roomread")>; // REST reads t
 using roomframe_atom = caf::atom_constant<caf::atom("roomframe")>; // room -> member: a frame
 using volatile_atom = caf::atom_constant<caf::atom("volatile")>; // deliver to members, unstored
 using roomidle_atom = caf::atom_constant<caf::atom("roomidle")>; // a room holds nothing: retire?
+using roomlink_atom = caf::atom_constant<caf::atom("roomlink")>; // a relay room -> the owner room
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -84,6 +85,7 @@ struct room_patch;
 struct room_metadata;
 struct room_read;
 struct room_volatile;
+struct wire_room_link; // schema/room_cluster.hpp: crosses nodes
 
 /// Completes a request made from outside the actor system (REST) or an actor's request/response
 /// (adapted by actors/completions.hpp) without a reply message: the answering actor calls it
@@ -184,6 +186,8 @@ using cluster_actor = caf::typed_actor<
   caf::reacts_to<replica_atom, std::string>,
   // a wildcard pattern on another node: send it the bursts of matching channels owned here
   caf::reacts_to<peer_pattern_atom, remote_pattern>,
+  // a relay room on another node links to the room owned here: passed to the directory
+  caf::reacts_to<roomlink_atom, wire_room_link>,
   // reconnect attempts (self-sent)
   caf::reacts_to<retry_atom, std::string>,
   caf::reacts_to<tick_atom>>;
@@ -244,7 +248,9 @@ using directory_actor = caf::typed_actor<
   caf::reacts_to<roomread_atom, room_read>,     // REST GET /v1/rooms/{R}
   // room name, number of directory messages the room has handled: it has no member, no
   // state and no metadata (a fresh room would be the same), so it may retire
-  caf::reacts_to<roomidle_atom, std::string, std::uint64_t>>;
+  caf::reacts_to<roomidle_atom, std::string, std::uint64_t>,
+  // a relay room on another node links to the room owned here (CLUSTER.md "Rooms")
+  caf::reacts_to<roomlink_atom, wire_room_link>>;
 
 struct publish_cmd {
   std::string channel;

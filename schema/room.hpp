@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "schema/frame.hpp"
 #include "schema/messages.hpp"
@@ -30,6 +31,29 @@ inline bool valid_room_name(std::string_view room) {
          && valid_channel_name(room_channel(room));
 }
 
+// -- across a cluster (schema/room_cluster.hpp has the payloads; CLUSTER.md "Rooms") --
+using roomsnap_atom = caf::atom_constant<caf::atom("roomsnap")>;   // owner -> relay: the room
+using roomchg_atom = caf::atom_constant<caf::atom("roomchg")>;     // owner -> relay: a change
+using rjoin_atom = caf::atom_constant<caf::atom("rjoin")>;         // relay -> owner: join
+using rjoined_atom = caf::atom_constant<caf::atom("rjoined")>;     // owner -> relay: its answer
+using rleave_atom = caf::atom_constant<caf::atom("rleave")>;       // relay -> owner: member id
+using rinfo_atom = caf::atom_constant<caf::atom("rinfo")>;         // relay -> owner: new info
+using rpatch_atom = caf::atom_constant<caf::atom("rpatch")>;       // relay -> owner: a patch
+using rvolatile_atom = caf::atom_constant<caf::atom("rvolatile")>; // relay -> owner
+using rto_atom = caf::atom_constant<caf::atom("rto")>;             // owner -> relay: one member
+using rbcast_atom = caf::atom_constant<caf::atom("rbcast")>;       // owner -> relay: all but one
+using rcall_atom = caf::atom_constant<caf::atom("rcall")>;         // relay -> owner: REST write
+using roomowner_atom = caf::atom_constant<caf::atom("roomowner")>; // directory: owner moved
+using rrelink_atom = caf::atom_constant<caf::atom("rrelink")>;     // self: link unanswered
+using rstate_atom = caf::atom_constant<caf::atom("rstate")>;       // owner -> relay: a patch
+
+struct wire_room_change;
+struct wire_room_snapshot;
+struct wire_room_join;
+struct wire_room_joined;
+struct wire_room_call;
+struct wire_room_result;
+
 using room_actor = caf::typed_actor<
   caf::reacts_to<join_atom, room_join>,
   caf::reacts_to<leave_atom, caf::actor_addr>,              // the session's member leaves
@@ -39,7 +63,24 @@ using room_actor = caf::typed_actor<
   caf::reacts_to<roomread_atom, room_read>,
   caf::reacts_to<volatile_atom, room_volatile>,
   caf::reacts_to<flush_atom>,   // self: the presence window closed, send the batched diffs
-  caf::reacts_to<retire_atom>>; // directory agreed to (roomidle): quit
+  caf::reacts_to<retire_atom>,  // directory agreed to (roomidle): quit
+  // -- across a cluster: owner <-> relays (member ids and encoded frame text by value) --
+  caf::reacts_to<roomlink_atom, wire_room_link>,
+  caf::reacts_to<roomsnap_atom, wire_room_snapshot>,
+  caf::reacts_to<roomchg_atom, wire_room_change>,
+  // a state change the owner waits for: the relay answers the version it holds after it
+  caf::replies_to<rstate_atom, wire_room_change>::with<std::uint64_t>,
+  caf::reacts_to<rjoin_atom, wire_room_join>,
+  caf::reacts_to<rjoined_atom, wire_room_joined>,
+  caf::reacts_to<rleave_atom, std::string>,
+  caf::reacts_to<rinfo_atom, std::string, std::string>,
+  caf::reacts_to<rpatch_atom, std::string, std::string, std::uint64_t>, // member, patch, version
+  caf::reacts_to<rvolatile_atom, std::string, std::string, std::string>, // member, type, data
+  caf::reacts_to<rto_atom, std::string, std::string>,    // member id, frame text
+  caf::reacts_to<rbcast_atom, std::string, std::string>, // all members but this id, frame text
+  caf::replies_to<rcall_atom, wire_room_call>::with<wire_room_result>,
+  caf::reacts_to<roomowner_atom, cluster_actor, std::vector<std::string>>, // null: owned here
+  caf::reacts_to<rrelink_atom, std::uint64_t>>;
 
 /// A session asks to join `room` (through the directory, which spawns the room on demand).
 struct room_join {
@@ -80,6 +121,7 @@ struct room_patch {
   std::string patch_json; // a JSON object
   std::uint64_t version = 0;
   room_completion done;
+  std::string from_member; // the owner of a clustered room: a member on another node, by id
 };
 
 /// PUT /v1/rooms/{R}/metadata: replaces the metadata.
@@ -105,8 +147,8 @@ struct room_read {
 
 } // namespace sy
 
-// Process-local: completions, shared frames and session handles never cross nodes (rooms are
-// per node for now: PROTOCOL.md "Rooms").
+// Process-local: completions, shared frames and session handles never cross nodes (what does is
+// in schema/room_cluster.hpp).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_join)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_join_ack)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::room_patch)

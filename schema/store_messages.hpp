@@ -22,6 +22,8 @@ using st_read_atom = caf::atom_constant<caf::atom("st_read")>;
 using st_load_atom = caf::atom_constant<caf::atom("st_load")>;
 using st_ckpt_atom = caf::atom_constant<caf::atom("st_ckpt")>;
 using st_stats_atom = caf::atom_constant<caf::atom("st_stats")>;
+using st_room_atom = caf::atom_constant<caf::atom("st_room")>;     // write a room's record
+using st_roomld_atom = caf::atom_constant<caf::atom("st_roomld")>; // read a room's record
 using st_flush_atom = caf::atom_constant<caf::atom("st_flush")>; // self: write the batch
 
 // -- requests and replies ------------------------------------------------------------------------
@@ -49,6 +51,18 @@ struct store_trim {
 /// a new epoch, whose seqs start again at 1.
 struct store_drop {
   std::string channel;
+};
+
+/// A room's whole record, replacing the stored one; staged into the same group commit as the
+/// channels' appends. Answered with store_written once durable.
+struct store_room_write {
+  std::string room;
+  store_room record;
+};
+
+/// Reads a room's record (its first use on this node).
+struct store_room_load {
+  std::string room;
 };
 
 /// Which write batch (group commit) stored a write, and how many writes it held.
@@ -103,6 +117,18 @@ typename Inspector::result_type inspect(Inspector& f, store_channel_state& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_page& x) {
   return f(x.events, x.has_more);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_room& x) {
+  return f(x.found, x.version, x.state_json, x.metadata_json);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_room_write& x) {
+  return f(x.room, x.record);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, store_room_load& x) {
+  return f(x.room);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_trim& x) {
@@ -173,6 +199,8 @@ using store_actor = caf::typed_actor<
   caf::replies_to<st_load_atom, store_load>::with<store_channel_state>,
   caf::replies_to<st_ckpt_atom, store_checkpoint>::with<store_checkpointed>,
   caf::replies_to<st_stats_atom>::with<store_stats>,
+  caf::replies_to<st_room_atom, store_room_write>::with<store_written>,
+  caf::replies_to<st_roomld_atom, store_room_load>::with<store_room>,
   caf::reacts_to<st_flush_atom>>;
 
 } // namespace sy

@@ -81,6 +81,15 @@ struct store_channel_state {
   std::vector<store_receipt> receipts; // unexpired ones, in key order
 };
 
+/// A room's persisted part (PROTOCOL.md "Rooms"): its collaborative state with its version,
+/// and its metadata. Presence is never stored: members join again when they reconnect.
+struct store_room {
+  bool found = false; // false: the store holds nothing for the room (a fresh one)
+  std::uint64_t version = 0;
+  std::string state_json = "{}";
+  std::string metadata_json = "{}";
+};
+
 /// Stored events of one channel, oldest first.
 struct store_page {
   std::vector<event> events;

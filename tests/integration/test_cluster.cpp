@@ -3,6 +3,7 @@
 // idempotency across nodes, kill -9 of a busy channel's owner without losing an acknowledged
 // event, and a restarted node rejoining. Loopback only; every wait is bounded.
 #include "fixture.hpp"
+#include "cluster_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,69 +20,6 @@ using namespace sy::test;
 using steady = std::chrono::steady_clock;
 
 namespace {
-
-struct node {
-  std::uint16_t cluster_port = 0;
-  std::unique_ptr<daemon_process> d;
-  std::string id() const {
-    return "127.0.0.1:" + std::to_string(cluster_port);
-  }
-};
-
-void start(node& n, const std::string& join) {
-  std::vector<std::string> args{"--cluster-port", std::to_string(n.cluster_port)};
-  if (!join.empty()) {
-    args.push_back("--join");
-    args.push_back(join);
-  }
-  n.d = std::make_unique<daemon_process>(args);
-}
-
-json::object cluster_listing(const node& n, const std::string& query = "") {
-  http_client h(n.d->port());
-  auto r = h.request("GET", "/v1/cluster" + query);
-  REQUIRE(r.status == 200);
-  return parse_json(r.body).as_object();
-}
-
-// Every node lists every other as "up" (bounded).
-void wait_converged(const std::vector<node*>& nodes) {
-  auto deadline = steady::now() + 15s;
-  while (true) {
-    bool all = true;
-    for (auto* n : nodes) {
-      auto l = cluster_listing(*n);
-      std::size_t up = 0;
-      for (const auto& m : l.at("members").as_array())
-        up += m.as_object().at("state") == "up" ? 1 : 0;
-      all = all && up == nodes.size();
-    }
-    if (all)
-      return;
-    REQUIRE(steady::now() < deadline);
-    std::this_thread::sleep_for(100ms);
-  }
-}
-
-std::string owner_of(const node& n, const std::string& channel) {
-  return field_s(cluster_listing(n, "?channel=" + channel), "owner");
-}
-
-struct trio {
-  node a, b, c;
-  trio() {
-    a.cluster_port = free_port();
-    b.cluster_port = free_port();
-    c.cluster_port = free_port();
-    start(a, "");
-    start(b, a.id());
-    start(c, b.id()); // knows only b: learns a through it
-    wait_converged({&a, &b, &c});
-  }
-  node& by_id(const std::string& id) {
-    return id == a.id() ? a : id == b.id() ? b : c;
-  }
-};
 
 json::object post_event(http_client& h, const std::string& channel, const std::string& body,
                         int* status = nullptr) {

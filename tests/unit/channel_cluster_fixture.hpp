@@ -12,7 +12,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 
 #include "actors/channel.hpp"
-#include "schema/room.hpp"
+#include "schema/room_cluster.hpp"
 
 namespace sy::test_cluster {
 
@@ -81,6 +81,7 @@ inline cluster_actor::behavior_type fake_node(cluster_actor::pointer self, recor
     },
     [](replica_atom, const std::string&) {},
     [](peer_pattern_atom, const remote_pattern&) {},
+    [](roomlink_atom, const wire_room_link&) {},
     [](retry_atom, const std::string&) {},
     [](tick_atom) {},
   };
@@ -139,6 +140,7 @@ inline directory_actor::behavior_type fake_directory(directory_actor::pointer, r
     [](metadata_atom, const room_metadata&) {},
     [](roomread_atom, const room_read&) {},
     [](roomidle_atom, const std::string&, std::uint64_t) {},
+    [](roomlink_atom, const wire_room_link&) {},
   };
 }
 

@@ -52,6 +52,8 @@ store_actor::behavior_type fake_store(store_actor::pointer self, store_record_pt
     },
     [](st_ckpt_atom, const store_checkpoint& c) { return store_checkpointed{c.dir}; },
     [](st_stats_atom) { return store_stats{}; },
+    [](st_room_atom, const store_room_write&) { return store_written{}; },
+    [](st_roomld_atom, const store_room_load&) { return store_room{}; },
     [r](st_flush_atom) {
       for (auto& rp : r->held) {
         if (r->fail)

@@ -169,6 +169,8 @@ store_actor::behavior_type flaky_loads(store_actor::pointer self, store_actor re
     },
     [=](st_ckpt_atom a, store_checkpoint& x) { return self->delegate(real, a, std::move(x)); },
     [=](st_stats_atom a) { return self->delegate(real, a); },
+    [=](st_room_atom a, store_room_write& x) { return self->delegate(real, a, std::move(x)); },
+    [=](st_roomld_atom a, store_room_load& x) { return self->delegate(real, a, std::move(x)); },
     [](st_flush_atom) {},
   };
 }

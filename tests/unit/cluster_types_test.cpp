@@ -11,6 +11,7 @@
 
 #include "schema/cluster.hpp"
 #include "schema/ownership.hpp"
+#include "schema/room_cluster.hpp"
 
 using namespace sy;
 
@@ -271,4 +272,50 @@ TEST_CASE("rendezvous ranking: same everywhere, minimal movement, spread", "[clu
     CHECK(count > 800);
     CHECK(count < 1200);
   }
+}
+
+TEST_CASE("the room messages between owner and relays round-trip inside a message",
+          "[cluster][serialization]") {
+  env_scope scope;
+  wire_room_change c;
+  c.what = wire_room_change::state;
+  c.n = 9;
+  c.member = "4";
+  c.user = "ann";
+  c.info = R"({"c":"red"})";
+  c.joined_ms = 1705312800123;
+  c.node = "127.0.0.1:7001";
+  c.version = 12;
+  c.text = R"({"a":null})";
+  c.state_text = R"({"b":"\u00e9"})";
+  auto back = message_round_trip(c);
+  CHECK(back.what == c.what);
+  CHECK(back.n == 9);
+  CHECK((back.member == c.member && back.user == c.user && back.info == c.info));
+  CHECK((back.joined_ms == c.joined_ms && back.node == c.node && back.version == 12));
+  CHECK((back.text == c.text && back.state_text == c.state_text));
+
+  wire_room_snapshot s;
+  s.room = "team";
+  s.members = {c, c};
+  s.version = 3;
+  s.state_text = R"({"k":1})";
+  s.metadata_text = R"({"m":2})";
+  auto s2 = message_round_trip(s);
+  CHECK((s2.room == "team" && s2.members.size() == 2 && s2.version == 3));
+  CHECK((s2.state_text == s.state_text && s2.metadata_text == s.metadata_text));
+
+  wire_room_link l{"team", "node-b", {}, {c}, 5, "{}", R"({"m":1})"};
+  auto l2 = message_round_trip(l);
+  CHECK((l2.room == "team" && l2.node == "node-b" && l2.members.size() == 1 && l2.version == 5));
+  CHECK(l2.metadata_text == l.metadata_text);
+
+  auto j = message_round_trip(wire_room_join{7, "node-b", "ben", "{}"});
+  CHECK((j.token == 7 && j.node == "node-b" && j.user == "ben" && j.info == "{}"));
+  auto jd = message_round_trip(wire_room_joined{7, "", 42, "full"});
+  CHECK((jd.token == 7 && jd.member.empty() && jd.error == 42 && jd.message == "full"));
+  auto call = message_round_trip(wire_room_call{1, R"({"m":1})", 4});
+  CHECK((call.kind == 1 && call.json == R"({"m":1})" && call.version == 4));
+  auto res = message_round_trip(wire_room_result{0, "", R"({"room":"team"})", 4});
+  CHECK((res.error == 0 && res.json == R"({"room":"team"})" && res.version == 4));
 }

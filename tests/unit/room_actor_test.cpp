@@ -1,109 +1,12 @@
-// The room actor (actors/room.cpp) driven directly: probe sessions stand in for connections and
-// forward what the room sends them to the test, tagged with the probe's name.
+// The room actor (actors/room.cpp) driven directly: probe sessions (room_fixture.hpp) stand in
+// for connections.
 #include <catch2/catch.hpp>
 
-#include <deque>
-#include <map>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
-#include "actors/room.hpp"
 #include "actors/room_presence.hpp"
+#include "room_fixture.hpp"
 
 using namespace sy;
-using namespace std::chrono_literals;
-namespace json = boost::json;
-
-namespace {
-
-using probe_ptr = session_actor::pointer;
-
-session_actor::behavior_type probe(probe_ptr, caf::actor sink, std::string tag) {
-  return {
-    [=](deliver_atom, std::uint32_t, const event_batch&, std::uint32_t) {},
-    [](suback_atom, const sub_ack&) {},
-    [](command_atom, const client_command&) {},
-    [](closed_atom, std::uint16_t, const std::string&) {},
-    [](tick_atom) {},
-    [](expire_atom, std::uint64_t) {},
-    [](authwait_atom) {},
-    [](shutdown_atom) {},
-    [=](joined_atom, const room_join_ack& ack) {
-      std::string text = ack.error ? "error:" + std::string(wire_code(*ack.error)) : *ack.joined;
-      caf::anon_send(sink, tag, text);
-    },
-    [=](roomframe_atom, const std::string&, const frame_ptr& f) { caf::anon_send(sink, tag, *f); },
-  };
-}
-
-struct room_fixture {
-  caf::actor_system_config cfg_caf;
-  caf::actor_system sys{cfg_caf};
-  std::shared_ptr<config> cfg = std::make_shared<config>();
-  caf::scoped_actor self{sys};
-  room_actor room;
-  std::map<std::string, session_actor> probes;
-
-  ~room_fixture() {
-    caf::anon_send_exit(room, caf::exit_reason::user_shutdown);
-    for (auto& [t, p] : probes)
-      caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
-  }
-  void start() {
-    room = spawn_room(sys, "r", cfg);
-  }
-  session_actor& probe_for(const std::string& tag) {
-    auto& p = probes[tag];
-    if (!p)
-      p = sys.spawn(probe, caf::actor{self}, tag);
-    return p;
-  }
-  void join(const std::string& tag, std::string info = "{}") {
-    room_join j{"r", probe_for(tag), "user-" + tag, std::move(info)};
-    caf::anon_send(room, join_atom::value, std::move(j));
-  }
-  // Frames of different probes reach the test in any order: each probe's own stay in order.
-  std::map<std::string, std::deque<std::string>> stash;
-
-  /// The next frame for `tag`; frames for other probes are kept for their turn.
-  std::string next_text(const std::string& tag) {
-    auto& q = stash[tag];
-    for (int i = 0; q.empty() && i < 50; ++i)
-      self->receive([&](const std::string& who, const std::string& text) {
-        stash[who].push_back(text);
-      }, caf::after(2s) >> [&] { i = 50; });
-    if (q.empty())
-      FAIL("no frame for " << tag);
-    auto out = q.front();
-    q.pop_front();
-    return out;
-  }
-  json::object next(const std::string& tag) {
-    auto text = next_text(tag);
-    INFO("frame " << text);
-    return json::parse(text).as_object();
-  }
-  void expect_silence(std::chrono::milliseconds quiet = 200ms) {
-    for (auto& [who, q] : stash)
-      for (auto& text : q)
-        FAIL("unexpected frame for " << who << ": " << text);
-    self->receive(
-      [&](const std::string& who, const std::string& text) {
-        FAIL("unexpected frame for " << who << ": " << text);
-      },
-      caf::after(quiet) >> [] {});
-  }
-};
-
-std::vector<std::string> ids(const json::value& members) {
-  std::vector<std::string> out;
-  for (const auto& m : members.as_array())
-    out.emplace_back(m.is_string() ? m.as_string() : m.as_object().at("member").as_string());
-  return out;
-}
-
-} // namespace
+using namespace sy::test_room;
 
 TEST_CASE("room join answers a snapshot and batches presence diffs per window", "[unit][room]") {
   room_fixture f;
@@ -165,18 +68,18 @@ TEST_CASE("room state patches are versioned and broadcast to every member", "[un
   f.join("b");
   f.next("b");
   f.next("a"); // presence: b joined
-  room_patch p{"r", f.probes["a"].address(), R"({"title":"x","n":{"k":1}})", 0, nullptr};
+  room_patch p{"r", f.probes["a"].address(), R"({"title":"x","n":{"k":1}})", 0, nullptr, {}};
   caf::anon_send(f.room, patch_atom::value, p);
   auto sa = f.next_text("a");
   auto sb = f.next_text("b");
   CHECK(sa == R"({"op":"state","room":"r","patch":{"title":"x","n":{"k":1}},"version":1,"member":"1"})");
   CHECK(sb == sa);
   // A stale version: only the sender hears about it, with the current version.
-  room_patch stale{"r", f.probes["b"].address(), R"({"title":"y"})", 0, nullptr};
+  room_patch stale{"r", f.probes["b"].address(), R"({"title":"y"})", 0, nullptr, {}};
   caf::anon_send(f.room, patch_atom::value, stale);
   CHECK(f.next_text("b") == R"({"op":"error","code":"version_conflict","room":"r","version":1})");
   f.expect_silence();
-  room_patch next{"r", f.probes["b"].address(), R"({"n":{"k":null},"title":null})", 1, nullptr};
+  room_patch next{"r", f.probes["b"].address(), R"({"n":{"k":null},"title":null})", 1, nullptr, {}};
   caf::anon_send(f.room, patch_atom::value, next);
   f.next("a");
   f.next("b");
@@ -206,7 +109,7 @@ TEST_CASE("room limits refuse with room_full info_too_large and state_too_large"
   caf::anon_send(f.room, presence_atom::value, f.probes["a"].address(),
                  std::string(R"({"long":"more than sixteen"})"));
   CHECK(f.next("a").at("code").as_string() == "info_too_large");
-  room_patch big{"r", f.probes["a"].address(), R"({"k":"0123456789012345678901234"})", 0, nullptr};
+  room_patch big{"r", f.probes["a"].address(), R"({"k":"0123456789012345678901234"})", 0, nullptr, {}};
   caf::anon_send(f.room, patch_atom::value, big);
   CHECK(f.next("a").at("code").as_string() == "state_too_large");
   f.expect_silence(); // nothing applied, nothing broadcast

@@ -68,7 +68,7 @@ struct fixture {
   }
   room_result patch(const std::string& room, std::string patch_json, std::uint64_t version) {
     room_patch p{room, {}, std::move(patch_json), version,
-                 std::make_shared<result_sink>(caf::actor{self})};
+                 std::make_shared<result_sink>(caf::actor{self}), {}};
     caf::anon_send(dir, patch_atom::value, std::move(p));
     room_result out;
     self->receive([&](const room_result& r) { out = r; },

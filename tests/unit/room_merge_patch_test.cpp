@@ -38,3 +38,26 @@ TEST_CASE("merge patch gives the results of RFC 7386 appendix A", "[unit][room]"
     CHECK(json::serialize(target) == r.result);
   }
 }
+
+TEST_CASE("a merge patch made from two states turns the first into the second", "[unit][room]") {
+  struct row {
+    const char* from;
+    const char* to;
+    const char* patch;
+  };
+  const row rows[] = {
+    {R"({})", R"({})", R"({})"},
+    {R"({"a":1,"b":2})", R"({"a":1})", R"({"b":null})"},
+    {R"({"a":{"x":1,"y":2}})", R"({"a":{"y":3}})", R"({"a":{"x":null,"y":3}})"},
+    {R"({"a":[1,2]})", R"({"a":[1]})", R"({"a":[1]})"},
+    {R"({"a":{"x":1}})", R"({"a":5,"c":{"d":[true]}})", R"({"a":5,"c":{"d":[true]}})"},
+  };
+  for (const auto& r : rows) {
+    INFO("from " << r.from << " to " << r.to);
+    auto from = json::parse(r.from);
+    auto patch = sy::make_merge_patch(from, json::parse(r.to));
+    CHECK(json::serialize(patch) == r.patch);
+    sy::merge_patch(from, patch);
+    CHECK(from == json::parse(r.to));
+  }
+}

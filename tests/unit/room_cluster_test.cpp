@@ -1,0 +1,122 @@
+// A clustered room in one process: an owner room and a relay room of another "node" (a fake
+// cluster actor passes the relay's link to the owner, as the owner node's cluster actor and
+// directory do). Probe sessions on both see one list in one order, patches are serialized by
+// the owner, and a relay that dies takes its members out of the list once.
+#include <catch2/catch.hpp>
+
+#include "room_fixture.hpp"
+#include "schema/cluster.hpp"
+#include "schema/room_cluster.hpp"
+
+using namespace sy;
+using namespace sy::test_room;
+
+namespace {
+
+// The owner node's cluster actor, as far as a relay room uses it.
+cluster_actor::behavior_type link_forwarder(cluster_actor::pointer, room_actor owner) {
+  return {
+    [](hello_atom, const member_info&) { return std::vector<member_info>{}; },
+    [](members_atom) { return std::vector<member_status>{}; },
+    [](publish_atom, const publish_cmd&) { return wire_publish_result{}; },
+    [](history_atom, const history_query&) { return wire_history_page{}; },
+    [](follow_atom, const follow_request&) {},
+    [](fetch_atom, const fetch_request&) { return follow_sync{}; },
+    [](replica_atom, const std::string&) {},
+    [](peer_pattern_atom, const remote_pattern&) {},
+    [owner](roomlink_atom, const wire_room_link& l) {
+      caf::anon_send(owner, roomlink_atom::value, l);
+    },
+    [](retry_atom, const std::string&) {},
+    [](tick_atom) {},
+  };
+}
+
+struct cluster_fixture : room_fixture {
+  room_actor relay;
+  cluster_actor owner_node;
+
+  cluster_fixture() {
+    cfg->rooms_presence_window_ms = 0;
+    room = spawn_room(sys, "r", cfg, {}, {}, room_cluster_args{"A", {}});
+    owner_node = sys.spawn(link_forwarder, room);
+    relay = spawn_room(sys, "r", cfg, {}, {}, room_cluster_args{"B", owner_node});
+  }
+  ~cluster_fixture() {
+    caf::anon_send_exit(relay, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(owner_node, caf::exit_reason::user_shutdown);
+  }
+  void join_at(const room_actor& r, const std::string& tag) {
+    caf::anon_send(r, join_atom::value, room_join{"r", probe_for(tag), "user-" + tag, "{}"});
+  }
+  void patch_at(const room_actor& r, const std::string& tag, const std::string& patch,
+                std::uint64_t version) {
+    caf::anon_send(r, patch_atom::value,
+                   room_patch{"r", probes[tag].address(), patch, version, nullptr, {}});
+  }
+};
+
+} // namespace
+
+TEST_CASE("a relay room and its owner show one list in one order and serialize patches",
+          "[unit][room][cluster]") {
+  cluster_fixture f;
+  f.join_at(f.room, "a");
+  auto a = f.next("a");
+  CHECK(ids(a.at("members")) == std::vector<std::string>{"1"});
+  f.join_at(f.relay, "b"); // on the other node: the owner numbers it, the relay answers
+  auto b = f.next("b");
+  CHECK(b.at("op").as_string() == "joined");
+  CHECK(b.at("member").as_string() == "2");
+  CHECK(ids(b.at("members")) == std::vector<std::string>{"1", "2"});
+  auto pa = f.next("a");
+  CHECK(json::serialize(pa.at("joins").as_array()[0].at("member")) == R"("2")");
+  f.join_at(f.room, "c");
+  CHECK(ids(f.next("c").at("members")) == std::vector<std::string>{"1", "2", "3"});
+  f.next("a");
+  CHECK(json::serialize(f.next("b").at("joins").as_array()[0].at("member")) == R"("3")");
+
+  // A member on the relay patches version 0: every member gets version 1 from it.
+  f.patch_at(f.relay, "b", R"({"x":1})", 0);
+  for (const char* who : {"a", "b", "c"}) {
+    auto s = f.next(who);
+    CHECK(s.at("op").as_string() == "state");
+    CHECK(s.at("version").as_int64() == 1);
+    CHECK(s.at("member").as_string() == "2");
+  }
+  // A stale patch on the owner's node is refused with the owner's version.
+  f.patch_at(f.room, "a", R"({"y":2})", 0);
+  auto err = f.next("a");
+  CHECK(err.at("code").as_string() == "version_conflict");
+  CHECK(err.at("version").as_int64() == 1);
+  // REST through the relay node is served by the owner.
+  caf::anon_send(f.relay, patch_atom::value,
+                 room_patch{"r", {}, R"({"z":3})", 1, std::make_shared<rest_probe>(caf::actor{f.self}), {}});
+  CHECK(f.next_text("rest") == R"({"room":"r","version":2})");
+  for (const char* who : {"a", "b", "c"})
+    CHECK(f.next(who).at("version").as_int64() == 2);
+  caf::anon_send(f.relay, roomread_atom::value,
+                 room_read{"r", std::make_shared<rest_probe>(caf::actor{f.self})});
+  auto read = json::parse(f.next_text("rest")).as_object();
+  CHECK(json::serialize(read.at("state")) == R"({"x":1,"z":3})");
+  CHECK(ids(read.at("members")) == std::vector<std::string>{"1", "2", "3"});
+  f.expect_silence(100ms);
+}
+
+TEST_CASE("the members of a relay room that dies leave the owner's list once",
+          "[unit][room][cluster]") {
+  cluster_fixture f;
+  f.join_at(f.room, "a");
+  f.next("a");
+  f.join_at(f.relay, "b");
+  f.next("b");
+  f.next("a"); // b joined
+  caf::anon_send_exit(f.relay, caf::exit_reason::kill);
+  auto leave = f.next("a");
+  CHECK(leave.at("op").as_string() == "presence");
+  CHECK(json::serialize(leave.at("leaves")) == R"(["2"])");
+  f.expect_silence(200ms); // once
+  caf::anon_send(f.room, roomread_atom::value,
+                 room_read{"r", std::make_shared<rest_probe>(caf::actor{f.self})});
+  CHECK(ids(json::parse(f.next_text("rest")).as_object().at("members")) == std::vector<std::string>{"1"});
+}
