@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstdio>
 #include <deque>
@@ -409,6 +410,9 @@ int cmd_tail(const cli& c, const config& cfg) {
   for (const auto& t : c.positional)
     if (std::count(topics.begin(), topics.end(), t) == 0)
       topics.push_back(t);
+  // A reader that goes away (`| head`) makes the next write fail with EPIPE, and tail ends
+  // with 0, instead of SIGPIPE killing it (Asio's socket writes never raise it).
+  std::signal(SIGPIPE, SIG_IGN);
   asio::io_context ioc;
   tailer t(ioc, std::move(ep), url, std::move(token), std::move(topics), std::move(since),
            std::move(scopes));
