@@ -68,6 +68,26 @@ TEST_CASE("cli: tail prints each event of its channels as one JSON line", "[inte
   CHECK(t.wait_exit(5s) == std::optional<int>(0));
 }
 
+TEST_CASE("cli: tail on a pattern prints the events of every matching channel",
+          "[integration][cli]") {
+  daemon_process d;
+  http_client h(d.port());
+  cli_process t({"tail", "cli.w*", "--url", url_of(d.port())});
+  REQUIRE(t.wait_err(following, 5s));
+  publish(h, "cli.w1", R"({"data":1})");
+  publish(h, "cli.x", R"({"data":2})");
+  publish(h, "cli.w2", R"({"data":3})");
+  REQUIRE(t.wait_out_lines(2, 5s));
+  auto evs = events_of(t);
+  REQUIRE(evs.size() == 2);
+  CHECK(field_s(evs[0], "channel") == "cli.w1");
+  CHECK(field_s(evs[1], "channel") == "cli.w2");
+  // A pattern has no history to resume from.
+  auto r = run_switchyard({"tail", "cli.w*", "--since", "abc-1", "--url", url_of(d.port())});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("patterns have no history") != std::string::npos);
+}
+
 TEST_CASE("cli: tail applies --scopes and resumes --since a cursor", "[integration][cli]") {
   daemon_process d;
   http_client h(d.port());
