@@ -10,6 +10,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include "net/bridge/cli_url.hpp"
+
 namespace sy {
 
 namespace {
@@ -20,51 +22,12 @@ namespace http = beast::http;
 namespace json = boost::json;
 using tcp = asio::ip::tcp;
 
-struct endpoint {
-  std::string host;
-  std::string port = "80";
-  std::string prefix; // a path the node is served under, "" for the root
-};
-
-// http://host[:port][/prefix]. TLS is not spoken here: a TLS node is backed up through the
-// admin call with any HTTPS client.
-bool parse_url(const std::string& url, endpoint& out, std::string& error) {
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) != 0) {
-    error = url.rfind("https://", 0) == 0
-              ? "https is not supported by the CLI: POST /v1/admin/backup with an HTTPS client"
-              : "the URL must start with http://";
-    return false;
-  }
-  auto rest = url.substr(scheme.size());
-  auto slash = rest.find('/');
-  auto authority = rest.substr(0, slash);
-  if (slash != std::string::npos)
-    out.prefix = rest.substr(slash);
-  while (!out.prefix.empty() && out.prefix.back() == '/')
-    out.prefix.pop_back();
-  auto colon = authority.rfind(':');
-  if (colon != std::string::npos && authority.find(']', colon) == std::string::npos) {
-    out.host = authority.substr(0, colon);
-    out.port = authority.substr(colon + 1);
-  } else {
-    out.host = authority;
-  }
-  if (!out.host.empty() && out.host.front() == '[' && out.host.back() == ']')
-    out.host = out.host.substr(1, out.host.size() - 2);
-  if (out.host.empty() || out.port.empty()) {
-    error = "no host or port in " + url;
-    return false;
-  }
-  return true;
-}
-
 } // namespace
 
 int run_backup(const backup_args& a) {
-  endpoint ep;
+  cli_endpoint ep;
   std::string error;
-  if (!parse_url(a.url, ep, error)) {
+  if (!parse_cli_url(a.url, ep, error)) {
     std::cerr << "switchyard backup: " << error << "\n";
     return 2;
   }
@@ -131,17 +94,8 @@ int cmd_backup(const std::string& to, const std::string& url,
   if (ec)
     a.to = to;
   a.api_key = api_key.value_or(cfg.api_key);
-  a.url = url;
-  if (a.url.empty()) {
-    std::string host;
-    std::uint16_t port = 0;
-    split_host_port(cfg.listen, host, port);
-    if (host.empty() || host == "0.0.0.0" || host == "::")
-      host = "127.0.0.1";
-    if (host.find(':') != std::string::npos)
-      host = "[" + host + "]";
-    a.url = "http://" + host + ":" + std::to_string(port);
-  }
+  // The backup names the node of this configuration unless told otherwise.
+  a.url = cli_url(url, cfg);
   return run_backup(a);
 }
 

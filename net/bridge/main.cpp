@@ -1,10 +1,11 @@
-// switchyard: serve | token | check-config | backup
+// switchyard: serve | publish | tail | token | check-config | backup
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <malloc.h>
 #include <thread>
 
@@ -23,133 +24,21 @@
 #include "actors/rocksdb_store.hpp"
 #include "config/config.hpp"
 #include "net/bridge/app.hpp"
+#include "net/bridge/cli_args.hpp"
 #include "net/bridge/cli_backup.hpp"
+#include "net/bridge/cli_json.hpp"
+#include "net/bridge/cli_publish.hpp"
+#include "net/bridge/cli_tail.hpp"
+#include "net/bridge/cli_token.hpp"
 #include "net/auth/auth.hpp"
-#include "net/auth/token_mint.hpp"
 #include "net/http/http_server.hpp"
 #include "net/bridge/rest_api.hpp"
 #include "net/bridge/server_config.hpp"
 
 namespace {
 
-constexpr const char* usage = R"(usage: switchyard <command> [options]
-
-commands:
-  serve          run the router (REST + WebSocket on one port)
-  token          print a development JWT signed with the configured secret
-  check-config   validate and print the effective configuration
-  backup         copy a running node's store into a new directory (POST /v1/admin/backup)
-
-options (all commands):
-  --config FILE      JSON config file (also SWITCHYARD_CONFIG)
-  --set KEY=VALUE    override one setting (repeatable), e.g. --set realtime.topic_limit=64
-  --listen HOST:PORT same as --set listen=HOST:PORT (also SWITCHYARD_LISTEN)
-serve options (cluster, CLUSTER.md):
-  --cluster-port P   CAF remoting port of this node (same as --set cluster.port=P)
-  --join H:P[,H:P]   seed nodes to join (same as --set cluster.join=...)
-token options:
-  --sub NAME         subject claim (required)
-  --ttl SECONDS      lifetime (default auth.token_default_ttl_s = 3600)
-  --publish PATTERN  allow publishing to channels matching PATTERN (repeatable; "*" for all)
-  --workspace ID     grant workspace ID (repeatable; gateway and SnackBase endpoints);
-                     --publish patterns then name channels inside the workspaces only
-  --admin            set the admin claim
-backup options:
-  --to DIR           the new directory, on the node's host (required; must not exist)
-  --url URL          the node (default http://127.0.0.1:<port of listen>)
-  --api-key KEY      the node's API key (default SWITCHYARD_API_KEY / auth.api_key)
-)";
-
-struct cli {
-  std::string command;
-  std::optional<std::string> config_file;
-  std::vector<std::string> sets;
-  std::string sub;
-  std::optional<std::int64_t> ttl;
-  std::vector<std::string> publish;
-  std::vector<std::string> workspaces;
-  bool admin = false;
-  std::string to;
-  std::string url;
-  std::optional<std::string> api_key;
-  std::string error;
-};
-
-cli parse_cli(int argc, char** argv) {
-  cli c;
-  if (argc < 2) {
-    c.error = "missing command";
-    return c;
-  }
-  c.command = argv[1];
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](std::string& out) {
-      if (i + 1 >= argc) {
-        c.error = a + " needs a value";
-        return false;
-      }
-      out = argv[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "--config" && value(v))
-      c.config_file = v;
-    else if (a == "--set" && value(v))
-      c.sets.push_back(v);
-    else if (a == "--listen" && value(v))
-      c.sets.push_back("listen=" + v);
-    else if (a == "--cluster-port" && value(v))
-      c.sets.push_back("cluster.port=" + v);
-    else if (a == "--join" && value(v))
-      c.sets.push_back("cluster.join=" + v);
-    else if (a == "--sub" && value(v))
-      c.sub = v;
-    else if (a == "--ttl" && value(v))
-      c.ttl = std::atoll(v.c_str());
-    else if (a == "--publish" && value(v))
-      c.publish.push_back(v);
-    else if (a == "--workspace" && value(v))
-      c.workspaces.push_back(v);
-    else if (a == "--admin")
-      c.admin = true;
-    else if (a == "--to" && value(v))
-      c.to = v;
-    else if (a == "--url" && value(v))
-      c.url = v;
-    else if (a == "--api-key" && value(v))
-      c.api_key = v;
-    else if (c.error.empty() && a.rfind("--", 0) == 0
-             && !(a == "--config" || a == "--set" || a == "--listen" || a == "--sub"
-                  || a == "--cluster-port" || a == "--join"
-                  || a == "--ttl" || a == "--publish" || a == "--workspace" || a == "--to"
-                  || a == "--url" || a == "--api-key"))
-      c.error = "unknown option " + a;
-    if (!c.error.empty())
-      break;
-  }
-  return c;
-}
-
 sy::tls_options tls_from(const sy::config& cfg) {
   return {cfg.tls_cert_file, cfg.tls_key_file, cfg.tls_min_version};
-}
-
-int cmd_token(const cli& c, const sy::config& cfg) {
-  if (c.sub.empty()) {
-    std::cerr << "token: --sub NAME is required\n";
-    return 2;
-  }
-  sy::token_grant grant;
-  grant.sub = c.sub;
-  if (!c.publish.empty())
-    grant.publish = c.publish;
-  if (!c.workspaces.empty())
-    grant.workspaces = c.workspaces;
-  grant.admin = c.admin;
-  auto ttl = c.ttl.value_or(cfg.token_default_ttl_s);
-  std::cout << sy::mint_token(grant, ttl, cfg.jwt_secret).token << "\n";
-  return 0;
 }
 
 // storage.engine = rocksdb: the node's store, opened before anything serves. A failure names
@@ -372,17 +261,18 @@ int main(int argc, char** argv) {
   // first large frees, and the payloads then stay resident as heap fragments past the
   // storage.cache_bytes bound.
   mallopt(M_MMAP_THRESHOLD, 32 * 1024);
-  auto c = parse_cli(argc, argv);
+  auto c = sy::parse_cli(argc, argv);
   if (c.command == "--help" || c.command == "-h" || c.command == "help") {
-    std::cout << usage;
-    return 0;
+    std::cout << sy::cli_usage;
+    return sy::exit_ok;
   }
-  if (!c.error.empty() || (c.command != "serve" && c.command != "token"
-                           && c.command != "check-config" && c.command != "backup")) {
+  static const std::set<std::string> commands = {"serve", "publish", "tail", "token",
+                                                 "check-config", "backup"};
+  if (!c.error.empty() || commands.count(c.command) == 0) {
     std::cerr << "switchyard: " << (c.error.empty() ? "unknown command " + c.command : c.error)
               << "\n\n"
-              << usage;
-    return 2;
+              << sy::cli_usage;
+    return sy::exit_usage;
   }
   auto loaded = sy::load_config(c.config_file, c.sets);
   if (loaded.error.empty())
@@ -396,13 +286,17 @@ int main(int argc, char** argv) {
   if (c.command == "check-config") {
     if (auto rc = check_store(loaded.cfg); rc != 0)
       return rc;
-    std::cout << sy::describe_config(loaded.cfg) << "\n";
+    std::cout << sy::pretty_json(boost::json::parse(sy::describe_config(loaded.cfg))) << "\n";
     std::cerr << "configuration OK"
               << (loaded.source_file.empty() ? "" : " (" + loaded.source_file + ")") << "\n";
     return 0;
   }
   if (c.command == "token")
-    return cmd_token(c, loaded.cfg);
+    return sy::cmd_token(c, loaded.cfg);
+  if (c.command == "publish")
+    return sy::cmd_publish(c, loaded.cfg);
+  if (c.command == "tail")
+    return sy::cmd_tail(c, loaded.cfg);
   if (c.command == "backup")
     return sy::cmd_backup(c.to, c.url, c.api_key, loaded.cfg);
   return cmd_serve(loaded.cfg);

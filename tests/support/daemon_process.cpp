@@ -84,13 +84,9 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
   return out;
 }
 
-struct spawned {
-  pid_t pid = -1;
-  int out_fd = -1;
-  int err_fd = -1;
-};
+} // namespace
 
-spawned spawn(std::vector<std::string> argv, const env_list& extra_env) {
+spawned spawn_child(std::vector<std::string> argv, const env_list& extra_env) {
   auto env = child_env(extra_env);
   auto argv_c = c_strings(argv);
   auto env_c = c_strings(env);
@@ -126,6 +122,8 @@ spawned spawn(std::vector<std::string> argv, const env_list& extra_env) {
   return {pid, out[0], err[0]};
 }
 
+namespace {
+
 int decode_status(int status) {
   if (WIFEXITED(status))
     return WEXITSTATUS(status);
@@ -150,7 +148,7 @@ run_result run_switchyard(const std::vector<std::string>& args, const env_list& 
     std::string path = make_data_dir();
     ~dir_guard() { remove_data_dir(path); }
   } data_dir;
-  auto child = spawn(argv, with_data_dir(data_dir.path, extra_env));
+  auto child = spawn_child(argv, with_data_dir(data_dir.path, extra_env));
   run_result r;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   pollfd fds[2] = {{child.out_fd, POLLIN, 0}, {child.err_fd, POLLIN, 0}};
@@ -203,7 +201,7 @@ daemon_process::daemon_process(std::vector<std::string> extra_args, env_list ext
     argv.push_back(std::move(a));
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   data_dir_ = make_data_dir();
-  auto child = spawn(argv, with_data_dir(data_dir_, extra_env));
+  auto child = spawn_child(argv, with_data_dir(data_dir_, extra_env));
   pid_ = child.pid;
   out_fd_ = child.out_fd;
   err_fd_ = child.err_fd;

@@ -23,6 +23,18 @@ using env_list = std::vector<std::pair<std::string, std::string>>;
 /// Path of the daemon under test: $SY_SWITCHYARD_BIN when set, else the build's SWITCHYARD_BIN.
 std::string switchyard_bin();
 
+/// A child started by spawn_child: its pid and the read ends of its stdout and stderr pipes.
+struct spawned {
+  pid_t pid = -1;
+  int out_fd = -1;
+  int err_fd = -1;
+};
+
+/// Starts argv[0] with `argv` and the test environment (inherited SWITCHYARD_*/REALTIME_*
+/// dropped, the test secret and API key, then `extra_env`); stdin is /dev/null. The child is
+/// killed when the test process dies. Throws std::runtime_error when fork/pipe fail.
+spawned spawn_child(std::vector<std::string> argv, const env_list& extra_env);
+
 /// Result of a short-lived CLI run (e.g. `switchyard token`).
 struct run_result {
   int exit_code = -1; // 128+signal when killed, -1 when it did not finish in time
