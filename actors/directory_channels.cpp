@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "actors/channel.hpp"
+#include "actors/log_line.hpp"
 #include "actors/owner_forward.hpp"
 #include "actors/pattern.hpp"
 
@@ -159,6 +160,8 @@ void route_publishes(directory_ptr self, publish_request& req) {
       }
     auto* e = lookup(self, name, use::events, peer);
     if (!e) {
+      log_record(spdlog::level::warn, "quota.refused", "quota refused: publish to a new channel",
+                 {{"channel", name}, {"refused", batch.size()}, {"reason", channel_limit_text(self)}});
       for (auto& item : batch)
         item.done->fail(errc::quota_exceeded, channel_limit_text(self));
       continue;

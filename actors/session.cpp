@@ -76,6 +76,9 @@ void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) 
                       reason.rfind(prefix, 0) == 0 ? reason.substr(prefix.size()) : reason);
   }
   if (code == close_code::slow_consumer) {
+    log_conn(self, spdlog::level::warn, "conn.slow_consumer",
+             "slow consumer: send queue full, closing",
+             {{"limitBytes", st.args.cfg->outbound_queue_bytes}, {"code", code}});
     auto data = identity(self);
     data["limitBytes"] = st.args.cfg->outbound_queue_bytes;
     publish_log(self, "session.slow_consumer", std::move(data));
@@ -85,6 +88,11 @@ void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) 
   data["reason"] = reason;
   data["durationMs"] = steady_clock_ms() - st.connected_ms;
   data["topics"] = st.by_topic.size();
+  log_conn(self, spdlog::level::info, "conn.close", "connection closed",
+           {{"code", code},
+            {"reason", reason},
+            {"durationMs", data["durationMs"]},
+            {"topics", data["topics"]}});
   publish_log(self, "session.disconnect", std::move(data));
   leave_all_rooms(self); // at once: the other members see the leave in the next presence diff
   // Channels learn through their monitors; the explicit unsubscribe just frees them sooner.
@@ -213,6 +221,7 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
   if (!st.args.workspace.empty())
     data["workspace"] = st.args.workspace;
   publish_log(self, "session.connect", data);
+  log_conn(self, spdlog::level::info, "conn.open", "connection open");
   // Only the connect record needs these; an idle connection should not carry them.
   std::string().swap(st.args.client.origin);
   std::string().swap(st.args.client.user_agent);
