@@ -207,8 +207,14 @@ void route_history(directory_ptr self, const history_request& req) {
               });
       return;
     }
+  // No channel here (it retired, or never held an event): nothing to return. The caller keeps
+  // its place: the given cursor comes back, so a client that always passes nextCursor on never
+  // holds null (and a later incarnation's events come with recovered:false, as for any cursor
+  // of an older incarnation).
   history_page page;
   page.recovered = !q.has_cursor;
+  if (q.has_cursor)
+    page.next_cursor = format_cursor(q.after);
   req.done->complete(page);
 }
 

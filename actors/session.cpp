@@ -38,7 +38,15 @@ void on_tick(session_ptr self) {
     st.replies.give_up_before(now, cfg.request_timeout_ms);
     flush_replies(self);
   }
-  self->delayed_send(self, std::chrono::milliseconds(tick_period_ms(cfg)), tick_atom::value);
+  // The next tick comes at the period, or sooner when the idle deadline or the next heartbeat
+  // falls before it: with a fixed period an idle client was closed up to one period late
+  // (120-150 s for the documented 120 s). A client that keeps sending never gets the early
+  // tick: its deadline stays more than a period away.
+  auto next = tick_period_ms(cfg);
+  next = std::min(next, cfg.idle_timeout_ms - (now - st.args.link->last_rx_ms()));
+  next = std::min(next, cfg.heartbeat_ms - (now - st.last_heartbeat_ms));
+  self->delayed_send(self, std::chrono::milliseconds(std::max<std::int64_t>(next, 1)),
+                     tick_atom::value);
 }
 
 // Over a connection quota: log it and close with 4008 at once (not a reply to a command).
