@@ -174,6 +174,32 @@ TEST_CASE("a burst of auth refusals is collapsed into a count", "[integration][l
   CHECK_FALSE(summary.empty());
 }
 
+TEST_CASE("a subscription over the topic limit logs a quota refusal", "[integration][logs]") {
+  daemon_process d({}, {{"REALTIME_TOPIC_LIMIT", "1"}});
+  auto c = connect_fabric(d, "greedy");
+  REQUIRE(c.send_text(R"({"op":"subscribe","topics":["q1","q2"]})"));
+  next_object(c);
+  next_object(c);
+  auto refused = wait_lines(d, {"quota refused", "user=greedy"});
+  INFO(d.log());
+  REQUIRE(refused.size() == 1);
+  CHECK(contains(refused[0], "topic=q2"));
+  CHECK(contains(refused[0], "reason=\"subscription limit of 1 reached\""));
+}
+
+TEST_CASE("a cluster member coming up logs a membership line", "[integration][logs]") {
+  auto port_a = free_port();
+  auto port_b = free_port();
+  daemon_process a({"--cluster-port", std::to_string(port_a)});
+  daemon_process b({"--cluster-port", std::to_string(port_b), "--join",
+                    "127.0.0.1:" + std::to_string(port_a)});
+  auto up = wait_lines(a, {"cluster member up", "address=127.0.0.1:" + std::to_string(port_b),
+                           "to=up"},
+                       10s);
+  INFO(a.log());
+  CHECK(up.size() == 1);
+}
+
 TEST_CASE("REALTIME_ENABLED=0 logs no WebSocket endpoint as ready", "[integration][logs]") {
   daemon_process d({}, {{"REALTIME_ENABLED", "0"}});
   auto ready = wait_lines(d, {"ready:"});
