@@ -7,6 +7,7 @@
 
 #include "actors/completions.hpp"
 #include "actors/log_event.hpp"
+#include "actors/log_line.hpp"
 #include "schema/json_text.hpp"
 
 namespace sy {
@@ -43,6 +44,19 @@ const char* console_topic(const std::string& type) {
   return nullptr;
 }
 
+// Every refused credential, from REST, an upgrade or a session, passes here: one log line with
+// the reason (a fixed text: the credential itself is never in an audit record).
+void log_refusal(const boost::json::object& data) {
+  static constexpr std::pair<const char*, const char*> kept[] = {
+    {"reason", "reason"}, {"dialect", "dialect"}, {"sub", "user"},     {"remote", "remote"},
+    {"route", "route"},   {"status", "status"},   {"sessionId", "session"}, {"workspace", "workspace"}};
+  boost::json::object fields;
+  for (const auto& [from, to] : kept)
+    if (auto it = data.find(from); it != data.end())
+      fields[to] = it->value();
+  log_record(spdlog::level::warn, "auth.refused", "auth refused", fields);
+}
+
 audit_actor::behavior_type audit_behavior(audit_ptr self, directory_actor directory,
                                           std::shared_ptr<const config> cfg) {
   auto& st = self->state;
@@ -56,6 +70,8 @@ audit_actor::behavior_type audit_behavior(audit_ptr self, directory_actor direct
       boost::system::error_code ec;
       auto v = boost::json::parse(data_json, ec);
       boost::json::object data = (!ec && v.is_object()) ? v.get_object() : boost::json::object{};
+      if (type == "auth.denied")
+        log_refusal(data);
       auto [shown, whole] = make_log_events(type, data);
       std::vector<publish_cmd> cmds;
       if (auto* topic = console_topic(type)) {

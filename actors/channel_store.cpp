@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/log_line.hpp"
+
 namespace sy::channel_impl {
 
 namespace {
@@ -33,8 +35,8 @@ void finish_loading(channel_ptr self) {
 // publishes, which could otherwise reuse stored seqs. A later incarnation tries again.
 void load_failed(channel_ptr self, const caf::error& err) {
   auto& st = self->state;
-  spdlog::error("channel {}: cannot load its stored state: {}", st.args.name,
-                self->system().render(err));
+  log_record(spdlog::level::err, "store.error", "store error: cannot load a channel",
+             {{"channel", st.args.name}, {"error", self->system().render(err)}});
   st.store_failed = true;
   st.load_failed_at = std::chrono::steady_clock::now();
   finish_loading(self);
@@ -175,8 +177,10 @@ void on_failed(channel_ptr self, const caf::error& err) {
   if (!st.append_failed) {
     st.append_failed = true;
     auto why = store_error_text(err);
-    spdlog::warn("channel {}: {} publishes refused, the store could not write them: {}",
-                 st.args.name, a.done.size(), why.empty() ? self->system().render(err) : why);
+    log_record(spdlog::level::err, "store.error", "store error: publishes refused",
+               {{"channel", st.args.name},
+                {"refused", a.done.size()},
+                {"error", why.empty() ? self->system().render(err) : why}});
   }
   for (const auto& [d, r] : a.done) {
     if (r.duplicate && r.ev->ev.seq < st.next_seq) // stored before: next_seq counts written ones
@@ -331,8 +335,10 @@ void store_sequenced(channel_ptr self, std::vector<event_ptr> events,
         auto& st = self->state;
         st.sequenced_writes--;
         auto why = store_error_text(err);
-        spdlog::warn("channel {}: events sequenced by the owner could not be stored: {}",
-                     st.args.name, why.empty() ? self->system().render(err) : why);
+        log_record(spdlog::level::err, "store.error",
+                   "store error: events sequenced by the owner not stored",
+                   {{"channel", st.args.name},
+                    {"error", why.empty() ? self->system().render(err) : why}});
         // A relay resyncs from scratch (its store would keep a hole otherwise), after the
         // request timeout, so a full disk costs one sync per period, not one per burst.
         st.store_behind = true;

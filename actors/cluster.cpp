@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/completions.hpp"
+#include "actors/log_line.hpp"
 #include "schema/room_cluster.hpp"
 
 namespace sy {
@@ -64,8 +65,11 @@ void push_view(cluster_ptr self) {
 void set_state(cluster_ptr self, member& m, const char* state) {
   if (m.state == state)
     return;
-  spdlog::info("cluster: member {} ({}:{}) {} -> {}", m.info.node_id, m.info.host, m.info.port,
-               m.state.empty() ? "new" : m.state, state);
+  log_record(spdlog::level::info, "cluster.member", "cluster member " + std::string(state),
+             {{"node", m.info.node_id},
+              {"address", m.info.host + ":" + std::to_string(m.info.port)},
+              {"from", m.state.empty() ? "new" : m.state},
+              {"to", state}});
   m.state = state;
   m.since_ms = now_ms();
 }

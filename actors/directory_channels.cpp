@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "actors/channel.hpp"
+#include "actors/log_line.hpp"
 #include "actors/owner_forward.hpp"
 #include "actors/pattern.hpp"
 
@@ -159,6 +160,8 @@ void route_publishes(directory_ptr self, publish_request& req) {
       }
     auto* e = lookup(self, name, use::events, peer);
     if (!e) {
+      log_record(spdlog::level::warn, "quota.refused", "quota refused: publish to a new channel",
+                 {{"channel", name}, {"refused", batch.size()}, {"reason", channel_limit_text(self)}});
       for (auto& item : batch)
         item.done->fail(errc::quota_exceeded, channel_limit_text(self));
       continue;
@@ -204,8 +207,14 @@ void route_history(directory_ptr self, const history_request& req) {
               });
       return;
     }
+  // No channel here (it retired, or never held an event): nothing to return. The caller keeps
+  // its place: the given cursor comes back, so a client that always passes nextCursor on never
+  // holds null (and a later incarnation's events come with recovered:false, as for any cursor
+  // of an older incarnation).
   history_page page;
   page.recovered = !q.has_cursor;
+  if (q.has_cursor)
+    page.next_cursor = format_cursor(q.after);
   req.done->complete(page);
 }
 

@@ -16,6 +16,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/log_line.hpp"
+
 #include "actors/store_codec.hpp"
 
 namespace fs = std::filesystem;
@@ -73,10 +75,10 @@ public:
       return;
     char buf[1024];
     std::vsnprintf(buf, sizeof buf, format, ap); // truncated beyond the buffer: one line
-    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL)
-      spdlog::error("rocksdb: {}", buf);
-    else
-      spdlog::warn("rocksdb: {}", buf);
+    // Rate-limited with the other store errors: a failing disk repeats itself.
+    log_record(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::err
+                                                           : spdlog::level::warn,
+               "store.rocksdb", "rocksdb", {{"message", buf}});
   }
 };
 

@@ -38,7 +38,15 @@ void on_tick(session_ptr self) {
     st.replies.give_up_before(now, cfg.request_timeout_ms);
     flush_replies(self);
   }
-  self->delayed_send(self, std::chrono::milliseconds(tick_period_ms(cfg)), tick_atom::value);
+  // The next tick comes at the period, or sooner when the idle deadline or the next heartbeat
+  // falls before it: with a fixed period an idle client was closed up to one period late
+  // (120-150 s for the documented 120 s). A client that keeps sending never gets the early
+  // tick: its deadline stays more than a period away.
+  auto next = tick_period_ms(cfg);
+  next = std::min(next, cfg.idle_timeout_ms - (now - st.args.link->last_rx_ms()));
+  next = std::min(next, cfg.heartbeat_ms - (now - st.last_heartbeat_ms));
+  self->delayed_send(self, std::chrono::milliseconds(std::max<std::int64_t>(next, 1)),
+                     tick_atom::value);
 }
 
 // Over a connection quota: log it and close with 4008 at once (not a reply to a command).
@@ -76,6 +84,9 @@ void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) 
                       reason.rfind(prefix, 0) == 0 ? reason.substr(prefix.size()) : reason);
   }
   if (code == close_code::slow_consumer) {
+    log_conn(self, spdlog::level::warn, "conn.slow_consumer",
+             "slow consumer: send queue full, closing",
+             {{"limitBytes", st.args.cfg->outbound_queue_bytes}, {"code", code}});
     auto data = identity(self);
     data["limitBytes"] = st.args.cfg->outbound_queue_bytes;
     publish_log(self, "session.slow_consumer", std::move(data));
@@ -85,6 +96,11 @@ void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) 
   data["reason"] = reason;
   data["durationMs"] = steady_clock_ms() - st.connected_ms;
   data["topics"] = st.by_topic.size();
+  log_conn(self, spdlog::level::info, "conn.close", "connection closed",
+           {{"code", code},
+            {"reason", reason},
+            {"durationMs", data["durationMs"]},
+            {"topics", data["topics"]}});
   publish_log(self, "session.disconnect", std::move(data));
   leave_all_rooms(self); // at once: the other members see the leave in the next presence diff
   // Channels learn through their monitors; the explicit unsubscribe just frees them sooner.
@@ -213,6 +229,7 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
   if (!st.args.workspace.empty())
     data["workspace"] = st.args.workspace;
   publish_log(self, "session.connect", data);
+  log_conn(self, spdlog::level::info, "conn.open", "connection open");
   // Only the connect record needs these; an idle connection should not carry them.
   std::string().swap(st.args.client.origin);
   std::string().swap(st.args.client.user_agent);

@@ -6,6 +6,7 @@
 
 #include "actors/completions.hpp"
 #include "actors/log_event.hpp"
+#include "actors/log_line.hpp"
 #include "schema/codes.hpp"
 
 namespace sy::session_impl {
@@ -102,8 +103,22 @@ boost::json::object identity(session_ptr self) {
           {"dialect", dialect_name(self->state.args.wire)}};
 }
 
+void log_conn(session_ptr self, spdlog::level::level_enum level, std::string_view kind,
+              std::string_view msg, const boost::json::object& extra) {
+  const auto& st = self->state;
+  boost::json::object fields{{"session", st.id},
+                             {"dialect", dialect_name(st.args.wire)},
+                             {"user", st.args.client.sub},
+                             {"remote", st.args.client.remote}};
+  for (const auto& kv : extra)
+    fields[kv.key()] = kv.value();
+  log_record(level, kind, msg, fields);
+}
+
 // A quota ends the session: log.event quota.exceeded and the session.suspended audit record.
 void record_suspension(session_ptr self, const char* quota, std::string reason) {
+  log_conn(self, spdlog::level::warn, "quota.refused", "quota refused, closing",
+           {{"quota", quota}, {"reason", reason}, {"code", close_code::quota_exceeded}});
   auto data = identity(self);
   data["quota"] = quota;
   data["reason"] = std::move(reason);
@@ -126,6 +141,12 @@ void refuse(session_ptr self, std::string_view code, std::string_view message,
     o.close_code = r.close_code;
     o.close_reason = std::move(r.close_reason);
   } else {
+    if (code == error_code::quota_exceeded) {
+      boost::json::object extra{{"reason", message}};
+      if (!topic.empty())
+        extra["topic"] = topic;
+      log_conn(self, spdlog::level::warn, "quota.refused", "quota refused", extra);
+    }
     o.frame = make_frame(std::move(r.frame));
   }
   if (at)

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include <boost/json/object.hpp>
+#include <spdlog/common.h>
 
 #include "actors/reply_order.hpp"
 #include "actors/session.hpp"
@@ -72,6 +73,9 @@ void reply_at(session_ptr self, reply_order::ticket at, outgoing o);
 void publish_log(session_ptr self, std::string type, const boost::json::object& data);
 void audit(session_ptr self, const char* type, const boost::json::object& data);
 boost::json::object identity(session_ptr self);
+/// An operator's log line about this connection: session, dialect, user, remote, then `extra`.
+void log_conn(session_ptr self, spdlog::level::level_enum level, std::string_view kind,
+              std::string_view msg, const boost::json::object& extra = {});
 void record_suspension(session_ptr self, const char* quota, std::string reason);
 void refuse(session_ptr self, std::string_view code, std::string_view message,
             std::string_view topic = {}, reply_order::ticket at = 0,

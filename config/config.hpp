@@ -153,6 +153,10 @@ struct config {
   std::size_t scheduler_threads = 0;         // 0: one per core
   std::int64_t request_timeout_ms = 5000;    // REST -> actor request timeout (503 after)
   std::string log_level = "info";
+  std::string log_format = "text";           // "text" or "json" (one object per line)
+  // Lines of one kind (connection open, auth refusal, ...) per second; the rest are counted
+  // into one "N more suppressed" line, so a flood of bad clients cannot flood the log. 0 = all.
+  std::uint32_t log_max_per_second = 20;
   std::string audit_file;                    // JSON-lines audit trail; "" = off
 
   /// Namespace settings for a channel (falls back to the global history size, no snapshot).

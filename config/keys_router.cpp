@@ -103,6 +103,14 @@ std::vector<config_key> runtime_keys() {
   t.push_back(string_key("log_level", {"SWITCHYARD_LOG_LEVEL"}, &config::log_level)
                 .describe("log level")
                 .one_of({"trace", "debug", "info", "warn", "error", "off"}));
+  t.push_back(string_key("log.format", {"SWITCHYARD_LOG_FORMAT"}, &config::log_format)
+                .describe("text: one readable line per record; json: one JSON object per line "
+                          "(time, level, msg, kind and the record's fields)")
+                .one_of({"text", "json"}));
+  t.push_back(uint_key("log.max_per_second", {"SWITCHYARD_LOG_MAX_PER_SECOND"},
+                       &config::log_max_per_second)
+                .describe("lines of one kind (connection open, auth refusal, ...) per second; "
+                          "the rest become one \"N more suppressed\" line; 0 = no limit"));
   t.push_back(string_key("audit.file", {"SWITCHYARD_AUDIT_FILE"}, &config::audit_file)
                 .describe("JSON-lines audit trail (auth, quota, config); \"\" = off"));
   return t;

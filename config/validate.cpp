@@ -169,6 +169,8 @@ std::string validate_config(const config& c) {
   if (c.log_level != "trace" && c.log_level != "debug" && c.log_level != "info"
       && c.log_level != "warn" && c.log_level != "error" && c.log_level != "off")
     return "log_level must be trace|debug|info|warn|error|off";
+  if (c.log_format != "text" && c.log_format != "json")
+    return "log.format must be text|json";
   if (c.rooms_max_members < 1)
     return "rooms.max_members must be at least 1";
   // "{}" is the smallest state and info: a bound below it would refuse every room.

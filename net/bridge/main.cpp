@@ -12,7 +12,6 @@
 #include <boost/json.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scheduler/coordinator.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/affine_sharing.hpp"
@@ -30,6 +29,7 @@
 #include "net/bridge/cli_publish.hpp"
 #include "net/bridge/cli_tail.hpp"
 #include "net/bridge/cli_token.hpp"
+#include "net/bridge/log_setup.hpp"
 #include "net/auth/auth.hpp"
 #include "net/http/http_server.hpp"
 #include "net/bridge/rest_api.hpp"
@@ -121,8 +121,7 @@ int cmd_serve(const sy::config& cfg_in) {
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
   auto cfg = std::make_shared<const sy::config>(cfg_in);
   // Logs go to stderr: stdout carries only the "listening on" line that harnesses parse.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("switchyard"));
-  spdlog::set_level(spdlog::level::from_str(cfg->log_level));
+  sy::log_setup logs(*cfg);
   std::shared_ptr<sy::rocksdb_store> db;
   if (store_in_use(*cfg)) {
     auto opened = open_configured_store(*cfg);
@@ -218,9 +217,16 @@ int cmd_serve(const sy::config& cfg_in) {
   std::printf("switchyard listening on %s:%u%s\n", opts.host.c_str(), server->port(),
               opts.tls.enabled() ? " (tls)" : "");
   std::fflush(stdout);
-  spdlog::info("ready: {} and {}://{}:{}/realtime (scheduler {}, io threads {})",
-               opts.tls.enabled() ? "HTTPS" : "HTTP", opts.tls.enabled() ? "wss" : "ws",
-               opts.host, server->port(), cfg->scheduler_policy, cfg->io_threads);
+  // With realtime.enabled = false every upgrade is refused: no WebSocket endpoint is ready.
+  if (cfg->realtime_enabled)
+    spdlog::info("ready: {} and {}://{}:{}/realtime (scheduler {}, io threads {})",
+                 opts.tls.enabled() ? "HTTPS" : "HTTP", opts.tls.enabled() ? "wss" : "ws",
+                 opts.host, server->port(), cfg->scheduler_policy, cfg->io_threads);
+  else
+    spdlog::info("ready: {} on {}:{}, WebSocket endpoints disabled (realtime.enabled = false) "
+                 "(scheduler {}, io threads {})",
+                 opts.tls.enabled() ? "HTTPS" : "HTTP", opts.host, server->port(),
+                 cfg->scheduler_policy, cfg->io_threads);
   server->run();
   server->wait_for_signal();
   spdlog::info("shutting down: draining (grace {} ms)", cfg->shutdown_grace_ms);

@@ -113,6 +113,12 @@ TEST_CASE("a full disk refuses publishes with 507 and publishing resumes when sp
       refusals += r.status == 507;
     }
     CHECK(refusals >= 8);
+    // The operator's log says so, with the channel (README.md *Logs*).
+    {
+      INFO(d.log());
+      CHECK(d.log().find("[error] store error: publishes refused channel=" + topic)
+            != std::string::npos);
+    }
     // Reads and subscriptions keep working.
     auto events = read_all(h, topic);
     CHECK(static_cast<std::int64_t>(events.size()) == last_seq);

@@ -122,4 +122,14 @@ TEST_CASE("a slow consumer is disconnected with 4009, others are unaffected", "[
   }
   CHECK(saw_slow);
   CHECK(saw_disconnect);
+
+  // And the operator's log has one line for it (README.md *Logs*).
+  auto log = d.log();
+  auto at = log.find("slow consumer: send queue full, closing session=" + slow_session + " ");
+  INFO(log);
+  REQUIRE(at != std::string::npos);
+  auto line = log.substr(at, log.find('\n', at) - at);
+  CHECK(line.find("user=slow") != std::string::npos);
+  CHECK(line.find("limitBytes=65536") != std::string::npos);
+  CHECK(line.find("code=4009") != std::string::npos);
 }
