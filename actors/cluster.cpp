@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/completions.hpp"
+#include "metrics/hooks.hpp"
 
 namespace sy {
 
@@ -65,6 +66,7 @@ void set_state(cluster_ptr self, member& m, const char* state) {
     return;
   spdlog::info("cluster: member {} ({}:{}) {} -> {}", m.info.node_id, m.info.host, m.info.port,
                m.state.empty() ? "new" : m.state, state);
+  metrics::member_state_changed(m.state.c_str(), state);
   m.state = state;
   m.since_ms = now_ms();
 }

@@ -98,6 +98,7 @@ void remove_member(room_ptr self, const caf::actor_addr& who) {
   st.pending.push_back({presence_change::kind::leave, m->second.id, {}, {}, 0});
   self->demonitor(who);
   st.members.erase(m);
+  st.counted_members.down();
   st.by_session.erase(it);
   arm_flush(self);
   check_idle(self);
@@ -133,6 +134,7 @@ void join(room_ptr self, const room_join& j) {
   ack.member = m.id;
   st.by_session[j.session.address()] = n;
   st.members.emplace(n, std::move(m));
+  st.counted_members.up();
   ack.joined = make_frame(fabric::encode_joined(st.room, ack.member, members_json(st),
                                                 st.metadata_text, st.state_text, st.version));
   self->monitor(j.session);
