@@ -69,12 +69,18 @@ TEST_CASE("metrics move after connecting, subscribing, publishing and a refused 
                               {{"Authorization", "Bearer wrong-key"},
                                {"Content-Type", "application/json"}});
   CHECK(refused.status == 401);
+  REQUIRE(c.send_text(R"({"op":"nope"})")); // refused with an error frame
+  auto err = next_object(c);
+  CHECK(field_s(err, "code") == "unknown_op");
+  REQUIRE(c.send_text(R"({"op":"join","room":"mroom"})"));
+  CHECK(field_s(next_object(c), "op") == "joined");
+  CHECK(field_s(next_object(c), "op") == "subscribed"); // room.mroom
 
   auto after = scrape(rest);
   auto delta = [&](const std::string& s) { return at(after, s) - at(before, s); };
   CHECK(at(after, "switchyard_connections{dialect=\"fabric\"}") == 1);
   CHECK(delta("switchyard_connections_opened_total{dialect=\"fabric\"}") == 1);
-  CHECK(at(after, "switchyard_subscriptions") == 2);
+  CHECK(at(after, "switchyard_subscriptions") == 3); // m.a, m.b, room.mroom
   CHECK(at(after, "switchyard_channels") >= 2);
   CHECK(delta("switchyard_publishes_total{route=\"channel\",result=\"ok\"}") == 4);
   CHECK(delta("switchyard_publishes_total{route=\"channel\",result=\"duplicate\"}") == 1);
@@ -83,6 +89,9 @@ TEST_CASE("metrics move after connecting, subscribing, publishing and a refused 
   CHECK(delta("switchyard_publish_deliver_latency_seconds_bucket{le=\"+Inf\"}") == 4);
   CHECK(delta("switchyard_sent_bytes_total") > 0);
   CHECK(delta("switchyard_refusals_total{reason=\"unauthorized\"}") == 1);
+  CHECK(delta("switchyard_refusals_total{reason=\"unknown_op\"}") == 1);
+  CHECK(at(after, "switchyard_rooms") == 1);
+  CHECK(at(after, "switchyard_room_members") == 1);
   CHECK(delta("switchyard_history_events") >= 4); // and the router's own log.event records
   CHECK(at(after, "switchyard_history_bytes") > 0);
 
@@ -96,6 +105,7 @@ TEST_CASE("metrics move after connecting, subscribing, publishing and a refused 
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   CHECK(at(closed, "switchyard_connections{dialect=\"fabric\"}") == 0);
+  CHECK(at(closed, "switchyard_room_members") == 0);
   CHECK(at(closed, "switchyard_closes_total{code=\"1000\"}")
           - at(before, "switchyard_closes_total{code=\"1000\"}") == 1);
 }
