@@ -17,11 +17,13 @@
 #include "actors/idempotency_window.hpp"
 #include "actors/retirement_clock.hpp"
 #include "actors/subscriber_set.hpp"
+#include "metrics/hooks.hpp"
 #include "schema/cluster.hpp"
 
 namespace sy::channel_impl {
 
 struct channel_state {
+  metrics::live_count live{metrics::channels}; // GET /metrics: live channels
   channel_args args;
   namespace_config ns;
   std::unique_ptr<history_store> history;

@@ -10,6 +10,7 @@
 #include "actors/completions.hpp"
 #include "actors/log_line.hpp"
 #include "schema/room_cluster.hpp"
+#include "metrics/hooks.hpp"
 
 namespace sy {
 
@@ -70,6 +71,7 @@ void set_state(cluster_ptr self, member& m, const char* state) {
               {"address", m.info.host + ":" + std::to_string(m.info.port)},
               {"from", m.state.empty() ? "new" : m.state},
               {"to", state}});
+  metrics::member_state_changed(m.state.c_str(), state);
   m.state = state;
   m.since_ms = now_ms();
 }

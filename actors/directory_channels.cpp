@@ -197,6 +197,7 @@ void route_history(directory_ptr self, const history_request& req) {
   if (req.from == request_origin::client)
     if (auto owner = owner_of(self->state, q.channel)) {
       auto done = req.done;
+      metrics::forwarded_to_owner(metrics::forward::history);
       self->request(owner, self->state.timeout, history_atom::value, q)
         .then([done](wire_history_page& w) { done->complete(from_wire(w)); },
               [self, done](const caf::error& err) {

@@ -3,6 +3,7 @@
 
 #include "actors/byte_budget.hpp"
 #include "actors/history_store.hpp"
+#include "metrics/hooks.hpp"
 
 namespace sy {
 
@@ -41,6 +42,8 @@ public:
   void append(event_ptr e) override {
     auto n = event_footprint(*e);
     bytes_ += n;
+    counted_events_.up();
+    counted_bytes_.up(n);
     if (node_)
       node_->charge(n);
     ring_.push_back(std::move(e));
@@ -100,6 +103,8 @@ private:
   void pop_front() {
     auto n = event_footprint(*ring_.front());
     bytes_ -= n;
+    counted_events_.down();
+    counted_bytes_.down(n);
     if (node_)
       node_->release(n);
     ring_.pop_front();
@@ -109,6 +114,9 @@ private:
   std::shared_ptr<byte_budget> node_;
   std::size_t bytes_ = 0;
   std::deque<event_ptr> ring_;
+  // GET /metrics: events and bytes retained in memory, all channels together.
+  metrics::held_count counted_events_{metrics::history_events};
+  metrics::held_count counted_bytes_{metrics::history_bytes};
 };
 
 } // namespace

@@ -1,12 +1,15 @@
 #include "actors/history_store_actor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
+
+#include "metrics/hooks.hpp"
 
 namespace sy {
 
@@ -39,8 +42,14 @@ void write_batch(store_ptr self) {
     return;
   if (st.hooks.before_batch)
     st.hooks.before_batch();
+  auto started = std::chrono::steady_clock::now();
   auto status = st.db->commit();
   auto n = static_cast<std::uint32_t>(st.waiting.size());
+  metrics::store_batch_written(
+    static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count()),
+    n, static_cast<bool>(status));
   auto& s = st.stats;
   ++s.batches;
   s.writes += n;

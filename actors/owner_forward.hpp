@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include "metrics/hooks.hpp"
 #include "schema/cluster.hpp"
 
 namespace sy {
@@ -12,6 +13,7 @@ namespace sy {
 template <class Self>
 void forward_to_owner(Self* self, const cluster_actor& owner, std::chrono::milliseconds timeout,
                       publish_cmd cmd, publish_completion done) {
+  metrics::forwarded_to_owner(metrics::forward::publish);
   self->request(owner, timeout, publish_atom::value, std::move(cmd))
     .then(
       [done](wire_publish_result& w) {

@@ -142,6 +142,7 @@ member& add_member(room_ptr self, member m, std::uint64_t n) {
   c.node = m.node;
   to_relays(self, c);
   arm_flush(self);
+  st.counted_members.up();
   return st.members.emplace(n, std::move(m)).first->second;
 }
 
@@ -162,6 +163,7 @@ void drop_member(room_ptr self, std::uint64_t n) {
   to_relays(self, c);
   st.by_id.erase(m.id);
   st.members.erase(it);
+  st.counted_members.down();
   arm_flush(self);
 }
 

@@ -16,6 +16,7 @@
 
 #include "actors/room_presence.hpp"
 #include "actors/room.hpp"
+#include "metrics/hooks.hpp"
 #include "schema/room_cluster.hpp"
 #include "schema/store_messages.hpp"
 
@@ -34,6 +35,8 @@ struct member {
 };
 
 struct room_state {
+  metrics::live_count live{metrics::rooms}; // GET /metrics: live rooms
+  metrics::held_count counted_members{metrics::room_members}; // members.size()
   std::string room; // R (its events are the channel room.R)
   std::shared_ptr<const config> cfg;
   std::map<std::uint64_t, member> members; // by join number: the members list's order

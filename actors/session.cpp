@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/session_state.hpp"
+#include "metrics/hooks.hpp"
 #include "schema/codes.hpp"
 #include "schema/dialects/registry.hpp"
 
@@ -73,6 +74,7 @@ void admit(session_ptr self) {
 
 void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) {
   auto& st = self->state;
+  metrics::connection_closed(st.args.wire, code);
   if (st.admitted)
     caf::anon_send(st.args.quota, disconnect_atom::value, st.args.client.sub,
                    st.args.client.remote_ip);
@@ -176,6 +178,7 @@ session_actor::behavior_type session_handlers(session_ptr self) {
         if (st.replies.add(it->second.reply, std::move(o), n))
           return check_held(self);
       }
+      metrics::delivered(*batch, offset);
       st.args.link->send_batch(batch, offset);
     },
     [self](suback_atom, const sub_ack& ack) { on_ack(self, ack); },
@@ -216,6 +219,7 @@ session_actor::behavior_type session_behavior(session_ptr self, session_args arg
   st.auth = std::move(st.args.client.auth); // one owner: refresh replaces it
   st.id = "s" + std::to_string(self->id());
   st.connected_ms = steady_clock_ms();
+  metrics::connection_opened(st.args.wire);
   st.last_heartbeat_ms = st.connected_ms;
   // If a handler throws, the actor dies: make sure its socket goes with it.
   self->attach_functor([link = st.args.link](const caf::error& reason) {

@@ -7,6 +7,7 @@
 #include "actors/completions.hpp"
 #include "actors/log_event.hpp"
 #include "actors/log_line.hpp"
+#include "metrics/hooks.hpp"
 #include "schema/codes.hpp"
 
 namespace sy::session_impl {
@@ -33,8 +34,10 @@ void write_out(session_ptr self, outgoing& o) {
   auto& link = *self->state.args.link;
   if (o.close_code)
     link.close(o.close_code, std::move(o.close_reason));
-  else if (o.batch)
+  else if (o.batch) {
+    metrics::delivered(*o.batch, o.offset);
     link.send_batch(std::move(o.batch), o.offset);
+  }
   else if (o.frame)
     link.send(std::move(o.frame));
 }
@@ -132,6 +135,7 @@ void record_suspension(session_ptr self, const char* quota, std::string reason) 
 void refuse(session_ptr self, std::string_view code, std::string_view message,
             std::string_view topic, reply_order::ticket at, const char* quota) {
   auto& st = self->state;
+  metrics::refused(errc_from_wire(code));
   auto r = st.codec->error(code, message, topic);
   outgoing o;
   if (r.close_code) {

@@ -25,6 +25,7 @@ void subscriber_set::add(const sub_request& req, std::uint64_t from_seq) {
     g.filter = req.filter;
   where_[req.session.address()] = {key, g.members.size()};
   g.members.push_back({req.session, req.sub_id, from_seq});
+  counted_.up();
 }
 
 bool subscriber_set::remove(const caf::actor_addr& who) {
@@ -33,6 +34,7 @@ bool subscriber_set::remove(const caf::actor_addr& who) {
     return false;
   auto loc = it->second;
   where_.erase(it);
+  counted_.down();
   auto g = groups_.find(loc.group_key);
   auto& members = g->second.members;
   if (loc.index + 1 != members.size()) { // swap-remove, fix the moved member's index

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "metrics/hooks.hpp"
 #include "schema/messages.hpp"
 
 namespace sy {
@@ -95,6 +96,7 @@ private:
   };
   std::unordered_map<std::string, group> groups_; // by filter key
   std::unordered_map<caf::actor_addr, location> where_;
+  metrics::held_count counted_{metrics::subscriptions}; // where_.size(), for GET /metrics
 };
 
 } // namespace sy

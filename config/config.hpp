@@ -77,6 +77,10 @@ struct config {
   bool auth_development = true;
   std::int64_t max_session_ttl_s = 86400; // cap on POST /v1/sessions tokens
 
+  // -- GET /metrics (README.md "Metrics") --
+  std::string metrics_token;                             // "" = only metrics_allow may scrape
+  std::vector<std::string> metrics_allow{"loopback"};    // addresses that need no token
+
   // -- realtime (Fabric WebSocket at /realtime) --
   bool realtime_enabled = true;
   std::size_t topic_limit = 32;

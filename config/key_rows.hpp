@@ -92,5 +92,6 @@ std::vector<config_key> channel_keys();
 std::vector<config_key> storage_keys();
 std::vector<config_key> runtime_keys();
 std::vector<config_key> rooms_keys(); // keys_rooms.cpp
+std::vector<config_key> metrics_keys(); // keys_metrics.cpp
 
 } // namespace sy::key_rows

@@ -74,4 +74,11 @@ std::size_t errc_count() {
   return table.size();
 }
 
+errc errc_from_wire(std::string_view wire) {
+  for (const auto& row : table)
+    if (row.wire == wire)
+      return row.code;
+  return errc::unavailable;
+}
+
 } // namespace sy

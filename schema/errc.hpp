@@ -78,4 +78,7 @@ std::string to_string(errc e);
 /// How many errc values there are (they run from 1 to errc_count()).
 std::size_t errc_count();
 
+/// The errc whose wire code is `wire`; errc::unavailable for a code not in the table.
+errc errc_from_wire(std::string_view wire);
+
 } // namespace sy

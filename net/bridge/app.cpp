@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "actors/session.hpp"
+#include "metrics/hooks.hpp"
 #include "net/http/url.hpp"
 #include "schema/dialects/registry.hpp"
 
@@ -131,6 +132,7 @@ bool origin_allowed(const std::vector<std::string>& allowed, std::string_view or
 
 // Status and code from one row of the error table (schema/errc.hpp).
 http_reply refuse(errc e, std::string_view message) {
+  metrics::refused(e);
   return {http_status(e), json_error_body(wire_code(e), message), "application/json"};
 }
 

@@ -89,6 +89,10 @@ struct rest_api::impl {
   // admin token only.
   void backup(const http_request& req, const replier_ptr& reply);
 
+  // GET /metrics (rest_metrics.cpp): open to metrics.allow, elsewhere only with
+  // Authorization: Bearer <metrics.token> (401; 403 while no token is set).
+  void scrape_metrics(const http_request& req, const replier_ptr& reply);
+
   // -- routing (rest_api.cpp) ------------------------------------------------------------------
 
   void route(http_request req, const replier_ptr& reply);

@@ -48,6 +48,7 @@ void rest_api::impl::channel_publish(const http_request& req, const std::string&
   json::object body(&mr);
   if (auto e = admit_publish(req, channel, body))
     return (*reply)(std::move(*e));
+  reply->count_publish_as(metrics::route::channel);
   auto data = body.find("data");
   if (data == body.end())
     return (*reply)(error_reply(errc::bad_request, "\"data\" is required"));
@@ -73,6 +74,7 @@ void rest_api::impl::feed_event(const http_request& req, const std::string& feed
   json::object body;
   if (auto e = admit_publish(req, channel, body))
     return (*reply)(std::move(*e));
+  reply->count_publish_as(metrics::route::feed);
   publish_cmd cmd;
   if (!optional_text(body, "type", cmd.type))
     return (*reply)(error_reply(errc::bad_request, "\"type\" must be a string"));
@@ -99,6 +101,7 @@ void rest_api::impl::feed_control(const http_request& req, const std::string& ch
   json::object body;
   if (auto e = admit_publish(req, channel, body))
     return (*reply)(std::move(*e));
+  reply->count_publish_as(metrics::route::feed_control);
   publish_cmd cmd;
   cmd.type = "feed.control";
   if (!optional_text(body, "commandId", cmd.idempotency_key))
@@ -133,6 +136,7 @@ void rest_api::impl::dialect_ingest(const http_request& req, const ingest_route&
   if (auto* err = std::get_if<rest_refusal>(&parsed))
     return (*reply)(error_reply(err->code, err->message));
   auto& in = std::get<ingest_publish>(parsed);
+  reply->count_publish_as(metrics::route::ingest);
   if (path_channel.empty() && !may_publish(who, in.channel, *cfg))
     return (*reply)(deny(req, errc::forbidden, std::string(route.forbidden), who.sub));
   publish_cmd cmd;

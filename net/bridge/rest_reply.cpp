@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "metrics/hooks.hpp"
 #include "schema/json_text.hpp"
 
 namespace json = boost::json;
@@ -11,6 +12,7 @@ namespace json = boost::json;
 namespace sy {
 
 http_reply error_reply(errc e, std::string_view message) {
+  metrics::refused(e);
   return {http_status(e), json_error_body(wire_code(e), message), "application/json"};
 }
 

@@ -7,6 +7,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "metrics/hooks.hpp"
 #include "net/http/app_handler.hpp"
 #include "schema/messages.hpp"
 
@@ -28,8 +29,14 @@ public:
   explicit replier(reply_fn fn) : fn_(std::move(fn)) {
   }
   ~replier() override {
-    if (fn_)
+    if (fn_) {
+      count_failure(errc::unavailable);
       fn_(error_reply(errc::unavailable, "the router did not answer"));
+    }
+  }
+  /// Counts this request's result as a publish by route `r` (GET /metrics).
+  void count_publish_as(metrics::route r) noexcept {
+    route_ = r;
   }
   void operator()(http_reply r) {
     if (auto fn = std::move(fn_)) {
@@ -38,17 +45,26 @@ public:
     }
   }
   void complete(const publish_result& r) override {
+    if (route_ != metrics::route::count_)
+      metrics::published(route_, r.duplicate ? metrics::result_duplicate : metrics::result_ok);
     (*this)(render_publish(r));
   }
   void complete(const history_page& p) override {
     (*this)(render_page(p));
   }
   void fail(errc code, std::string detail) override {
+    count_failure(code);
     (*this)(error_reply(code, detail));
   }
 
 private:
+  void count_failure(errc code) noexcept {
+    if (route_ != metrics::route::count_ && fn_)
+      metrics::publish_failed(route_, code);
+  }
+
   reply_fn fn_;
+  metrics::route route_ = metrics::route::count_; // count_: not a publish
 };
 
 using replier_ptr = std::shared_ptr<replier>;

@@ -3,6 +3,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "net/http/request_parser.hpp"
+#include "metrics/hooks.hpp"
 #include "schema/errc.hpp"
 
 namespace sy {
@@ -11,6 +12,7 @@ namespace {
 
 // Status and code from one row of the error table (schema/errc.hpp).
 http_reply json_reply(errc e, std::string_view message) {
+  metrics::refused(e);
   return {http_status(e), json_error_body(wire_code(e), message), "application/json"};
 }
 

@@ -26,6 +26,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
+#include "metrics/counters.hpp"
 #include "net/ws/ws_frame.hpp"
 #include "schema/frame.hpp"
 
@@ -79,6 +80,7 @@ public:
       return;
     writing_ = true;
     inflight_.swap(pending_);
+    metrics::add(metrics::sent_bytes, pending_bytes_); // per thread: no shared write per flush
     pending_bytes_ = 0;
     iov_.clear();
     iov_.reserve(inflight_.size() * 2);
