@@ -1,0 +1,172 @@
+// A browser's EventSource against the real daemon: headless Chromium opens a page (a file:
+// URL, so the stream is cross-origin and its CORS headers are exercised too; a data: URL
+// counts as a public page, which Chromium does not let reach a loopback address) whose
+// EventSource subscribes to GET /v1/channels/{c}/stream; the test publishes over REST and
+// fails unless the page received every event, in order, with its cursor as lastEventId.
+// Chromium is driven over the DevTools protocol with Node's own WebSocket, no npm package.
+// Usage: node --experimental-websocket sse_eventsource.js   Env: SWITCHYARD_BIN, CHROMIUM.
+'use strict';
+const { spawn } = require('child_process');
+const crypto = require('crypto');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const SECRET = 'browser-test-secret';
+const API_KEY = 'browser-test-key';
+const DEADLINE_MS = 40000;
+const children = [];
+const dirs = [];
+
+function cleanup() {
+  for (const c of children) {
+    try { c.kill('SIGKILL'); } catch (e) { /* gone */ }
+  }
+  for (const d of dirs) {
+    try { fs.rmSync(d, { recursive: true, force: true }); } catch (e) { /* Chromium still exiting */ }
+  }
+}
+function fail(msg) {
+  console.error('FAIL: ' + msg);
+  cleanup();
+  process.exit(1);
+}
+setTimeout(() => fail('did not finish within ' + DEADLINE_MS + ' ms'), DEADLINE_MS).unref();
+
+function b64url(x) {
+  return Buffer.from(x).toString('base64url');
+}
+function mintToken(sub) {
+  const now = Math.floor(Date.now() / 1000);
+  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' })) + '.'
+    + b64url(JSON.stringify({ sub, iat: now, exp: now + 3600 }));
+  return head + '.' + crypto.createHmac('sha256', SECRET).update(head).digest('base64url');
+}
+
+// Resolves with the first match of `re` in what `stream` prints.
+function waitFor(stream, re, what) {
+  let text = '';
+  return new Promise((resolve) => {
+    stream.on('data', (d) => {
+      text += d;
+      const m = re.exec(text);
+      if (m) resolve(m);
+    });
+    setTimeout(() => fail(what + ' did not appear: ' + text.slice(-2000)), 15000).unref();
+  });
+}
+
+async function startDaemon() {
+  const bin = process.env.SWITCHYARD_BIN || fail('SWITCHYARD_BIN is not set');
+  const env = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('SWITCHYARD_') && !k.startsWith('REALTIME_')) env[k] = v;
+  env.SWITCHYARD_JWT_SECRET = SECRET;
+  env.SWITCHYARD_API_KEY = API_KEY;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-browser-'));
+  dirs.push(dataDir);
+  env.SWITCHYARD_DATA_DIR = path.join(dataDir, 'store');
+  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  child.stderr.resume();
+  const m = await waitFor(child.stdout, /switchyard listening on ([0-9.]+):(\d+)/, 'listening line');
+  return `http://${m[1]}:${m[2]}`;
+}
+
+async function startChromium(url) {
+  const bin = process.env.CHROMIUM || '/usr/bin/chromium';
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-chromium-'));
+  dirs.push(profile);
+  const child = spawn(bin, ['--headless=new', '--no-sandbox', '--disable-gpu',
+    '--no-first-run', '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1',
+    '--user-data-dir=' + profile, url], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(child);
+  const m = await waitFor(child.stderr, /DevTools listening on ws:\/\/([0-9.:]+)\//, 'DevTools line');
+  return m[1];
+}
+
+// One DevTools session on the page target.
+async function pageSession(devtools) {
+  let target;
+  for (let i = 0; i < 50 && !target; ++i) {
+    const list = await (await fetch(`http://${devtools}/json/list`)).json();
+    target = list.find((t) => t.type === 'page' && t.url.startsWith('file:'));
+    if (!target) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!target) fail('no page target');
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  let next = 1;
+  const waiting = new Map();
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.id && waiting.has(msg.id)) {
+      waiting.get(msg.id)(msg);
+      waiting.delete(msg.id);
+    }
+  };
+  return {
+    evaluate(expression) {
+      const id = next++;
+      ws.send(JSON.stringify({ id, method: 'Runtime.evaluate',
+        params: { expression, awaitPromise: true, returnByValue: true } }));
+      return new Promise((resolve) => waiting.set(id, (msg) => {
+        if (msg.error || msg.result.exceptionDetails)
+          fail('evaluate failed: ' + JSON.stringify(msg));
+        resolve(msg.result.result.value);
+      }));
+    },
+    close() { ws.close(); },
+  };
+}
+
+async function main() {
+  const base = await startDaemon();
+  const channel = 'browser.sse';
+  const streamUrl = `${base}/v1/channels/${channel}/stream?token=${mintToken('browser')}`;
+  // The page records every event it receives; `window.state` is read over DevTools.
+  const page = `<!doctype html><title>sse</title><script>
+window.state = { open: false, events: [], errors: 0 };
+const es = new EventSource(${JSON.stringify(streamUrl)});
+es.addEventListener('subscribed', () => { window.state.open = true; });
+es.addEventListener('browser.test', (e) => {
+  window.state.events.push({ id: e.lastEventId, seq: JSON.parse(e.data).seq });
+});
+es.onerror = () => { window.state.errors++; };
+</script>`;
+  const pageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-page-'));
+  dirs.push(pageDir);
+  fs.writeFileSync(path.join(pageDir, 'sse.html'), page);
+  const devtools = await startChromium('file://' + path.join(pageDir, 'sse.html'));
+  const s = await pageSession(devtools);
+  const poll = async (expr, what) => {
+    for (let i = 0; i < 100; ++i) {
+      if (await s.evaluate(expr)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    fail(what + '; page state: ' + JSON.stringify(await s.evaluate('window.state')));
+  };
+  await poll('window.state && window.state.open', 'the EventSource never got its confirmation');
+  const ids = [];
+  for (let i = 1; i <= 5; ++i) {
+    const r = await fetch(`${base}/v1/channels/${channel}/events`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'browser.test', data: { i } }),
+    });
+    if (r.status !== 201) fail('publish answered ' + r.status);
+    ids.push((await r.json()).id);
+  }
+  await poll('window.state.events.length >= 5', 'the page did not receive 5 events');
+  const state = await s.evaluate('window.state');
+  const got = state.events.map((e) => e.seq).join(',');
+  if (got !== '1,2,3,4,5') fail('events out of order or repeated: ' + got);
+  const gotIds = state.events.map((e) => e.id).join(',');
+  if (gotIds !== ids.join(',')) fail('lastEventId is not the cursor: ' + gotIds + ' vs ' + ids.join(','));
+  s.close();
+  console.log('ok: EventSource in Chromium received ' + got);
+  cleanup();
+  process.exit(0);
+}
+
+main().catch((e) => fail(e.stack || String(e)));
