@@ -2,12 +2,16 @@
 // reads the exact bytes, and a real `curl -N` process. PROTOCOL.md "Server-Sent Events".
 #include "fixture.hpp"
 #include "raw_conn.hpp"
+#include "support/tls_clients.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
+#include <cstdlib>
 #include <atomic>
 #include <cctype>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <set>
 #include <thread>
@@ -347,37 +351,85 @@ TEST_CASE("SSE ends the stream of a slow consumer at realtime.outbound_queue_byt
   open_stream(again, "/v1/channels/sse.slow/stream?token=" + token_for("slow"));
 }
 
-TEST_CASE("SSE works with curl -N", "[integration][sse][curl]") {
-  daemon_process d;
-  http_client rest(d.port());
-  const std::string cmd = "curl -sN --max-time 8 'http://127.0.0.1:" + std::to_string(d.port())
-                          + "/v1/channels/sse.curl/stream?token=" + token_for("curl") + "'";
+namespace {
+
+// Runs `curl -sN <args> <url>` (bounded by --max-time), calls `publish` once the confirmation
+// is out, and returns everything curl printed up to the third complete `curl.test` event.
+std::string curl_stream(const std::string& args, const std::string& url,
+                        const std::function<void()>& publish) {
+  // The shell prints its pid and becomes curl: the test ends curl once it has read enough.
+  const std::string cmd = "echo $$; exec curl -sN --max-time 8 " + args + " '" + url + "'";
   FILE* p = ::popen(cmd.c_str(), "r");
   REQUIRE(p);
-  std::vector<std::string> lines;
+  std::string all;
   char buf[4096];
-  // Wait for the confirmation, publish, then read the three events (curl stops at --max-time).
+  pid_t curl = 0;
+  if (std::fgets(buf, sizeof buf, p))
+    curl = static_cast<pid_t>(std::atol(buf));
   while (std::fgets(buf, sizeof buf, p)) {
-    lines.emplace_back(buf);
-    if (lines.back() == "event: subscribed\n")
+    all += buf;
+    if (std::string(buf) == "event: subscribed\n")
       break;
   }
-  for (int i = 1; i <= 3; ++i)
-    publish(rest, "sse.curl", publish_body(i, "curl.test"));
+  publish();
   int events = 0; // complete events: their data line read
   bool in_event = false;
   while (events < 3 && std::fgets(buf, sizeof buf, p)) {
-    lines.emplace_back(buf);
-    if (lines.back() == "event: curl.test\n")
+    all += buf;
+    std::string line(buf);
+    if (line == "event: curl.test\n")
       in_event = true;
-    else if (in_event && lines.back().rfind("data: ", 0) == 0)
+    else if (in_event && line.rfind("data: ", 0) == 0)
       in_event = false, ++events;
   }
+  if (curl > 0)
+    ::kill(curl, SIGTERM);
   ::pclose(p);
-  std::string all;
-  for (auto& l : lines)
-    all += l;
+  return all;
+}
+
+int count_of(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1))
+    ++n;
+  return n;
+}
+
+} // namespace
+
+TEST_CASE("SSE works with curl -N", "[integration][sse][curl]") {
+  daemon_process d;
+  http_client rest(d.port());
+  auto all = curl_stream("",
+                         "http://127.0.0.1:" + std::to_string(d.port())
+                           + "/v1/channels/sse.curl/stream?token=" + token_for("curl"),
+                         [&] {
+                           for (int i = 1; i <= 3; ++i)
+                             publish(rest, "sse.curl", publish_body(i, "curl.test"));
+                         });
   INFO(all);
-  CHECK(events == 3);
+  CHECK(count_of(all, "event: curl.test\n") == 3);
+  CHECK(all.find(R"("seq":3)") != std::string::npos);
+}
+
+TEST_CASE("SSE works over TLS with curl -N", "[integration][sse][curl][tls]") {
+  test_certificate cert;
+  daemon_process d({"--set", "tls.cert_file=" + cert.cert_file(), "--set",
+                    "tls.key_file=" + cert.key_file()});
+  tls_client_options opts;
+  opts.ca_file = cert.cert_file();
+  auto all = curl_stream("--cacert '" + cert.cert_file() + "'",
+                         "https://127.0.0.1:" + std::to_string(d.port())
+                           + "/v1/channels/sse.tls/stream?token=" + token_for("tls"),
+                         [&] {
+                           for (int i = 1; i <= 3; ++i) {
+                             auto r = https_request(d.port(), opts, "POST",
+                                                    "/v1/channels/sse.tls/events",
+                                                    publish_body(i, "curl.test"), api_key_auth());
+                             REQUIRE(r.status == 201);
+                           }
+                         });
+  INFO(all);
+  CHECK(count_of(all, "event: curl.test\n") == 3);
   CHECK(all.find(R"("seq":3)") != std::string::npos);
 }
