@@ -2,7 +2,8 @@
 // URL, so the stream is cross-origin and its CORS headers are exercised too; a data: URL
 // counts as a public page, which Chromium does not let reach a loopback address) whose
 // EventSource subscribes to GET /v1/channels/{c}/stream; the test publishes over REST and
-// fails unless the page received every event, in order, with its cursor as lastEventId.
+// fails unless the page received every event, in order, with its cursor as lastEventId --
+// also across a daemon restart, which EventSource rides out by reconnecting with Last-Event-ID.
 // Chromium is driven over the DevTools protocol with Node's own WebSocket, no npm package.
 // Usage: node --experimental-websocket sse_eventsource.js   Env: SWITCHYARD_BIN, CHROMIUM.
 'use strict';
@@ -56,21 +57,26 @@ function waitFor(stream, re, what) {
   });
 }
 
-async function startDaemon() {
+// `listen` "127.0.0.1:0" the first time; a restart passes the port and data dir it had.
+async function startDaemon(listen, dataDir) {
   const bin = process.env.SWITCHYARD_BIN || fail('SWITCHYARD_BIN is not set');
   const env = {};
   for (const [k, v] of Object.entries(process.env))
     if (!k.startsWith('SWITCHYARD_') && !k.startsWith('REALTIME_')) env[k] = v;
   env.SWITCHYARD_JWT_SECRET = SECRET;
   env.SWITCHYARD_API_KEY = API_KEY;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-browser-'));
-  dirs.push(dataDir);
-  env.SWITCHYARD_DATA_DIR = path.join(dataDir, 'store');
-  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!dataDir) {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-browser-'));
+    dirs.push(dataDir);
+  }
+  env.SWITCHYARD_DATA_DIR = path.join(dataDir, 'store'); // rocksdb: events survive a restart
+  const child = spawn(bin, ['serve', '--listen', listen], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   child.stderr.resume();
   const m = await waitFor(child.stdout, /switchyard listening on ([0-9.]+):(\d+)/, 'listening line');
-  return `http://${m[1]}:${m[2]}`;
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return { base: `http://${m[1]}:${m[2]}`, listen: `${m[1]}:${m[2]}`, dataDir,
+    stop: () => { child.kill('SIGTERM'); return exited; } };
 }
 
 async function startChromium(url) {
@@ -121,14 +127,19 @@ async function pageSession(devtools) {
 }
 
 async function main() {
-  const base = await startDaemon();
+  let daemon = await startDaemon('127.0.0.1:0');
+  const base = daemon.base;
   const channel = 'browser.sse';
   const streamUrl = `${base}/v1/channels/${channel}/stream?token=${mintToken('browser')}`;
   // The page records every event it receives; `window.state` is read over DevTools.
   const page = `<!doctype html><title>sse</title><script>
 window.state = { open: false, events: [], errors: 0 };
 const es = new EventSource(${JSON.stringify(streamUrl)});
-es.addEventListener('subscribed', () => { window.state.open = true; });
+es.addEventListener('subscribed', (e) => {
+  window.state.open = true;
+  window.state.confirmations = (window.state.confirmations || 0) + 1;
+  window.state.lastConfirmation = JSON.parse(e.data);
+});
 es.addEventListener('browser.test', (e) => {
   window.state.events.push({ id: e.lastEventId, seq: JSON.parse(e.data).seq });
 });
@@ -148,21 +159,40 @@ es.onerror = () => { window.state.errors++; };
   };
   await poll('window.state && window.state.open', 'the EventSource never got its confirmation');
   const ids = [];
-  for (let i = 1; i <= 5; ++i) {
-    const r = await fetch(`${base}/v1/channels/${channel}/events`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer ' + API_KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'browser.test', data: { i } }),
-    });
-    if (r.status !== 201) fail('publish answered ' + r.status);
-    ids.push((await r.json()).id);
-  }
-  await poll('window.state.events.length >= 5', 'the page did not receive 5 events');
-  const state = await s.evaluate('window.state');
+  const publishSome = async (from, to) => {
+    for (let i = from; i <= to; ++i) {
+      const r = await fetch(`${base}/v1/channels/${channel}/events`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer ' + API_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'browser.test', data: { i } }),
+      });
+      if (r.status !== 201) fail('publish answered ' + r.status);
+      ids.push((await r.json()).id);
+    }
+  };
+  const check = async (n) => {
+    await poll(`window.state.events.length >= ${n}`, `the page did not receive ${n} events`);
+    const state = await s.evaluate('window.state');
+    const got = state.events.map((e) => e.seq).join(',');
+    const want = Array.from({ length: n }, (_, i) => i + 1).join(',');
+    if (got !== want) fail('events missing, out of order or repeated: ' + got);
+    const gotIds = state.events.map((e) => e.id).join(',');
+    if (gotIds !== ids.join(',')) fail('lastEventId is not the cursor: ' + gotIds + ' vs ' + ids.join(','));
+    return state;
+  };
+  await publishSome(1, 5);
+  await check(5);
+  // The daemon restarts on the same port and store: EventSource reconnects by itself with
+  // Last-Event-ID, and the stream goes on after the last event it had -- the events published
+  // while it was away first, none twice.
+  await daemon.stop();
+  daemon = await startDaemon(daemon.listen, daemon.dataDir);
+  await publishSome(6, 8);
+  await poll('window.state.confirmations >= 2', 'EventSource did not reconnect');
+  const state = await check(8);
+  if (state.lastConfirmation.recovered !== true)
+    fail('the resume was not recovered: ' + JSON.stringify(state.lastConfirmation));
   const got = state.events.map((e) => e.seq).join(',');
-  if (got !== '1,2,3,4,5') fail('events out of order or repeated: ' + got);
-  const gotIds = state.events.map((e) => e.id).join(',');
-  if (gotIds !== ids.join(',')) fail('lastEventId is not the cursor: ' + gotIds + ' vs ' + ids.join(','));
   s.close();
   console.log('ok: EventSource in Chromium received ' + got);
   cleanup();
