@@ -19,20 +19,40 @@ const DEADLINE_MS = 40000;
 const children = [];
 const dirs = [];
 
-function cleanup() {
+// Kills what the test started and waits (bounded) for it to exit before removing its
+// directories: Chromium writes into its profile until it is gone.
+async function cleanup() {
+  const exits = children.filter((c) => c.exitCode === null && c.signalCode === null)
+    .map((c) => new Promise((resolve) => {
+      c.on('exit', resolve);
+      setTimeout(resolve, 3000).unref();
+      try { c.kill('SIGKILL'); } catch (e) { resolve(); }
+    }));
+  await Promise.all(exits);
+  for (const d of dirs) {
+    try { fs.rmSync(d, { recursive: true, force: true }); } catch (e) { /* best effort */ }
+  }
+}
+// Reports once, cleans up, exits 1; throws so that the caller's flow stops here.
+let failing = false;
+function fail(msg) {
+  if (!failing) {
+    failing = true;
+    console.error('FAIL: ' + msg);
+    cleanup().finally(() => process.exit(1));
+  }
+  throw new Error('FAIL: ' + msg);
+}
+function failQuietly(msg) { // from timers and event handlers: nothing above to unwind
+  try { fail(msg); } catch (e) { /* reported */ }
+}
+// Whatever happens, no browser or daemon outlives the test.
+process.on('exit', () => {
   for (const c of children) {
     try { c.kill('SIGKILL'); } catch (e) { /* gone */ }
   }
-  for (const d of dirs) {
-    try { fs.rmSync(d, { recursive: true, force: true }); } catch (e) { /* Chromium still exiting */ }
-  }
-}
-function fail(msg) {
-  console.error('FAIL: ' + msg);
-  cleanup();
-  process.exit(1);
-}
-setTimeout(() => fail('did not finish within ' + DEADLINE_MS + ' ms'), DEADLINE_MS).unref();
+});
+setTimeout(() => failQuietly('did not finish within ' + DEADLINE_MS + ' ms'), DEADLINE_MS).unref();
 
 function b64url(x) {
   return Buffer.from(x).toString('base64url');
@@ -48,12 +68,16 @@ function mintToken(sub) {
 function waitFor(stream, re, what) {
   let text = '';
   return new Promise((resolve) => {
+    const timer = setTimeout(() => failQuietly(what + ' did not appear: ' + text.slice(-2000)), 15000);
+    timer.unref();
     stream.on('data', (d) => {
       text += d;
       const m = re.exec(text);
-      if (m) resolve(m);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
     });
-    setTimeout(() => fail(what + ' did not appear: ' + text.slice(-2000)), 15000).unref();
   });
 }
 
@@ -118,7 +142,7 @@ async function pageSession(devtools) {
         params: { expression, awaitPromise: true, returnByValue: true } }));
       return new Promise((resolve) => waiting.set(id, (msg) => {
         if (msg.error || msg.result.exceptionDetails)
-          fail('evaluate failed: ' + JSON.stringify(msg));
+          return failQuietly('evaluate failed: ' + JSON.stringify(msg));
         resolve(msg.result.result.value);
       }));
     },
@@ -195,8 +219,8 @@ es.onerror = () => { window.state.errors++; };
   const got = state.events.map((e) => e.seq).join(',');
   s.close();
   console.log('ok: EventSource in Chromium received ' + got);
-  cleanup();
+  await cleanup();
   process.exit(0);
 }
 
-main().catch((e) => fail(e.stack || String(e)));
+main().catch((e) => failQuietly(e.stack || String(e)));
