@@ -141,8 +141,10 @@ void on_ack(session_ptr self, const sub_ack& ack) {
   }
   for (const auto& ev : ack.replay) {
     // Resume replay shares the live bytes; a snapshot may have its own shape (Fabric's flag).
+    // A dialect with no live frame at publish (SSE) builds the replayed ones here.
     outgoing o;
-    o.frame = ack.snapshot ? st.codec->snapshot(*ev) : ev->frame(st.args.wire);
+    const auto& live = ev->frame(st.args.wire);
+    o.frame = ack.snapshot || !live ? st.codec->snapshot(*ev) : live;
     if (o.frame)
       reply_at(self, at, std::move(o));
   }

@@ -97,6 +97,7 @@ struct config {
   std::int64_t idle_timeout_ms = 120000; // no client frame for this long: close 4002
   std::size_t max_frame_bytes = 65536;   // inbound frame limit: close 1009
   std::size_t outbound_queue_bytes = 1 << 20; // per-session send queue: close 4009 above
+  std::int64_t sse_heartbeat_ms = 15000; // comment line on an idle event stream this often
 
   filter_limits filter;                  // bounds of one subscription filter (FILTERS.md)
 

@@ -154,6 +154,10 @@ std::vector<config_key> realtime_keys() {
                        &config::outbound_queue_bytes)
                 .describe("per-connection send queue: close 4009 above")
                 .at_least(1024));
+  t.push_back(int_key("sse.heartbeat_ms", {"SWITCHYARD_SSE_HEARTBEAT_MS"},
+                      &config::sse_heartbeat_ms)
+                .describe("comment line on an idle event stream this often")
+                .at_least(100));
   // Bounds of one subscription filter (FILTERS.md): each runs for every event of its channel.
   t.push_back(filter_key("filter.max_path_depth", &filter_limits::max_path_depth)
                 .describe("segments of one predicate path: invalid_filter above")

@@ -6,6 +6,7 @@
 
 #include "actors/session.hpp"
 #include "metrics/hooks.hpp"
+#include "net/http/sse_head.hpp"
 #include "net/http/url.hpp"
 #include "schema/dialects/registry.hpp"
 
@@ -136,6 +137,14 @@ http_reply refuse(errc e, std::string_view message) {
   return {http_status(e), json_error_body(wire_code(e), message), "application/json"};
 }
 
+// The error table's row for a codec's error code (bad_request when none has it).
+errc errc_for_wire(std::string_view wire) {
+  for (std::size_t i = 1; i <= errc_count(); ++i)
+    if (wire_code(static_cast<errc>(i)) == wire)
+      return static_cast<errc>(i);
+  return errc::bad_request;
+}
+
 class app final : public app_handler {
 public:
   app(caf::actor_system& sys, directory_actor directory, quota_actor quota, audit_actor audit,
@@ -230,6 +239,112 @@ public:
     d.open = [this, args = std::move(args)](std::shared_ptr<ws_link> link) mutable {
       args.link = std::move(link);
       return spawn_session(sys_, std::move(args));
+    };
+    return d;
+  }
+
+  // GET /v1/channels/{c}/stream (PROTOCOL.md "Server-Sent Events"). Everything a subscribe
+  // could refuse for this request alone is checked here, so the client gets an HTTP status
+  // rather than a stream that ends at once; then the session gets the one Fabric subscribe
+  // command the request stands for and runs it as for a WebSocket.
+  std::optional<upgrade_decision> on_event_stream(const http_request& req,
+                                                  std::string& head) override {
+    auto t = parse_target(req.target);
+    if (!t || t->segments.size() != 4 || t->segments[0] != "v1" || t->segments[1] != "channels"
+        || t->segments[3] != "stream")
+      return std::nullopt;
+    const std::string& channel = t->segments[2];
+    upgrade_decision d;
+    d.wire = dialect::sse;
+    const dialect_descriptor& desc = dialect_for(dialect::sse);
+    if (!desc.enabled(*cfg_)) {
+      d.refusal = refuse(errc::realtime_disabled, "realtime delivery is disabled");
+      return d;
+    }
+    // Cross-origin EventSource: the WebSocket's Origin rule. realtime.origins empty allows
+    // every origin; a listed origin gets Access-Control-Allow-Origin, another one 403.
+    if (req.has_origin && !cfg_->origins.empty() && !origin_allowed(cfg_->origins, req.origin)) {
+      d.refusal = refuse(errc::origin_denied, "Origin is not in REALTIME_ORIGINS");
+      return d;
+    }
+    if (!valid_channel_name(channel)) {
+      d.refusal = refuse(errc::invalid_channel, "channel name must be 1-200 of [A-Za-z0-9._:-]");
+      return d;
+    }
+    std::string token = t->param("token").value_or("");
+    if (token.empty())
+      token = std::string(bearer_value(req.authorization));
+    boost::json::object audit{{"remote", req.remote}, {"origin", req.origin},
+                              {"dialect", desc.name}};
+    auto r = auth_->verify_token(token);
+    if (!r.ok) {
+      audit["reason"] = r.error; // fixed texts: never the token
+      caf::anon_send(audit_, audit_atom::value, std::string("auth.denied"),
+                     boost::json::serialize(audit));
+      d.refusal = refuse(errc::unauthorized, r.error);
+      return d;
+    }
+    if (!cfg_->known_topic(channel)) {
+      d.refusal = refuse(errc::channel_unavailable, "no namespace serves this channel");
+      return d;
+    }
+    if (!sy::may_subscribe(r.who, channel, *cfg_)) {
+      d.refusal = refuse(errc::scope_denied, "the token does not grant this channel");
+      return d;
+    }
+    // An EventSource reconnecting sends Last-Event-ID, newer than the ?since= of its URL.
+    std::string since = req.last_event_id;
+    if (since.empty())
+      since = t->param("since").value_or("");
+    boost::json::object cmd{{"op", "subscribe"}, {"topics", boost::json::array{channel.c_str()}}};
+    if (!since.empty()) {
+      if (!parse_cursor(since)) {
+        d.refusal = refuse(errc::bad_cursor, "since / Last-Event-ID is not a Switchyard cursor");
+        return d;
+      }
+      cmd["since"] = boost::json::object{{channel, since}};
+    }
+    for (const char* key : {"scopes", "filter"}) {
+      auto text = t->param(key);
+      if (!text)
+        continue;
+      boost::system::error_code ec;
+      auto v = boost::json::parse(*text, ec);
+      if (ec || !v.is_object()) {
+        d.refusal = refuse(errc::bad_request, std::string("?") + key + " must be a JSON object");
+        return d;
+      }
+      cmd[key] = std::move(v);
+    }
+    std::string command = boost::json::serialize(cmd);
+    auto decoded = desc.codec->decode(command); // the session decodes it again: one per stream
+    if (decoded.kind != op::subscribe) {
+      d.refusal = refuse(errc_for_wire(decoded.error_code), decoded.error_message);
+      return d;
+    }
+    audit["sub"] = r.who.sub;
+    caf::anon_send(audit_, audit_atom::value, std::string("auth.granted"),
+                   boost::json::serialize(audit));
+    head = event_stream_head(req.has_origin ? std::string_view(req.origin) : std::string_view());
+    session_args args;
+    args.directory = directory_;
+    args.quota = quota_;
+    args.audit = audit_;
+    args.cfg = cfg_;
+    args.client.remote = req.remote;
+    args.client.remote_ip = req.remote_ip;
+    args.client.origin = req.origin;
+    args.client.user_agent = req.user_agent;
+    args.client.sub = r.who.sub;
+    args.client.auth = std::make_shared<const principal_auth>(std::move(r.who), cfg_, auth_);
+    args.wire = dialect::sse;
+    args.topic_limit = desc.topic_limit(*cfg_);
+    d.open = [this, args = std::move(args),
+              command = std::move(command)](std::shared_ptr<ws_link> link) mutable {
+      args.link = std::move(link);
+      auto handler = spawn_session(sys_, std::move(args));
+      handler->on_text(std::move(command));
+      return handler;
     };
     return d;
   }

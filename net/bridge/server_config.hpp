@@ -28,6 +28,7 @@ inline server_options server_options_from(const config& cfg) {
   opts.max_pending_reply_bytes = cfg.max_pending_reply_bytes;
   opts.max_pending_reply_bytes_total = cfg.max_pending_reply_bytes_total;
   opts.close_timeout_ms = cfg.close_timeout_ms;
+  opts.sse_heartbeat_ms = cfg.sse_heartbeat_ms;
   opts.tls = tls_options_from(cfg);
   return opts;
 }

@@ -23,6 +23,7 @@ struct http_request {
   std::string origin;
   bool has_origin = false;
   std::string user_agent;
+  std::string last_event_id; // Last-Event-ID (an EventSource reconnecting)
   std::string remote;        // peer address:port
   std::string remote_ip;     // peer address (per-IP quotas)
   bool websocket_upgrade = false;
@@ -50,6 +51,15 @@ public:
   virtual ~app_handler() = default;
   virtual void on_http(http_request req, reply_fn reply) = 0;
   virtual upgrade_decision on_upgrade(const http_request& req) = 0;
+  /// A GET for an event stream (is_event_stream_request): `refusal` set answers it like a
+  /// request; otherwise `open` makes the session and `stream_head` is the response head.
+  /// nullopt: not a stream after all, served by on_http.
+  virtual std::optional<upgrade_decision> on_event_stream(const http_request& req,
+                                                          std::string& stream_head) {
+    (void)req;
+    (void)stream_head;
+    return std::nullopt;
+  }
 };
 
 std::string json_error_body(std::string_view code, std::string_view message);

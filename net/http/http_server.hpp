@@ -29,6 +29,7 @@ struct server_options {
   std::size_t max_pending_reply_bytes = 1 << 20;        // a reply this size is always written
   std::size_t max_pending_reply_bytes_total = 64 << 20; // larger ones share this; 503 busy
   std::int64_t close_timeout_ms = 5000;     // WebSocket close handshake, then the socket goes
+  std::int64_t sse_heartbeat_ms = 15000;    // comment line on an event stream this often
   tls_options tls;                          // enabled(): the listener speaks TLS only
 
   /// The limits of a WebSocket connection upgraded on this listener.

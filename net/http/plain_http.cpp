@@ -31,6 +31,7 @@
 #include "net/http/lazy_deadline.hpp"
 #include "net/http/reply_buffer.hpp"
 #include "net/http/request_parser.hpp"
+#include "net/http/sse_stream.hpp"
 #include "net/http/ws_upgrade.hpp"
 #include "net/io/fd_poller.hpp"
 #include "net/ws/ws_frame.hpp"
@@ -236,6 +237,11 @@ private:
       return refuse(shutting_down());
     if (info.websocket_upgrade)
       return upgrade(std::move(info));
+    if (is_event_stream_request(info)) {
+      std::string head;
+      if (auto d = app_->on_event_stream(info, head))
+        return event_stream(std::move(*d), std::move(head));
+    }
     if (!registry_->enter_router()) // the drain began meanwhile
       return refuse(shutting_down());
     parser_.reset();
@@ -280,11 +286,31 @@ private:
     if (decision.refusal)
       return refuse(std::move(*decision.refusal));
     auto response = ws::handshake_response(parser_->websocket_key());
-    parser_.reset();
     std::string leftover = in_.substr(in_off_);
+    auto socket = hand_over();
+    if (!socket)
+      return;
+    start_websocket(std::move(*socket), loop_, opts_, registry_, std::move(ticket_),
+                    std::move(response), std::move(leftover), std::move(decision));
+  }
+
+  // GET /v1/channels/{c}/stream: the socket goes to an event stream, as to a WebSocket.
+  void event_stream(upgrade_decision decision, std::string head) {
+    if (decision.refusal)
+      return refuse(std::move(*decision.refusal));
+    auto socket = hand_over();
+    if (!socket)
+      return;
+    start_event_stream(std::move(*socket), loop_, opts_, registry_, std::move(ticket_),
+                       std::move(head), std::move(decision));
+  }
+
+  // The socket leaves this HTTP connection: back into Asio's reactor, which the WebSocket
+  // connection and the event stream use.
+  std::optional<tcp::socket> hand_over() {
+    parser_.reset();
     phase_ = phase::done;
     deadline_.cancel();
-    // Back into Asio's reactor, which the WebSocket connection uses.
     loop_.poller().remove(fd_);
     tcp::socket socket(loop_.context());
     error_code ec;
@@ -292,11 +318,10 @@ private:
     if (ec) {
       ::close(fd_);
       fd_ = -1;
-      return;
+      return std::nullopt;
     }
     fd_ = -1;
-    start_websocket(std::move(socket), loop_, opts_, registry_, std::move(ticket_),
-                    std::move(response), std::move(leftover), std::move(decision));
+    return socket;
   }
 
   // -- replies ------------------------------------------------------------------------------

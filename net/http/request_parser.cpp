@@ -172,7 +172,7 @@ void request_parser::on_request_impl(http::verb method, string_view method_str,
   line_done_ = true;
 }
 
-void request_parser::on_field_impl(http::field name, string_view, string_view value,
+void request_parser::on_field_impl(http::field name, string_view name_string, string_view value,
                                    error_code&) {
   switch (name) {
   case http::field::host:
@@ -215,6 +215,10 @@ void request_parser::on_field_impl(http::field name, string_view, string_view va
     break;
   case http::field::expect:
     expect_continue_ = iequals(value, "100-continue");
+    break;
+  case http::field::unknown:
+    if (iequals(name_string, "last-event-id"))
+      req_.last_event_id.assign(value.data(), value.size());
     break;
   default:
     break;

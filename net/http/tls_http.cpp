@@ -15,6 +15,7 @@
 #include "schema/errc.hpp"
 #include "net/http/reply_buffer.hpp"
 #include "net/http/request_parser.hpp"
+#include "net/http/sse_stream.hpp"
 #include "net/http/ws_upgrade.hpp"
 #include "net/ws/ws_frame.hpp"
 
@@ -190,6 +191,11 @@ private:
       return refuse(shutting_down());
     if (info.websocket_upgrade)
       return upgrade(std::move(info));
+    if (is_event_stream_request(info)) {
+      std::string head;
+      if (auto d = app_->on_event_stream(info, head))
+        return event_stream(std::move(*d), std::move(head));
+    }
     if (!registry_->enter_router()) // the drain began meanwhile
       return refuse(shutting_down());
     parser_.reset();
@@ -229,6 +235,17 @@ private:
     // OpenSSL's state goes with it: the whole stream moves.
     start_websocket(std::move(stream_), loop_, opts_, registry_, std::move(ticket_),
                     std::move(response), std::move(leftover), std::move(decision));
+  }
+
+  // GET /v1/channels/{c}/stream: the TLS stream goes to an event stream, as to a WebSocket.
+  void event_stream(upgrade_decision decision, std::string head) {
+    if (decision.refusal)
+      return refuse(std::move(*decision.refusal));
+    lowest().expires_never();
+    parser_.reset();
+    upgraded_ = true;
+    start_event_stream(std::move(stream_), loop_, opts_, registry_, std::move(ticket_),
+                       std::move(head), std::move(decision));
   }
 
   // -- replies ------------------------------------------------------------------------------

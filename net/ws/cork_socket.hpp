@@ -63,6 +63,17 @@ public:
     return true;
   }
 
+  /// Queues shared bytes as they are, by reference (no header: an SSE event's REST object).
+  bool push_shared(const frame_ptr& payload) {
+    if (close_queued_ || failed_)
+      return false;
+    piece p;
+    p.payload = payload;
+    pending_bytes_ += payload->size();
+    pending_.push_back(std::move(p));
+    return true;
+  }
+
   /// Queues raw bytes (handshake response, control frames). A close frame ends the stream.
   void push_bytes(std::string bytes, bool is_close = false) {
     if (close_queued_ || failed_)

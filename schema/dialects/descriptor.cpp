@@ -20,6 +20,8 @@ const boost::json::value* live_input::data() {
 
 std::optional<std::string_view> match_path(std::string_view pattern,
                                            const std::vector<std::string>& segments) {
+  if (pattern.empty()) // a dialect without a WebSocket endpoint (SSE)
+    return std::nullopt;
   std::string_view param;
   std::size_t i = 0;
   while (true) {

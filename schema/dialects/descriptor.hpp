@@ -136,7 +136,8 @@ struct dialect_descriptor {
 
 /// Matches URL path segments against a template of '/'-separated literal segments and at most
 /// one "{name}" segment, which matches any one segment. Returns that segment's text ("" for a
-/// template without one); nullopt when the path does not match.
+/// template without one); nullopt when the path does not match, and always for an empty
+/// template (a dialect without a WebSocket endpoint).
 std::optional<std::string_view> match_path(std::string_view pattern,
                                            const std::vector<std::string>& segments);
 

@@ -7,7 +7,7 @@
 
 namespace sy {
 
-enum class dialect : std::uint8_t { fabric = 0, gateway = 1, snackbase = 2 };
-constexpr std::size_t dialect_count = 3;
+enum class dialect : std::uint8_t { fabric = 0, gateway = 1, snackbase = 2, sse = 3 };
+constexpr std::size_t dialect_count = 4;
 
 } // namespace sy

@@ -5,6 +5,7 @@
 #include "schema/dialects/fabric/fabric.hpp"
 #include "schema/dialects/gateway/gateway.hpp"
 #include "schema/dialects/snackbase/snackbase.hpp"
+#include "schema/dialects/sse/sse.hpp"
 
 namespace sy {
 
@@ -16,6 +17,7 @@ const dialect_table table = {
   &fabric::descriptor,
   &gateway::descriptor,
   &snackbase::descriptor,
+  &sse::descriptor,
 };
 
 } // namespace
