@@ -96,11 +96,13 @@ TEST_CASE("metrics move after connecting, subscribing, publishing and a refused 
   CHECK(at(after, "switchyard_history_bytes") > 0);
 
   c.close(1000);
-  // The close is counted when the session ends: wait for it, bounded.
+  // The close is counted when the session ends, and the member leaves when its room handles
+  // the session's leave after that: wait for both, bounded.
   std::map<std::string, double> closed;
-  for (int i = 0; i < 50; ++i) {
+  for (int i = 0; i < 100; ++i) {
     closed = scrape(rest);
-    if (at(closed, "switchyard_connections{dialect=\"fabric\"}") == 0)
+    if (at(closed, "switchyard_connections{dialect=\"fabric\"}") == 0
+        && at(closed, "switchyard_room_members") == 0)
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
