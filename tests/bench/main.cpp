@@ -120,13 +120,7 @@ bool bench::setup() {
     std::fprintf(stderr, "bad host %s\n", o_.host.c_str());
     return false;
   }
-  for (int k = 1; k <= o_.source_addrs; ++k) {
-    sockaddr_in a{};
-    char ip[32];
-    std::snprintf(ip, sizeof ip, "127.0.0.%d", k);
-    make_addr(ip, 0, a);
-    sources_.push_back(a);
-  }
+  sources_ = loopback_sources(o_.source_addrs);
   host_port_ = o_.host + ":" + std::to_string(o_.port);
   switch (o_.target) {
     case target_kind::switchyard:

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/tcp.h>
@@ -43,6 +44,18 @@ bool make_addr(const char* ip, int port, sockaddr_in& addr) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   return ::inet_pton(AF_INET, ip, &addr.sin_addr) == 1;
+}
+
+std::vector<sockaddr_in> loopback_sources(int n) {
+  std::vector<sockaddr_in> out;
+  for (int k = 1; k <= n; ++k) {
+    sockaddr_in a{};
+    char ip[32];
+    std::snprintf(ip, sizeof ip, "127.0.0.%d", k);
+    make_addr(ip, 0, a);
+    out.push_back(a);
+  }
+  return out;
 }
 
 bool epoll_set(int epfd, int fd, uint64_t tag, bool want_write, bool add) {

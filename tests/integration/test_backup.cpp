@@ -1,6 +1,6 @@
 // Online backup: `switchyard backup --to DIR` against a running node while a publisher is busy;
 // a node started on DIR has every event acknowledged before the call and its idempotency keys.
-#include "fixture.hpp"
+#include "durable_support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,19 +16,6 @@ using namespace sy::test;
 
 namespace {
 
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sy-backup-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()))
-      path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    if (!path.empty())
-      std::filesystem::remove_all(path, ec);
-  }
-};
 
 struct acked {
   std::int64_t seq;
@@ -64,7 +51,7 @@ std::string url_of(const daemon_process& d) {
 
 TEST_CASE("switchyard backup copies a running node and a node started on the copy restores it",
           "[integration][durable][backup]") {
-  temp_dir dir;
+  temp_data_dir dir;
   REQUIRE(!dir.path.empty());
   const std::string target = dir.path + "/backup";
   daemon_process a({"--set", "storage.engine=rocksdb"});
@@ -146,7 +133,7 @@ TEST_CASE("switchyard backup copies a running node and a node started on the cop
 }
 
 TEST_CASE("the backup admin call needs the admin right and a store", "[integration][backup]") {
-  temp_dir dir;
+  temp_data_dir dir;
   REQUIRE(!dir.path.empty());
   const std::string body = R"({"to":")" + dir.path + R"(/copy"})";
   SECTION("a token without the admin claim is refused 403") {

@@ -1,7 +1,7 @@
 // `switchyard tail` as a child process against a real daemon: one JSON line per event, scopes
 // and --since, refusals, and a daemon killed with SIGKILL and restarted on the same store and
 // port while tail runs (every event exactly once, in order).
-#include "fixture.hpp"
+#include "durable_support.hpp"
 #include "support/cli_process.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,19 +29,6 @@ std::vector<json::object> events_of(const cli_process& t) {
   return out;
 }
 
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "sy-cli-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()))
-      path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    if (!path.empty())
-      std::filesystem::remove_all(path, ec);
-  }
-};
 
 } // namespace
 
@@ -150,7 +137,7 @@ TEST_CASE("cli: tail exits 2 when refused and 3 when nothing listens", "[integra
 
 TEST_CASE("cli: tail survives the daemon killed and restarted, every event once in order",
           "[integration][cli][durable]") {
-  temp_dir dir;
+  temp_data_dir dir;
   REQUIRE(!dir.path.empty());
   const auto port = free_port();
   const std::vector<std::string> node{"--listen", "127.0.0.1:" + std::to_string(port), "--set",

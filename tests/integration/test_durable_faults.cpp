@@ -62,15 +62,8 @@ TEST_CASE("a full disk refuses publishes with 507 and publishing resumes when sp
   temp_data_dir mnt;
   REQUIRE(!mnt.path.empty());
   private_tmpfs tmpfs(mnt.path, 16);
-  std::string why;
-  if (!tmpfs.possible(why)) {
-    if (skip_mount_tests()) {
-      WARN("disk-full test skipped (SY_SKIP_MOUNT_TESTS=1): " << why);
-      return;
-    }
-    FAIL("cannot mount a private tmpfs for the disk-full test: "
-         << why << ". Set SY_SKIP_MOUNT_TESTS=1 to skip it knowingly.");
-  }
+  if (!tmpfs_or_skip(tmpfs))
+    return;
   const std::string topic = "durable.full";
   const auto args = std::vector<std::string>{"--set", "storage.engine=rocksdb", "--set",
                                              "storage.dir=" + mnt.path + "/store"};

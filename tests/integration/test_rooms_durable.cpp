@@ -79,15 +79,8 @@ TEST_CASE("a full disk refuses a room patch with 507 and the version stays where
   temp_data_dir mnt;
   REQUIRE(!mnt.path.empty());
   private_tmpfs tmpfs(mnt.path, 16);
-  std::string why;
-  if (!tmpfs.possible(why)) {
-    if (skip_mount_tests()) {
-      WARN("disk-full test skipped (SY_SKIP_MOUNT_TESTS=1): " << why);
-      return;
-    }
-    FAIL("cannot mount a private tmpfs for the disk-full test: "
-         << why << ". Set SY_SKIP_MOUNT_TESTS=1 to skip it knowingly.");
-  }
+  if (!tmpfs_or_skip(tmpfs))
+    return;
   const auto args = std::vector<std::string>{"--set", "storage.engine=rocksdb", "--set",
                                              "storage.dir=" + mnt.path + "/store"};
   const std::string pad(8000, 'p');

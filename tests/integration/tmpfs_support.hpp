@@ -108,6 +108,21 @@ struct private_tmpfs {
   }
 };
 
+// Whether the disk-full test can run here: fails the test when no private tmpfs can be mounted,
+// unless SY_SKIP_MOUNT_TESTS=1 says to skip it knowingly (false: return, skipped).
+inline bool tmpfs_or_skip(const private_tmpfs& tmpfs) {
+  std::string why;
+  if (tmpfs.possible(why))
+    return true;
+  if (skip_mount_tests()) {
+    WARN("disk-full test skipped (SY_SKIP_MOUNT_TESTS=1): " << why);
+    return false;
+  }
+  FAIL("cannot mount a private tmpfs for the disk-full test: "
+       << why << ". Set SY_SKIP_MOUNT_TESTS=1 to skip it knowingly.");
+  return false;
+}
+
 // Writes `path` until the file system is full (bounded): the bytes written.
 inline std::uint64_t fill(const std::string& path, std::uint64_t at_most) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
