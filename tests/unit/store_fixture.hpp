@@ -115,6 +115,13 @@ private:
         return rocksdb::IOStatus::NoSpace("injected: disk full");
       return FSWritableFileOwnerWrapper::Append(d, o, v, dbg);
     }
+    rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& d, uint64_t offset,
+                                       const rocksdb::IOOptions& o,
+                                       rocksdb::IODebugContext* dbg) override {
+      if (*full_)
+        return rocksdb::IOStatus::NoSpace("injected: disk full");
+      return FSWritableFileOwnerWrapper::PositionedAppend(d, offset, o, dbg);
+    }
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
       if (*full_)
         return rocksdb::IOStatus::NoSpace("injected: disk full");
