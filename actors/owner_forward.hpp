@@ -7,6 +7,7 @@
 
 #include "metrics/hooks.hpp"
 #include "schema/cluster.hpp"
+#include "schema/errc_caf.hpp"
 
 namespace sy {
 
@@ -21,6 +22,10 @@ void forward_to_owner(Self* self, const cluster_actor& owner, std::chrono::milli
         done->complete({std::move(ev), w.duplicate});
       },
       [self, done](const caf::error& err) {
+        // The owner refused (quota_exceeded, insufficient_storage, ...): the client gets its
+        // code and status, as on the owner. Anything else (a timeout, a dead node) is 503.
+        if (auto code = errc_of(err))
+          return done->fail(*code, detail_of(err));
         done->fail(errc::unavailable,
                    "the owner node did not answer: " + self->system().render(err));
       });

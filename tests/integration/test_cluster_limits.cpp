@@ -80,3 +80,45 @@ TEST_CASE("cluster: subscribe churn of names owned elsewhere leaves no channel b
     subscribe(s, topics);
   }
 }
+
+TEST_CASE("cluster: a publish through another node over the owner's channel quota is 429 "
+          "quota_exceeded",
+          "[integration][cluster][quota]") {
+  const std::vector<std::string> limits{"--set", "quota.max_channels=8"};
+  auto pa = free_port(), pb = free_port();
+  auto a = start_node(pa, 0, limits);
+  auto b = start_node(pb, pa, limits);
+  for (int i = 0; i < 150 && (members_up(*a) < 2 || members_up(*b) < 2); ++i)
+    std::this_thread::sleep_for(100ms);
+  REQUIRE(members_up(*b) == 2);
+  http_client ha(a->port()), hb(b->port());
+  // Names that node a owns: more than its budget.
+  auto self_a = parse_json(ha.request("GET", "/v1/cluster").body).as_object().at("self");
+  std::vector<std::string> owned_by_a;
+  for (int i = 0; i < 400 && owned_by_a.size() < 12; ++i) {
+    auto name = "quota." + std::to_string(i);
+    auto r = hb.request("GET", "/v1/cluster?channel=" + name);
+    REQUIRE(r.status == 200);
+    if (parse_json(r.body).as_object().at("owner") == self_a)
+      owned_by_a.push_back(name);
+  }
+  REQUIRE(owned_by_a.size() == 12);
+  const std::string body = R"({"data":{"n":1}})";
+  // Fill a's budget of channels holding events (the router's own log channels count too).
+  std::size_t next = 0;
+  int status = 201;
+  for (; next < owned_by_a.size() && status == 201; ++next)
+    status = ha.request("POST", "/v1/channels/" + owned_by_a[next] + "/events", body,
+                        api_key_auth())
+               .status;
+  REQUIRE(status == 429);
+  REQUIRE(next < owned_by_a.size());
+  // Through b, the owner's refusal keeps its status and code instead of becoming a 503.
+  auto via_b =
+    hb.request("POST", "/v1/channels/" + owned_by_a[next] + "/events", body, api_key_auth());
+  INFO(via_b.body);
+  CHECK(via_b.status == 429);
+  auto err = parse_json(via_b.body);
+  REQUIRE(err.is_object());
+  CHECK(err.as_object().at("error").as_object().at("code") == "quota_exceeded");
+}
