@@ -69,6 +69,18 @@ std::uint64_t stored_count(const std::string& dir) {
   return page->events.size();
 }
 
+/// What a kill -9 leaves of a store that committed events 1..200, 20 per commit: a copy
+/// taken while it is open (the WAL not cut, zeros after its last record), in `tmp`/image.
+std::string crash_image(const temp_dir& tmp) {
+  auto live = tmp.sub("live");
+  auto image = tmp.sub("image");
+  auto db = open_ok(live);
+  for (std::uint64_t seq = 1; seq <= 200; seq += 20)
+    append_range(*db, seq, seq + 19);
+  fs::copy(live, image, fs::copy_options::recursive);
+  return image;
+}
+
 } // namespace
 
 TEST_CASE("store WAL commits land on zeros written ahead and leave the file size alone",
@@ -98,14 +110,7 @@ TEST_CASE("store WAL commits land on zeros written ahead and leave the file size
 TEST_CASE("a store image whose WAL ends in zeros opens with every committed event",
           "[unit][store][wal]") {
   temp_dir tmp;
-  auto live = tmp.sub("live");
-  auto image = tmp.sub("image");
-  auto db = open_ok(live);
-  for (std::uint64_t seq = 1; seq <= 200; seq += 20)
-    append_range(*db, seq, seq + 19);
-  // A copy taken while the store is open is what a kill -9 leaves: the WAL not cut, zeros
-  // after its last record.
-  fs::copy(live, image, fs::copy_options::recursive);
+  auto image = crash_image(tmp);
   auto wal = wal_of(image);
   REQUIRE(fs::file_size(wal) == step);
   REQUIRE(records_end(wal) < step);
@@ -116,12 +121,7 @@ TEST_CASE("a store image whose WAL ends in a torn record then zeros opens with e
           "committed event",
           "[unit][store][wal]") {
   temp_dir tmp;
-  auto live = tmp.sub("live");
-  auto image = tmp.sub("image");
-  auto db = open_ok(live);
-  for (std::uint64_t seq = 1; seq <= 100; seq += 10)
-    append_range(*db, seq, seq + 9);
-  fs::copy(live, image, fs::copy_options::recursive);
+  auto image = crash_image(tmp);
   auto wal = wal_of(image);
   auto end = records_end(wal);
   {
@@ -133,5 +133,5 @@ TEST_CASE("a store image whose WAL ends in a torn record then zeros opens with e
     f.write(torn, sizeof torn);
   }
   REQUIRE(records_end(wal) > end);
-  CHECK(stored_count(image) == 100);
+  CHECK(stored_count(image) == 200);
 }
