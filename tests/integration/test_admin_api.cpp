@@ -2,6 +2,7 @@
 // detail (with a room's presence), the connection list across dialects, operator closes (4011
 // on a WebSocket, `event: close` on an SSE stream), per-user disconnect, the admin-only rule,
 // the audit record of a close, and the 404/400 answers.
+#include "durable_support.hpp"
 #include "fixture.hpp"
 #include "raw_conn.hpp"
 #include "rooms_support.hpp"
@@ -334,4 +335,32 @@ TEST_CASE("admin API answers 404 for an unknown connection and 400 for bad pagin
     CHECK(error_code_of(r.body) == "bad_request");
   }
   CHECK(h.request("GET", "/v1/channels?limit=1000", {}, api_key_auth()).status == 200);
+}
+
+TEST_CASE("admin API stops listing a retired channel and a store read makes it live again",
+          "[integration][admin]") {
+  temp_data_dir dir;
+  REQUIRE_FALSE(dir.path.empty());
+  daemon_process d(durable_args(dir, {"--set", "channel.idle_ms=200", "--set",
+                                      "channel.empty_idle_ms=100"}));
+  http_client h(d.port());
+  for (int i = 0; i < 3; ++i)
+    publish(h, "ret.x", R"({"type":"t","data":{}})");
+  auto live = get_ok(h, "/v1/channels/ret.x");
+  CHECK(field_i(live, "lastSeq") == 3);
+  CHECK(field_i(live, "retained") == 3);
+  // Unused, it retires: gone from the list and the detail (the listing itself is no use).
+  int status = 200;
+  for (auto deadline = steady::now() + 10s; status == 200 && steady::now() < deadline;) {
+    std::this_thread::sleep_for(100ms);
+    status = h.request("GET", "/v1/channels/ret.x", {}, api_key_auth()).status;
+  }
+  REQUIRE(status == 404);
+  CHECK(channel_names(get_ok(h, "/v1/channels?prefix=ret.")).empty());
+  // Its events are still in the store: a history read loads it, and it is listed again.
+  CHECK(read_all(h, "ret.x").size() == 3);
+  auto again = get_ok(h, "/v1/channels/ret.x");
+  CHECK(field_i(again, "lastSeq") == 3);
+  CHECK(field_i(again, "retained") == 3);
+  CHECK(channel_names(get_ok(h, "/v1/channels?prefix=ret.")) == std::vector<std::string>{"ret.x"});
 }
