@@ -40,6 +40,7 @@ struct page_state {
   conn_listing page;
   conn_listing_completion done;
   std::size_t waiting = 0;
+  std::vector<bool> gone; // the session ended before it answered: not listed
 
   static inline const char* name = "conn_page";
 };
@@ -47,9 +48,20 @@ struct page_state {
 using page_ptr = conn_stat_sink::stateful_pointer<page_state>;
 
 void finish(page_ptr self) {
-  auto done = std::move(self->state.done);
-  if (done)
-    done->complete(self->state.page);
+  auto& st = self->state;
+  auto done = std::move(st.done);
+  if (!done)
+    return;
+  auto& rows = st.page.rows;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (!st.gone[i]) {
+      if (kept != i) // never a self-move: it would empty the row
+        rows[kept] = std::move(rows[i]);
+      ++kept;
+    }
+  rows.resize(kept);
+  done->complete(st.page);
   self->quit();
 }
 
@@ -60,8 +72,24 @@ conn_stat_sink::behavior_type conn_page(page_ptr self, conn_listing page,
   st.page = std::move(page);
   st.done = std::move(done);
   st.waiting = st.page.rows.size();
-  for (std::uint32_t i = 0; i < st.page.rows.size(); ++i)
+  st.gone.assign(st.page.rows.size(), false);
+  // A session that ended after the registry listed it (its connleft or down on the way) never
+  // answers: its monitor says so at once, rather than the page waiting for its deadline.
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    for (std::size_t i = 0; i < st.page.rows.size(); ++i)
+      if (st.page.rows[i].entry.handle.address() == dm.source && !st.page.rows[i].answered
+          && !st.gone[i]) {
+        st.gone[i] = true;
+        if (--st.waiting == 0)
+          finish(self);
+        return;
+      }
+  });
+  for (std::uint32_t i = 0; i < st.page.rows.size(); ++i) {
+    self->monitor(st.page.rows[i].entry.handle);
     self->send(st.page.rows[i].entry.handle, connstat_atom::value, conn_stat_sink{self}, i);
+  }
   self->delayed_send(self, timeout, connstat_atom::value, timed_out, std::uint64_t{0},
                      std::uint64_t{0});
   return {
