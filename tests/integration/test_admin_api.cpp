@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <thread>
 
 using namespace sy::test;
@@ -274,7 +275,10 @@ TEST_CASE("admin API refuses a non-admin token with 403 and no credential with 4
 }
 
 TEST_CASE("admin API records an operator close in log.audit", "[integration][admin]") {
-  daemon_process d;
+  temp_data_dir dir;
+  REQUIRE_FALSE(dir.path.empty());
+  const std::string audit_file = dir.path + "/audit.jsonl";
+  daemon_process d({"--set", "audit.file=" + audit_file});
   http_client h(d.port());
   auto victim = connect_fabric(d, "victor");
   auto id = field_s(wait_rows(h, "victor", 1).at(0), "id");
@@ -317,6 +321,21 @@ TEST_CASE("admin API records an operator close in log.audit", "[integration][adm
   INFO(to_text(by_key));
   CHECK(field_s(field_o(by_key, "data"), "target") == "victor");
   CHECK(field_i(field_o(by_key, "data"), "closed") == 1);
+  // The same two records in the audit file, and one operator log line each.
+  std::ifstream in(audit_file);
+  std::string line;
+  int in_file = 0;
+  while (std::getline(in, line))
+    if (line.find(R"("type":"admin.disconnect")") != std::string::npos
+        && line.find(R"("result":"closed")") != std::string::npos)
+      ++in_file;
+  CHECK(in_file == 2);
+  auto log = d.log();
+  std::size_t lines = 0;
+  for (auto pos = log.find("connections closed by an operator"); pos != std::string::npos;
+       pos = log.find("connections closed by an operator", pos + 1))
+    ++lines;
+  CHECK(lines == 2);
 }
 
 TEST_CASE("admin API answers 404 for an unknown connection and 400 for bad paging",
