@@ -4,7 +4,11 @@
 // dialect, user, address, connectedAt, handle), and leaves when it ends; the registry
 // monitors it, so a session that dies any other way is forgotten too. It holds no live
 // numbers: a page asks each of its sessions (PROTOCOL.md "Admin API").
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "config/config.hpp"
 #include "schema/admin.hpp"
