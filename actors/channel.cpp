@@ -18,6 +18,16 @@ void serve_subscribe(channel_ptr self, const sub_request& req) {
   after_earlier_publishes(self, [self, req] { subscribe(self, req); });
 }
 
+// What a history read can still return: the ring's events (memory engine), or the events the
+// store keeps (the last history.size, less what expired).
+std::uint64_t retained_events(const channel_state& st) {
+  if (!st.args.store)
+    return st.history->size();
+  auto head = last_seq(st);
+  auto oldest = oldest_kept(st);
+  return head >= oldest ? head - oldest + 1 : 0;
+}
+
 void serve_history(channel_ptr self, const history_request& req) {
   if (!self->state.args.store)
     return answer_history(self, req);
@@ -182,6 +192,13 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       auto& st = self->state;
       if (st.owner && st.awaiting_sync && generation == st.follow_generation)
         send_follow(self);
+    },
+    // The admin API's numbers. Not a use: a listing must not keep a channel from retiring.
+    [self](chanstat_atom)
+      -> caf::result<std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t> {
+      const auto& st = self->state;
+      return {static_cast<std::uint64_t>(st.subs.size()), last_seq(st), retained_events(st),
+              st.args.epoch};
     },
   };
 }

@@ -192,6 +192,7 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
     [self](patch_atom, const room_patch& p) { route_patch(self, p); },
     [self](metadata_atom, const room_metadata& md) { route_metadata(self, md); },
     [self](roomread_atom, const room_read& r) { route_room_read(self, r); },
+    [self](chanlist_atom, const channel_list_request& r) { list_channels(self, r); },
     [self](roomidle_atom, const std::string& name, std::uint64_t handled) {
       retire_room(self, name, handled);
     },

@@ -12,6 +12,7 @@
 
 #include "actors/directory.hpp"
 #include "actors/idempotency_window.hpp"
+#include "schema/admin.hpp"
 #include "schema/cluster.hpp"
 #include "schema/room.hpp"
 
@@ -72,6 +73,10 @@ directory_state::pattern_entry* lookup_pattern(directory_ptr self, const std::st
 void refuse_subscribe(directory_ptr self, const sub_request& req);
 void route_publishes(directory_ptr self, publish_request& req);
 void route_history(directory_ptr self, const history_request& req);
+
+// -- directory_listing.cpp: the admin API's channel pages --
+
+void list_channels(directory_ptr self, const channel_list_request& req);
 
 // -- directory_rooms.cpp --
 

@@ -4,6 +4,7 @@
 
 #include "actors/session_state.hpp"
 #include "metrics/hooks.hpp"
+#include "schema/admin.hpp"
 #include "schema/codes.hpp"
 #include "schema/dialects/registry.hpp"
 
@@ -56,6 +57,23 @@ void close_over_quota(session_ptr self, const char* quota, std::string reason) {
   close_link(self, close_code::quota_exceeded, "quota_exceeded: " + reason);
 }
 
+// Listed by the admin API from admission on: once per session, never per frame.
+void register_connection(session_ptr self) {
+  auto& st = self->state;
+  if (!st.args.connections || st.registered || st.closing)
+    return;
+  st.registered = true;
+  conn_entry e;
+  e.key = self->id();
+  e.id = st.id;
+  e.dialect = dialect_name(st.args.wire);
+  e.user = st.args.client.sub;
+  e.address = st.args.client.remote;
+  e.connected_at_ms = wall_clock_ms() - (steady_clock_ms() - st.connected_ms);
+  e.handle = caf::actor_cast<session_actor>(self);
+  self->send(st.args.connections, connreg_atom::value, std::move(e));
+}
+
 void admit(session_ptr self) {
   auto& st = self->state;
   if (!st.args.quota)
@@ -64,9 +82,10 @@ void admit(session_ptr self) {
                 st.args.client.sub, st.args.client.remote_ip)
     .then(
       [self](admission a) {
-        if (a == admission::admitted)
+        if (a == admission::admitted) {
           self->state.admitted = true;
-        else
+          register_connection(self);
+        } else
           close_over_quota(self, "connections", "too many connections for this user or address");
       },
       [](const caf::error&) {}); // quota actor gone (shutdown): nothing to count
@@ -78,6 +97,8 @@ void on_closed(session_ptr self, std::uint16_t code, const std::string& reason) 
   if (st.admitted)
     caf::anon_send(st.args.quota, disconnect_atom::value, st.args.client.sub,
                    st.args.client.remote_ip);
+  if (st.registered)
+    self->send(st.args.connections, connleft_atom::value, std::uint64_t{self->id()});
   // realtime.max_frames_per_s is enforced by the connection, which counts every frame (pings
   // never reach this actor); the only 4008 the session did not start itself.
   if (code == close_code::quota_exceeded && !st.closing) {
@@ -196,6 +217,24 @@ session_actor::behavior_type session_handlers(session_ptr self) {
     [self](shutdown_atom) {
       if (!self->state.closing)
         close_link(self, close_code::going_away, "server shutdown");
+    },
+    // The admin API: this connection's numbers for row `row` of a page, sent to `sink` from the
+    // connection's I/O thread (only it knows what is queued); no reply when the loop is gone.
+    [self](connstat_atom, const conn_stat_sink& sink, std::uint32_t row) {
+      std::uint64_t subs = self->state.by_topic.size();
+      self->state.args.link->queued_bytes([sink, row, subs](std::size_t queued) {
+        caf::anon_send(sink, connstat_atom::value, row, subs, std::uint64_t{queued});
+      });
+    },
+    // An operator closes this connection: 4011 behind what is already queued (an SSE stream
+    // ends with `event: close` and the same code). The ticket answers the request when this
+    // message is gone.
+    [self](kick_atom, const kick_ticket&) {
+      if (self->state.closing)
+        return;
+      log_conn(self, spdlog::level::info, "conn.admin_close", "closed by an operator",
+               {{"code", close_code::closed_by_admin}});
+      close_link(self, close_code::closed_by_admin, "closed_by_admin");
     },
     [self](joined_atom, const room_join_ack& ack) { on_joined(self, ack); },
     [self](roomframe_atom, const std::string& room, const frame_ptr& frame) {

@@ -31,6 +31,7 @@ struct session_args {
   directory_actor directory;
   quota_actor quota; // null: no connection quotas (unit tests)
   audit_actor audit; // null: no audit trail (unit tests)
+  connections_actor connections; // the admin API's registry; null: not listed (unit tests)
   std::shared_ptr<const config> cfg;
   client_info client;
   dialect wire = dialect::fabric;

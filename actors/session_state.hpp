@@ -48,6 +48,7 @@ struct session_state {
   std::string id;
   std::shared_ptr<const session_auth> auth; // replaced by an in-band refresh
   bool admitted = false;                    // counted by the quota actor
+  bool registered = false;                  // listed by the connections registry
   std::uint64_t auth_generation = 0;        // expiry timers of older grants are ignored
   bool expiry_armed = false;                // the current grant's expiry timer is pending
   bool authenticated = true;                // false until a first-message auth (gateway)

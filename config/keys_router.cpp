@@ -99,7 +99,9 @@ std::vector<config_key> runtime_keys() {
                 .describe("CAF workers; 0 = CAF's default, max(cores, 4)"));
   t.push_back(int_key("request_timeout_ms", {"SWITCHYARD_REQUEST_TIMEOUT_MS"},
                       &config::request_timeout_ms)
-                .describe("REST request to router answer: 503 after this"));
+                .describe("REST request to router answer: 503 after this; an admin API page "
+                          "waits half of it for its channels and sessions (PROTOCOL.md *Admin "
+                          "API*)"));
   t.push_back(string_key("log_level", {"SWITCHYARD_LOG_LEVEL"}, &config::log_level)
                 .describe("log level")
                 .one_of({"trace", "debug", "info", "warn", "error", "off"}));

@@ -14,7 +14,7 @@ constexpr std::size_t max_errc = 48;     // errc values 1..47 (schema/errc.hpp),
 
 /// Close codes with a slot of their own (schema/codes.hpp); any other code counts as "other".
 constexpr std::uint16_t close_codes[] = {1000, 1001, 1002, 1003, 1005, 1006, 1007, 1009,
-                                         1011, 4001, 4002, 4003, 4008, 4009, 4010};
+                                         1011, 4001, 4002, 4003, 4008, 4009, 4010, 4011};
 constexpr std::size_t close_code_slots = sizeof(close_codes) / sizeof(close_codes[0]) + 1;
 
 constexpr std::size_t close_code_index(std::uint16_t code) {

@@ -20,6 +20,7 @@ constexpr std::uint16_t scope_denied = 4003;   // gateway: not authenticated / n
 constexpr std::uint16_t quota_exceeded = 4008; // connections per user/IP, frames per second
 constexpr std::uint16_t slow_consumer = 4009;  // outbound queue over realtime.outbound_queue_bytes
 constexpr std::uint16_t channel_unavailable = 4010; // gateway: no such channel
+constexpr std::uint16_t closed_by_admin = 4011; // an operator closed it (admin API)
 
 // -- never sent: reported to the session (ws_handler::on_closed) only --
 constexpr std::uint16_t no_status = 1005; // the client's close frame carried no code

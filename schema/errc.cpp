@@ -9,7 +9,7 @@ namespace sy {
 namespace {
 
 // In enum order: row i describes errc value i + 1.
-constexpr std::array<errc_info, 36> table{{
+constexpr std::array<errc_info, 37> table{{
   {errc::bad_json, "bad_json", 400, 0},
   {errc::bad_request, "bad_request", 400, 0},
   {errc::unknown_op, "unknown_op", 400, 0},
@@ -46,6 +46,9 @@ constexpr std::array<errc_info, 36> table{{
   {errc::state_too_large, "state_too_large", 413, 0},
   {errc::info_too_large, "info_too_large", 413, 0},
   {errc::not_joined, "not_joined", 409, 0},
+  // Only ever a close (4011, and an SSE stream's last `event: close`); 410 if a REST answer
+  // ever carried it: the connection is gone.
+  {errc::closed_by_admin, "closed_by_admin", 410, close_code::closed_by_admin},
 }};
 
 constexpr bool table_in_enum_order() {
@@ -55,7 +58,7 @@ constexpr bool table_in_enum_order() {
   return true;
 }
 static_assert(table_in_enum_order(), "one row per errc, in enum order");
-static_assert(static_cast<std::size_t>(errc::not_joined) == table.size(), "a row per errc");
+static_assert(static_cast<std::size_t>(errc::closed_by_admin) == table.size(), "a row per errc");
 
 } // namespace
 

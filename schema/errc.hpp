@@ -53,6 +53,8 @@ enum class errc : std::uint8_t {
   state_too_large,  // the patched state would exceed rooms.max_state_bytes
   info_too_large,   // a member's info over rooms.max_info_bytes
   not_joined,       // a room frame for a room this connection has not joined
+  // -- the admin API --
+  closed_by_admin, // an operator closed the connection (DELETE /v1/connections/{id} ...)
 };
 
 /// One row of the table.

@@ -3,6 +3,7 @@
 // `ws_handler` is implemented by actors/ (forwards into the session actor). Neither side sees the
 // other's library: no Beast in actors/, no CAF in the Beast translation units.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +33,13 @@ public:
   virtual void close(std::uint16_t code, std::string reason) = 0;
   /// Milliseconds (steady clock) of the last frame received from the client, pings included.
   virtual std::int64_t last_rx_ms() const = 0;
+  /// Calls `done` with the bytes waiting behind a write the client has not taken yet (what the
+  /// realtime.outbound_queue_bytes bound counts), on the connection's I/O thread, in order with
+  /// the sends before it (the admin API's queuedBytes; the count is the loop thread's alone,
+  /// so it is read there rather than shared). Never called if the loop has stopped.
+  virtual void queued_bytes(std::function<void(std::size_t)> done) {
+    done(0);
+  }
 };
 
 /// Callbacks from the connection, on its I/O loop's thread (on_closed may also run on the thread

@@ -63,6 +63,14 @@ using roomframe_atom = caf::atom_constant<caf::atom("roomframe")>; // room -> me
 using volatile_atom = caf::atom_constant<caf::atom("volatile")>; // deliver to members, unstored
 using roomidle_atom = caf::atom_constant<caf::atom("roomidle")>; // a room holds nothing: retire?
 using roomlink_atom = caf::atom_constant<caf::atom("roomlink")>; // a relay room -> the owner room
+// -- the admin API (schema/admin.hpp has their payloads) --
+using connreg_atom = caf::atom_constant<caf::atom("connreg")>;   // session -> registry: admitted
+using connleft_atom = caf::atom_constant<caf::atom("connleft")>; // session -> registry: it ended
+using connlist_atom = caf::atom_constant<caf::atom("connlist")>; // REST -> registry: a page
+using connstat_atom = caf::atom_constant<caf::atom("connstat")>; // a session's live numbers
+using kick_atom = caf::atom_constant<caf::atom("kick")>;         // close for an operator (4011)
+using chanlist_atom = caf::atom_constant<caf::atom("chanlist")>; // REST -> directory: channels
+using chanstat_atom = caf::atom_constant<caf::atom("chanstat")>; // a channel's live numbers
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -86,6 +94,13 @@ struct room_metadata;
 struct room_read;
 struct room_volatile;
 struct wire_room_link; // schema/room_cluster.hpp: crosses nodes
+// Admin API payloads (schema/admin.hpp).
+struct conn_entry;
+struct conn_list_request;
+struct kick_request;
+struct channel_list_request;
+class kick_tally;
+using kick_ticket = std::shared_ptr<const kick_tally>;
 
 /// Completes a request made from outside the actor system (REST) or an actor's request/response
 /// (adapted by actors/completions.hpp) without a reply message: the answering actor calls it
@@ -116,6 +131,12 @@ using publish_items = std::vector<publish_item>;
 struct publish_request;
 struct history_request;
 
+// Where a session sends its live numbers for a page of GET /v1/connections: the row index,
+// its subscriptions and the bytes queued on its connection (sent from the connection's I/O
+// thread, which alone knows what is queued).
+using conn_stat_sink =
+  caf::typed_actor<caf::reacts_to<connstat_atom, std::uint32_t, std::uint64_t, std::uint64_t>>;
+
 using session_actor = caf::typed_actor<
   // live events for a subscription: batch[offset..] (one message per burst, not per event)
   caf::reacts_to<deliver_atom, std::uint32_t, event_batch, std::uint32_t>,
@@ -126,6 +147,9 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<expire_atom, std::uint64_t>,                // token expiry (grant generation)
   caf::reacts_to<authwait_atom>,                             // first-message auth deadline
   caf::reacts_to<shutdown_atom>, // server shutdown: close with 1001 behind what is queued
+  // -- the admin API (schema/admin.hpp) --
+  caf::reacts_to<connstat_atom, conn_stat_sink, std::uint32_t>, // send row N's numbers there
+  caf::reacts_to<kick_atom, kick_ticket>, // an operator closes it: 4011 closed_by_admin
   // -- rooms (schema/room.hpp) --
   caf::reacts_to<joined_atom, room_join_ack>,       // a join's answer: snapshot or refusal
   // a room's presence/state/metadata frame (room name: dropped once the session left it)
@@ -143,6 +167,14 @@ enum class admission : std::uint8_t { refused, admitted };
 using quota_actor = caf::typed_actor<
   caf::replies_to<connect_atom, std::string, std::string>::with<admission>, // sub, ip
   caf::reacts_to<disconnect_atom, std::string, std::string>>;          // an admitted one left
+
+// The registry of this process's sessions (actors/connections.hpp): every session registers
+// once when admitted and leaves when it ends (monitored: a session that dies is forgotten).
+using connections_actor = caf::typed_actor<
+  caf::reacts_to<connreg_atom, conn_entry>,
+  caf::reacts_to<connleft_atom, std::uint64_t>, // the session's key (its actor id)
+  caf::reacts_to<connlist_atom, conn_list_request>,
+  caf::reacts_to<kick_atom, kick_request>>;
 
 // One per wildcard pattern ("prefix*", "*"): its subscribers, fed by every matching channel
 // with one message per burst.
@@ -217,7 +249,11 @@ using channel_actor = caf::typed_actor<
   caf::reacts_to<owner_atom, cluster_actor>, // the owner is (now) that node: follow it
   caf::reacts_to<promote_atom>,              // the view makes this node the owner
   caf::reacts_to<retry_atom, std::uint64_t>, // self: re-send an unanswered follow request
-  caf::reacts_to<replica_atom>>;             // relay: this node holds a replica position now
+  caf::reacts_to<replica_atom>,              // relay: this node holds a replica position now
+  // the admin API: subscribers, last seq, retained events, epoch (not a use: it keeps no
+  // channel from retiring)
+  caf::replies_to<chanstat_atom>::with<std::uint64_t, std::uint64_t, std::uint64_t,
+                                       std::uint64_t>>;
 
 // Every publish and history read reaches the directory in one form, whoever asked: REST hands
 // over its completions; actors adapt their request/response (actors/completions.hpp); the
@@ -250,7 +286,9 @@ using directory_actor = caf::typed_actor<
   // state and no metadata (a fresh room would be the same), so it may retire
   caf::reacts_to<roomidle_atom, std::string, std::uint64_t>,
   // a relay room on another node links to the room owned here (CLUSTER.md "Rooms")
-  caf::reacts_to<roomlink_atom, wire_room_link>>;
+  caf::reacts_to<roomlink_atom, wire_room_link>,
+  // the admin API: a page of the channels live here, or one of them (schema/admin.hpp)
+  caf::reacts_to<chanlist_atom, channel_list_request>>;
 
 struct publish_cmd {
   std::string channel;

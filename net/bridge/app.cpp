@@ -149,7 +149,7 @@ class app final : public app_handler {
 public:
   app(caf::actor_system& sys, directory_actor directory, quota_actor quota, audit_actor audit,
       std::shared_ptr<const config> cfg, std::shared_ptr<const authenticator> auth,
-      std::shared_ptr<rest_api> rest)
+      std::shared_ptr<rest_api> rest, connections_actor connections)
     : sys_(sys),
       directory_(std::move(directory)),
       quota_(std::move(quota)),
@@ -157,7 +157,8 @@ public:
       cfg_(std::move(cfg)),
       auth_(std::move(auth)),
       rest_(std::move(rest)),
-      verifier_(std::make_shared<grant_verifier>(cfg_, auth_)) {
+      verifier_(std::make_shared<grant_verifier>(cfg_, auth_)),
+      connections_(std::move(connections)) {
   }
 
   void on_http(http_request req, reply_fn reply) override {
@@ -229,6 +230,7 @@ public:
     args.directory = directory_;
     args.quota = quota_;
     args.audit = audit_;
+    args.connections = connections_;
     args.cfg = cfg_;
     args.client = std::move(client);
     args.wire = desc.id;
@@ -330,6 +332,7 @@ public:
     args.directory = directory_;
     args.quota = quota_;
     args.audit = audit_;
+    args.connections = connections_;
     args.cfg = cfg_;
     args.client.remote = req.remote;
     args.client.remote_ip = req.remote_ip;
@@ -358,6 +361,7 @@ private:
   std::shared_ptr<const authenticator> auth_;
   std::shared_ptr<rest_api> rest_;
   std::shared_ptr<const token_verifier> verifier_; // gateway first-message auth
+  connections_actor connections_;                  // the admin API's session registry
 };
 
 } // namespace
@@ -366,9 +370,11 @@ std::shared_ptr<app_handler> make_app(caf::actor_system& sys, directory_actor di
                                       quota_actor quota, audit_actor audit,
                                       std::shared_ptr<const config> cfg,
                                       std::shared_ptr<const authenticator> auth,
-                                      std::shared_ptr<rest_api> rest) {
+                                      std::shared_ptr<rest_api> rest,
+                                      connections_actor connections) {
   return std::make_shared<app>(sys, std::move(directory), std::move(quota), std::move(audit),
-                               std::move(cfg), std::move(auth), std::move(rest));
+                               std::move(cfg), std::move(auth), std::move(rest),
+                               std::move(connections));
 }
 
 } // namespace sy

@@ -15,6 +15,7 @@ std::shared_ptr<app_handler> make_app(caf::actor_system& sys, directory_actor di
                                       quota_actor quota, audit_actor audit,
                                       std::shared_ptr<const config> cfg,
                                       std::shared_ptr<const authenticator> auth,
-                                      std::shared_ptr<rest_api> rest);
+                                      std::shared_ptr<rest_api> rest,
+                                      connections_actor connections = {});
 
 } // namespace sy

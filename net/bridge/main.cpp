@@ -19,6 +19,7 @@
 #include "actors/audit.hpp"
 #include "actors/cluster.hpp"
 #include "actors/history_store_actor.hpp"
+#include "actors/connections.hpp"
 #include "actors/quota.hpp"
 #include "actors/rocksdb_store.hpp"
 #include "config/config.hpp"
@@ -163,6 +164,7 @@ int cmd_serve(const sy::config& cfg_in) {
   auto directory = sy::spawn_directory(sys, cfg, store);
   auto quota = sy::spawn_quota(sys, cfg);
   auto audit = sy::spawn_audit(sys, directory, cfg);
+  auto connections = sy::spawn_connections(sys, cfg, audit);
   std::shared_ptr<const sy::authenticator> auth = sy::make_authenticator(*cfg);
   sy::cluster_actor cluster;
   if (cfg->cluster_port > 0) {
@@ -188,7 +190,8 @@ int cmd_serve(const sy::config& cfg_in) {
       spdlog::error("cluster: cannot listen on {}:{}: {}", cfg->cluster_host, cfg->cluster_port,
                     sys.render(published.error()));
       for (auto a : {caf::actor_cast<caf::actor>(directory), caf::actor_cast<caf::actor>(quota),
-                     caf::actor_cast<caf::actor>(audit), caf::actor_cast<caf::actor>(cluster)})
+                     caf::actor_cast<caf::actor>(audit), caf::actor_cast<caf::actor>(cluster),
+                     caf::actor_cast<caf::actor>(connections)})
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
       return 1;
     }
@@ -196,15 +199,17 @@ int cmd_serve(const sy::config& cfg_in) {
                  cfg->cluster_port, cfg->cluster_join.size());
   }
   auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth, audit, cluster,
-                                             store);
+                                             store, connections);
 
   auto opts = sy::server_options_from(*cfg);
-  auto server = sy::http_server::make(opts, sy::make_app(sys, directory, quota, audit, cfg, auth, rest));
+  auto server = sy::http_server::make(opts, sy::make_app(sys, directory, quota, audit, cfg, auth, rest,
+                                                               connections));
   if (auto err = server->listen(); !err.empty()) {
     spdlog::error("{}", err);
     caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(connections, caf::exit_reason::user_shutdown);
     if (store)
       caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
     return 1;
@@ -246,6 +251,7 @@ int cmd_serve(const sy::config& cfg_in) {
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(connections, caf::exit_reason::user_shutdown);
   if (cluster)
     caf::anon_send_exit(cluster, caf::exit_reason::user_shutdown);
   // The store writes what is staged, then closes the database (a clean close syncs the WAL).

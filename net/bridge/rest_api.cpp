@@ -113,6 +113,11 @@ void rest_api::impl::route(http_request req, const replier_ptr& reply) {
       return history(req, *t, s[2], reply);
     return not_allowed();
   }
+  // The admin API (rest_admin_api.cpp).
+  if (s.size() >= 2 && s[0] == "v1"
+      && ((s[1] == "channels" && s.size() <= 3) || (s[1] == "connections" && s.size() <= 3)
+          || (s[1] == "users" && s.size() == 4 && s[3] == "disconnect")))
+    return admin_route(req, *t, reply);
   if ((s.size() == 3 || s.size() == 4) && s[0] == "v1" && s[1] == "rooms")
     return room_route(req, *t, reply);
   if (s.size() == 3 && s[0] == "feeds" && (s[2] == "events" || s[2] == "control")) {
@@ -137,9 +142,10 @@ void rest_api::impl::route(http_request req, const replier_ptr& reply) {
 
 rest_api::rest_api(caf::actor_system& sys, directory_actor directory,
                    std::shared_ptr<const config> cfg, std::shared_ptr<const authenticator> auth,
-                   audit_actor audit, cluster_actor cluster, store_actor store)
+                   audit_actor audit, cluster_actor cluster, store_actor store,
+                   connections_actor connections)
   : impl_(new impl{sys, directory, cfg, std::move(auth), std::move(audit), std::move(cluster),
-                   std::move(store)}) {
+                   std::move(store), std::move(connections)}) {
 }
 
 rest_api::~rest_api() = default;

@@ -19,7 +19,8 @@ public:
   /// `audit` (may be null) receives an `auth.denied` record for every 401/403 answered.
   rest_api(caf::actor_system& sys, directory_actor directory, std::shared_ptr<const config> cfg,
            std::shared_ptr<const authenticator> auth, audit_actor audit = {},
-           cluster_actor cluster = {}, store_actor store = {});
+           cluster_actor cluster = {}, store_actor store = {},
+           connections_actor connections = {});
   ~rest_api();
 
   void handle(http_request req, reply_fn reply);

@@ -23,6 +23,7 @@ struct rest_api::impl {
   audit_actor audit;
   cluster_actor cluster; // null: not clustered
   store_actor store;     // null: no durable store on this node (storage.engine = memory)
+  connections_actor connections; // the session registry (admin API); null: none (tests)
 
   // -- credentials and bodies (rest_api.cpp) ---------------------------------------------------
 
@@ -92,6 +93,15 @@ struct rest_api::impl {
   // GET /metrics (rest_metrics.cpp): open to metrics.allow, elsewhere only with
   // Authorization: Bearer <metrics.token> (401; 403 while no token is set).
   void scrape_metrics(const http_request& req, const replier_ptr& reply);
+
+  // -- the admin API (rest_admin_api.cpp) -----------------------------------------------------
+
+  // 401 without a credential, 403 for anything but the API key or an admin token.
+  std::optional<http_reply> admit_admin(const http_request& req, principal& who) const;
+
+  // GET /v1/channels, GET /v1/channels/{c}, GET /v1/connections, DELETE /v1/connections/{id},
+  // POST /v1/users/{sub}/disconnect (`t.segments` as routed by rest_api.cpp).
+  void admin_route(const http_request& req, const request_target& t, const replier_ptr& reply);
 
   // -- routing (rest_api.cpp) ------------------------------------------------------------------
 

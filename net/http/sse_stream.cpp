@@ -87,6 +87,13 @@ void sse_stream<Stream>::send_batch(event_batch batch, std::size_t offset) {
 }
 
 template <class Stream>
+void sse_stream<Stream>::queued_bytes(std::function<void(std::size_t)> done) {
+  loop_.push_task([self = this->shared_from_this(), done = std::move(done)] {
+    done(self->out_.waiting_bytes());
+  });
+}
+
+template <class Stream>
 void sse_stream<Stream>::close(std::uint16_t code, std::string reason) {
   loop_.push_close(this->shared_from_this(), code, std::move(reason)); // behind the sends
 }

@@ -47,6 +47,7 @@ public:
   /// A stream has no client frames to time out on: a client that left is seen by the read
   /// watch (EOF) or by a failed write, so the session's idle timeout never applies.
   std::int64_t last_rx_ms() const override;
+  void queued_bytes(std::function<void(std::size_t)> done) override;
 
   // -- loop_connection: loop thread --
   void enqueue_frame(const frame_ptr& frame) override;

@@ -121,6 +121,13 @@ void ws_connection<Stream>::close(std::uint16_t code, std::string reason) {
 }
 
 template <class Stream>
+void ws_connection<Stream>::queued_bytes(std::function<void(std::size_t)> done) {
+  loop_.push_task([self = this->shared_from_this(), done = std::move(done)] {
+    done(self->out_.waiting_bytes());
+  });
+}
+
+template <class Stream>
 void ws_connection<Stream>::send_ping() {
   loop_.push_task([self = this->shared_from_this()] {
     if (self->closing_ || self->finished_)

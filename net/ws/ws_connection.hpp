@@ -62,6 +62,7 @@ public:
   std::int64_t last_rx_ms() const override {
     return last_rx_ms_.load(std::memory_order_relaxed);
   }
+  void queued_bytes(std::function<void(std::size_t)> done) override;
 
   // -- loop_connection: loop thread (from io_loop's drain) --
   void enqueue_frame(const frame_ptr& frame) override;

@@ -12,6 +12,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 
 #include "actors/channel.hpp"
+#include "schema/admin.hpp"
 #include "schema/room_cluster.hpp"
 
 namespace sy::test_cluster {
@@ -119,6 +120,9 @@ inline channel_actor::behavior_type fake_relay(channel_actor::pointer self, reco
       rec->held.clear();
     },
     [](replica_atom) {},
+    [](chanstat_atom) {
+      return caf::result<std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>(0, 0, 0, 0);
+    },
   };
 }
 
@@ -141,6 +145,7 @@ inline directory_actor::behavior_type fake_directory(directory_actor::pointer, r
     [](roomread_atom, const room_read&) {},
     [](roomidle_atom, const std::string&, std::uint64_t) {},
     [](roomlink_atom, const wire_room_link&) {},
+    [](chanlist_atom, const channel_list_request&) {},
   };
 }
 
@@ -159,6 +164,8 @@ inline session_actor::behavior_type fake_session(session_actor::pointer, record_
     [](roomframe_atom, const std::string&, const frame_ptr&) {},
     [](authwait_atom) {},
     [](shutdown_atom) {},
+    [](connstat_atom, const conn_stat_sink&, std::uint32_t) {},
+    [](kick_atom, const kick_ticket&) {},
   };
 }
 

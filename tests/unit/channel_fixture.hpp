@@ -48,6 +48,8 @@ inline session_actor::behavior_type probe(probe_ptr self, caf::actor sink) {
     [](command_atom, const client_command&) {},
     [](authwait_atom) {},
     [](shutdown_atom) {},
+    [](connstat_atom, const conn_stat_sink&, std::uint32_t) {},
+    [](kick_atom, const kick_ticket&) {},
     [](closed_atom, std::uint16_t, const std::string&) {},
     [](tick_atom) {},
     [](expire_atom, std::uint64_t) {},

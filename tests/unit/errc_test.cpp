@@ -52,7 +52,9 @@ TEST_CASE("errc rows give the documented REST statuses and close codes", "[unit]
   CHECK(http_status(errc::info_too_large) == 413);
   CHECK(http_status(errc::not_joined) == 409);
   CHECK(info(errc::version_conflict).close_code == 0);
-  CHECK(errc_count() == static_cast<std::size_t>(errc::not_joined));
+  CHECK(info(errc::closed_by_admin).close_code == close_code::closed_by_admin);
+  CHECK(close_code::closed_by_admin == 4011);
+  CHECK(errc_count() == static_cast<std::size_t>(errc::closed_by_admin));
 }
 
 TEST_CASE("an errc error keeps its code and detail through serialization", "[unit][errc]") {

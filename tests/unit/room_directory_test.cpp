@@ -22,6 +22,8 @@ session_actor::behavior_type ack_probe(session_actor::pointer, caf::actor sink) 
     [](expire_atom, std::uint64_t) {},
     [](authwait_atom) {},
     [](shutdown_atom) {},
+    [](connstat_atom, const conn_stat_sink&, std::uint32_t) {},
+    [](kick_atom, const kick_ticket&) {},
     [=](joined_atom, const room_join_ack& ack) { caf::anon_send(sink, ack); },
     [](roomframe_atom, const std::string&, const frame_ptr&) {},
   };

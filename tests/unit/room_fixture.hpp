@@ -28,6 +28,8 @@ inline session_actor::behavior_type probe(probe_ptr, caf::actor sink, std::strin
     [](expire_atom, std::uint64_t) {},
     [](authwait_atom) {},
     [](shutdown_atom) {},
+    [](connstat_atom, const conn_stat_sink&, std::uint32_t) {},
+    [](kick_atom, const kick_ticket&) {},
     [=](joined_atom, const room_join_ack& ack) {
       std::string text = ack.error ? "error:" + std::string(wire_code(*ack.error)) : *ack.joined;
       caf::anon_send(sink, tag, text);
