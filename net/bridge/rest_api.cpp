@@ -60,8 +60,8 @@ std::optional<http_reply> rest_api::impl::admit_publish(const http_request& req,
     return e;
   if (router_only_channel(channel))
     return deny(req, errc::forbidden,
-                "log.event, log.audit and console.realtime.* carry only the router's own "
-                "records",
+                "log.event, log.audit, console.realtime.* and console.stats carry only the "
+                "router's own records",
                 who.sub);
   if (!may_publish(who, channel, *cfg))
     return deny(req, errc::forbidden, "token may not publish to this channel", who.sub);

@@ -119,6 +119,7 @@ inline channel_actor::behavior_type fake_relay(channel_actor::pointer self, reco
       rec->held.clear();
     },
     [](replica_atom) {},
+    [](watchers_atom) -> std::size_t { return 0; },
   };
 }
 
@@ -135,6 +136,7 @@ inline directory_actor::behavior_type fake_directory(directory_actor::pointer, r
     [](replica_atom, const std::string&) {},
     [](peer_pattern_atom, const remote_pattern&) {},
     [](drain_atom) -> std::size_t { return 0; },
+    [](watchers_atom, const std::string&) -> std::size_t { return 0; },
     [](join_atom, const room_join&) {},
     [](patch_atom, const room_patch&) {},
     [](metadata_atom, const room_metadata&) {},
