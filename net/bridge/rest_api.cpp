@@ -91,6 +91,8 @@ void rest_api::impl::route(http_request req, const replier_ptr& reply) {
       return (*reply)(error_reply(bad->code, bad->message));
     return post ? dialect_ingest(req, *d->ingest, std::string(*param), reply) : not_allowed();
   }
+  if (!s.empty() && s[0] == "admin") // the console (rest_console.cpp)
+    return console_route(req, *t, reply);
   if (s.size() == 1 && s[0] == "healthz")
     return get ? (*reply)({200, "{\"status\":\"ok\"}", "application/json"}) : not_allowed();
   if (s.size() == 1 && s[0] == "metrics")

@@ -162,3 +162,84 @@ TEST_CASE("console.stats is published only while someone subscribes to it",
   std::this_thread::sleep_for(600ms);
   CHECK(count() == settled);
 }
+
+TEST_CASE("GET /admin serves the embedded console with a strict Content-Security-Policy",
+          "[integration][console]") {
+  daemon_process d({"--set", "storage.engine=memory"});
+  http_client h(d.port());
+  const char* csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                    "connect-src 'self'; base-uri 'none'; form-action 'none'; "
+                    "frame-ancestors 'none'";
+  const std::pair<const char*, const char*> files[] = {
+    {"/admin", "text/html; charset=utf-8"},
+    {"/admin/", "text/html; charset=utf-8"},
+    {"/admin/index.html", "text/html; charset=utf-8"},
+    {"/admin/app.js", "text/javascript; charset=utf-8"},
+    {"/admin/app.css", "text/css; charset=utf-8"},
+  };
+  for (const auto& [path, type] : files) {
+    auto r = h.request("GET", path);
+    INFO(path);
+    CHECK(r.status == 200);
+    CHECK(r.headers["content-type"] == type);
+    CHECK(r.headers["content-security-policy"] == csp);
+    CHECK(r.headers["cache-control"] == "no-store");
+    CHECK(r.headers["x-content-type-options"] == "nosniff");
+    CHECK_FALSE(r.body.empty());
+  }
+  // The page loads only its own files: no CDN, no inline script.
+  auto index = h.request("GET", "/admin");
+  CHECK(index.body.find("<script type=\"module\" src=\"/admin/app.js\"></script>")
+        != std::string::npos);
+  CHECK(index.body.find("http://") == std::string::npos);
+  CHECK(index.body.find("https://") == std::string::npos);
+  // API replies keep their plain head.
+  auto health = h.request("GET", "/healthz");
+  CHECK(health.headers.count("content-security-policy") == 0);
+  // Only the table's names exist; other methods are refused.
+  for (const char* path : {"/admin/nope.js", "/admin/..%2Fconfig", "/admin/app.js/x"}) {
+    auto r = h.request("GET", path);
+    INFO(path);
+    CHECK(r.status == 404);
+    CHECK(error_code_of(r.body) == "not_found");
+  }
+  auto post = h.request("POST", "/admin/app.js", "{}");
+  CHECK(post.status == 405);
+  CHECK(error_code_of(post.body) == "method_not_allowed");
+}
+
+TEST_CASE("POST /admin/token gives admins a short-lived admin token for the WebSocket",
+          "[integration][console]") {
+  daemon_process d({"--set", "storage.engine=memory", "--set", "auth.token_default_ttl_s=600"});
+  http_client h(d.port());
+  auto none = h.request("POST", "/admin/token");
+  CHECK(none.status == 401);
+  CHECK(error_code_of(none.body) == "unauthorized");
+  auto plain = h.request("POST", "/admin/token", {},
+                         bearer(token_for("viewer", 3600, R"("channels":["*"])")));
+  CHECK(plain.status == 403);
+  CHECK(error_code_of(plain.body) == "forbidden");
+  CHECK(h.request("GET", "/admin/token", {}, api_key_auth()).status == 405);
+
+  auto r = h.request("POST", "/admin/token", {}, api_key_auth());
+  REQUIRE(r.status == 200);
+  auto v = parse_json(r.body);
+  REQUIRE(v.is_object());
+  auto& o = v.as_object();
+  CHECK(keys_of(o) == keys({"token", "sub", "expiresAt", "ttl"}));
+  CHECK(field_s(o, "sub") == "api_key");
+  CHECK(field_i(o, "ttl") == 600);
+  // The token opens the WebSocket and reads console.stats.
+  ws_client c;
+  REQUIRE(c.connect(d.port(), "/realtime?token=" + field_s(o, "token")) == 101);
+  subscribe(c, {"console.stats"});
+  // An admin token's own expiry bounds the one it gets.
+  auto short_admin = h.request("POST", "/admin/token", {},
+                               bearer(token_for("root", 60, R"("admin":true)")));
+  REQUIRE(short_admin.status == 200);
+  auto s = parse_json(short_admin.body);
+  REQUIRE(s.is_object());
+  CHECK(field_s(s.as_object(), "sub") == "root");
+  CHECK(field_i(s.as_object(), "ttl") <= 60);
+  CHECK(field_i(s.as_object(), "ttl") >= 55);
+}
