@@ -258,6 +258,11 @@ function wire() {
     b.addEventListener('click', () => selectTab(b.dataset.tab));
   $('channel-filter').addEventListener('submit', (ev) => { ev.preventDefault(); loadChannels(false); });
   $('channels-more').addEventListener('click', () => loadChannels(true));
+  $('channel-open').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const name = $('open-name').value.trim();
+    if (name) openChannel(name);
+  });
   $('history-more').addEventListener('click', () => selected && loadHistory(selected));
   $('publish-form').addEventListener('submit', publishForm);
   $('cluster-refresh').addEventListener('click', loadCluster);
