@@ -1,5 +1,6 @@
 // console.stats: the node's numbers for the admin console, published while an admin listens,
 // admin-only to read, refused to every publisher, never written to the durable store.
+#include "cluster_support.hpp"
 #include "durable_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -242,4 +243,64 @@ TEST_CASE("POST /admin/token gives admins a short-lived admin token for the WebS
   CHECK(field_s(s.as_object(), "sub") == "root");
   CHECK(field_i(s.as_object(), "ttl") <= 60);
   CHECK(field_i(s.as_object(), "ttl") >= 55);
+}
+
+TEST_CASE("console.stats in a cluster: each node publishes its own numbers and lists the members",
+          "[integration][console][cluster]") {
+  node a, b;
+  a.cluster_port = free_port();
+  b.cluster_port = free_port();
+  auto args = [](const node& n, const std::string& join) {
+    std::vector<std::string> v{"--cluster-port", std::to_string(n.cluster_port), "--set",
+                               "admin.stats_interval_ms=200"};
+    if (!join.empty()) {
+      v.push_back("--join");
+      v.push_back(join);
+    }
+    return v;
+  };
+  a.d = std::make_unique<daemon_process>(args(a, ""));
+  b.d = std::make_unique<daemon_process>(args(b, a.id()));
+  wait_converged({&a, &b});
+  const std::string admin_token = token_for("root", 3600, R"("admin":true)");
+  ws_client on_a, on_b;
+  REQUIRE(on_a.connect(a.d->port(), "/realtime?token=" + admin_token) == 101);
+  REQUIRE(on_b.connect(b.d->port(), "/realtime?token=" + admin_token) == 101);
+  subscribe(on_a, {"console.stats"});
+  subscribe(on_b, {"console.stats"});
+  // The node whose numbers an event carries: the member flagged self.
+  auto self_of = [](const json::object& ev) {
+    std::string self;
+    int up = 0;
+    for (const auto& m : field_o(ev, "data").at("clusterMembers").as_array()) {
+      up += field_s(m.as_object(), "state") == "up" ? 1 : 0;
+      if (field_b(m.as_object(), "self"))
+        self = field_s(m.as_object(), "nodeId");
+    }
+    return std::make_pair(self, up);
+  };
+  // Every event a subscriber on a node gets is that node's own, whoever owns the name.
+  for (int i = 0; i < 4; ++i) {
+    auto ea = next_stats(on_a);
+    auto eb = next_stats(on_b);
+    REQUIRE_FALSE(ea.empty());
+    REQUIRE_FALSE(eb.empty());
+    CHECK(self_of(ea) == std::make_pair(a.id(), 2));
+    CHECK(self_of(eb) == std::make_pair(b.id(), 2));
+  }
+  // Publishes counted where the REST request came in.
+  auto before_a = field_i(field_o(next_stats(on_a), "data"), "publishes");
+  auto before_b = field_i(field_o(next_stats(on_b), "data"), "publishes");
+  http_client rest(a.d->port());
+  for (int i = 0; i < 3; ++i)
+    publish(rest, "console.cluster." + std::to_string(i), R"({"data":1})", 201);
+  std::int64_t now_a = before_a;
+  auto deadline = steady::now() + 5s;
+  while (now_a < before_a + 3 && steady::now() < deadline) {
+    auto ev = next_stats(on_a, 1s);
+    if (!ev.empty())
+      now_a = field_i(field_o(ev, "data"), "publishes");
+  }
+  CHECK(now_a == before_a + 3);
+  CHECK(field_i(field_o(next_stats(on_b), "data"), "publishes") == before_b);
 }
