@@ -147,6 +147,9 @@ channel_actor::behavior_type channel_behavior(channel_ptr self, channel_args arg
       return n;
     },
     [self](unused_atom) { on_unused_check(self); },
+    // The directory's question for the stats actor: not counted, not activity (an idle
+    // channel asked every second still retires).
+    [self](watchers_atom) -> std::size_t { return self->state.subs.size(); },
     [self](retire_atom) {
       expire_history(self); // the last chance to trim the store's expired events
       self->quit();

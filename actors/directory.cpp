@@ -179,6 +179,14 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
       self->state.channels.erase(it);
     },
     [self](drain_atom) -> caf::result<std::size_t> { return drain(self); },
+    // Not counted as forwarded (the channel does not count it): asking is no activity, so the
+    // stats actor's question every interval keeps no channel alive.
+    [self](watchers_atom, const std::string& name) -> caf::result<std::size_t> {
+      auto it = self->state.channels.find(name);
+      if (it == self->state.channels.end())
+        return std::size_t{0};
+      return self->delegate(it->second.channel, watchers_atom::value);
+    },
     [self](stored_atom, const std::string& name) {
       // Only from the live incarnation: a retired one's late message names a newer channel.
       auto it = self->state.channels.find(name);

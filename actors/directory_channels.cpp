@@ -9,6 +9,7 @@
 #include "actors/log_line.hpp"
 #include "actors/owner_forward.hpp"
 #include "actors/pattern.hpp"
+#include "schema/audit_channels.hpp"
 
 namespace sy::directory_impl {
 
@@ -69,9 +70,12 @@ directory_state::entry* lookup(directory_ptr self, const std::string& name, use 
   args.cfg = st.cfg;
   args.idempotency_node = st.idempotency;
   args.hot_node = st.hot;
-  args.store = st.store;
+  // A channel about this node alone (console.stats) is memory-only and takes no part in the
+  // cluster: no owner elsewhere, no replicas, no state to adopt.
+  const bool local = node_local_channel(name);
+  args.store = local ? store_actor{} : st.store;
   args.stored = why == use::events;
-  if (clustered(st)) {
+  if (clustered(st) && !local) {
     args.self_cluster = st.view.handles[st.view.self];
     args.owner = serve_here ? cluster_actor{} : owner_of(st, name);
     args.replica = replica_here(st, name);
@@ -185,7 +189,8 @@ void route_history(directory_ptr self, const history_request& req) {
   // a subscription-only channel until it finds events) and loads them before it answers. In a
   // cluster, where it is owned (a read from another node is served here).
   const bool peer = req.from == request_origin::peer;
-  if (self->state.store && (peer || !owner_of(self->state, q.channel))) {
+  if (self->state.store && !node_local_channel(q.channel)
+      && (peer || !owner_of(self->state, q.channel))) {
     auto* e = lookup(self, q.channel, use::subscription, peer);
     if (!e)
       return req.done->fail(errc::quota_exceeded,

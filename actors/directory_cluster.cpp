@@ -2,6 +2,7 @@
 // patterns of other nodes, and a new member list.
 #include "actors/directory_state.hpp"
 
+#include "schema/audit_channels.hpp"
 #include "schema/ownership.hpp"
 
 #include <algorithm>
@@ -14,9 +15,10 @@ bool clustered(const directory_state& st) {
   return st.view.node_ids.size() > 1;
 }
 
-// The owner node's cluster actor for a channel; null when this node owns it (or is alone).
+// The owner node's cluster actor for a channel; null when this node owns it (or is alone, or
+// the channel describes this node only).
 cluster_actor owner_of(const directory_state& st, const std::string& name) {
-  if (!clustered(st))
+  if (!clustered(st) || node_local_channel(name))
     return {};
   auto rank = rank_nodes(st.view.node_ids, name);
   return rank.front() == st.view.self ? cluster_actor{} : st.view.handles[rank.front()];
@@ -24,7 +26,7 @@ cluster_actor owner_of(const directory_state& st, const std::string& name) {
 
 // This node's position in the channel's ranking is a replica position (1..replicas).
 bool replica_here(const directory_state& st, const std::string& name) {
-  if (!clustered(st))
+  if (!clustered(st) || node_local_channel(name))
     return false;
   auto rank = rank_nodes(st.view.node_ids, name);
   for (std::size_t i = 1; i <= st.view.replicas && i < rank.size(); ++i)
@@ -36,7 +38,7 @@ bool replica_here(const directory_state& st, const std::string& name) {
 // Asks the nodes in the channel's replica positions to keep a relay of it.
 void ensure_replicas(directory_ptr self, const std::string& name) {
   auto& st = self->state;
-  if (!clustered(st) || st.view.replicas == 0)
+  if (!clustered(st) || st.view.replicas == 0 || node_local_channel(name))
     return;
   auto rank = rank_nodes(st.view.node_ids, name);
   for (std::size_t i = 1; i <= st.view.replicas && i < rank.size(); ++i)
@@ -48,7 +50,7 @@ void ensure_replicas(directory_ptr self, const std::string& name) {
 void attach_remote_patterns(directory_ptr self, const std::string& name,
                             const channel_actor& ch) {
   auto& rp = self->state.remote_patterns;
-  if (rp.empty())
+  if (rp.empty() || node_local_channel(name)) // another node's pattern gets its own node's
     return;
   for (std::size_t len = 0; len <= name.size(); ++len)
     if (auto it = rp.find(name.substr(0, len)); it != rp.end())

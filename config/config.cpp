@@ -26,7 +26,7 @@ bool config::known_topic(std::string_view topic) const {
   // Workspace channels are defined by the gateway itself (its channel families): the gateway
   // and SnackBase routes validate them, so they need no namespace entry.
   if (!require_namespace || topic == log_event_channel || topic == log_audit_channel
-      || split_workspace_channel(topic))
+      || topic == console_stats_channel || split_workspace_channel(topic))
     return true;
   bool pattern = !topic.empty() && topic.back() == '*';
   auto name = pattern ? topic.substr(0, topic.size() - 1) : topic;

@@ -81,6 +81,9 @@ struct config {
   std::string metrics_token;                             // "" = only metrics_allow may scrape
   std::vector<std::string> metrics_allow{"loopback"};    // addresses that need no token
 
+  // -- the admin console (README.md "Admin console") --
+  std::int64_t admin_stats_interval_ms = 1000; // console.stats is published this often
+
   // -- realtime (Fabric WebSocket at /realtime) --
   bool realtime_enabled = true;
   std::size_t topic_limit = 32;

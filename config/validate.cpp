@@ -97,6 +97,8 @@ std::string validate_config(const config& c) {
     return "realtime.outbound_queue_bytes must be at least 1024";
   if (c.sse_heartbeat_ms < 100)
     return "sse.heartbeat_ms must be at least 100";
+  if (c.admin_stats_interval_ms < 100)
+    return "admin.stats_interval_ms must be at least 100";
   if (c.history_size == 0)
     return "history.size must be at least 1";
   if (c.history_default_limit == 0 || c.history_max_limit == 0

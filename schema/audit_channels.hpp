@@ -12,11 +12,20 @@ namespace sy {
 inline constexpr std::string_view log_event_channel = "log.event";
 inline constexpr std::string_view log_audit_channel = "log.audit";
 inline constexpr std::string_view console_audit_prefix = "console.realtime.";
+// The admin console's live numbers (actors/stats.hpp): counts of the whole node, for admins.
+inline constexpr std::string_view console_stats_channel = "console.stats";
 
 /// Channels (or "prefix*" patterns) inside the audit detail: admins only.
 inline bool admin_only_channel(std::string_view name) noexcept {
-  return name == log_audit_channel
+  return name == log_audit_channel || name == console_stats_channel
          || name.substr(0, console_audit_prefix.size()) == console_audit_prefix;
+}
+
+/// Channels that describe this node only: served here whatever a cluster's ownership ranking
+/// says (each node publishes its own numbers), never replicated and never written to the
+/// durable store (a number a second old is worth nothing after a restart).
+inline bool node_local_channel(std::string_view name) noexcept {
+  return name == console_stats_channel;
 }
 
 /// Channels only the router publishes to.

@@ -51,6 +51,7 @@ using promote_atom = caf::atom_constant<caf::atom("promote")>;     // this node 
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using stored_atom = caf::atom_constant<caf::atom("stored")>;
 using unused_atom = caf::atom_constant<caf::atom("unused")>;
+using watchers_atom = caf::atom_constant<caf::atom("watchers")>; // how many subscribe to it now
 // -- rooms (schema/room.hpp has their payloads and the room actor's interface) --
 using join_atom = caf::atom_constant<caf::atom("join")>;         // a session joins a room
 using joined_atom = caf::atom_constant<caf::atom("joined")>;     // room -> session: the snapshot
@@ -160,6 +161,10 @@ using session_actor = caf::typed_actor<
 // appended to a JSON-lines file.
 using audit_actor = caf::typed_actor<caf::reacts_to<audit_atom, std::string, std::string>>;
 
+// The console's live numbers (actors/stats.hpp): a self-sent tick every admin.stats_interval_ms
+// publishes the node's counters to console.stats while that channel has subscribers.
+using stats_actor = caf::typed_actor<caf::reacts_to<tick_atom>>;
+
 /// The quota actor's answer to a session that starts.
 enum class admission : std::uint8_t { refused, admitted };
 
@@ -253,7 +258,9 @@ using channel_actor = caf::typed_actor<
   // the admin API: subscribers, last seq, retained events, epoch (not a use: it keeps no
   // channel from retiring)
   caf::replies_to<chanstat_atom>::with<std::uint64_t, std::uint64_t, std::uint64_t,
-                                       std::uint64_t>>;
+                                       std::uint64_t>,
+  // its local subscribers now (not counted as a directory message: asking is no activity)
+  caf::replies_to<watchers_atom>::with<std::size_t>>;
 
 // Every publish and history read reaches the directory in one form, whoever asked: REST hands
 // over its completions; actors adapt their request/response (actors/completions.hpp); the
@@ -267,6 +274,8 @@ using directory_actor = caf::typed_actor<
   // a channel made for subscriptions holds events now (replicated or adopted): it moves from
   // quota.max_empty_channels to quota.max_channels
   caf::reacts_to<stored_atom, std::string>,
+  // the local subscribers of a live channel (0 when it is not live here); spawns nothing
+  caf::replies_to<watchers_atom, std::string>::with<std::size_t>,
   // -- cluster: the member list, and what other nodes ask of the channels here --
   caf::reacts_to<view_atom, cluster_view>,
   caf::reacts_to<follow_atom, follow_request>,

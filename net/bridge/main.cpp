@@ -18,6 +18,7 @@
 #include "actors/directory.hpp"
 #include "actors/audit.hpp"
 #include "actors/cluster.hpp"
+#include "actors/stats.hpp"
 #include "actors/history_store_actor.hpp"
 #include "actors/connections.hpp"
 #include "actors/quota.hpp"
@@ -198,6 +199,7 @@ int cmd_serve(const sy::config& cfg_in) {
     spdlog::info("cluster: node {} on {}:{}, joining {}", node_id, cfg->cluster_host,
                  cfg->cluster_port, cfg->cluster_join.size());
   }
+  auto stats = sy::spawn_stats(sys, {directory, cluster, cfg});
   auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth, audit, cluster,
                                              store, connections);
 
@@ -210,6 +212,7 @@ int cmd_serve(const sy::config& cfg_in) {
     caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(connections, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(stats, caf::exit_reason::user_shutdown);
     if (store)
       caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
     return 1;
@@ -248,6 +251,7 @@ int cmd_serve(const sy::config& cfg_in) {
     }
   });
   drain(*server, sys, directory, cfg->shutdown_grace_ms);
+  caf::anon_send_exit(stats, caf::exit_reason::user_shutdown); // publishes nothing after this
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);

@@ -60,8 +60,8 @@ std::optional<http_reply> rest_api::impl::admit_publish(const http_request& req,
     return e;
   if (router_only_channel(channel))
     return deny(req, errc::forbidden,
-                "log.event, log.audit and console.realtime.* carry only the router's own "
-                "records",
+                "log.event, log.audit, console.realtime.* and console.stats carry only the "
+                "router's own records",
                 who.sub);
   if (!may_publish(who, channel, *cfg))
     return deny(req, errc::forbidden, "token may not publish to this channel", who.sub);
@@ -91,6 +91,8 @@ void rest_api::impl::route(http_request req, const replier_ptr& reply) {
       return (*reply)(error_reply(bad->code, bad->message));
     return post ? dialect_ingest(req, *d->ingest, std::string(*param), reply) : not_allowed();
   }
+  if (!s.empty() && s[0] == "admin") // the console (rest_console.cpp)
+    return console_route(req, *t, reply);
   if (s.size() == 1 && s[0] == "healthz")
     return get ? (*reply)({200, "{\"status\":\"ok\"}", "application/json"}) : not_allowed();
   if (s.size() == 1 && s[0] == "metrics")

@@ -102,6 +102,14 @@ struct rest_api::impl {
   // GET /v1/channels, GET /v1/channels/{c}, GET /v1/connections, DELETE /v1/connections/{id},
   // POST /v1/users/{sub}/disconnect (`t.segments` as routed by rest_api.cpp).
   void admin_route(const http_request& req, const request_target& t, const replier_ptr& reply);
+  // -- the admin console (rest_console.cpp) ----------------------------------------------------
+
+  // /admin and /admin/...: GET the console's embedded files, POST /admin/token.
+  void console_route(const http_request& req, const request_target& t, const replier_ptr& reply);
+
+  // POST /admin/token: for the API key or an admin token, a short-lived admin JWT (sub
+  // "api_key" for the API key) the console passes as ?token= on its WebSocket upgrade.
+  void console_token(const http_request& req, const replier_ptr& reply);
 
   // -- routing (rest_api.cpp) ------------------------------------------------------------------
 

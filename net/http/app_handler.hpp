@@ -34,6 +34,9 @@ struct http_reply {
   unsigned status = 200;
   std::string body;
   const char* content_type = "application/json"; // static text: no copy per reply
+  // More header lines, each ending in "\r\n" (static text; the console's files send their
+  // Content-Security-Policy and cache rules here). nullptr: none, as for every API reply.
+  const char* headers = nullptr;
 };
 
 /// Completes an HTTP request; may be called from any thread, exactly once.

@@ -8,7 +8,7 @@
 namespace sy {
 
 void format_http_head(std::string& out, unsigned status, const char* content_type,
-                      std::size_t content_length, bool keep_alive) {
+                      std::size_t content_length, bool keep_alive, const char* headers) {
   namespace http = boost::beast::http;
   char num[24];
   out.clear();
@@ -27,7 +27,10 @@ void format_http_head(std::string& out, unsigned status, const char* content_typ
   out += "\r\nContent-Length: ";
   r = std::to_chars(num, num + sizeof num, content_length);
   out.append(num, r.ptr);
-  out += "\r\n\r\n";
+  out += "\r\n";
+  if (headers)
+    out += headers;
+  out += "\r\n";
 }
 
 } // namespace sy

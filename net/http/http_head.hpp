@@ -10,8 +10,10 @@
 namespace sy {
 
 /// Replaces `out` with the head of an HTTP/1.1 reply (ends with the blank line); `out` keeps
-/// its capacity, so a connection reuses one buffer for every reply.
+/// its capacity, so a connection reuses one buffer for every reply. `headers`, when given, are
+/// more header lines (each ending in "\r\n"), written before the blank line.
 void format_http_head(std::string& out, unsigned status, const char* content_type,
-                      std::size_t content_length, bool keep_alive);
+                      std::size_t content_length, bool keep_alive,
+                      const char* headers = nullptr);
 
 } // namespace sy

@@ -30,7 +30,8 @@ inline void shrink_idle_buffer(std::string& buf) {
 /// 503 busy, which is always admitted.
 inline void serialize_reply(std::string& out, reply_charge& charge, http_reply reply,
                             bool keep_alive) {
-  format_http_head(out, reply.status, reply.content_type, reply.body.size(), keep_alive);
+  format_http_head(out, reply.status, reply.content_type, reply.body.size(), keep_alive,
+                   reply.headers);
   if (!charge.begin(out.size() + reply.body.size())) {
     reply = reply_budget_exhausted();
     format_http_head(out, reply.status, reply.content_type, reply.body.size(), keep_alive);

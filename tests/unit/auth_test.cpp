@@ -636,6 +636,34 @@ TEST_CASE("reserved channels: only the router publishes, only admins read the au
   CHECK(may_subscribe(none, "log.auditor", dev));
 }
 
+TEST_CASE("console.stats: admins and the API key read it, nobody publishes to it", "[auth]") {
+  config dev;
+  config open = dev; // a namespace default cannot open it
+  REQUIRE(apply_setting(open, "namespaces",
+                        R"([{"prefix":"console.","subscribe_default":"allow",)"
+                        R"("publish_default":"allow"}])")
+            .empty());
+  principal none;
+  principal named;
+  named.channels = std::vector<std::string>{"console.stats", "*"};
+  named.publish = std::vector<std::string>{"console.stats", "*"};
+  principal admin;
+  admin.admin = true;
+  principal key;
+  key.api_key = true;
+  for (const config* c : {&dev, &open}) {
+    CHECK_FALSE(may_subscribe(none, "console.stats", *c));
+    CHECK_FALSE(may_subscribe(named, "console.stats", *c));
+    CHECK(may_subscribe(admin, "console.stats", *c));
+    CHECK(may_subscribe(key, "console.stats", *c));
+    for (const principal* p : {&none, &named, &admin, &key})
+      CHECK_FALSE(may_publish(*p, "console.stats", *c));
+  }
+  // Its neighbours are ordinary channels.
+  CHECK(may_subscribe(none, "console.statsx", dev));
+  CHECK(may_publish(named, "console.statistics", dev));
+}
+
 TEST_CASE("workspace claims grant only inside their workspaces", "[auth]") {
   config dev;
   config prod = dev;

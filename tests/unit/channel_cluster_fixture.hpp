@@ -123,6 +123,7 @@ inline channel_actor::behavior_type fake_relay(channel_actor::pointer self, reco
     [](chanstat_atom) {
       return caf::result<std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t>(0, 0, 0, 0);
     },
+    [](watchers_atom) -> std::size_t { return 0; },
   };
 }
 
@@ -139,6 +140,7 @@ inline directory_actor::behavior_type fake_directory(directory_actor::pointer, r
     [](replica_atom, const std::string&) {},
     [](peer_pattern_atom, const remote_pattern&) {},
     [](drain_atom) -> std::size_t { return 0; },
+    [](watchers_atom, const std::string&) -> std::size_t { return 0; },
     [](join_atom, const room_join&) {},
     [](patch_atom, const room_patch&) {},
     [](metadata_atom, const room_metadata&) {},

@@ -53,3 +53,12 @@ TEST_CASE("an empty body still says Content-Length: 0", "[http]") {
   sy::format_http_head(head, 200, "application/json", 0, true);
   CHECK(head == beast_reply(200, "", true));
 }
+
+TEST_CASE("extra header lines go after Content-Length, before the blank line", "[http]") {
+  std::string head;
+  sy::format_http_head(head, 200, "text/css; charset=utf-8", 3, true,
+                       "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
+  CHECK(head == "HTTP/1.1 200 OK\r\nServer: switchyard\r\nContent-Type: text/css; charset=utf-8\r\n"
+                "Content-Length: 3\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+                "\r\n");
+}
