@@ -63,6 +63,7 @@ using roomframe_atom = caf::atom_constant<caf::atom("roomframe")>; // room -> me
 using volatile_atom = caf::atom_constant<caf::atom("volatile")>; // deliver to members, unstored
 using roomidle_atom = caf::atom_constant<caf::atom("roomidle")>; // a room holds nothing: retire?
 using roomlink_atom = caf::atom_constant<caf::atom("roomlink")>; // a relay room -> the owner room
+using roomrep_atom = caf::atom_constant<caf::atom("roomrep")>; // owner room -> a replica node
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -86,6 +87,7 @@ struct room_metadata;
 struct room_read;
 struct room_volatile;
 struct wire_room_link; // schema/room_cluster.hpp: crosses nodes
+struct wire_room_record;
 
 /// Completes a request made from outside the actor system (REST) or an actor's request/response
 /// (adapted by actors/completions.hpp) without a reply message: the answering actor calls it
@@ -188,6 +190,9 @@ using cluster_actor = caf::typed_actor<
   caf::reacts_to<peer_pattern_atom, remote_pattern>,
   // a relay room on another node links to the room owned here: passed to the directory
   caf::reacts_to<roomlink_atom, wire_room_link>,
+  // this node holds a replica position of room.R: keep the owner's room record (answered once
+  // stored, with its version)
+  caf::replies_to<roomrep_atom, wire_room_record>::with<std::uint64_t>,
   // reconnect attempts (self-sent)
   caf::reacts_to<retry_atom, std::string>,
   caf::reacts_to<tick_atom>>;
@@ -250,7 +255,9 @@ using directory_actor = caf::typed_actor<
   // state and no metadata (a fresh room would be the same), so it may retire
   caf::reacts_to<roomidle_atom, std::string, std::uint64_t>,
   // a relay room on another node links to the room owned here (CLUSTER.md "Rooms")
-  caf::reacts_to<roomlink_atom, wire_room_link>>;
+  caf::reacts_to<roomlink_atom, wire_room_link>,
+  // a replica of a room's record (from the owner node, through the cluster actor)
+  caf::replies_to<roomrep_atom, wire_room_record>::with<std::uint64_t>>;
 
 struct publish_cmd {
   std::string channel;

@@ -82,6 +82,7 @@ inline cluster_actor::behavior_type fake_node(cluster_actor::pointer self, recor
     [](replica_atom, const std::string&) {},
     [](peer_pattern_atom, const remote_pattern&) {},
     [](roomlink_atom, const wire_room_link&) {},
+    [](roomrep_atom, const wire_room_record& r) { return r.version; },
     [](retry_atom, const std::string&) {},
     [](tick_atom) {},
   };
@@ -141,6 +142,7 @@ inline directory_actor::behavior_type fake_directory(directory_actor::pointer, r
     [](roomread_atom, const room_read&) {},
     [](roomidle_atom, const std::string&, std::uint64_t) {},
     [](roomlink_atom, const wire_room_link&) {},
+    [](roomrep_atom, const wire_room_record& r) { return r.version; },
   };
 }
 
