@@ -265,6 +265,13 @@ cluster_actor::behavior_type cluster_behavior(cluster_ptr self, cluster_args arg
               [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
     },
+    [self](roomfetch_atom, const std::string& room) -> caf::result<wire_room_record> {
+      auto rp = self->make_response_promise<wire_room_record>();
+      self->request(self->state.args.directory, self->state.timeout, roomfetch_atom::value, room)
+        .then([rp](wire_room_record& r) mutable { rp.deliver(std::move(r)); },
+              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
     [self](retry_atom, const std::string& node_id) {
       auto it = self->state.members.find(node_id);
       if (it == self->state.members.end())

@@ -162,4 +162,22 @@ caf::result<std::uint64_t> keep_room_record(directory_ptr self, const wire_room_
   return r.version;
 }
 
+// An owner room starting up (a node back in the cluster wins room.R again) asks the replica
+// nodes for what they keep: changes made while it was away are there, not on its own disk.
+caf::result<wire_room_record> kept_room_record(directory_ptr self, const std::string& room) {
+  auto& st = self->state;
+  if (!valid_room_name(room))
+    return make_error(errc::bad_request, "not a room name");
+  auto as_wire = [room](const store_room& r) {
+    return wire_room_record{room, r.version, r.state_json, r.metadata_json, r.id_floor};
+  };
+  if (!st.store)
+    return as_wire(kept_record(st, room));
+  auto rp = self->make_response_promise<wire_room_record>();
+  self->request(st.store, caf::infinite, st_roomld_atom::value, store_room_load{room})
+    .then([rp, as_wire](const store_room& r) mutable { rp.deliver(as_wire(r)); },
+          [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
+}
+
 } // namespace sy::directory_impl

@@ -90,6 +90,8 @@ void route_room_link(directory_ptr self, const wire_room_link& l);
 /// Keeps the record of a room owned elsewhere, as one of its replica nodes: stored (with a
 /// store) or in memory, then answered with its version.
 caf::result<std::uint64_t> keep_room_record(directory_ptr self, const wire_room_record& r);
+/// The record of a room this node keeps (its store, or memory), for an owner starting up.
+caf::result<wire_room_record> kept_room_record(directory_ptr self, const std::string& room);
 /// A new view: each room whose owner node changed is told (CLUSTER.md "Rooms").
 void rooms_view(directory_ptr self);
 

@@ -43,6 +43,9 @@ room_actor::behavior_type room_behavior(room_ptr self, std::string name,
     start_loading(self);
   } else {
     take_record(self, st.kept); // owned here: what this node kept as a replica node, if any
+    st.synced = true;
+    if (!st.replica_nodes.empty())
+      fetch_kept(self, [self] { run_waiting(self); });
   }
   return {
     [self](join_atom, const room_join& j) {

@@ -158,6 +158,36 @@ void with_member_id(room_ptr self, room_state::waiting_work w) {
     start_reserving(self);
 }
 
+void fetch_kept(room_ptr self, std::function<void()> done) {
+  auto& st = self->state;
+  if (st.replica_nodes.empty())
+    return done();
+  // Served after it, as after a load: no member sees the older version and then a jump.
+  st.loading = true;
+  auto before = std::make_pair(st.version, st.id_floor);
+  auto left = std::make_shared<std::size_t>(st.replica_nodes.size());
+  auto tick = [self, left, before, done] {
+    if (--*left > 0)
+      return;
+    auto& st = self->state;
+    if (is_relay(st)) // the owner moved meanwhile: the relay waits for its snapshot
+      return done();
+    st.loading = false;
+    if (std::make_pair(st.version, st.id_floor) != before)
+      store_owned(self); // what it took is its own now, on its disk too
+    done();
+  };
+  for (const auto& node : st.replica_nodes)
+    self->request(node, peer_timeout(st), roomfetch_atom::value, st.room)
+      .then(
+        [self, tick](const wire_room_record& r) {
+          if (r.version > 0 || r.id_floor > 0)
+            take_record(self, stored_form(r));
+          tick();
+        },
+        [tick](const caf::error&) { tick(); }); // a node that does not answer has nothing newer
+}
+
 void take_record(room_ptr self, const store_room& r) {
   auto& st = self->state;
   if (!r.found)

@@ -197,6 +197,10 @@ void with_member_id(room_ptr self, room_state::waiting_work w);
 /// A record this node kept (its store, or memory as a replica node) replaces the room's when
 /// it is more advanced, and member ids continue above its floor.
 void take_record(room_ptr self, const store_room& r);
+/// Owner starting up in a cluster: asks every replica node of room.R for the record it keeps
+/// and takes the most advanced (a node back from the dead wins room.R again, but the changes
+/// made while it was away are on the others); work waits meanwhile, then `done` runs.
+void fetch_kept(room_ptr self, std::function<void()> done);
 
 // -- room_cluster.cpp (owner) and room_relay.cpp (relay) --
 

@@ -78,7 +78,9 @@ void load_record(room_ptr self, std::function<void(const store_room&)> got) {
 void start_loading(room_ptr self) {
   load_record(self, [self](const store_room& r) {
     take_record(self, r); // a fresh room: the stored record is the room
-    run_waiting(self);
+    // Records fetched from the replica nodes replace it only when more advanced.
+    self->state.synced = true;
+    fetch_kept(self, [self] { run_waiting(self); });
   });
 }
 

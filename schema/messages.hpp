@@ -64,6 +64,7 @@ using volatile_atom = caf::atom_constant<caf::atom("volatile")>; // deliver to m
 using roomidle_atom = caf::atom_constant<caf::atom("roomidle")>; // a room holds nothing: retire?
 using roomlink_atom = caf::atom_constant<caf::atom("roomlink")>; // a relay room -> the owner room
 using roomrep_atom = caf::atom_constant<caf::atom("roomrep")>; // owner room -> a replica node
+using roomfetch_atom = caf::atom_constant<caf::atom("roomfetch")>; // a new owner room -> replica
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -193,6 +194,8 @@ using cluster_actor = caf::typed_actor<
   // this node holds a replica position of room.R: keep the owner's room record (answered once
   // stored, with its version)
   caf::replies_to<roomrep_atom, wire_room_record>::with<std::uint64_t>,
+  // an owner room starting up asks for the record of room R this node keeps (version 0: none)
+  caf::replies_to<roomfetch_atom, std::string>::with<wire_room_record>,
   // reconnect attempts (self-sent)
   caf::reacts_to<retry_atom, std::string>,
   caf::reacts_to<tick_atom>>;
@@ -257,7 +260,9 @@ using directory_actor = caf::typed_actor<
   // a relay room on another node links to the room owned here (CLUSTER.md "Rooms")
   caf::reacts_to<roomlink_atom, wire_room_link>,
   // a replica of a room's record (from the owner node, through the cluster actor)
-  caf::replies_to<roomrep_atom, wire_room_record>::with<std::uint64_t>>;
+  caf::replies_to<roomrep_atom, wire_room_record>::with<std::uint64_t>,
+  // ... and the record of a room kept here, for its owner starting up
+  caf::replies_to<roomfetch_atom, std::string>::with<wire_room_record>>;
 
 struct publish_cmd {
   std::string channel;

@@ -230,3 +230,29 @@ TEST_CASE("cluster rooms without a store: the state and the ids of a room surviv
   auto id = field_s(join(dan, room), "member");
   CHECK(seen.count(id) == 0);
 }
+
+TEST_CASE("cluster rooms: an owner back from kill -9 takes the version patched while it was away",
+          "[integration][rooms][cluster][durable]") {
+  durable_trio t;
+  const std::string room = "back";
+  int owner = t.owner_of(room);
+  REQUIRE(room_call(t.n[owner], "PATCH", room + "/state", R"({"patch":{"a":1},"version":0})")
+            .status == 200);
+  auto rest = t.kill_owner(owner);
+  // The next owner serves version 1 and takes version 2; no member anywhere, so no room of R
+  // stays live: the version is on the survivors' stores only.
+  REQUIRE(field_i(read_after_failover(t.n[rest[0]], room, 1), "version") == 1);
+  auto r = room_call(t.n[rest[0]], "PATCH", room + "/state", R"({"patch":{"b":2},"version":1})");
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  // The old owner comes back on its own data directory and wins room.R again.
+  t.n[owner].start(t.n[rest[0]].id());
+  t.wait_up(3, {0, 1, 2});
+  REQUIRE(t.owner_of(room) == owner);
+  auto o = read_after_failover(t.n[owner], room, 2);
+  CHECK(field_i(o, "version") == 2);
+  CHECK(to_text(o["state"]) == R"({"a":1,"b":2})");
+  auto next = room_call(t.n[owner], "PATCH", room + "/state", R"({"patch":{"c":3},"version":2})");
+  INFO(next.body);
+  CHECK(next.status == 200);
+}

@@ -83,6 +83,7 @@ inline cluster_actor::behavior_type fake_node(cluster_actor::pointer self, recor
     [](peer_pattern_atom, const remote_pattern&) {},
     [](roomlink_atom, const wire_room_link&) {},
     [](roomrep_atom, const wire_room_record& r) { return r.version; },
+    [](roomfetch_atom, const std::string& room) { return wire_room_record{room}; },
     [](retry_atom, const std::string&) {},
     [](tick_atom) {},
   };
@@ -143,6 +144,7 @@ inline directory_actor::behavior_type fake_directory(directory_actor::pointer, r
     [](roomidle_atom, const std::string&, std::uint64_t) {},
     [](roomlink_atom, const wire_room_link&) {},
     [](roomrep_atom, const wire_room_record& r) { return r.version; },
+    [](roomfetch_atom, const std::string& room) { return wire_room_record{room}; },
   };
 }
 

@@ -28,6 +28,7 @@ cluster_actor::behavior_type link_forwarder(cluster_actor::pointer, room_actor o
       caf::anon_send(owner, roomlink_atom::value, l);
     },
     [](roomrep_atom, const wire_room_record& r) { return r.version; },
+    [](roomfetch_atom, const std::string& room) { return wire_room_record{room}; },
     [](retry_atom, const std::string&) {},
     [](tick_atom) {},
   };
