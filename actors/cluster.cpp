@@ -258,6 +258,20 @@ cluster_actor::behavior_type cluster_behavior(cluster_ptr self, cluster_args arg
     [self](roomlink_atom, const wire_room_link& l) {
       self->send(self->state.args.directory, roomlink_atom::value, l);
     },
+    [self](roomrep_atom, const wire_room_record& r) -> caf::result<std::uint64_t> {
+      auto rp = self->make_response_promise<std::uint64_t>();
+      self->request(self->state.args.directory, self->state.timeout, roomrep_atom::value, r)
+        .then([rp](std::uint64_t v) mutable { rp.deliver(v); },
+              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [self](roomfetch_atom, const std::string& room) -> caf::result<wire_room_record> {
+      auto rp = self->make_response_promise<wire_room_record>();
+      self->request(self->state.args.directory, self->state.timeout, roomfetch_atom::value, room)
+        .then([rp](wire_room_record& r) mutable { rp.deliver(std::move(r)); },
+              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
     [self](retry_atom, const std::string& node_id) {
       auto it = self->state.members.find(node_id);
       if (it == self->state.members.end())

@@ -205,6 +205,12 @@ directory_actor::behavior_type directory_behavior(directory_ptr self,
       retire_room(self, name, handled);
     },
     [self](roomlink_atom, const wire_room_link& l) { route_room_link(self, l); },
+    [self](roomrep_atom, const wire_room_record& r) -> caf::result<std::uint64_t> {
+      return keep_room_record(self, r);
+    },
+    [self](roomfetch_atom, const std::string& room) -> caf::result<wire_room_record> {
+      return kept_room_record(self, room);
+    },
   };
 }
 

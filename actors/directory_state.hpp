@@ -52,8 +52,12 @@ struct directory_state {
     room_actor room;
     std::uint64_t forwarded = 0; // messages sent to the room by the directory
     cluster_actor owner;         // cluster: the owner node of a relay room; null: owned here
+    std::vector<cluster_actor> replicas; // cluster: the replica nodes of room.R (not this one)
   };
   std::unordered_map<std::string, room_entry> rooms; // by room name (directory_rooms.cpp)
+  // Without a store: the records this node keeps as a replica node of rooms owned elsewhere
+  // (at most quota.max_channels), handed to the room when this node owns it.
+  std::unordered_map<std::string, store_room> room_records;
 
   static inline const char* name = "directory";
 };
@@ -88,6 +92,11 @@ void route_patch(directory_ptr self, const room_patch& p);
 void route_metadata(directory_ptr self, const room_metadata& md);
 void route_room_read(directory_ptr self, const room_read& r);
 void route_room_link(directory_ptr self, const wire_room_link& l);
+/// Keeps the record of a room owned elsewhere, as one of its replica nodes: stored (with a
+/// store) or in memory, then answered with its version.
+caf::result<std::uint64_t> keep_room_record(directory_ptr self, const wire_room_record& r);
+/// The record of a room this node keeps (its store, or memory), for an owner starting up.
+caf::result<wire_room_record> kept_room_record(directory_ptr self, const std::string& room);
 /// A new view: each room whose owner node changed is told (CLUSTER.md "Rooms").
 void rooms_view(directory_ptr self);
 

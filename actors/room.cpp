@@ -17,15 +17,19 @@ namespace sy::room_impl {
 // 0 and metadata {} -- what a fresh one would be -- does. Sessions talk to a room directly only
 // while they are members, so once it is empty only the directory can still reach it, and the
 // directory's count says whether anything is on the way.
-// A relay holds only its own members: the owner keeps the room.
+// A relay holds only its own members (the owner keeps the room) and the REST writes it passed to
+// the owner: retiring would drop their answers. An owner stays while relays are linked: their
+// REST writes and joins reach it directly, not through the directory's count.
 void check_idle(room_ptr self) {
   auto& st = self->state;
-  if (!st.directory || st.loading || st.writing || !st.waiting.empty())
+  if (!st.directory || st.loading || st.writing || !st.waiting.empty() || st.reserving
+      || !st.id_waiting.empty())
     return;
   if (st.mode == room_state::role::relay) {
-    if (!st.by_session.empty() || !st.pending_joins.empty())
+    if (!st.by_session.empty() || !st.pending_joins.empty() || st.calls > 0)
       return;
-  } else if (!st.members.empty() || (!st.store && (st.version != 0 || st.metadata_text != "{}"))) {
+  } else if (!st.members.empty() || !st.relays.empty()
+             || (!st.store && (st.version != 0 || st.metadata_text != "{}"))) {
     return;
   }
   self->send(st.directory, roomidle_atom::value, st.room, st.handled);
@@ -251,10 +255,12 @@ void commit_patch(room_ptr self, json::value next, std::string text, const room_
   c.version = st.version + 1;
   c.text = p.patch_json;
   c.state_text = text;
-  // In a cluster the relays hold the new version before it takes effect here (a new owner
-  // then has it), as a burst reaches the replicas before its publishes are acknowledged.
+  // In a cluster the relays and the replica nodes hold the new version before it takes effect
+  // here (a new owner then has it), as a burst reaches the replicas before its publishes are
+  // acknowledged.
   auto next_ptr = std::make_shared<json::value>(std::move(next));
-  replicate(self, c, [self, next_ptr, text = std::move(text), p, member_id]() mutable {
+  auto record = record_of(st, st.version + 1, text, st.metadata_text, st.id_floor);
+  replicate(self, c, record, [self, next_ptr, text = std::move(text), p, member_id]() mutable {
     auto& st = self->state;
     st.state = std::move(*next_ptr);
     st.state_text = std::move(text);
@@ -301,7 +307,7 @@ void apply_patch(room_ptr self, member* m, const room_patch& p) {
   if (!st.store)
     return commit_patch(self, std::move(next), std::move(text), p, member_id);
   auto next_ptr = std::make_shared<json::value>(std::move(next));
-  store_room record{true, st.version + 1, text, st.metadata_text};
+  auto record = stored_form(record_of(st, st.version + 1, text, st.metadata_text, st.id_floor));
   persist(
     self, std::move(record),
     [self, next_ptr, text, p, member_id] {
@@ -313,20 +319,25 @@ void apply_patch(room_ptr self, member* m, const room_patch& p) {
 }
 
 
+// Metadata follows the rule of patches: the relays and the replica nodes have it before it
+// takes effect here (frames, the REST answer).
 void commit_metadata(room_ptr self, const room_metadata& md) {
   auto& st = self->state;
-  st.metadata_text = md.metadata_json;
   wire_room_change c;
   c.what = wire_room_change::metadata;
-  c.text = st.metadata_text;
-  to_relays(self, c);
-  broadcast(self, make_frame(fabric::encode_metadata(st.room, st.metadata_text)));
-  if (md.done) {
-    std::string body = "{\"room\":";
-    append_json_string(body, st.room);
-    body += ",\"metadata\":" + st.metadata_text + "}";
-    md.done->complete(room_result{std::nullopt, {}, std::move(body), st.version});
-  }
+  c.text = md.metadata_json;
+  auto record = record_of(st, st.version, st.state_text, md.metadata_json, st.id_floor);
+  replicate(self, c, record, [self, md] {
+    auto& st = self->state;
+    st.metadata_text = md.metadata_json;
+    broadcast(self, make_frame(fabric::encode_metadata(st.room, st.metadata_text)));
+    if (md.done) {
+      std::string body = "{\"room\":";
+      append_json_string(body, st.room);
+      body += ",\"metadata\":" + st.metadata_text + "}";
+      md.done->complete(room_result{std::nullopt, {}, std::move(body), st.version});
+    }
+  });
 }
 
 void apply_metadata(room_ptr self, const room_metadata& md) {
@@ -334,7 +345,7 @@ void apply_metadata(room_ptr self, const room_metadata& md) {
   if (!st.store)
     return commit_metadata(self, md);
   persist(
-    self, store_room{true, st.version, st.state_text, md.metadata_json},
+    self, stored_form(record_of(st, st.version, st.state_text, md.metadata_json, st.id_floor)),
     [self, md] { commit_metadata(self, md); },
     [self, md](const std::string&) {
       if (md.done)

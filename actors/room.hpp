@@ -19,9 +19,13 @@ namespace sy {
 /// serving and acknowledges a change only once the store wrote it (actors/room_store.cpp).
 /// In a cluster: this node's id, and the owner node's cluster actor when another node owns the
 /// room (the room is then a relay of the owner's, actors/room_cluster.cpp).
+/// `replicas`: the replica nodes of room.R (this one excluded), to which the owner replicates
+/// the room record; `record`: without a store, the record this node kept as a replica node.
 struct room_cluster_args {
   std::string node;
   cluster_actor owner_node;
+  std::vector<cluster_actor> replicas;
+  store_room record;
 };
 
 room_actor spawn_room(caf::actor_system& sys, std::string name, std::shared_ptr<const config> cfg,

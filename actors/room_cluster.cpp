@@ -105,13 +105,16 @@ void adopt_record(room_ptr self, std::uint64_t version, const std::string& state
 }
 
 // With a store, the record this node now owns is written (it may have been mirrored, or adopted
-// from a relay): a later incarnation here loads it. Patches wait behind the write as usual.
+// from a relay): a later incarnation here loads it. Patches wait behind the write as usual. The
+// replica nodes get it too.
 void store_owned(room_ptr self) {
   auto& st = self->state;
+  send_record(self);
   if (!st.store || st.writing)
     return;
-  persist(self, store_room{true, st.version, st.state_text, st.metadata_text}, [] {},
-          [](const std::string&) {});
+  persist(self,
+          stored_form(record_of(st, st.version, st.state_text, st.metadata_text, st.id_floor)),
+          [] {}, [](const std::string&) {});
 }
 
 namespace {
@@ -149,26 +152,6 @@ void to_relays(room_ptr self, const wire_room_change& c) {
     self->send(relay, roomchg_atom::value, c);
 }
 
-void replicate(room_ptr self, const wire_room_change& c, std::function<void()> done) {
-  auto& st = self->state;
-  if (st.relays.empty())
-    return done();
-  // Patches and metadata wait behind it, like behind a store write; a relay that does not
-  // answer in time is passed over (availability over durability, as for replicas of events).
-  st.writing = true;
-  auto left = std::make_shared<std::size_t>(st.relays.size());
-  auto tick = [self, left, done] {
-    if (--*left > 0)
-      return;
-    self->state.writing = false;
-    done();
-    run_waiting(self);
-  };
-  for (const auto& [node, relay] : st.relays)
-    self->request(relay, peer_timeout(st), rstate_atom::value, c)
-      .then([tick](std::uint64_t) { tick(); }, [tick](const caf::error&) { tick(); });
-}
-
 void on_link(room_ptr self, const wire_room_link& l) {
   auto& st = self->state;
   if (is_relay(st))
@@ -185,6 +168,8 @@ void on_link(room_ptr self, const wire_room_link& l) {
     listed.insert(c.member);
     note_id(st, c.member);
   }
+  // Ids below the floor the relay mirrored may have been given by an earlier owner.
+  st.next_member = std::max(st.next_member, l.id_floor);
   std::vector<std::uint64_t> gone;
   for (const auto& [n, m] : st.members)
     if (m.node == l.node && !m.session && !listed.count(m.id))
@@ -207,6 +192,7 @@ void on_link(room_ptr self, const wire_room_link& l) {
   s.version = st.version;
   s.state_text = st.state_text;
   s.metadata_text = st.metadata_text;
+  s.id_floor = st.id_floor;
   self->send(l.relay, roomsnap_atom::value, std::move(s));
 }
 
@@ -235,6 +221,15 @@ void owner_join(room_ptr self, const wire_room_join& j) {
     out.member = add_member(self, std::move(m)).id; // its change reaches the relay first
   }
   self->send(r->second, rjoined_atom::value, std::move(out));
+}
+
+void refuse_owner_join(room_ptr self, const wire_room_join& j, errc e, const std::string& msg) {
+  auto& st = self->state;
+  auto r = st.relays.find(j.node);
+  if (is_relay(st) || r == st.relays.end())
+    return;
+  self->send(r->second, rjoined_atom::value,
+             wire_room_joined{j.token, {}, static_cast<std::uint8_t>(e), msg});
 }
 
 void owner_leave(room_ptr self, const std::string& id) {
@@ -309,16 +304,33 @@ void owner_moved(room_ptr self, const cluster_actor& owner_node,
       gone.push_back(n);
   for (auto n : gone)
     drop_member(self, n);
-  if (was_relay)
+  if (!was_relay)
+    return run_waiting(self);
+  // The mirror may lag the record this node keeps as a replica node of room.R (a relay that
+  // never got its snapshot mirrors nothing): the more advanced one is the room.
+  auto take_over = [self] {
+    auto& st = self->state;
     store_owned(self);
-  if (was_relay) {
     auto waiting = std::move(st.pending_joins);
     st.pending_joins.clear();
     for (auto& [token, pj] : waiting)
-      if (!pj.cancelled)
-        join(self, room_join{st.room, pj.session, pj.user, pj.info});
+      if (!pj.cancelled) {
+        room_join j{st.room, pj.session, pj.user, pj.info};
+        with_member_id(self, {[self, j] { join(self, j); },
+                              [self, j](errc e, const std::string& msg) {
+                                refuse_join(self, j, e, msg);
+                              }});
+      }
+    run_waiting(self);
+  };
+  if (!st.store) {
+    take_record(self, st.kept);
+    return take_over();
   }
-  run_waiting(self);
+  load_record(self, [self, take_over](const store_room& r) {
+    take_record(self, r);
+    take_over();
+  });
 }
 
 bool peer_down(room_ptr self, const caf::actor_addr& who) {

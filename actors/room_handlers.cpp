@@ -28,6 +28,8 @@ room_actor::behavior_type room_behavior(room_ptr self, std::string name,
   st.store = std::move(store);
   st.node = std::move(cluster.node);
   st.owner_node = std::move(cluster.owner_node);
+  st.replica_nodes = std::move(cluster.replicas);
+  st.kept = std::move(cluster.record);
   // A session that dies without leaving (its actor failed) leaves here; so do the members of
   // a relay whose node is gone (owner), and a relay links again when its owner is (relay).
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -39,18 +41,28 @@ room_actor::behavior_type room_behavior(room_ptr self, std::string name,
     link(self); // a relay's version and state are the owner's: it stores nothing itself
   } else if (st.store) {
     start_loading(self);
+  } else {
+    take_record(self, st.kept); // owned here: what this node kept as a replica node, if any
+    st.synced = true;
+    if (!st.replica_nodes.empty())
+      fetch_kept(self, [self] { run_waiting(self); });
   }
   return {
     [self](join_atom, const room_join& j) {
       self->state.handled++;
+      auto refuse = [self, j](errc e, const std::string& msg) { refuse_join(self, j, e, msg); };
       when_ready(self, false,
-                 {[self, j] {
-                    if (relay(self))
-                      return relay_join(self, j);
-                    join(self, j);
-                    check_idle(self); // a refused join into an empty room
+                 {[self, j, refuse] {
+                    // An owner gives the member an id: it may wait for the next block of ids.
+                    with_member_id(self, {[self, j] {
+                                            if (relay(self))
+                                              return relay_join(self, j);
+                                            join(self, j);
+                                            check_idle(self); // a refused join into an empty room
+                                          },
+                                          refuse});
                   },
-                  [self, j](errc e, const std::string& msg) { refuse_join(self, j, e, msg); }});
+                  refuse});
     },
     [self](leave_atom, const caf::actor_addr& who) {
       when_ready(self, false, {[self, who] { remove_member(self, who); }, [](errc, auto&) {}});
@@ -119,7 +131,13 @@ room_actor::behavior_type room_behavior(room_ptr self, std::string name,
       return self->state.version;
     },
     [self](rjoin_atom, const wire_room_join& j) {
-      when_ready(self, false, {[self, j] { owner_join(self, j); }, [](errc, auto&) {}});
+      auto refuse = [self, j](errc e, const std::string& msg) {
+        refuse_owner_join(self, j, e, msg);
+      };
+      when_ready(self, false, {[self, j, refuse] {
+                                 with_member_id(self, {[self, j] { owner_join(self, j); }, refuse});
+                               },
+                               refuse});
     },
     [self](rjoined_atom, const wire_room_joined& j) { on_joined(self, j); },
     [self](rleave_atom, const std::string& id) {
@@ -166,6 +184,11 @@ room_actor::behavior_type room_behavior(room_ptr self, std::string name,
     },
     [self](roomowner_atom, const cluster_actor& owner, const std::vector<std::string>& live) {
       owner_moved(self, owner, live);
+    },
+    [self](roomreps_atom, const std::vector<cluster_actor>& replicas, const store_room& kept) {
+      self->state.replica_nodes = replicas;
+      if (kept.found)
+        self->state.kept = kept;
     },
     [self](rrelink_atom, std::uint64_t seq) {
       if (relay(self) && !self->state.owner && seq == self->state.link_seq)

@@ -33,9 +33,15 @@ void send_join(room_ptr self, std::uint64_t token, const room_state::pending_joi
 // A REST write that reached a relay node: the owner serves it; no answer in time is 503.
 void call_owner(room_ptr self, wire_room_call c, room_completion done) {
   auto& st = self->state;
+  st.calls++;
+  auto answered = [self] {
+    self->state.calls--;
+    check_idle(self);
+  };
   self->request(st.owner, peer_timeout(st), rcall_atom::value, std::move(c))
     .then(
-      [done](const wire_room_result& r) {
+      [done, answered](const wire_room_result& r) {
+        answered();
         if (!done)
           return;
         room_result out;
@@ -46,7 +52,8 @@ void call_owner(room_ptr self, wire_room_call c, room_completion done) {
         out.version = r.version;
         done->complete(out);
       },
-      [done](const caf::error&) {
+      [done, answered](const caf::error&) {
+        answered();
         if (done)
           done->fail(errc::unavailable, "the room's owner node did not answer");
       });
@@ -71,6 +78,7 @@ void link(room_ptr self) {
   l.version = st.version;
   l.state_text = st.state_text;
   l.metadata_text = st.metadata_text;
+  l.id_floor = st.id_floor;
   if (st.owner_node)
     self->send(st.owner_node, roomlink_atom::value, std::move(l));
   self->delayed_send(self, peer_timeout(st), rrelink_atom::value, ++st.link_seq);
@@ -114,6 +122,9 @@ void on_snapshot(room_ptr self, const wire_room_snapshot& s) {
     if (m.session)
       st.by_session[m.session.address()] = n;
   adopt_record(self, s.version, s.state_text, s.metadata_text);
+  st.id_floor = std::max(st.id_floor, s.id_floor);
+  st.next_member = std::max(st.next_member, s.id_floor);
+  st.synced = true;
   if (st.owner && st.owner.address() != s.owner.address())
     self->demonitor(st.owner.address());
   st.owner = s.owner;
@@ -179,6 +190,10 @@ void on_change(room_ptr self, const wire_room_change& c) {
     case wire_room_change::metadata:
       st.metadata_text = c.text;
       return broadcast(self, make_frame(fabric::encode_metadata(st.room, st.metadata_text)));
+    case wire_room_change::ids: // a new block: if this node owns the room next, it goes on above
+      st.id_floor = std::max(st.id_floor, c.n);
+      st.next_member = std::max(st.next_member, c.n);
+      return;
   }
 }
 

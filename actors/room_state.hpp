@@ -85,6 +85,16 @@ struct room_state {
   };
   std::map<std::uint64_t, pending_join> pending_joins;
   std::uint64_t next_token = 1;
+  bool synced = false; // relay: a snapshot of the owner came (the mirror is the owner's room)
+  std::size_t calls = 0; // relay: REST writes sent to the owner and not answered yet
+  // -- copies of the room record (room_replica.cpp) --
+  std::vector<cluster_actor> replica_nodes; // the replica nodes of room.R, this one excluded
+  store_room kept; // without a store: the record this node keeps as a replica node of room.R
+  // Member ids below it are reserved: stored and replicated, so no later owner gives them.
+  // Joins that need an id past it wait in `id_waiting` while `reserving` the next block.
+  std::uint64_t id_floor = 0;
+  bool reserving = false;
+  std::deque<waiting_work> id_waiting;
 
   static inline const char* name = "room";
 };
@@ -139,6 +149,8 @@ auto fail_rest(const Request& r) {
 
 /// Reads the room's stored record; work waits in `waiting` until it is in.
 void start_loading(room_ptr self);
+/// Reads the stored record (work waits meanwhile) and hands it to `got`.
+void load_record(room_ptr self, std::function<void(const store_room&)> got);
 /// Runs `w` now, or queues it behind the load (and, if `mutating`, behind the write in
 /// flight and the writes queued before it). A room whose load failed refuses it.
 void when_ready(room_ptr self, bool mutating, room_state::waiting_work w);
@@ -165,13 +177,35 @@ void adopt_record(room_ptr self, std::uint64_t version, const std::string& state
 /// With a store, writes the record this node now owns.
 void store_owned(room_ptr self);
 
+// -- room_replica.cpp: the owner's copies of the room record, member ids --
+
+/// The room record as it is after a change (the version, state, metadata and id floor given).
+wire_room_record record_of(const room_state& st, std::uint64_t version, std::string state_text,
+                           std::string metadata_text, std::uint64_t id_floor);
+/// The same record in the store's form.
+store_room stored_form(const wire_room_record& r);
+/// Owner: a change of the record to every relay (rstate) and the record to every replica node
+/// (roomrep), each answered (or timed out) before `done` runs and makes the change take effect
+/// here; patches, metadata and id blocks wait meanwhile (CLUSTER.md "Rooms").
+void replicate(room_ptr self, const wire_room_change& c, const wire_room_record& record,
+               std::function<void()> done);
+/// Owner: the current record to every replica node, not waited for (an adopted record).
+void send_record(room_ptr self);
+/// Runs `w`, a join that gives a member id, once an id is reserved: at once while the block
+/// holds one, else after the next block is stored and replicated.
+void with_member_id(room_ptr self, room_state::waiting_work w);
+/// A record this node kept (its store, or memory as a replica node) replaces the room's when
+/// it is more advanced, and member ids continue above its floor.
+void take_record(room_ptr self, const store_room& r);
+/// Owner starting up in a cluster: asks every replica node of room.R for the record it keeps
+/// and takes the most advanced (a node back from the dead wins room.R again, but the changes
+/// made while it was away are on the others); work waits meanwhile, then `done` runs.
+void fetch_kept(room_ptr self, std::function<void()> done);
+
 // -- room_cluster.cpp (owner) and room_relay.cpp (relay) --
 
 /// Owner: send a sequenced change to every relay.
 void to_relays(room_ptr self, const wire_room_change& c);
-/// Owner: a state change to every relay, answered by each (or timed out) before `done` runs
-/// and makes it take effect here; patches and metadata wait meanwhile.
-void replicate(room_ptr self, const wire_room_change& c, std::function<void()> done);
 /// Relay: link to the owner node's room (the snapshot ends the wait).
 void link(room_ptr self);
 /// Both: a relay links (owner), the owner's snapshot, changes and frames (relay).
@@ -194,6 +228,7 @@ void owner_moved(room_ptr self, const cluster_actor& owner_node,
 bool peer_down(room_ptr self, const caf::actor_addr& who);
 /// Owner: what relays ask for their members and REST requests.
 void owner_join(room_ptr self, const wire_room_join& j);
+void refuse_owner_join(room_ptr self, const wire_room_join& j, errc e, const std::string& msg);
 void owner_leave(room_ptr self, const std::string& id);
 caf::result<wire_room_result> owner_call(room_ptr self, const wire_room_call& c);
 

@@ -48,20 +48,10 @@ void load_failed(room_ptr self, const std::string& why) {
   check_idle(self);
 }
 
-void on_loaded(room_ptr self, const store_room& r) {
-  auto& st = self->state;
-  if (r.found) {
-    boost::system::error_code ec;
-    auto v = json::parse(r.state_json, ec);
-    if (ec || !v.is_object())
-      return load_failed(self, "the stored state is not a JSON object");
-    st.state = std::move(v);
-    st.state_text = r.state_json;
-    st.metadata_text = r.metadata_json;
-    st.version = r.version;
-  }
-  st.loading = false;
-  run_waiting(self);
+bool parses(const store_room& r) {
+  boost::system::error_code ec;
+  auto v = json::parse(r.state_json, ec);
+  return !r.found || (!ec && v.is_object());
 }
 
 std::string error_text(room_ptr self, const caf::error& e) {
@@ -71,12 +61,27 @@ std::string error_text(room_ptr self, const caf::error& e) {
 
 } // namespace
 
-void start_loading(room_ptr self) {
+void load_record(room_ptr self, std::function<void(const store_room&)> got) {
   auto& st = self->state;
   st.loading = true;
   self->request(st.store, caf::infinite, st_roomld_atom::value, store_room_load{st.room})
-    .then([self](const store_room& r) { on_loaded(self, r); },
-          [self](const caf::error& e) { load_failed(self, error_text(self, e)); });
+    .then(
+      [self, got](const store_room& r) {
+        if (!parses(r))
+          return load_failed(self, "the stored state is not a JSON object");
+        self->state.loading = false;
+        got(r);
+      },
+      [self](const caf::error& e) { load_failed(self, error_text(self, e)); });
+}
+
+void start_loading(room_ptr self) {
+  load_record(self, [self](const store_room& r) {
+    take_record(self, r); // a fresh room: the stored record is the room
+    // Records fetched from the replica nodes replace it only when more advanced.
+    self->state.synced = true;
+    fetch_kept(self, [self] { run_waiting(self); });
+  });
 }
 
 void when_ready(room_ptr self, bool mutating, room_state::waiting_work w) {

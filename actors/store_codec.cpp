@@ -226,6 +226,7 @@ std::string room_value(const store_room& x) {
   put_varint(out, x.version);
   put_bytes(out, x.state_json);
   put_bytes(out, x.metadata_json);
+  put_varint(out, x.id_floor);
   return out;
 }
 
@@ -237,6 +238,9 @@ bool parse_room_value(std::string_view in, store_room& out) {
   out.state_json = r.bytes();
   out.metadata_json = r.bytes();
   out.found = true;
+  // Records written before member ids were reserved end here (their floor is 0).
+  if (r.ok() && !r.done())
+    out.id_floor = r.varint();
   return r.done();
 }
 

@@ -72,6 +72,8 @@ using connstat_atom = caf::atom_constant<caf::atom("connstat")>; // a session's 
 using kick_atom = caf::atom_constant<caf::atom("kick")>;         // close for an operator (4011)
 using chanlist_atom = caf::atom_constant<caf::atom("chanlist")>; // REST -> directory: channels
 using chanstat_atom = caf::atom_constant<caf::atom("chanstat")>; // a channel's live numbers
+using roomrep_atom = caf::atom_constant<caf::atom("roomrep")>; // owner room -> a replica node
+using roomfetch_atom = caf::atom_constant<caf::atom("roomfetch")>; // a new owner room -> replica
 
 // -- payloads -------------------------------------------------------------------------------------
 
@@ -102,6 +104,7 @@ struct kick_request;
 struct channel_list_request;
 class kick_tally;
 using kick_ticket = std::shared_ptr<const kick_tally>;
+struct wire_room_record;
 
 /// Completes a request made from outside the actor system (REST) or an actor's request/response
 /// (adapted by actors/completions.hpp) without a reply message: the answering actor calls it
@@ -225,6 +228,11 @@ using cluster_actor = caf::typed_actor<
   caf::reacts_to<peer_pattern_atom, remote_pattern>,
   // a relay room on another node links to the room owned here: passed to the directory
   caf::reacts_to<roomlink_atom, wire_room_link>,
+  // this node holds a replica position of room.R: keep the owner's room record (answered once
+  // stored, with its version)
+  caf::replies_to<roomrep_atom, wire_room_record>::with<std::uint64_t>,
+  // an owner room starting up asks for the record of room R this node keeps (version 0: none)
+  caf::replies_to<roomfetch_atom, std::string>::with<wire_room_record>,
   // reconnect attempts (self-sent)
   caf::reacts_to<retry_atom, std::string>,
   caf::reacts_to<tick_atom>>;
@@ -297,7 +305,11 @@ using directory_actor = caf::typed_actor<
   // a relay room on another node links to the room owned here (CLUSTER.md "Rooms")
   caf::reacts_to<roomlink_atom, wire_room_link>,
   // the admin API: a page of the channels live here, or one of them (schema/admin.hpp)
-  caf::reacts_to<chanlist_atom, channel_list_request>>;
+  caf::reacts_to<chanlist_atom, channel_list_request>,
+  // a replica of a room's record (from the owner node, through the cluster actor)
+  caf::replies_to<roomrep_atom, wire_room_record>::with<std::uint64_t>,
+  // ... and the record of a room kept here, for its owner starting up
+  caf::replies_to<roomfetch_atom, std::string>::with<wire_room_record>>;
 
 struct publish_cmd {
   std::string channel;

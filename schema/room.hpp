@@ -13,6 +13,7 @@
 
 #include "schema/frame.hpp"
 #include "schema/messages.hpp"
+#include "schema/store_types.hpp"
 
 namespace sy {
 
@@ -46,6 +47,7 @@ using rcall_atom = caf::atom_constant<caf::atom("rcall")>;         // relay -> o
 using roomowner_atom = caf::atom_constant<caf::atom("roomowner")>; // directory: owner moved
 using rrelink_atom = caf::atom_constant<caf::atom("rrelink")>;     // self: link unanswered
 using rstate_atom = caf::atom_constant<caf::atom("rstate")>;       // owner -> relay: a patch
+using roomreps_atom = caf::atom_constant<caf::atom("roomreps")>;   // directory: replica nodes
 
 struct wire_room_change;
 struct wire_room_snapshot;
@@ -80,6 +82,9 @@ using room_actor = caf::typed_actor<
   caf::reacts_to<rbcast_atom, std::string, std::string>, // all members but this id, frame text
   caf::replies_to<rcall_atom, wire_room_call>::with<wire_room_result>,
   caf::reacts_to<roomowner_atom, cluster_actor, std::vector<std::string>>, // null: owned here
+  // the replica nodes of room.R (other than this one), and without a store the record this
+  // node keeps for the room as one of them (found false: none); sent before roomowner
+  caf::reacts_to<roomreps_atom, std::vector<cluster_actor>, store_room>,
   caf::reacts_to<rrelink_atom, std::uint64_t>>;
 
 /// A session asks to join `room` (through the directory, which spawns the room on demand).

@@ -14,9 +14,11 @@ namespace sy {
 
 /// One change of a room as its owner sequenced it, sent to every relay in order.
 struct wire_room_change {
-  enum kind : std::uint8_t { join = 0, leave = 1, update = 2, state = 3, metadata = 4 };
+  enum kind : std::uint8_t { join = 0, leave = 1, update = 2, state = 3, metadata = 4, ids = 5 };
   std::uint8_t what = join;
-  std::uint64_t n = 0;        // join: the member's place in the list (the owner's join number)
+  // join: the member's place in the list (the owner's join number); ids: the new id floor (the
+  // owner gives member ids below it only)
+  std::uint64_t n = 0;
   std::string member;         // join, leave, update; state: the patch's sender ("" for REST)
   std::string user;           // join
   std::string info;           // join, update
@@ -35,6 +37,7 @@ struct wire_room_snapshot {
   std::uint64_t version = 0;
   std::string state_text = "{}";
   std::string metadata_text = "{}";
+  std::uint64_t id_floor = 0; // member ids below it may have been given out
 };
 
 /// A relay room links to the owner (through the owner node's cluster actor and directory). After
@@ -48,6 +51,19 @@ struct wire_room_link {
   std::uint64_t version = 0;
   std::string state_text = "{}";
   std::string metadata_text = "{}";
+  std::uint64_t id_floor = 0; // the owner's floor as the relay mirrored it
+};
+
+/// The owner's room record (what the store keeps of a room), sent to each replica node of
+/// room.R, which stores it (or keeps it in memory without a store) before answering: the owner
+/// acknowledges a patch, a metadata change or a block of member ids only after that, so the
+/// next owner -- the first replica in the ranking -- starts from it.
+struct wire_room_record {
+  std::string room;
+  std::uint64_t version = 0;
+  std::string state_text = "{}";
+  std::string metadata_text = "{}";
+  std::uint64_t id_floor = 0;
 };
 
 /// A relay's local session asks to join; answered with wire_room_joined after the join's change.
@@ -86,11 +102,16 @@ typename Inspector::result_type inspect(Inspector& f, wire_room_change& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, wire_room_snapshot& x) {
-  return f(x.room, x.owner, x.members, x.version, x.state_text, x.metadata_text);
+  return f(x.room, x.owner, x.members, x.version, x.state_text, x.metadata_text, x.id_floor);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, wire_room_link& x) {
-  return f(x.room, x.node, x.relay, x.members, x.version, x.state_text, x.metadata_text);
+  return f(x.room, x.node, x.relay, x.members, x.version, x.state_text, x.metadata_text,
+           x.id_floor);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, wire_room_record& x) {
+  return f(x.room, x.version, x.state_text, x.metadata_text, x.id_floor);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, wire_room_join& x) {
@@ -115,6 +136,7 @@ inline void register_room_cluster_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<wire_room_change>>("std::vector<sy::wire_room_change>");
   cfg.add_message_type<wire_room_snapshot>("sy::wire_room_snapshot");
   cfg.add_message_type<wire_room_link>("sy::wire_room_link");
+  cfg.add_message_type<wire_room_record>("sy::wire_room_record");
   cfg.add_message_type<wire_room_join>("sy::wire_room_join");
   cfg.add_message_type<wire_room_joined>("sy::wire_room_joined");
   cfg.add_message_type<wire_room_call>("sy::wire_room_call");

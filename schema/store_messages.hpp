@@ -120,7 +120,7 @@ typename Inspector::result_type inspect(Inspector& f, store_page& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_room& x) {
-  return f(x.found, x.version, x.state_json, x.metadata_json);
+  return f(x.found, x.version, x.state_json, x.metadata_json, x.id_floor);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, store_room_write& x) {

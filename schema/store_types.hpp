@@ -88,6 +88,10 @@ struct store_room {
   std::uint64_t version = 0;
   std::string state_json = "{}";
   std::string metadata_json = "{}";
+  // In a cluster or with the store: member ids below it may have been given out (the owner
+  // reserves ids in blocks and stores the block's end before giving one), so the next owner or
+  // incarnation of the room starts here and no id is given twice.
+  std::uint64_t id_floor = 0;
 };
 
 /// Stored events of one channel, oldest first.

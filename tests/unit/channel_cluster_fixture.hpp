@@ -83,6 +83,8 @@ inline cluster_actor::behavior_type fake_node(cluster_actor::pointer self, recor
     [](replica_atom, const std::string&) {},
     [](peer_pattern_atom, const remote_pattern&) {},
     [](roomlink_atom, const wire_room_link&) {},
+    [](roomrep_atom, const wire_room_record& r) { return r.version; },
+    [](roomfetch_atom, const std::string& room) { return wire_room_record{room}; },
     [](retry_atom, const std::string&) {},
     [](tick_atom) {},
   };
@@ -148,6 +150,8 @@ inline directory_actor::behavior_type fake_directory(directory_actor::pointer, r
     [](roomidle_atom, const std::string&, std::uint64_t) {},
     [](roomlink_atom, const wire_room_link&) {},
     [](chanlist_atom, const channel_list_request&) {},
+    [](roomrep_atom, const wire_room_record& r) { return r.version; },
+    [](roomfetch_atom, const std::string& room) { return wire_room_record{room}; },
   };
 }
 

@@ -305,10 +305,17 @@ TEST_CASE("the room messages between owner and relays round-trip inside a messag
   CHECK((s2.room == "team" && s2.members.size() == 2 && s2.version == 3));
   CHECK((s2.state_text == s.state_text && s2.metadata_text == s.metadata_text));
 
-  wire_room_link l{"team", "node-b", {}, {c}, 5, "{}", R"({"m":1})"};
+  s.id_floor = 2049;
+  CHECK(message_round_trip(s).id_floor == 2049);
+
+  wire_room_link l{"team", "node-b", {}, {c}, 5, "{}", R"({"m":1})", 1025};
   auto l2 = message_round_trip(l);
   CHECK((l2.room == "team" && l2.node == "node-b" && l2.members.size() == 1 && l2.version == 5));
-  CHECK(l2.metadata_text == l.metadata_text);
+  CHECK((l2.metadata_text == l.metadata_text && l2.id_floor == 1025));
+
+  auto rec = message_round_trip(wire_room_record{"team", 3, R"({"a":1})", R"({"m":1})", 1025});
+  CHECK((rec.room == "team" && rec.version == 3 && rec.state_text == R"({"a":1})"));
+  CHECK((rec.metadata_text == R"({"m":1})" && rec.id_floor == 1025));
 
   auto j = message_round_trip(wire_room_join{7, "node-b", "ben", "{}"});
   CHECK((j.token == 7 && j.node == "node-b" && j.user == "ben" && j.info == "{}"));

@@ -27,10 +27,22 @@ cluster_actor::behavior_type link_forwarder(cluster_actor::pointer, room_actor o
     [owner](roomlink_atom, const wire_room_link& l) {
       caf::anon_send(owner, roomlink_atom::value, l);
     },
+    [](roomrep_atom, const wire_room_record& r) { return r.version; },
+    [](roomfetch_atom, const std::string& room) { return wire_room_record{room}; },
     [](retry_atom, const std::string&) {},
     [](tick_atom) {},
   };
 }
+
+// Ends the test's own actors on any exit (a failed CHECK included): the actor system waits for
+// every actor when the fixture goes.
+struct stop_on_exit {
+  std::vector<caf::actor> actors;
+  ~stop_on_exit() {
+    for (auto& a : actors)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+};
 
 struct cluster_fixture : room_fixture {
   room_actor relay;
@@ -38,9 +50,9 @@ struct cluster_fixture : room_fixture {
 
   cluster_fixture() {
     cfg->rooms_presence_window_ms = 0;
-    room = spawn_room(sys, "r", cfg, {}, {}, room_cluster_args{"A", {}});
+    room = spawn_room(sys, "r", cfg, {}, {}, room_cluster_args{"A", {}, {}, {}});
     owner_node = sys.spawn(link_forwarder, room);
-    relay = spawn_room(sys, "r", cfg, {}, {}, room_cluster_args{"B", owner_node});
+    relay = spawn_room(sys, "r", cfg, {}, {}, room_cluster_args{"B", owner_node, {}, {}});
   }
   ~cluster_fixture() {
     caf::anon_send_exit(relay, caf::exit_reason::user_shutdown);
@@ -119,4 +131,132 @@ TEST_CASE("the members of a relay room that dies leave the owner's list once",
   caf::anon_send(f.room, roomread_atom::value,
                  room_read{"r", std::make_shared<rest_probe>(caf::actor{f.self})});
   CHECK(ids(json::parse(f.next_text("rest")).as_object().at("members")) == std::vector<std::string>{"1"});
+}
+
+namespace {
+
+// A relay room that holds each rstate (a patch's or metadata's replication) until the test
+// releases it: the owner must not let the change take effect before the relay answered.
+caf::behavior holding_relay(caf::event_based_actor* self, room_actor owner, caf::actor sink) {
+  self->set_default_handler(caf::drop);
+  wire_room_link l;
+  l.room = "r";
+  l.node = "B";
+  l.relay = caf::actor_cast<room_actor>(self);
+  self->send(owner, roomlink_atom::value, std::move(l));
+  auto held = std::make_shared<std::vector<caf::typed_response_promise<std::uint64_t>>>();
+  return {
+    [=](rstate_atom, const wire_room_change& c) -> caf::result<std::uint64_t> {
+      if (c.what == wire_room_change::ids)
+        return std::uint64_t{0}; // a block of member ids: not held
+      auto rp = self->make_response_promise<std::uint64_t>();
+      held->push_back(rp);
+      caf::anon_send(sink, std::string("relay"), "rstate:" + std::to_string(c.what));
+      return rp;
+    },
+    [=](roomchg_atom, const wire_room_change& c) {
+      caf::anon_send(sink, std::string("relay"), "roomchg:" + std::to_string(c.what));
+    },
+    [=](roomsnap_atom, const wire_room_snapshot&) {
+      caf::anon_send(sink, std::string("relay"), std::string("snapshot"));
+    },
+    [=](caf::ok_atom) {
+      for (auto& rp : *held)
+        rp.deliver(std::uint64_t{0});
+      held->clear();
+    },
+  };
+}
+
+} // namespace
+
+TEST_CASE("a metadata change waits for the relays as a patch does", "[unit][room][cluster]") {
+  room_fixture f;
+  f.cfg->rooms_presence_window_ms = 0;
+  f.cfg->cluster_request_timeout_ms = 10000; // the relay answers long before
+  f.room = spawn_room(f.sys, "r", f.cfg, {}, {}, room_cluster_args{"A", {}, {}, {}});
+  auto relay = f.sys.spawn(holding_relay, f.room, caf::actor{f.self});
+  stop_on_exit stop{{relay}};
+  CHECK(f.next_text("relay") == "snapshot"); // linked
+  f.join("a");
+  f.next("a");
+  CHECK(f.next_text("relay") == "roomchg:" + std::to_string(wire_room_change::join));
+  for (int kind = 0; kind < 2; ++kind) {
+    INFO((kind == 0 ? "patch" : "metadata"));
+    auto rest = std::make_shared<rest_probe>(caf::actor{f.self});
+    if (kind == 0)
+      caf::anon_send(f.room, patch_atom::value, room_patch{"r", {}, R"({"x":1})", 0, rest, {}});
+    else
+      caf::anon_send(f.room, metadata_atom::value, room_metadata{"r", R"({"m":1})", rest});
+    auto what = kind == 0 ? wire_room_change::state : wire_room_change::metadata;
+    CHECK(f.next_text("relay") == "rstate:" + std::to_string(what));
+    f.expect_silence(200ms); // no REST answer, no frame for the member yet
+    caf::anon_send(relay, caf::ok_atom::value);
+    CHECK(f.next("a").at("op").as_string() == (kind == 0 ? "state" : "metadata"));
+    CHECK(f.next_text("rest").rfind("{\"room\":\"r\"", 0) == 0);
+  }
+}
+
+namespace {
+
+// An owner room that answers a relay's link with an empty snapshot and holds each REST write
+// (rcall) until the test releases it.
+caf::behavior holding_owner(caf::event_based_actor* self, caf::actor sink) {
+  self->set_default_handler(caf::drop);
+  auto held = std::make_shared<std::vector<caf::typed_response_promise<wire_room_result>>>();
+  return {
+    [=](roomlink_atom, const wire_room_link& l) {
+      wire_room_snapshot s;
+      s.room = l.room;
+      s.owner = caf::actor_cast<room_actor>(self);
+      self->send(l.relay, roomsnap_atom::value, std::move(s));
+    },
+    [=](rcall_atom, const wire_room_call&) -> caf::result<wire_room_result> {
+      auto rp = self->make_response_promise<wire_room_result>();
+      held->push_back(rp);
+      caf::anon_send(sink, std::string("owner"), std::string("rcall"));
+      return rp;
+    },
+    [=](caf::ok_atom) {
+      for (auto& rp : *held)
+        rp.deliver(wire_room_result{0, {}, R"({"room":"r","version":1})", 1});
+      held->clear();
+    },
+  };
+}
+
+// The directory as far as a room's retirement goes: each offer reaches the test.
+caf::behavior idle_sink(caf::event_based_actor* self, caf::actor sink) {
+  self->set_default_handler(caf::drop);
+  return {
+    [=](roomidle_atom, const std::string&, std::uint64_t handled) {
+      caf::anon_send(sink, std::string("directory"), "idle:" + std::to_string(handled));
+    },
+  };
+}
+
+} // namespace
+
+TEST_CASE("a relay room does not offer to retire while a REST write waits for the owner",
+          "[unit][room][cluster]") {
+  room_fixture f;
+  f.cfg->cluster_request_timeout_ms = 10000; // the owner answers long before
+  auto owner = f.sys.spawn(holding_owner, caf::actor{f.self});
+  auto owner_node = f.sys.spawn(link_forwarder, caf::actor_cast<room_actor>(owner));
+  auto dir = f.sys.spawn(idle_sink, caf::actor{f.self});
+  stop_on_exit stop{{owner, dir, caf::actor_cast<caf::actor>(owner_node)}};
+  f.room = spawn_room(f.sys, "r", f.cfg, caf::actor_cast<directory_actor>(dir), {},
+                      room_cluster_args{"B", owner_node, {}, {}});
+  CHECK(f.next_text("directory") == "idle:0"); // linked, nothing in use
+  caf::anon_send(f.room, patch_atom::value,
+                 room_patch{"r", {}, R"({"x":1})", 0, std::make_shared<rest_probe>(caf::actor{f.self}), {}});
+  CHECK(f.next_text("owner") == "rcall");
+  caf::anon_send(f.room, roomread_atom::value,
+                 room_read{"r", std::make_shared<rest_probe>(caf::actor{f.self})});
+  CHECK(json::parse(f.next_text("rest")).as_object().at("version").as_int64() == 0);
+  // Retiring now would drop the write's answer (its REST client would get 503).
+  f.expect_silence(200ms);
+  caf::anon_send(owner, caf::ok_atom::value);
+  CHECK(f.next_text("rest") == R"({"room":"r","version":1})");
+  CHECK(f.next_text("directory") == "idle:2");
 }
