@@ -3,17 +3,16 @@
 // data directories keeps every acknowledged event (same seq and cursor on every node) and
 // every idempotency key, and a replica restarted on its directory catches up from the owner.
 // Three real processes on loopback; every wait is bounded.
+#include "durable_node.hpp"
 #include "fixture.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <netinet/in.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <thread>
@@ -23,49 +22,7 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-// A node keeps its cluster port (its node id) and its data directory across restarts.
-struct node {
-  std::uint16_t cluster_port = 0;
-  std::string dir;
-  std::unique_ptr<daemon_process> d;
-  node() {
-    std::string tmpl =
-      (std::filesystem::temp_directory_path() / "sy-cluster-durable-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()))
-      dir = tmpl;
-    cluster_port = free_port();
-  }
-  ~node() {
-    d.reset(); // the daemon first: it holds the store open
-    std::error_code ec;
-    if (!dir.empty())
-      std::filesystem::remove_all(dir, ec);
-  }
-  std::string id() const {
-    return "127.0.0.1:" + std::to_string(cluster_port);
-  }
-  void start(const std::string& join) {
-    std::vector<std::string> args{"--cluster-port", std::to_string(cluster_port), "--set",
-                                  "storage.engine=rocksdb", "--set",
-                                  "storage.dir=" + dir + "/store"};
-    if (!join.empty()) {
-      args.push_back("--join");
-      args.push_back(join);
-    }
-    d = std::make_unique<daemon_process>(args);
-  }
-  void kill9() {
-    d->terminate(SIGKILL);
-    REQUIRE(d->wait_exit(5s).has_value());
-  }
-};
-
-json::object cluster_listing(const node& n, const std::string& query = "") {
-  http_client h(n.d->port());
-  auto r = h.request("GET", "/v1/cluster" + query);
-  REQUIRE(r.status == 200);
-  return parse_json(r.body).as_object();
-}
+using node = durable_node;
 
 // Every node lists `nodes.size()` members up (bounded).
 void wait_converged(const std::vector<node*>& nodes) {

@@ -3,14 +3,13 @@
 // replicates the room's record (version, state, metadata, the member ids it may have given) to
 // the replica node of room.R before it acknowledges a change, so a new owner never goes back to
 // an older version and never gives a member id again. Loopback only; every wait is bounded.
+#include "durable_node.hpp"
 #include "fixture.hpp"
 #include "rooms_support.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <stdlib.h>
 
-#include <filesystem>
 #include <memory>
 #include <set>
 #include <thread>
@@ -20,55 +19,9 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-// A node keeps its cluster port (its node id) and its own data directory.
-struct durable_node {
-  std::uint16_t cluster_port = free_port();
-  bool durable = true; // storage.engine = rocksdb (else memory)
-  std::string dir;
-  std::unique_ptr<daemon_process> d;
-  durable_node() {
-    std::string tmpl =
-      (std::filesystem::temp_directory_path() / "sy-rooms-failover-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()))
-      dir = tmpl;
-  }
-  ~durable_node() {
-    d.reset(); // the daemon first: it holds the store open
-    std::error_code ec;
-    if (!dir.empty())
-      std::filesystem::remove_all(dir, ec);
-  }
-  std::string id() const {
-    return "127.0.0.1:" + std::to_string(cluster_port);
-  }
-  void start(const std::string& join) {
-    std::vector<std::string> args{"--cluster-port", std::to_string(cluster_port), "--set",
-                                  "cluster.replicas=1"};
-    if (durable)
-      args.insert(args.end(), {"--set", "storage.engine=rocksdb", "--set",
-                               "storage.dir=" + dir + "/store"});
-    if (!join.empty()) {
-      args.push_back("--join");
-      args.push_back(join);
-    }
-    d = std::make_unique<daemon_process>(args);
-  }
-  void kill9() {
-    d->terminate(SIGKILL);
-    REQUIRE(d->wait_exit(5s).has_value());
-  }
-};
-
-json::object listing(const durable_node& n, const std::string& query = "") {
-  http_client h(n.d->port());
-  auto r = h.request("GET", "/v1/cluster" + query);
-  REQUIRE(r.status == 200);
-  return parse_json(r.body).as_object();
-}
-
 std::size_t up_count(const durable_node& n) {
   std::size_t up = 0;
-  auto l = listing(n);
+  auto l = cluster_listing(n);
   for (const auto& m : l.at("members").as_array())
     up += m.as_object().at("state") == "up" ? 1 : 0;
   return up;
@@ -77,8 +30,10 @@ std::size_t up_count(const durable_node& n) {
 struct durable_trio {
   durable_node n[3];
   explicit durable_trio(bool durable = true) {
-    for (auto& node : n)
+    for (auto& node : n) {
       node.durable = durable;
+      node.extra = {"--set", "cluster.replicas=1"};
+    }
     n[0].start("");
     n[1].start(n[0].id());
     n[2].start(n[1].id());
@@ -104,7 +59,7 @@ struct durable_trio {
     return 0;
   }
   int owner_of(const std::string& room) {
-    return index_of(field_s(listing(n[0], "?channel=room." + room), "owner"));
+    return index_of(field_s(cluster_listing(n[0], "?channel=room." + room), "owner"));
   }
   // The owner dies: the survivors drop it from their view (bounded).
   std::vector<int> kill_owner(int owner) {
