@@ -7,143 +7,19 @@
 // Usage: node --experimental-websocket admin_console.mjs
 // Env: SWITCHYARD_BIN, CHROMIUM (default /usr/bin/chromium), SCREENSHOT (default
 // ./admin-console.png). Exit 0 = passed.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
+import { harness, sleep } from './harness.mjs';
+
 const API_KEY = 'console-test-key';
-const DEADLINE_MS = 60000;
-const children = [];
-const dirs = [];
-
-async function cleanup() {
-  const exits = children.filter((c) => c.exitCode === null && c.signalCode === null)
-    .map((c) => new Promise((resolve) => {
-      c.on('exit', resolve);
-      setTimeout(resolve, 3000).unref();
-      try { c.kill('SIGKILL'); } catch { resolve(); }
-    }));
-  await Promise.all(exits);
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-}
-let failing = false;
-function fail(msg) {
-  if (!failing) {
-    failing = true;
-    console.error('FAIL: ' + msg);
-    cleanup().finally(() => process.exit(1));
-  }
-  throw new Error('FAIL: ' + msg);
-}
-function failQuietly(msg) {
-  try { fail(msg); } catch { /* reported */ }
-}
-process.on('exit', () => {
-  for (const c of children) {
-    try { c.kill('SIGKILL'); } catch { /* gone */ }
-  }
-});
-setTimeout(() => failQuietly('did not finish within ' + DEADLINE_MS + ' ms'), DEADLINE_MS).unref();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function waitForOutput(stream, re, what) {
-  let text = '';
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => failQuietly(what + ' did not appear: ' + text.slice(-2000)), 15000);
-    timer.unref();
-    stream.on('data', (d) => {
-      text += d;
-      const m = re.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
-  });
-}
-
-async function startDaemon() {
-  const bin = process.env.SWITCHYARD_BIN || fail('SWITCHYARD_BIN is not set');
-  const env = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith('SWITCHYARD_') && !k.startsWith('REALTIME_')) env[k] = v;
-  env.SWITCHYARD_JWT_SECRET = 'console-test-secret';
-  env.SWITCHYARD_API_KEY = API_KEY;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-console-'));
-  dirs.push(dataDir);
-  env.SWITCHYARD_DATA_DIR = path.join(dataDir, 'store');
-  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--set', 'admin.stats_interval_ms=250'],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  child.stderr.resume();
-  const m = await waitForOutput(child.stdout, /switchyard listening on ([0-9.]+):(\d+)/, 'listening line');
-  return `http://${m[1]}:${m[2]}`;
-}
-
-async function startChromium() {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-chromium-'));
-  dirs.push(profile);
-  const child = spawn(process.env.CHROMIUM || '/usr/bin/chromium', ['--headless=new', '--no-sandbox',
-    '--disable-gpu', '--no-first-run', '--no-default-browser-check', '--hide-scrollbars',
-    '--window-size=1200,820', '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1',
-    '--user-data-dir=' + profile, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  const m = await waitForOutput(child.stderr, /DevTools listening on ws:\/\/([0-9.:]+)\//, 'DevTools line');
-  return m[1];
-}
-
-// One DevTools session on the page; every console error, exception and error log entry is kept.
-async function pageSession(devtools) {
-  let target;
-  for (let i = 0; i < 50 && !target; ++i) {
-    const list = await (await fetch(`http://${devtools}/json/list`)).json();
-    target = list.find((t) => t.type === 'page');
-    if (!target) await sleep(100);
-  }
-  if (!target) fail('no page target');
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  let next = 1;
-  const waiting = new Map();
-  const problems = [];
-  ws.onmessage = (m) => {
-    const msg = JSON.parse(m.data);
-    if (msg.id && waiting.has(msg.id)) {
-      waiting.get(msg.id)(msg);
-      waiting.delete(msg.id);
-      return;
-    }
-    const p = msg.params || {};
-    if (msg.method === 'Runtime.exceptionThrown')
-      problems.push('exception: ' + JSON.stringify(p.exceptionDetails));
-    else if (msg.method === 'Runtime.consoleAPICalled' && (p.type === 'error' || p.type === 'assert'))
-      problems.push('console.' + p.type + ': ' + JSON.stringify(p.args));
-    else if (msg.method === 'Log.entryAdded' && p.entry && p.entry.level === 'error')
-      problems.push('log (' + p.entry.source + '): ' + p.entry.text + ' ' + (p.entry.url || ''));
-  };
-  const send = (method, params = {}) => {
-    const id = next++;
-    ws.send(JSON.stringify({ id, method, params }));
-    return new Promise((resolve) => waiting.set(id, (msg) => {
-      if (msg.error) return failQuietly(method + ' failed: ' + JSON.stringify(msg.error));
-      resolve(msg.result);
-    }));
-  };
-  return {
-    send,
-    problems,
-    async evaluate(expression) {
-      const r = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
-      if (r.exceptionDetails) fail('evaluate failed: ' + JSON.stringify(r.exceptionDetails));
-      return r.result.value;
-    },
-    close() { ws.close(); },
-  };
-}
+const { fail, failQuietly, cleanup, startDaemon, startChromium, pageSession } = harness(60000);
 
 async function main() {
-  const base = await startDaemon();
+  const { base } = await startDaemon({
+    env: { SWITCHYARD_JWT_SECRET: 'console-test-secret', SWITCHYARD_API_KEY: API_KEY },
+    args: ['--set', 'admin.stats_interval_ms=250'],
+  });
   // The files come from the binary, with their types and a strict policy.
   const head = await fetch(base + '/admin');
   if (head.status !== 200) fail('GET /admin answered ' + head.status);
@@ -155,7 +31,8 @@ async function main() {
   const js = await fetch(base + '/admin/app.js');
   if (!/^text\/javascript/.test(js.headers.get('content-type'))) fail('app.js type ' + js.headers.get('content-type'));
 
-  const s = await pageSession(await startChromium());
+  const s = await pageSession(await startChromium('about:blank',
+    ['--hide-scrollbars', '--window-size=1200,820']));
   await s.send('Runtime.enable');
   await s.send('Log.enable');
   await s.send('Page.enable');
