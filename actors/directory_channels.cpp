@@ -205,12 +205,7 @@ void route_history(directory_ptr self, const history_request& req) {
       metrics::forwarded_to_owner(metrics::forward::history);
       self->request(owner, self->state.timeout, history_atom::value, q)
         .then([done](wire_history_page& w) { done->complete(from_wire(w)); },
-              [self, done](const caf::error& err) {
-                if (errc_of(err) == errc::bad_cursor) // the owner refused the cursor
-                  return done->fail(errc::bad_cursor, detail_of(err));
-                done->fail(errc::unavailable,
-                           "the owner node did not answer: " + self->system().render(err));
-              });
+              [self, done](const caf::error& err) { fail_from_owner(self, done, err); });
       return;
     }
   // No channel here (it retired, or never held an event): nothing to return. The caller keeps

@@ -136,15 +136,7 @@ member& add_member(room_ptr self, member m, std::uint64_t n) {
     self->monitor(m.session);
   }
   st.by_id[m.id] = n;
-  wire_room_change c;
-  c.what = wire_room_change::join;
-  c.n = n;
-  c.member = m.id;
-  c.user = m.user;
-  c.info = m.info;
-  c.joined_ms = m.joined_ms;
-  c.node = m.node;
-  to_relays(self, c);
+  to_relays(self, join_change(n, m));
   arm_flush(self);
   st.counted_members.up();
   return st.members.emplace(n, std::move(m)).first->second;

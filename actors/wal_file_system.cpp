@@ -16,8 +16,8 @@ bool is_wal(const std::string& name) {
 }
 
 /// A WAL file: RocksDB appends, this writes at the logical end with positioned writes, over
-/// zeros written `step` bytes ahead. Falls back to plain appends if the base file cannot write
-/// at a position (nothing is written before that is known).
+/// zeros written `step` bytes ahead. The base file must write at a position (POSIX files do);
+/// one that cannot fails the first write with NotSupported.
 class zeroed_wal_file final : public rocksdb::FSWritableFileOwnerWrapper {
 public:
   zeroed_wal_file(std::unique_ptr<rocksdb::FSWritableFile>&& f, std::size_t step)
@@ -26,12 +26,8 @@ public:
 
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
                            rocksdb::IODebugContext* dbg) override {
-    if (plain_)
-      return append_plain(data, o, dbg);
     if (auto s = zeros_for(data.size(), o, dbg); !s.ok())
       return s;
-    if (plain_) // the base file cannot write at a position: nothing of it was written
-      return append_plain(data, o, dbg);
     auto s = target()->PositionedAppend(data, size_, o, dbg);
     if (s.ok())
       size_ += data.size();
@@ -55,7 +51,7 @@ public:
     return s;
   }
   rocksdb::IOStatus Close(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
-    if (!plain_ && zeroed_ > size_) // a clean close leaves no zeros behind
+    if (zeroed_ > size_) // a clean close leaves no zeros behind
       target()->Truncate(size_, o, dbg).PermitUncheckedError();
     return target()->Close(o, dbg);
   }
@@ -69,14 +65,6 @@ public:
   }
 
 private:
-  rocksdb::IOStatus append_plain(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
-                                 rocksdb::IODebugContext* dbg) {
-    auto s = target()->Append(data, o, dbg);
-    if (s.ok())
-      size_ += data.size();
-    return s;
-  }
-
   // Writes zeros past the end until `more` bytes from the logical end fit on them.
   rocksdb::IOStatus zeros_for(std::size_t more, const rocksdb::IOOptions& o,
                               rocksdb::IODebugContext* dbg) {
@@ -87,10 +75,6 @@ private:
     while (zeroed_ < want) {
       auto n = static_cast<std::size_t>(std::min<uint64_t>(want - zeroed_, zeros.size()));
       auto s = target()->PositionedAppend(rocksdb::Slice(zeros.data(), n), zeroed_, o, dbg);
-      if (s.IsNotSupported() && zeroed_ == 0) {
-        plain_ = true;
-        return rocksdb::IOStatus::OK();
-      }
       if (!s.ok()) // e.g. no space for the zeros: the data goes at the end, as without them
         return zeroed_ > size_ ? rocksdb::IOStatus::OK() : s;
       zeroed_ += n;
@@ -101,7 +85,6 @@ private:
   std::size_t step_;
   uint64_t size_ = 0;   // the WAL's bytes: where RocksDB's next append goes
   uint64_t zeroed_ = 0; // bytes on disk (the WAL's, then zeros)
-  bool plain_ = false;
 };
 
 class wal_fs final : public rocksdb::FileSystemWrapper {

@@ -226,12 +226,7 @@ public:
         client.auth = std::make_shared<const principal_auth>(std::move(r.who), cfg_, auth_);
       }
     }
-    session_args args;
-    args.directory = directory_;
-    args.quota = quota_;
-    args.audit = audit_;
-    args.connections = connections_;
-    args.cfg = cfg_;
+    auto args = router_args();
     args.client = std::move(client);
     args.wire = desc.id;
     args.workspace = ep->workspace;
@@ -328,12 +323,7 @@ public:
     caf::anon_send(audit_, audit_atom::value, std::string("auth.granted"),
                    boost::json::serialize(audit));
     head = event_stream_head(req.has_origin ? std::string_view(req.origin) : std::string_view());
-    session_args args;
-    args.directory = directory_;
-    args.quota = quota_;
-    args.audit = audit_;
-    args.connections = connections_;
-    args.cfg = cfg_;
+    auto args = router_args();
     args.client.remote = req.remote;
     args.client.remote_ip = req.remote_ip;
     args.client.origin = req.origin;
@@ -353,6 +343,17 @@ public:
   }
 
 private:
+  // What every session gets of the router, whatever opened it (an upgrade, an SSE request).
+  session_args router_args() const {
+    session_args args;
+    args.directory = directory_;
+    args.quota = quota_;
+    args.audit = audit_;
+    args.connections = connections_;
+    args.cfg = cfg_;
+    return args;
+  }
+
   caf::actor_system& sys_;
   directory_actor directory_;
   quota_actor quota_;
