@@ -44,15 +44,22 @@ inline void sub(std::size_t slot, std::uint64_t n = 1) noexcept {
 std::vector<std::uint64_t> snapshot();
 
 /// A histogram of `buckets.size() + 1` slots from `base` (the last one +Inf), then the sum
-/// and the count. Values are integers in the histogram's unit (microseconds, writes).
+/// and the count. Values are integers in the histogram's unit (microseconds, writes); `times`
+/// observes the same value that many times at the cost of one.
 template <std::size_t N>
-inline void observe(std::size_t base, const std::uint64_t (&bounds)[N], std::uint64_t value) noexcept {
+inline void observe(std::size_t base, const std::uint64_t (&bounds)[N], std::uint64_t value,
+                    std::uint64_t times = 1) noexcept {
   std::size_t i = 0;
   while (i < N && value > bounds[i])
     ++i;
-  add(base + i);
-  add(base + N + 1, value);
-  add(base + N + 2);
+  auto& b = local();
+  auto bump = [&b](std::size_t slot, std::uint64_t n) {
+    auto& c = b.v[slot];
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  };
+  bump(base + i, times);
+  bump(base + N + 1, value * times);
+  bump(base + N + 2, times);
 }
 
 } // namespace sy::metrics

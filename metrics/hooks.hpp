@@ -85,7 +85,8 @@ inline void publish_failed(route r, errc e) noexcept {
 }
 
 /// Events [offset, end) of a burst queued to one connection now: one delivery each, and
-/// their latency from the event's timestamp (milliseconds, wall clock) to now.
+/// their latency from the event's timestamp (milliseconds, wall clock) to now. This runs per
+/// connection, so events with the same timestamp (most of a burst) are observed as one run.
 template <class Events>
 inline void delivered(const Events& events, std::size_t offset) noexcept {
   if (offset >= events.size())
@@ -94,9 +95,14 @@ inline void delivered(const Events& events, std::size_t offset) noexcept {
                   std::chrono::system_clock::now().time_since_epoch())
                   .count();
   add(deliveries, events.size() - offset);
-  for (std::size_t i = offset; i < events.size(); ++i) {
-    auto d = now_us - events[i]->ev.timestamp_ms * 1000;
-    observe(deliver_latency, latency_us_bounds, d > 0 ? static_cast<std::uint64_t>(d) : 0);
+  for (std::size_t i = offset; i < events.size();) {
+    auto ts = events[i]->ev.timestamp_ms;
+    std::size_t run = 1;
+    while (i + run < events.size() && events[i + run]->ev.timestamp_ms == ts)
+      ++run;
+    auto d = now_us - ts * 1000;
+    observe(deliver_latency, latency_us_bounds, d > 0 ? static_cast<std::uint64_t>(d) : 0, run);
+    i += run;
   }
 }
 

@@ -2,7 +2,10 @@
 // (metrics/counters.hpp) that GET /metrics reads.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "metrics/counters.hpp"
 #include "metrics/exposition.hpp"
@@ -85,6 +88,38 @@ TEST_CASE("histogram observations land in the first bucket whose bound holds the
   CHECK(d(n) == 1);               // +Inf
   CHECK(d(n + 1) == 99002001);    // sum
   CHECK(d(n + 2) == 4);           // count
+}
+
+namespace {
+struct timed { // what delivered() reads of an event
+  struct {
+    std::int64_t timestamp_ms;
+  } ev;
+};
+} // namespace
+
+TEST_CASE("a delivered burst counts every event from the offset in its latency bucket",
+          "[unit][metrics]") {
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  auto at = [](std::int64_t ms) { return std::make_shared<timed>(timed{{ms}}); };
+  // 3 s old (bucket <= 5 s) and 30 ms old (bucket <= 50 ms), in runs and apart; the first one
+  // is before the offset and not counted.
+  std::int64_t a = now_ms - 3000, b = now_ms - 30;
+  std::vector<std::shared_ptr<timed>> burst{at(b), at(a), at(a), at(b), at(b), at(a)};
+  auto before = snapshot();
+  delivered(burst, 1);
+  auto after = snapshot();
+  constexpr auto n = std::size(latency_us_bounds);
+  auto d = [&](std::size_t i) { return after[deliver_latency + i] - before[deliver_latency + i]; };
+  CHECK(after[deliveries] - before[deliveries] == 5);
+  CHECK(d(11) == 3); // <= 5,000,000 us
+  CHECK(d(5) == 2);  // <= 50,000 us
+  CHECK(d(n + 2) == 5); // count
+  auto sum = d(n + 1);  // 3 x ~3 s + 2 x ~30 ms, plus the time the test took
+  CHECK(sum >= 3 * 3000000 + 2 * 30000);
+  CHECK(sum < 3 * 3000000 + 2 * 30000 + 5 * 1000000);
 }
 
 TEST_CASE("every errc value and close code has a metrics slot", "[unit][metrics]") {
