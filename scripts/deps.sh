@@ -5,9 +5,12 @@
 # apt would remove libboost1.81-dev.
 
 # librocksdb-dev: the durable history store (actors/rocksdb_store.cpp); it ships its CMake config.
+# libpq-dev: the client library of PostgreSQL change-capture sources (net/pg/replication_session);
+# postgresql-15: the server the PostgreSQL tests and the bench start (tests/support/pg_server).
 SY_DEB_PACKAGES=(build-essential cmake ninja-build pkg-config libcaf-dev libboost1.81-dev
                  libboost-json1.81-dev libspdlog-dev catch2 libssl-dev ca-certificates
                  librocksdb-dev
+                 libpq-dev postgresql-15
                  openssl) # the openssl CLI makes the TLS tests' throwaway certificates
 
 # Prints the packages that are not fully installed, one per line.
