@@ -258,12 +258,14 @@ void pg_server::start() {
       port_ = pick_free_port();
     if (port_ == 0)
       throw std::runtime_error("pg_server: no free loopback port");
-    // fsync stays on: crash tests (stop -m immediate) rely on committed data surviving.
+    // fsync stays on: crash tests (stop -m immediate) rely on committed data surviving. After
+    // such a stop, recovery first syncs the data directory: file by file (the default) took
+    // 3.6 s here, one syncfs() 0.3 s; both leave the same data on disk.
     std::string o = "-p " + std::to_string(port_) + " -k " + dir_ +
                     " -c listen_addresses=127.0.0.1 -c wal_level=" + opts_.wal_level +
                     " -c max_replication_slots=" + std::to_string(opts_.max_replication_slots) +
                     " -c max_wal_senders=" + std::to_string(opts_.max_wal_senders) +
-                    " -c synchronous_commit=on";
+                    " -c synchronous_commit=on -c recovery_init_sync_method=syncfs";
     std::string log = dir_ + "/log";
     auto r = run({bin("pg_ctl"), "-D", dir_ + "/data", "-o", o, "-l", log, "-w", "-t",
                   std::to_string(ctl_wait_s), "start"},
