@@ -1,5 +1,6 @@
 #include "net/pg/change_json.hpp"
 
+#include "net/pg/pg_values.hpp"
 #include "schema/json_text.hpp"
 
 namespace sy::pg {
@@ -23,7 +24,7 @@ public:
     if (!first_)
       out_ += ',';
     first_ = false;
-    append_json_string(out_, rel_.columns[i].name);
+    append_text_json(out_, rel_.columns[i].name);
     out_ += ':';
     if (v.kind == 't')
       append_value_json(out_, rel_.columns[i].type_oid, v.text);
@@ -131,7 +132,7 @@ bool change_data_json(const relation_msg& rel, const change_msg& change, std::st
   out += "{\"operation\":";
   append_json_string(out, operation_name(change.op));
   out += ",\"table\":";
-  append_json_string(out, rel.name);
+  append_text_json(out, rel.name);
   out += ",\"record\":";
   if (change.op == 'D')
     out += "null";
@@ -150,7 +151,7 @@ bool change_data_json(const relation_msg& rel, const change_msg& change, std::st
       if (!first)
         out += ',';
       first = false;
-      append_json_string(out, rel.columns[i].name);
+      append_text_json(out, rel.columns[i].name);
     }
     out += ']';
   }

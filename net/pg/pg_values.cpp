@@ -16,6 +16,35 @@ namespace sy::pg {
 
 namespace {
 
+/// Length of the well-formed UTF-8 sequence at s[i] (Unicode Table 3-7), or 0.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  auto c = b(0);
+  if (c < 0x80)
+    return 1;
+  std::size_t n = 0;
+  unsigned lo = 0x80, hi = 0xbf; // range of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    lo = c == 0xe0 ? 0xa0 : 0x80;
+    hi = c == 0xed ? 0x9f : 0xbf;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    lo = c == 0xf0 ? 0x90 : 0x80;
+    hi = c == 0xf4 ? 0x8f : 0xbf;
+  } else {
+    return 0;
+  }
+  if (s.size() - i < n || b(1) < lo || b(1) > hi)
+    return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if (b(k) < 0x80 || b(k) > 0xbf)
+      return 0;
+  return n;
+}
+
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 std::size_t count_digits(std::string_view s, std::size_t i) {
@@ -157,12 +186,12 @@ std::size_t iso_datetime_prefix(std::string_view s) {
 void append_timestamp(std::string& out, std::string_view text) {
   auto n = iso_datetime_prefix(text);
   if (n == 0 || n != text.size()) {
-    append_json_string(out, text);
+    append_text_json(out, text);
     return;
   }
   std::string iso(text);
   iso[iso.find(' ')] = 'T';
-  append_json_string(out, iso);
+  append_text_json(out, iso);
 }
 
 /// timestamptz: "2024-01-15 10:00:00.123+00" -> "2024-01-15T10:00:00.123Z". With TimeZone UTC
@@ -176,7 +205,7 @@ void append_timestamptz(std::string& out, std::string_view text) {
                 && (off[0] == '+' || off[0] == '-') && is_digit(off[1]) && is_digit(off[2])
                 && (off.size() == 3 || (is_digit(off[4]) && is_digit(off[5])));
   if (!shaped) {
-    append_json_string(out, text);
+    append_text_json(out, text);
     return;
   }
   std::string iso(text.substr(0, n));
@@ -186,10 +215,36 @@ void append_timestamptz(std::string& out, std::string_view text) {
     iso += 'Z';
   else
     iso.append(1, off[0]).append(hh).append(":").append(mm);
-  append_json_string(out, iso);
+  append_text_json(out, iso);
 }
 
 } // namespace
+
+void append_text_json(std::string& out, std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto n = utf8_sequence(s, i);
+    if (n == 0)
+      break;
+    i += n;
+  }
+  if (i == s.size()) { // the usual case: valid as it is
+    append_json_string(out, s);
+    return;
+  }
+  std::string repaired(s.substr(0, i));
+  while (i < s.size()) {
+    auto n = utf8_sequence(s, i);
+    if (n == 0) {
+      repaired += "\xEF\xBF\xBD"; // U+FFFD REPLACEMENT CHARACTER
+      ++i;
+    } else {
+      repaired.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  append_json_string(out, repaired);
+}
 
 std::uint32_t array_element_type(std::uint32_t array_oid) noexcept {
   switch (array_oid) {
@@ -267,7 +322,7 @@ void append_value_json(std::string& out, std::uint32_t type_oid, std::string_vie
   }
   // text, varchar, bpchar, name, char, uuid, date, time, timetz, bytea ("\x0102"), every
   // other type, and any text above that is not in its type's expected form.
-  append_json_string(out, text);
+  append_text_json(out, text);
 }
 
 } // namespace sy::pg

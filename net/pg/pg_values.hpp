@@ -7,6 +7,11 @@
 
 namespace sy::pg {
 
+/// `s` as a JSON string. PostgreSQL sends UTF-8 here, but a database in SQL_ASCII encoding can
+/// hold any bytes: each byte that does not start a well-formed UTF-8 sequence becomes U+FFFD,
+/// so the event is valid JSON whatever the table holds.
+void append_text_json(std::string& out, std::string_view s);
+
 /// The element type of the array types mapped element by element (_int4 1007 -> int4 23,
 /// the list in CHANGE-CAPTURE.md); 0 for any other type, whose array text stays a string.
 std::uint32_t array_element_type(std::uint32_t array_oid) noexcept;

@@ -84,6 +84,11 @@ TEST_CASE("pg text-like types map to escaped strings", "[pg][values]") {
   CHECK(value(25, "plain") == "\"plain\"");
   CHECK(value(25, "a \"q\" \\ \n\t\x01") == "\"a \\\"q\\\" \\\\ \\n\\t\\u0001\"");
   CHECK(value(25, "h\xc3\xa9") == "\"h\xc3\xa9\"");
+  // Bytes that are not UTF-8 (a SQL_ASCII database) become U+FFFD, one per byte.
+  CHECK(value(25, "a\xff\xc3") == "\"a\xef\xbf\xbd\xef\xbf\xbd\"");
+  CHECK(value(25, "\xed\xa0\x80z") == "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\"");
+  CHECK(value(1009, "{\"\xc0\"}") == "[\"\xef\xbf\xbd\"]");
+  CHECK(value(1184, "2024-01-15 10:00:00+00 \xfe") == "\"2024-01-15 10:00:00+00 \xef\xbf\xbd\"");
   CHECK(value(1043, "v") == "\"v\"");
   CHECK(value(1042, "pad  ") == "\"pad  \"");
   CHECK(value(19, "n") == "\"n\"");
@@ -232,6 +237,11 @@ TEST_CASE("change json of an INSERT maps every column by type", "[pg][change]") 
   CHECK(data(users(), c)
         == R"({"operation":"INSERT","table":"users","record":{"id":7,"name":"Ada","bio":null,)"
            R"("a\"b":{"x":[1,2]}}})");
+  auto odd = users();
+  odd.name = "u\xff";
+  odd.columns[1].name = "n\xfe";
+  CHECK(data(odd, c).find("\"table\":\"u\xef\xbf\xbd\"") != std::string::npos);
+  CHECK(data(odd, c).find("\"n\xef\xbf\xbd\":\"Ada\"") != std::string::npos);
   CHECK(operation_name('I') == "INSERT");
   CHECK(operation_name('T').empty());
 }
