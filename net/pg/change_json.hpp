@@ -16,8 +16,9 @@ void append_value_json(std::string& out, std::uint32_t type_oid, std::string_vie
 
 /// The event data for `change` of `rel`: operation "INSERT" | "UPDATE" | "DELETE", "table",
 /// "record" (null for DELETE), "oldRecord" (UPDATE and DELETE: the whole old row with
-/// REPLICA IDENTITY FULL, else the key columns), "changedColumns" (UPDATE). False (and
-/// `error`) when the tuple does not match the relation's columns.
+/// REPLICA IDENTITY FULL, else the key columns), "changedColumns" (UPDATE, in column order).
+/// `out` is replaced. False (and `error`) when the tuple does not match the relation's
+/// columns (count, relation oid, old tuple kind).
 bool change_data_json(const relation_msg& rel, const change_msg& change, std::string& out,
                       std::string& error);
 
