@@ -88,13 +88,19 @@ bool json_number_text(std::string_view s) {
 }
 
 /// float4/float8 with extra_float_digits 3: the shortest text that reads back exactly
-/// ("1.5", "1e+20"). NaN and the infinities have no JSON number, so they stay strings.
+/// ("1.5", "1e+20"). NaN and the infinities have no JSON number, so they stay strings; so does
+/// a text out of the double's range, and one Boost.JSON would not read as a finite number
+/// (it reads 0e400 as NaN, which it then writes as the non-JSON `NaN`).
 bool float_text(std::string_view s) {
   if (!json_number_text(s))
     return false;
   double d = 0;
   auto r = std::from_chars(s.data(), s.data() + s.size(), d);
-  return r.ec == std::errc{} && r.ptr == s.data() + s.size();
+  if (r.ec != std::errc{} || r.ptr != s.data() + s.size())
+    return false;
+  boost::json::error_code ec;
+  auto v = boost::json::parse(s, ec);
+  return !ec && finite_numbers(v);
 }
 
 /// numeric -> a JSON number only when every reader gets the same value back: PostgreSQL

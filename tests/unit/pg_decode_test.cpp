@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "net/pg/change_json.hpp"
 #include "net/pg/lsn.hpp"
 #include "net/pg/pgoutput.hpp"
 #include "pg_bytes.hpp"
@@ -83,6 +84,13 @@ std::string origin_bytes() {
 }
 std::string message_bytes() {
   return pg_bytes{}.byte('M').i8(1).i64(0x300).str("app").i32(5).raw("hello").s;
+}
+
+std::string from_hex(std::string_view hex) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  return out;
 }
 
 std::vector<std::string> every_message() {
@@ -344,4 +352,39 @@ TEST_CASE("pgoutput refuses bad counts, lengths and tags without over-reading", 
   // Strings must end in the message; replica identity must be one of d, n, f, i.
   decode_error(pg_bytes{}.byte('R').i32(1).raw("public").s);
   decode_error(pg_bytes{}.byte('R').i32(1).str("s").str("t").byte('x').i16(0).s);
+}
+
+TEST_CASE("pgoutput bytes captured from PostgreSQL 15 decode to the expected events",
+          "[pg][pgoutput][change]") {
+  // pg_logical_slot_peek_binary_changes(..., 'proto_version', '1', ...) after
+  //   CREATE TABLE items(id int PRIMARY KEY, name text, at timestamptz, tags text[]);
+  //   INSERT INTO items VALUES (1, 'Ada', '2024-01-15 10:00:00.123+00', '{"a b",NULL}');
+  //   UPDATE items SET id = 2, name = NULL WHERE id = 1;   -- with TimeZone UTC
+  auto begin =
+    std::get<begin_msg>(decode_ok(from_hex("420000000001526fc00003049027b40761000002d6")));
+  CHECK(format_lsn(begin.final_lsn) == "0/1526FC0");
+  CHECK(begin.xid == 726);
+  CHECK(unix_ms(begin.commit_time) == 1796126918043);
+  auto rel = std::get<relation_msg>(decode_ok(from_hex(
+    "52000040007075626c6963006974656d73006400040169640000000017ffffffff006e616d65000000"
+    "0019ffffffff00617400000004a0ffffffff007461677300000003f1ffffffff")));
+  CHECK(rel.name == "items");
+  auto insert = std::get<change_msg>(decode_ok(from_hex(
+    "49000040004e00047400000001317400000003416461740000001a323032342d30312d31352031303a30"
+    "303a30302e3132332b3030740000000c7b22612062222c4e554c4c7d")));
+  auto commit = std::get<commit_msg>(
+    decode_ok(from_hex("43000000000001526fc00000000001526ff00003049027b40761")));
+  CHECK(format_lsn(commit.commit_lsn) == "0/1526FC0");
+  CHECK(format_lsn(commit.end_lsn) == "0/1526FF0");
+  auto update = std::get<change_msg>(decode_ok(from_hex(
+    "55000040004b00047400000001316e6e6e4e00047400000001326e740000001a323032342d30312d3135"
+    "2031303a30303a30302e3132332b3030740000000c7b22612062222c4e554c4c7d")));
+  std::string out, error;
+  REQUIRE(change_data_json(rel, insert, out, error));
+  CHECK(out == R"({"operation":"INSERT","table":"items","record":{"id":1,"name":"Ada",)"
+               R"("at":"2024-01-15T10:00:00.123Z","tags":["a b",null]}})");
+  REQUIRE(change_data_json(rel, update, out, error));
+  CHECK(out == R"({"operation":"UPDATE","table":"items","record":{"id":2,"name":null,)"
+               R"("at":"2024-01-15T10:00:00.123Z","tags":["a b",null]},"oldRecord":{"id":1},)"
+               R"("changedColumns":["id","name","at","tags"]})");
 }

@@ -55,6 +55,8 @@ TEST_CASE("pg floats map to numbers and their specials to strings", "[pg][values
   CHECK(value(701, "Infinity") == "\"Infinity\"");
   CHECK(value(700, "-Infinity") == "\"-Infinity\"");
   CHECK(value(701, "1e400") == "\"1e400\""); // would read back as infinity
+  CHECK(value(701, "0e400") == "\"0e400\""); // zero to C++, NaN to Boost.JSON
+  CHECK(value(701, "1e-400") == "\"1e-400\"");
   CHECK(value(701, ".5") == "\".5\"");
 }
 
