@@ -121,7 +121,7 @@ event_ptr new_event(const channel_state& st, publish_cmd& cmd, std::uint64_t seq
   e.channel = st.args.name;
   e.epoch = st.args.epoch;
   e.seq = seq;
-  e.timestamp_ms = now_ms;
+  e.timestamp_ms = cmd.source_time_ms > 0 ? cmd.source_time_ms : now_ms;
   e.type = cmd.type.empty() ? "message" : std::move(cmd.type);
   e.data_json = std::move(cmd.data_json);
   e.metadata_json = std::move(cmd.metadata_json);

@@ -60,6 +60,8 @@ void push_view(cluster_ptr self) {
     v.node_ids.push_back(live[i].first);
     v.handles.push_back(std::move(live[i].second));
   }
+  if (st.args.sources)
+    self->send(st.args.sources, view_atom::value, v);
   self->send(st.args.directory, view_atom::value, std::move(v));
 }
 

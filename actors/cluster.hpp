@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "schema/cluster.hpp"
 #include "schema/room_cluster.hpp" // the cluster actor passes room links on
+#include "schema/source.hpp"
 
 namespace sy {
 
@@ -18,6 +19,7 @@ struct cluster_args {
   member_info self;
   std::vector<std::pair<std::string, std::uint16_t>> seeds; // --join host:port,...
   directory_actor directory;
+  sources_actor sources; // told the live members too: it places the change-data sources
   std::shared_ptr<const config> cfg;
 };
 

@@ -42,6 +42,23 @@ struct jwt_key_config {
   std::string pem;
 };
 
+/// A change-data source (CHANGE-CAPTURE.md): a PostgreSQL logical replication slot whose row
+/// changes become events on `ws.<workspace>.postgres:<table>`.
+struct source_config {
+  std::string id;                 // default: the slot name; the cluster places sources by it
+  std::string kind = "postgres";  // the only kind
+  std::string workspace;          // required
+  std::string dsn;                // libpq conninfo; masked in check-config (it may hold a password)
+  std::string publication = "switchyard";
+  std::string slot;               // default: "switchyard_" + workspace
+  std::vector<std::string> tables; // the publication's tables; empty: FOR ALL TABLES
+  bool create_publication = true;
+  bool create_slot = true;
+  std::uint64_t max_lag_bytes = 1ull << 30; // over it: alert (log, metric, GET /v1/sources)
+  std::size_t max_in_flight = 10000;        // changes published and not yet stored
+  std::int64_t retry_max_ms = 30000;        // reconnect backoff cap (from 500 ms, doubling)
+};
+
 struct config {
   // -- network --
   std::string listen = "127.0.0.1:9009";
@@ -129,6 +146,7 @@ struct config {
   // Fabric's status/metrics topics fill UI state with a snapshot right after subscribing.
   // console.realtime.* carries the gateway audit topics; only admins read it and
   // only the router writes it, whatever this entry says (schema/audit_channels.hpp).
+  std::vector<source_config> sources; // change-data sources (CHANGE-CAPTURE.md)
   std::vector<namespace_config> namespaces = {{"tunnel.", 500, 1, "", ""},
                                               {"retrylab.", 500, 1, "", ""},
                                               {"scanner.", 500, 10, "", ""},

@@ -94,5 +94,6 @@ std::vector<config_key> runtime_keys();
 std::vector<config_key> rooms_keys(); // keys_rooms.cpp
 std::vector<config_key> metrics_keys(); // keys_metrics.cpp
 std::vector<config_key> console_keys(); // keys_console.cpp
+std::vector<config_key> source_keys();  // keys_sources.cpp
 
 } // namespace sy::key_rows

@@ -239,7 +239,7 @@ const std::vector<config_key>& config_keys() {
     using namespace key_rows;
     for (auto part : {network_keys, auth_keys, realtime_keys, cluster_and_dialect_keys,
                       channel_keys, storage_keys, rooms_keys, runtime_keys, metrics_keys,
-                      console_keys})
+                      console_keys, source_keys})
       for (auto& k : part())
         t.push_back(std::move(k));
     return t;

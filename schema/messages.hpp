@@ -75,6 +75,12 @@ using chanstat_atom = caf::atom_constant<caf::atom("chanstat")>; // a channel's 
 using roomrep_atom = caf::atom_constant<caf::atom("roomrep")>; // owner room -> a replica node
 using roomfetch_atom = caf::atom_constant<caf::atom("roomfetch")>; // a new owner room -> replica
 
+// -- change-data sources (schema/source.hpp has their payloads and interfaces) --
+using pump_atom = caf::atom_constant<caf::atom("pump")>;       // self: read the stream once more
+using srcack_atom = caf::atom_constant<caf::atom("srcack")>;   // a change's publish completed
+using srclist_atom = caf::atom_constant<caf::atom("srclist")>; // REST -> sources: the rows
+using srcstat_atom = caf::atom_constant<caf::atom("srcstat")>; // sources -> source: its row
+
 // -- payloads -------------------------------------------------------------------------------------
 
 struct publish_cmd;
@@ -319,6 +325,9 @@ struct publish_cmd {
   metadata_index metadata;
   std::string idempotency_key;
   std::string correlation_id;
+  // When the event happened at its source (a database commit, CHANGE-CAPTURE.md), Unix ms; the
+  // event's timestamp. 0: when the channel sequences it (every client publish).
+  std::int64_t source_time_ms = 0;
 };
 
 struct publish_result {
@@ -389,7 +398,7 @@ typename Inspector::result_type inspect(Inspector& f, cursor& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, publish_cmd& x) {
   return f(x.channel, x.type, x.data_json, x.metadata_json, x.metadata, x.idempotency_key,
-           x.correlation_id);
+           x.correlation_id, x.source_time_ms);
 }
 
 template <class Inspector>

@@ -18,7 +18,9 @@
 #include "actors/directory.hpp"
 #include "actors/audit.hpp"
 #include "actors/cluster.hpp"
+#include "actors/sources.hpp"
 #include "actors/stats.hpp"
+#include "metrics/source_gauges.hpp"
 #include "actors/history_store_actor.hpp"
 #include "actors/connections.hpp"
 #include "actors/quota.hpp"
@@ -166,15 +168,26 @@ int cmd_serve(const sy::config& cfg_in) {
   auto quota = sy::spawn_quota(sys, cfg);
   auto audit = sy::spawn_audit(sys, directory, cfg);
   auto connections = sy::spawn_connections(sys, cfg, audit);
+  // Change-data sources (CHANGE-CAPTURE.md): in a cluster they wait for the member list.
+  std::vector<std::string> source_ids;
+  for (const auto& s : cfg->sources)
+    source_ids.push_back(s.id);
+  sy::metrics::init_source_gauges(source_ids);
+  std::string node_id;
+  if (cfg->cluster_port > 0)
+    node_id = cfg->cluster_node_id.empty()
+                ? cfg->cluster_host + ":" + std::to_string(cfg->cluster_port)
+                : cfg->cluster_node_id;
+  sy::sources_actor sources;
+  if (!cfg->sources.empty())
+    sources = sy::spawn_sources(sys, {cfg, directory, node_id, cfg->cluster_port > 0});
   std::shared_ptr<const sy::authenticator> auth = sy::make_authenticator(*cfg);
   sy::cluster_actor cluster;
   if (cfg->cluster_port > 0) {
     sy::cluster_args ca;
     ca.self.host = cfg->cluster_host;
     ca.self.port = cfg->cluster_port;
-    ca.self.node_id = cfg->cluster_node_id.empty()
-                        ? cfg->cluster_host + ":" + std::to_string(cfg->cluster_port)
-                        : cfg->cluster_node_id;
+    ca.self.node_id = node_id;
     for (const auto& j : cfg->cluster_join) {
       std::string h;
       std::uint16_t p = 0;
@@ -182,8 +195,8 @@ int cmd_serve(const sy::config& cfg_in) {
         ca.seeds.emplace_back(h, p);
     }
     ca.directory = directory;
+    ca.sources = sources;
     ca.cfg = cfg;
-    auto node_id = ca.self.node_id;
     cluster = sy::spawn_cluster(sys, std::move(ca));
     auto published = sys.middleman().publish(cluster, cfg->cluster_port,
                                              cfg->cluster_host.c_str(), true);
@@ -192,8 +205,10 @@ int cmd_serve(const sy::config& cfg_in) {
                     sys.render(published.error()));
       for (auto a : {caf::actor_cast<caf::actor>(directory), caf::actor_cast<caf::actor>(quota),
                      caf::actor_cast<caf::actor>(audit), caf::actor_cast<caf::actor>(cluster),
-                     caf::actor_cast<caf::actor>(connections)})
-        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+                     caf::actor_cast<caf::actor>(connections),
+                     caf::actor_cast<caf::actor>(sources)})
+        if (a)
+          caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
       return 1;
     }
     spdlog::info("cluster: node {} on {}:{}, joining {}", node_id, cfg->cluster_host,
@@ -201,7 +216,7 @@ int cmd_serve(const sy::config& cfg_in) {
   }
   auto stats = sy::spawn_stats(sys, {directory, cluster, cfg});
   auto rest = std::make_shared<sy::rest_api>(sys, directory, cfg, auth, audit, cluster,
-                                             store, connections);
+                                             store, connections, sources);
 
   auto opts = sy::server_options_from(*cfg);
   auto server = sy::http_server::make(opts, sy::make_app(sys, directory, quota, audit, cfg, auth, rest,
@@ -213,6 +228,8 @@ int cmd_serve(const sy::config& cfg_in) {
     caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(connections, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(stats, caf::exit_reason::user_shutdown);
+    if (sources)
+      caf::anon_send_exit(sources, caf::exit_reason::user_shutdown);
     if (store)
       caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
     return 1;
@@ -252,6 +269,8 @@ int cmd_serve(const sy::config& cfg_in) {
   });
   drain(*server, sys, directory, cfg->shutdown_grace_ms);
   caf::anon_send_exit(stats, caf::exit_reason::user_shutdown); // publishes nothing after this
+  if (sources) // its sources stop reading; what they published but was not stored is resent
+    caf::anon_send_exit(sources, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(quota, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(audit, caf::exit_reason::user_shutdown);

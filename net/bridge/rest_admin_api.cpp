@@ -7,6 +7,7 @@
 
 #include "actors/connections.hpp"
 #include "net/bridge/rest_impl.hpp"
+#include "net/bridge/rest_render.hpp"
 #include "schema/admin.hpp"
 
 namespace json = boost::json;
@@ -17,31 +18,6 @@ namespace {
 
 constexpr std::uint32_t default_page = 100;
 constexpr std::uint32_t max_page = 1000;
-
-// Renders a completion's result as the 200 body; a failure from the error table.
-template <class Result>
-class admin_replier final : public completion<Result> {
-public:
-  using render_fn = std::function<json::object(const Result&)>;
-  admin_replier(replier_ptr reply, render_fn render)
-    : reply_(std::move(reply)), render_(std::move(render)) {
-  }
-  void complete(const Result& r) override {
-    (*reply_)({200, json::serialize(render_(r)), "application/json"});
-  }
-  void fail(errc code, std::string detail) override {
-    (*reply_)(error_reply(code, detail));
-  }
-
-private:
-  replier_ptr reply_;
-  render_fn render_;
-};
-
-template <class Result, class F>
-std::shared_ptr<completion<Result>> render_with(const replier_ptr& reply, F render) {
-  return std::make_shared<admin_replier<Result>>(reply, std::move(render));
-}
 
 json::value number_or_null(bool known, std::uint64_t n) {
   return known ? json::value(n) : json::value(nullptr);

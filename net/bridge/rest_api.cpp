@@ -115,6 +115,8 @@ void rest_api::impl::route(http_request req, const replier_ptr& reply) {
       return history(req, *t, s[2], reply);
     return not_allowed();
   }
+  if (s.size() == 2 && s[0] == "v1" && s[1] == "sources")
+    return sources_route(req, reply);
   // The admin API (rest_admin_api.cpp).
   if (s.size() >= 2 && s[0] == "v1"
       && ((s[1] == "channels" && s.size() <= 3) || (s[1] == "connections" && s.size() <= 3)
@@ -145,9 +147,9 @@ void rest_api::impl::route(http_request req, const replier_ptr& reply) {
 rest_api::rest_api(caf::actor_system& sys, directory_actor directory,
                    std::shared_ptr<const config> cfg, std::shared_ptr<const authenticator> auth,
                    audit_actor audit, cluster_actor cluster, store_actor store,
-                   connections_actor connections)
+                   connections_actor connections, sources_actor sources)
   : impl_(new impl{sys, directory, cfg, std::move(auth), std::move(audit), std::move(cluster),
-                   std::move(store), std::move(connections)}) {
+                   std::move(store), std::move(connections), std::move(sources)}) {
 }
 
 rest_api::~rest_api() = default;

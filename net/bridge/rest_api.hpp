@@ -10,6 +10,7 @@
 #include "net/http/app_handler.hpp"
 #include "schema/cluster.hpp"
 #include "schema/messages.hpp"
+#include "schema/source.hpp"
 #include "schema/store_messages.hpp"
 
 namespace sy {
@@ -20,7 +21,7 @@ public:
   rest_api(caf::actor_system& sys, directory_actor directory, std::shared_ptr<const config> cfg,
            std::shared_ptr<const authenticator> auth, audit_actor audit = {},
            cluster_actor cluster = {}, store_actor store = {},
-           connections_actor connections = {});
+           connections_actor connections = {}, sources_actor sources = {});
   ~rest_api();
 
   void handle(http_request req, reply_fn reply);

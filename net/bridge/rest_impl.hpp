@@ -11,6 +11,7 @@
 #include "net/bridge/rest_reply.hpp"
 #include "net/http/url.hpp"
 #include "schema/dialects/descriptor.hpp"
+#include "schema/source.hpp"
 #include "schema/store_messages.hpp"
 
 namespace sy {
@@ -24,6 +25,7 @@ struct rest_api::impl {
   cluster_actor cluster; // null: not clustered
   store_actor store;     // null: no durable store on this node (storage.engine = memory)
   connections_actor connections; // the session registry (admin API); null: none (tests)
+  sources_actor sources; // the change-data sources (GET /v1/sources); null: none (tests)
 
   // -- credentials and bodies (rest_api.cpp) ---------------------------------------------------
 
@@ -102,6 +104,8 @@ struct rest_api::impl {
   // GET /v1/channels, GET /v1/channels/{c}, GET /v1/connections, DELETE /v1/connections/{id},
   // POST /v1/users/{sub}/disconnect (`t.segments` as routed by rest_api.cpp).
   void admin_route(const http_request& req, const request_target& t, const replier_ptr& reply);
+  // GET /v1/sources (rest_sources.cpp)
+  void sources_route(const http_request& req, const replier_ptr& reply);
   // -- the admin console (rest_console.cpp) ----------------------------------------------------
 
   // /admin and /admin/...: GET the console's embedded files, POST /admin/token.

@@ -5,6 +5,7 @@
 
 #include "net/auth/auth.hpp"
 #include "net/bridge/metrics_catalog.hpp"
+#include "metrics/source_gauges.hpp"
 #include "net/bridge/rest_impl.hpp"
 
 namespace sy {
@@ -53,7 +54,9 @@ void rest_api::impl::scrape_metrics(const http_request& req, const replier_ptr& 
   metrics_scope scope;
   scope.store = static_cast<bool>(store);
   scope.cluster = static_cast<bool>(cluster);
-  (*reply)({200, render_metrics(scope), "text/plain; version=0.0.4; charset=utf-8"});
+  auto body = render_metrics(scope);
+  metrics::append_source_metrics(body);
+  (*reply)({200, std::move(body), "text/plain; version=0.0.4; charset=utf-8"});
 }
 
 } // namespace sy
