@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "config/key_rows.hpp"
+#include "net/pg/slot_name.hpp"
 #include "schema/workspace.hpp"
 
 namespace sy::key_rows {
@@ -82,17 +83,6 @@ std::string read_source(const json::object& o, source_config& s) {
   return {};
 }
 
-// Slot names are lower-case letters, digits and underscores, at most 63 (NAMEDATALEN - 1):
-// PostgreSQL refuses anything else when the slot is created.
-bool valid_slot_name(const std::string& s) {
-  if (s.empty() || s.size() > 63)
-    return false;
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-      return false;
-  return true;
-}
-
 std::string check_source(source_config& s, std::size_t i) {
   auto where = "sources[" + std::to_string(i) + "]";
   if (s.kind != "postgres")
@@ -108,7 +98,7 @@ std::string check_source(source_config& s, std::size_t i) {
     for (char c : s.workspace)
       s.slot.push_back(c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
-  if (!valid_slot_name(s.slot))
+  if (!pg::valid_slot_name(s.slot))
     return where + ": slot must be 1-63 of [a-z0-9_] (PostgreSQL's rule for slot names)";
   if (s.id.empty())
     s.id = s.slot;

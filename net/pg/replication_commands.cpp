@@ -3,19 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "net/pg/lsn.hpp"
 #include "net/pg/pq_bounded.hpp"
 
 namespace sy::pg::detail {
 
 namespace {
-
-// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01 00:00:00 UTC).
-constexpr std::int64_t pg_epoch_unix_us = 946'684'800'000'000;
-
-void put_be64(std::string& out, std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((v >> shift) & 0xff));
-}
 
 // `"name"` with embedded quotes doubled, then inside a '…' literal with quotes doubled: the
 // publication_names option is a string holding a list of identifiers.
@@ -37,61 +30,6 @@ std::string publication_option(std::string_view pub) {
 const char* const session_settings = "-c DateStyle=ISO -c TimeZone=UTC -c bytea_output=hex "
                                     "-c extra_float_digits=3 -c IntervalStyle=iso_8601";
 
-std::string lsn_text(lsn_t lsn) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%X/%X", static_cast<unsigned>(lsn >> 32),
-                static_cast<unsigned>(lsn & 0xffffffffu));
-  return buf;
-}
-
-bool parse_lsn_text(std::string_view text, lsn_t& out) {
-  auto slash = text.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == text.size() || slash > 8 ||
-      text.size() - slash - 1 > 8)
-    return false;
-  auto hex = [](std::string_view part, std::uint64_t& v) {
-    v = 0;
-    for (char c : part) {
-      int d = c >= '0' && c <= '9'   ? c - '0'
-              : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                     : -1;
-      if (d < 0)
-        return false;
-      v = v * 16 + static_cast<std::uint64_t>(d);
-    }
-    return true;
-  };
-  std::uint64_t hi = 0, lo = 0;
-  if (!hex(text.substr(0, slash), hi) || !hex(text.substr(slash + 1), lo))
-    return false;
-  out = hi << 32 | lo;
-  return true;
-}
-
-std::string status_update(lsn_t written, lsn_t flushed, lsn_t applied, std::int64_t unix_us,
-                          bool reply_requested) {
-  std::string msg;
-  msg.reserve(34);
-  msg.push_back('r');
-  put_be64(msg, written);
-  put_be64(msg, flushed);
-  put_be64(msg, applied);
-  put_be64(msg, static_cast<std::uint64_t>(unix_us - pg_epoch_unix_us));
-  msg.push_back(reply_requested ? 1 : 0);
-  return msg;
-}
-
-// PostgreSQL's rule (ReplicationSlotValidateName), checked here so the commands can quote the
-// name as it is.
-bool valid_slot_name(std::string_view name) {
-  if (name.empty() || name.size() > 63)
-    return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
-
 std::string create_slot_command(std::string_view slot) {
   // NOEXPORT_SNAPSHOT: the source streams changes from here on; it copies no initial data.
   return "CREATE_REPLICATION_SLOT \"" + std::string(slot) + "\" LOGICAL pgoutput NOEXPORT_SNAPSHOT";
@@ -99,7 +37,7 @@ std::string create_slot_command(std::string_view slot) {
 
 std::string start_replication_command(std::string_view slot, lsn_t start,
                                       std::string_view publication) {
-  return "START_REPLICATION SLOT \"" + std::string(slot) + "\" LOGICAL " + lsn_text(start) +
+  return "START_REPLICATION SLOT \"" + std::string(slot) + "\" LOGICAL " + format_lsn(start) +
          " (proto_version '1', publication_names " + publication_option(publication) + ")";
 }
 

@@ -11,25 +11,12 @@
 #include <vector>
 
 #include "net/pg/replication_session.hpp"
+#include "net/pg/slot_name.hpp"
 
 namespace sy::pg::detail {
 
 /// The settings of the replication connection (its `options`), which the decoder relies on.
 extern const char* const session_settings;
-
-/// "16/B374D848" (private copy; lsn.hpp's format_lsn replaces it once both are merged).
-std::string lsn_text(lsn_t lsn);
-/// Parses "X/X" (private copy of lsn.hpp's parse_lsn, as above).
-bool parse_lsn_text(std::string_view text, lsn_t& out);
-
-/// The standby status update ('r', 34 bytes): three positions, the send time (Unix
-/// microseconds, sent as microseconds since 2000-01-01), the reply-requested byte. Private copy
-/// of pgoutput.hpp's standby_status_update, as above.
-std::string status_update(lsn_t written, lsn_t flushed, lsn_t applied, std::int64_t unix_us,
-                          bool reply_requested);
-
-/// PostgreSQL's rule for slot names: 1-63 lower-case letters, digits and underscores.
-bool valid_slot_name(std::string_view name);
 
 /// CREATE_REPLICATION_SLOT for a logical pgoutput slot; `slot` must be valid_slot_name.
 std::string create_slot_command(std::string_view slot);

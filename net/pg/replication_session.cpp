@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 
+#include "net/pg/pgoutput.hpp"
 #include "net/pg/pq_bounded.hpp"
 #include "net/pg/replication_commands.hpp"
 
@@ -187,7 +188,7 @@ session_error replication_session::impl::start_stream(const session_options& o, 
   if (!id)
     return err;
   if (PQntuples(id.get()) != 1 || PQnfields(id.get()) < 3 ||
-      !parse_lsn_text(PQgetvalue(id.get(), 0, 2), server_lsn))
+      !parse_lsn(PQgetvalue(id.get(), 0, 2), server_lsn))
     return {failure::protocol, "unexpected IDENTIFY_SYSTEM result"};
 
   if (need_slot) {
@@ -295,7 +296,8 @@ session_error replication_session::send_status(lsn_t written, lsn_t flushed, lsn
   auto unix_us = std::chrono::duration_cast<std::chrono::microseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-  auto msg = status_update(written, flushed, applied, unix_us, reply_requested);
+  auto msg = standby_status_update(written, flushed, applied, pg_time_from_unix_us(unix_us),
+                                   reply_requested);
   // In non-blocking mode PQputCopyData queues (1), finds no room yet (0), or fails (-1).
   int put = 0;
   for (int round = 0; round < flush_rounds && put == 0; ++round) {

@@ -2,6 +2,7 @@
 // checks and what each refusal is, streaming an INSERT, a confirmed position not resent after a
 // restart of the stream, a server restart while streaming. PostgreSQL missing fails these
 // tests: CI installs it (scripts/deps.sh).
+#include "net/pg/lsn.hpp"
 #include "net/pg/replication_session.hpp"
 #include "support/pg_server.hpp"
 
@@ -36,12 +37,6 @@ pg::session_options options_for(const pg_server& srv, std::vector<std::string> t
   return o;
 }
 
-std::string lsn_text(pg::lsn_t lsn) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%X/%X", static_cast<unsigned>(lsn >> 32),
-                static_cast<unsigned>(lsn & 0xffffffffu));
-  return buf;
-}
 
 std::uint64_t be64(std::string_view b, std::size_t at) {
   std::uint64_t v = 0;
@@ -161,7 +156,7 @@ TEST_CASE("pg session: start creates the publication and the slot and streams an
 
   // Confirm up to the received end of WAL: the slot's confirmed_flush_lsn gets there.
   REQUIRE_FALSE(s.send_status(got.wal_end, got.wal_end, got.wal_end, false));
-  std::string reached = "SELECT confirmed_flush_lsn >= '" + lsn_text(got.wal_end) +
+  std::string reached = "SELECT confirmed_flush_lsn >= '" + pg::format_lsn(got.wal_end) +
                         "'::pg_lsn FROM pg_replication_slots WHERE slot_name = 'sy_slot'";
   received more;
   bool advanced = false;
