@@ -82,6 +82,10 @@ void try_start(source_ptr self) {
   st.sent_flush = 0;
   st.attempt = 0;
   st.last_status = steady::now();
+  st.error_code.clear(); // GET /v1/sources shows failures since the stream last started
+  st.error_message.clear();
+  st.error_at_ms = 0;
+  st.gauges->last_failure.store(0, std::memory_order_relaxed);
   set_state(self, metrics::source_state::streaming);
   log_record(spdlog::level::info, "source.streaming", "source streaming",
              {{"source", st.args.cfg.id},
@@ -168,11 +172,16 @@ void fail_stream(source_ptr self, const pg::session_error& err) {
   ++st.failures;
   st.gauges->failures.store(st.failures, std::memory_order_relaxed);
   st.error_code = std::string(pg::failure_name(err.kind));
+  st.gauges->last_failure.store(static_cast<std::uint8_t>(err.kind), std::memory_order_relaxed);
   st.error_message = err.message;
   st.error_at_ms = wall_clock_ms();
   auto backoff = std::min<std::int64_t>(
     st.args.cfg.retry_max_ms,
     base_backoff.count() << std::min<std::uint32_t>(st.attempt, 16));
+  // A slot held by another connection is usually a node that just lost the source (or whose
+  // connection PostgreSQL has not closed yet): ask again soon rather than backing off far.
+  if (err.kind == pg::failure::slot_active)
+    backoff = std::min<std::int64_t>(backoff, 1000);
   ++st.attempt;
   st.retry_at = steady::now() + std::chrono::milliseconds(backoff);
   set_state(self, metrics::source_state::retrying);

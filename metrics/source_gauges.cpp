@@ -22,7 +22,7 @@ std::string label(const std::string& id) {
     }
     out.push_back(c);
   }
-  out += "\"";
+  out += "\"}";
   return out;
 }
 
@@ -87,8 +87,8 @@ void append_source_metrics(std::string& out) {
     for (auto s : {source_state::connecting, source_state::streaming, source_state::retrying,
                    source_state::elsewhere, source_state::stopped}) {
       auto l = label(g->id);
-      l.back() = ',';
-      out += "switchyard_source_state" + l + "state=\"" + source_state_name(s) + "\"} "
+      l.pop_back(); // the closing brace: one more label follows
+      out += "switchyard_source_state" + l + ",state=\"" + source_state_name(s) + "\"} "
              + (s == now ? "1" : "0") + "\n";
     }
   }

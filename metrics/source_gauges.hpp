@@ -24,6 +24,8 @@ struct source_gauges {
   std::atomic<std::uint64_t> changes{0};
   std::atomic<std::uint64_t> failures{0};
   std::atomic<std::uint8_t> lag_alert{0};
+  // The last failure (a net/pg failure value; 0: none since the stream last started).
+  std::atomic<std::uint8_t> last_failure{0};
 };
 
 /// Creates the table (one row per id, in order). Call once, before the sources start and

@@ -94,7 +94,7 @@ void rest_api::impl::route(http_request req, const replier_ptr& reply) {
   if (!s.empty() && s[0] == "admin") // the console (rest_console.cpp)
     return console_route(req, *t, reply);
   if (s.size() == 1 && s[0] == "healthz")
-    return get ? (*reply)({200, "{\"status\":\"ok\"}", "application/json"}) : not_allowed();
+    return get ? (*reply)({200, health_body(), "application/json"}) : not_allowed();
   if (s.size() == 1 && s[0] == "metrics")
     return get ? scrape_metrics(req, reply) : not_allowed();
   if (s.size() == 2 && s[0] == "v1" && s[1] == "cluster")

@@ -16,6 +16,9 @@
 
 namespace sy {
 
+/// GET /healthz's body (rest_sources.cpp): status, and each change-data source's state.
+std::string health_body();
+
 struct rest_api::impl {
   caf::actor_system& sys;
   directory_actor directory;

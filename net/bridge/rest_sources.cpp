@@ -6,7 +6,9 @@
 
 #include "net/bridge/rest_impl.hpp"
 #include "net/bridge/rest_render.hpp"
+#include "metrics/source_gauges.hpp"
 #include "net/pg/lsn.hpp"
+#include "net/pg/replication_session.hpp"
 #include "schema/event.hpp"
 
 namespace json = boost::json;
@@ -53,6 +55,28 @@ json::object source_json(const source_config& c, const source_row& r) {
 }
 
 } // namespace
+
+// GET /healthz: the process answers; with change-data sources, each one's state, last failure
+// and lag alert from its gauges (no actor is asked: a probe must answer even when busy). A
+// source that retries does not make the node unhealthy: it is reported, not a reason to
+// restart the node.
+std::string health_body() {
+  if (metrics::source_count() == 0)
+    return "{\"status\":\"ok\"}";
+  json::array rows;
+  for (std::size_t i = 0; i < metrics::source_count(); ++i) {
+    const auto& g = metrics::source_row(i);
+    auto state = static_cast<metrics::source_state>(g.state.load(std::memory_order_relaxed));
+    auto failure = static_cast<pg::failure>(g.last_failure.load(std::memory_order_relaxed));
+    rows.push_back(json::object{
+      {"id", g.id},
+      {"state", metrics::source_state_name(state)},
+      {"error", failure == pg::failure::none ? json::value(nullptr)
+                                             : json::value(pg::failure_name(failure))},
+      {"lagAlert", g.lag_alert.load(std::memory_order_relaxed) != 0}});
+  }
+  return json::serialize(json::object{{"status", "ok"}, {"sources", std::move(rows)}});
+}
 
 void rest_api::impl::sources_route(const http_request& req, const replier_ptr& reply) {
   principal who;

@@ -113,9 +113,12 @@ TEST_CASE("metrics move after connecting, subscribing, publishing and a refused 
 }
 
 TEST_CASE("promtool check metrics accepts a real scrape", "[integration][metrics]") {
-  // The durable store and the cluster families too: every family the daemon can expose.
+  // The durable store, the cluster and the change-data source families too: every family the
+  // daemon can expose (the source's database is unreachable: its families are there anyway).
   daemon_process d({"--cluster-port", std::to_string(free_port())},
-                   {{"SWITCHYARD_STORAGE_ENGINE", "rocksdb"}});
+                   {{"SWITCHYARD_STORAGE_ENGINE", "rocksdb"},
+                    {"SWITCHYARD_SOURCES", R"([{"workspace":"acme","dsn":"host=127.0.0.1 port=1 )"
+                                           R"(dbname=app user=sy connect_timeout=1"}])"}});
   http_client rest(d.port());
   auto c = connect_fabric(d, "promtool-watch");
   subscribe(c, {"p.a"});
@@ -126,6 +129,9 @@ TEST_CASE("promtool check metrics accepts a real scrape", "[integration][metrics
   auto samples = parse_samples(r.body);
   CHECK(samples.count("switchyard_store_write_duration_seconds_count") == 1);
   CHECK(samples.count("switchyard_cluster_members{state=\"up\"}") == 1);
+  CHECK(samples.count("switchyard_source_failures_total{source=\"switchyard_acme\"}") == 1);
+  CHECK(samples.count("switchyard_source_state{source=\"switchyard_acme\",state=\"streaming\"}")
+        == 1);
 
   std::string path = d.data_dir() + "/scrape.prom";
   {
