@@ -14,7 +14,12 @@ namespace {
 constexpr auto status_every = std::chrono::milliseconds(100); // confirm at most this often
 constexpr auto status_idle = std::chrono::seconds(10);        // ... and at least this often
 constexpr auto base_backoff = std::chrono::milliseconds(500);
-constexpr int poll_idle_ms = 50;        // socket wait when nothing is in flight
+// Socket wait when the queue is empty, also while changes are in flight: their acks wait in the
+// mailbox meanwhile, which delays only confirmations (sent at most every 100 ms anyway); a new
+// change wakes the poll at once. Polling without waiting while changes were in flight spun this
+// thread: at 1,000 one-row transactions/s it took ~750 µs CPU per change (twice the REST route's)
+// and, on 2 shared cores, pushed commit -> delivery p99 to ~100 ms (BENCHMARKS.md scenario 9).
+constexpr int poll_wait_ms = 50;
 constexpr std::size_t poll_batch = 4096; // CopyData messages read per pump at most
 
 void set_state(source_ptr self, metrics::source_state s) {
@@ -113,9 +118,8 @@ void pump(source_ptr self) {
     return fail_stream(self, err);
   }
   if (!st.blocked && st.queue.empty()) {
-    int wait = st.progress.in_flight() > 0 || !st.batch.items.empty() ? 0 : poll_idle_ms;
     send_batch(self); // before waiting: what was handled must not wait for the socket
-    err = st.session->poll(wait, poll_batch,
+    err = st.session->poll(poll_wait_ms, poll_batch,
                            [&st](std::string_view m) { st.queue.emplace_back(m); });
     if (err)
       return fail_stream(self, err);

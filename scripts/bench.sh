@@ -4,6 +4,7 @@
 #   scripts/bench.sh [--quick] [--only switchyard|nchan|ws] [--scenarios 1,3] [--baseline BIN]
 #   scripts/bench.sh --durability [--quick] [--repeat N] [--scenarios 1,2,5,6,7]
 #   scripts/bench.sh --rooms [--quick] [--repeat N] [--baseline BIN] [--scenarios 8]
+#   scripts/bench.sh --cdc [--quick] [--repeat N] [--baseline BIN] [--scenarios 9]
 #
 # Installs missing packages (apt), builds Release (BUILD_DIR, default build/), then for each
 # scenario starts every peer fresh on its own loopback port, drives it with
@@ -33,6 +34,18 @@
 # `naive`, bench/peers/rooms-naive.js: Node + npm ws sending every join at once to every
 # member. Targets: every member's view is the same full list within 1 s of the last join.
 # nginx, nchan and wrk are not needed for it. BENCH_S8="members join_within_ms" overrides the size.
+#
+# --cdc runs scenario 9, PostgreSQL change capture: a PostgreSQL 15 of its own (initdb as the
+# `postgres` user in the run's temp dir, wal_level=logical, loopback port), table
+# products(n int primary key, name text, price numeric); per repetition a fresh switchyard
+# (rocksdb, default sync) with one source on a fresh slot, driven by build/tests/bench/sy_cdcbench
+# with one gateway WebSocket subscriber on postgres:products: 9a one INSERT ... SELECT
+# generate_series transaction of 100,000 rows (quick: 20,000): changes/s first to last delivery,
+# commit -> last delivery; 9b the same rows through POST /workspaces/acme/events (16 connections,
+# closed loop), the peer; 9c 1,000 changes/s for 20 s (quick: 5 s) in single-row transactions
+# (a few rows when catching up): commit (the event's timestamp) -> delivery p50/p99; 9d the
+# same pace through REST. Server CPU per change for each. --repeat defaults to 3 (medians).
+# Aims: 9a >= 20,000 changes/s, 9c p99 <= 50 ms. BENCH_S9="rows rate seconds" overrides sizes.
 set -euo pipefail
 CALLER_DIR="$(pwd)"  # relative --baseline paths are the caller's
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -46,7 +59,7 @@ JWT_SECRET="bench-secret-$$-$RANDOM"
 API_KEY="bench-key-$$-$RANDOM"
 
 usage() {
-  sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,48p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 quick=0
@@ -55,12 +68,14 @@ baseline=""
 scenarios=""
 durability=0
 rooms=0
+cdc=0
 repeat=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --durability) durability=1 ;;
     --rooms) rooms=1 ;;
+    --cdc) cdc=1 ;;
     --repeat) repeat="${2:?--repeat needs a count}"; shift ;;
     --only) only="${2:?--only needs a peer}"; shift ;;
     --scenarios) scenarios="${2:?--scenarios needs a list}"; shift ;;
@@ -70,8 +85,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-if [ "$durability" = 1 ] && [ "$rooms" = 1 ]; then
-  echo "bench.sh: --durability and --rooms are separate runs" >&2
+if [ $((durability + rooms + cdc)) -gt 1 ]; then
+  echo "bench.sh: --durability, --rooms and --cdc are separate runs" >&2
   exit 2
 fi
 if [ "$durability" = 1 ]; then
@@ -92,6 +107,15 @@ elif [ "$rooms" = 1 ]; then
   scenarios="${scenarios:-8}"
   repeat="${repeat:-1}"
   scenario_re='^8$'
+elif [ "$cdc" = 1 ]; then
+  if [ -n "$only" ]; then
+    echo "bench.sh: --cdc runs switchyard (and --baseline) only (no --only)" >&2
+    exit 2
+  fi
+  peers=(switchyard)
+  scenarios="${scenarios:-9}"
+  repeat="${repeat:-3}"
+  scenario_re='^9$'
 else
   peers=(switchyard nchan ws)
   scenarios="${scenarios:-1,2,3,4,5}"
@@ -119,7 +143,7 @@ if [ -n "$baseline" ]; then
   if [ "${peers[0]}" = switchyard ]; then peers=(switchyard baseline "${peers[@]:1}"); else peers=(baseline "${peers[@]}"); fi
 fi
 if ! [[ "$scenarios" =~ $scenario_re ]]; then
-  echo "bench.sh: --scenarios takes a comma list of 1..5 (1..7 with --durability, 8 with --rooms)" >&2
+  echo "bench.sh: --scenarios takes a comma list of 1..5 (1..7 with --durability, 8 with --rooms, 9 with --cdc)" >&2
   exit 2
 fi
 want_scenario() { [[ ",$scenarios," == *",$1,"* ]]; }
@@ -132,6 +156,18 @@ pkg_installed() { dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok instal
 
 install_bench_packages() {
   local missing=() installed_nginx=0
+  if [ "$cdc" = 1 ]; then
+    # node writes the report; PostgreSQL 15 and libpq come with the build dependencies.
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+    if [ "${#missing[@]}" -gt 0 ]; then
+      echo "bench.sh: installing: ${missing[*]}" >&2
+      sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >&2
+      sy_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        "${missing[@]}" </dev/null >&2
+    fi
+    return 0
+  fi
   if [ "$rooms" = 1 ]; then
     # node writes the report and runs the naive peer (npm ws).
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
@@ -196,7 +232,7 @@ install_bench_packages() {
 install_bench_packages
 
 NCHAN_MODULE=/usr/lib/nginx/modules/ngx_nchan_module.so
-if [ "$durability" = 0 ] && [ "$rooms" = 0 ] && [ ! -f "$NCHAN_MODULE" ]; then
+if [ "$durability" = 0 ] && [ "$rooms" = 0 ] && [ "$cdc" = 0 ] && [ ! -f "$NCHAN_MODULE" ]; then
   echo "bench.sh: $NCHAN_MODULE missing" >&2
   exit 1
 fi
@@ -207,9 +243,12 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ] && command -v ninja >/dev/null 2>&1; the
   generator=(-G Ninja)
 fi
 cmake -S . -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target switchyard sy_loadgen >&2
+build_targets=(switchyard sy_loadgen)
+[ "$cdc" = 1 ] && build_targets+=(sy_cdcbench)
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${build_targets[@]}" >&2
 SWITCHYARD="$ROOT/$BUILD_DIR/switchyard"
 LOADGEN="$ROOT/$BUILD_DIR/tests/bench/sy_loadgen"
+CDCBENCH="$ROOT/$BUILD_DIR/tests/bench/sy_cdcbench"
 BASELINE="$baseline"
 
 # 10k subscribers per process need more than the usual 1024 descriptors (servers inherit this).
@@ -230,6 +269,7 @@ PEER_MAIN=""   # the process we started and must stop
 PEER_PORT=0
 PEER_DIR=""    # the peer's work dir (switchyard: its store is PEER_DIR/data)
 PEER_EXTRA=()  # more `serve` arguments for the next start (scenarios 6, 7)
+PEER_ENV=()    # more environment for the next switchyard start (scenario 9: its source)
 PEER_REUSE=""  # start switchyard on this existing work dir (restart in scenario 6)
 PEER_NOWAIT=0  # 1: return right after exec, without waiting for "listening on"
 PEER_T0=0      # date +%s%N right before the last switchyard exec
@@ -266,6 +306,7 @@ start_peer() {
       local envs=(SWITCHYARD_JWT_SECRET="$JWT_SECRET" SWITCHYARD_API_KEY="$API_KEY"
                   SWITCHYARD_DATA_DIR="$dir/data")
       [ -n "$engine" ] && envs+=(SWITCHYARD_STORAGE_ENGINE="$engine")
+      envs+=("${PEER_ENV[@]}")
       PEER_T0="$(date +%s%N)"
       env "${envs[@]}" "$bin" serve --listen "127.0.0.1:$PEER_PORT" \
         --set realtime.outbound_queue_bytes=67108864 "${PEER_EXTRA[@]}" \
@@ -322,7 +363,40 @@ stop_peer() {
   PEER_MAIN=""
   PEER_PIDS=""
 }
-trap 'stop_peer; rm -rf "$WORK"' EXIT
+# ---- PostgreSQL (--cdc) -----------------------------------------------------------------------
+# The server runs as `postgres` (it refuses root) from a directory that user owns, on loopback.
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_DIR=""
+PG_PORT=0
+PG_DSN=""
+pg_as() {  # command... as the postgres user when root
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+psql_q() {  # sql → first column, unaligned
+  "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres \
+    -d postgres -c "$1"
+}
+pg_start() {
+  PG_DIR="$WORK/pg"
+  PG_PORT=$((PORT_BASE + 90))
+  mkdir -p "$PG_DIR"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$WORK" "$PG_DIR"
+  pg_as "$PG_BIN/initdb" -D "$PG_DIR/db" -A trust -U postgres >"$WORK/pg-initdb.log" 2>&1 || {
+    echo "bench.sh: initdb failed:" >&2; tail -5 "$WORK/pg-initdb.log" >&2; return 1; }
+  # Defaults otherwise (synchronous_commit on, fsync on): a commit is what an application sees.
+  pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/db" -l "$PG_DIR/log" -w -t 60 -o "-p $PG_PORT -k $PG_DIR \
+    -c listen_addresses=127.0.0.1 -c wal_level=logical -c max_replication_slots=10 \
+    -c max_wal_senders=10" start >/dev/null || {
+    echo "bench.sh: PostgreSQL did not start:" >&2; tail -5 "$PG_DIR/log" >&2; return 1; }
+  PG_DSN="host=127.0.0.1 port=$PG_PORT dbname=postgres user=postgres"
+  psql_q "CREATE TABLE products (n int PRIMARY KEY, name text NOT NULL, price numeric(12,2) NOT NULL)"
+}
+pg_stop() {
+  [ -n "$PG_DIR" ] && [ -d "$PG_DIR/db" ] || return 0
+  pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/db" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+  PG_DIR=""
+}
+trap 'stop_peer; pg_stop; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
 # ---- scenarios --------------------------------------------------------------------------------
@@ -572,12 +646,50 @@ run_room_storm() {
     "{\"members\":$n,\"join_within_ms\":$within,\"presence_window_ms\":$effective}"
 }
 
+# Scenario 9 (--cdc): one switchyard with one PostgreSQL source on a fresh slot, sy_cdcbench
+# against it; each of its four phases is recorded as its own row (9a-9d).
+# scenario peer rows rate seconds
+run_cdc() {
+  local sc="$1" peer="$2" rows="$3" rate="$4" secs="$5" rc=0
+  local out="$WORK/$sc-$peer-$REP.json" slot="sy_bench_${peer}_$REP"
+  # Emptied before the slot exists, so the TRUNCATE is not captured.
+  psql_q "TRUNCATE products" >/dev/null
+  PEER_ENV=(SWITCHYARD_SOURCES="[{\"kind\":\"postgres\",\"workspace\":\"acme\",\"dsn\":\"$PG_DSN\",\"publication\":\"switchyard\",\"slot\":\"$slot\",\"tables\":[\"products\"],\"create_publication\":true,\"create_slot\":true}]")
+  echo "bench.sh: scenario $sc on $peer: $rows-row transaction, $rate changes/s for $secs s," \
+    "the same through REST" >&2
+  local phases=(cdc_bulk rest_bulk cdc_steady rest_steady) ids=(9a 9b 9c 9d) i
+  local params="{\"rows\":$rows,\"rate\":$rate,\"seconds\":$secs}"
+  if ! start_peer "$peer"; then
+    stop_peer; PEER_ENV=()
+    for i in 0 1 2 3; do record "${ids[$i]}" "$peer" 99 /dev/null "$params"; done
+    return 0
+  fi
+  # 4 phases, each bounded by the deadline (+ the steady phases' own seconds).
+  timeout -k 5 $((4 * 60 + 2 * secs + 60)) "$CDCBENCH" --port "$PEER_PORT" --token "$WS_TOKEN" \
+    --api-key "$API_KEY" --dsn "$PG_DSN" --slot "$slot" --rows "$rows" --rate "$rate" \
+    --seconds "$secs" --deadline-s 60 --server-pid "$PEER_PIDS" >"$out" 2>"$out.err" || rc=$?
+  [ "$rc" = 0 ] || { echo "bench.sh: sy_cdcbench exit $rc"; head -n5 "$out.err"; } >&2
+  stop_peer
+  PEER_ENV=()
+  # The slot would keep WAL for ever once its consumer is gone.
+  for ((i = 0; i < 50; i++)); do
+    psql_q "SELECT pg_drop_replication_slot('$slot') FROM pg_replication_slots
+            WHERE slot_name = '$slot' AND NOT active" >/dev/null 2>&1 &&
+      [ -z "$(psql_q "SELECT 1 FROM pg_replication_slots WHERE slot_name = '$slot'")" ] && break
+    sleep 0.1
+  done
+  for i in 0 1 2 3; do
+    grep "\"phase\":\"${phases[$i]}\"" "$out" >"$out.${ids[$i]}" 2>/dev/null || true
+    record "${ids[$i]}" "$peer" "$rc" "$out.${ids[$i]}" "$params"
+  done
+}
+
 if [ "$quick" = 1 ]; then
   S1=(300 300 32) S2=(2000 30 32) S3N=300 S3M20=60 S3M100=300 S4=(2000 2) S5=3 DL=30
-  S6=(200 100 1024 32) S7=(27 1350 65400 4) S8=(500 500)
+  S6=(200 100 1024 32) S7=(27 1350 65400 4) S8=(500 500) S9=(20000 1000 5)
 else
   S1=(1000 1000 32) S2=(10000 100 32) S3N=1000 S3M20=400 S3M100=2000 S4=(10000 5) S5=10 DL=120
-  S6=(2000 520 1024 64) S7=(27 13500 65400 4) S8=(2000 2000)
+  S6=(2000 520 1024 64) S7=(27 13500 65400 4) S8=(2000 2000) S9=(100000 1000 20)
 fi
 # shellcheck disable=SC2206  # word splitting is the point
 [ -n "${BENCH_S6:-}" ] && S6=(${BENCH_S6})
@@ -585,6 +697,13 @@ fi
 [ -n "${BENCH_S7:-}" ] && S7=(${BENCH_S7})
 # shellcheck disable=SC2206
 [ -n "${BENCH_S8:-}" ] && S8=(${BENCH_S8})
+# shellcheck disable=SC2206
+[ -n "${BENCH_S9:-}" ] && S9=(${BENCH_S9})
+if [ "$cdc" = 1 ]; then
+  pg_start
+  # A gateway subscriber of workspace acme.
+  WS_TOKEN="$(SWITCHYARD_JWT_SECRET="$JWT_SECRET" "$SWITCHYARD" token --sub bench --workspace acme --ttl 86400)"
+fi
 # The bound the issue sets: storage.cache_bytes (the default, 256 MiB) + 200 MB.
 CACHE_BYTES=268435456
 RSS_LIMIT_KB=$(((CACHE_BYTES + 200000000) / 1024))
@@ -620,6 +739,9 @@ for ((REP = 1; REP <= repeat; REP++)); do
     done
     if [[ " ${peers[*]} " == *" naive "* ]]; then run_room_storm 8c naive "${S8[@]}" ""; fi
   fi
+  if want_scenario 9; then
+    for peer in "${peers[@]}"; do run_cdc 9 "$peer" "${S9[@]}"; done
+  fi
 done
 REP=1
 # Scenarios 6 and 7 measure bounds (peak RSS, restart time), not rates: once per run.
@@ -638,6 +760,8 @@ cat >"$WORK/machine.json" <<JSON
 {"utc":"$stamp","quick":$([ "$quick" = 1 ] && echo true || echo false),
  "durability":$([ "$durability" = 1 ] && echo true || echo false),"repeat":$repeat,
  "rooms":$([ "$rooms" = 1 ] && echo true || echo false),
+ "cdc":$([ "$cdc" = 1 ] && echo true || echo false),
+ "postgres":"$([ "$cdc" = 1 ] && "$PG_BIN/postgres" --version | sed 's/.*) //' || echo none)",
  "loadavg_start":$LOADAVG_START,"loadavg_end":$(loadavg),
  "storage_sync":"${SWITCHYARD_STORAGE_SYNC:-batch}","cache_bytes":$CACHE_BYTES,
  "nproc":$(nproc),"kernel":"$(uname -r)",

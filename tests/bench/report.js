@@ -13,7 +13,7 @@ const runs = fs.readFileSync(runsFile, 'utf8').split('\n').filter(Boolean).map((
 // naive: bench.sh --rooms (bench/peers/rooms-naive.js, per-join presence fan-out)
 const peerOrder = ['switchyard', 'memory', 'baseline', 'nchan', 'ws', 'naive'];
 const peers = peerOrder.filter((p) => runs.some((r) => r.peer === p));
-const scenarioOrder = ['1', '2', '3a', '3b', '4', '5', '8a', '8b', '8c'];
+const scenarioOrder = ['1', '2', '3a', '3b', '4', '5', '8a', '8b', '8c', '9a', '9b', '9c', '9d'];
 const scenarios = scenarioOrder.filter((s) => runs.some((r) => r.scenario === s));
 const boundScenarios = ['6', '7'].filter((s) => runs.some((r) => r.scenario === s));
 
@@ -41,6 +41,10 @@ function label(sc) {
     case '8a': case '8b': case '8c': return `S${sc}: ${k(p.members)} members join one room within ` +
       `${(p.join_within_ms || 0).toLocaleString('en-US')} ms, ` +
       (sc === '8c' ? 'naive per-join fan-out' : `presence window ${p.presence_window_ms} ms`);
+    case '9a': return `S9a: change capture, one ${k(p.rows)}-row INSERT transaction → 1 gateway subscriber`;
+    case '9b': return `S9b: the same ${k(p.rows)} rows via POST /workspaces/acme/events (16 conns, closed loop)`;
+    case '9c': return `S9c: change capture, ${k(p.rate)} changes/s for ${p.seconds} s (1-row transactions)`;
+    case '9d': return `S9d: the same pace via POST /workspaces/acme/events`;
   }
   return sc;
 }
@@ -99,8 +103,35 @@ const storm = [
   ['client unread KiB, max', 'client_unread_max_kb'],
   ['client unread KiB after last join', 'client_unread_after_last_join_kb'],
 ];
+// Scenario 9 (bench.sh --cdc): one PostgreSQL source and one gateway subscriber; 9b/9d are the
+// same rows through REST. "commit" = the event's timestamp (a captured change's commit time, a
+// REST event's sequencing time); "sent" = the client's INSERT statement or POST left.
+const cdcBulk = [
+  ['changes/s, first → last delivery', 'delivered_per_s'],
+  ['start → first delivery ms', 'start_to_first_ms'],
+  ['start → last delivery ms', 'start_to_last_ms'],
+  ['commit → last delivery ms', 'commit_to_last_ms'],
+  ['server CPU µs/change', 'server_cpu_us_per_change'],
+  ['server CPU s', 'server_cpu_s'],
+  ['walsender CPU s', 'walsender_cpu_s'],
+  ['lost', 'lost'],
+  ['duplicates', 'duplicates'],
+];
+const cdcSteady = [
+  ['changes/s delivered', 'delivered_per_s'],
+  ['commit → delivery p50 ms', 'timestamp_to_delivery_ms.p50'],
+  ['commit → delivery p99 ms', 'timestamp_to_delivery_ms.p99'],
+  ['commit → delivery max ms', 'timestamp_to_delivery_ms.max'],
+  ['sent → delivery p50 ms', 'send_to_delivery_ms.p50'],
+  ['sent → delivery p99 ms', 'send_to_delivery_ms.p99'],
+  ['transactions / requests', 'statements'],
+  ['server CPU µs/change', 'server_cpu_us_per_change'],
+  ['walsender CPU s', 'walsender_cpu_s'],
+  ['lost', 'lost'],
+  ['duplicates', 'duplicates'],
+];
 const metricsFor = (sc) => ({ '1': fanout, '2': fanout, '3a': latency, '3b': latency, '4': idle, '5': wrk,
-  '8a': storm, '8b': storm, '8c': storm }[sc]);
+  '8a': storm, '8b': storm, '8c': storm, '9a': cdcBulk, '9b': cdcBulk, '9c': cdcSteady, '9d': cdcSteady }[sc]);
 
 const value = (r, m) => {
   if (!r || !r.result) return null;
@@ -157,7 +188,8 @@ const lines = [
   `Machine: ${machine.nproc} cores (${machine.cpu}), ${Math.round(machine.mem_kb / 1048576)} GiB, ` +
     `kernel ${machine.kernel}. Switchyard ${machine.switchyard_git}` +
     // bench.sh --rooms runs Switchyard alone: no peer versions to show.
-    (machine.rooms ? '.' : `, nginx ${machine.nginx} + nchan ${machine.nchan}, node ${machine.node} + ` +
+    (machine.cdc ? `, PostgreSQL ${machine.postgres}, storage.engine rocksdb, storage.sync ${machine.storage_sync}.`
+      : machine.rooms ? '.' : `, nginx ${machine.nginx} + nchan ${machine.nchan}, node ${machine.node} + ` +
       `ws ${machine.ws}, wrk ${machine.wrk}.`) +
     (peers.includes('baseline') ? ` Baseline: Switchyard ${machine.baseline_git}, same flags.` : ''),
   'Load client and servers share the machine; compare peers within this run only.',
@@ -166,7 +198,7 @@ const lines = [
        '`memory` = the same binary with storage.engine memory.']
     : []),
   ...(repeats > 1
-    ? [`Each cell of scenarios 1–5 and 8 is the median of ${repeats} repetitions (peers interleaved ` +
+    ? [`Each cell of scenarios 1–5, 8 and 9 is the median of ${repeats} repetitions (peers interleaved ` +
        'within each repetition); every repetition is in the JSON.']
     : []),
   ...(machine.loadavg_start
@@ -207,6 +239,7 @@ for (const sc of scenarios) {
 if (boundScenarios.length) lines.push('', ...boundTable());
 const stormScenarios = ['8a', '8b', '8c'].filter((s) => scenarios.includes(s));
 if (stormScenarios.length) lines.push('', ...stormTargets());
+if (scenarios.includes('9a') || scenarios.includes('9c')) lines.push('', ...cdcTargets());
 if (notes.length) lines.push('', ...notes.map((n) => `⚠ ${n}`));
 const charted = ['1', '2', '4'].some((s) => scenarios.includes(s));
 lines.push('', ...(charted ? [`Chart: [${path.basename(outBase)}.png](${path.basename(outBase)}.png)`, ''] : []));
@@ -273,6 +306,27 @@ function stormTargets() {
           `${ms == null ? `never (${x.error || `exit ${r.exit}`})` : `${fmt(ms)} ms`} | ` +
           `${ms == null ? '**missed**' : ms <= 1000 ? 'met' : '**missed**'} | ${same} | ${loadText(r.loadavg)} |`);
       });
+    }
+  }
+  return t;
+}
+
+// Scenario 9: the aims per repetition: 9a >= 20,000 changes/s, 9c commit -> delivery p99 <= 50 ms;
+// CPU per change next to the REST route's in the same repetition.
+function cdcTargets() {
+  const t = ['## Change capture: aims', '',
+    '| peer | rep | 9a changes/s | ≥ 20,000/s | 9c p99 ms | ≤ 50 ms | CPU µs/change 9a / 9b / 9c / 9d | loadavg |',
+    '|---|---:|---:|---|---:|---|---|---|'];
+  const verdict = (ok) => (ok == null ? '–' : ok ? 'met' : '**missed**');
+  for (const p of peers) {
+    for (const a of runsOf('9a', p)) {
+      const same = (sc) => runs.find((r) => r.scenario === sc && r.peer === p && r.rep === a.rep);
+      const c = same('9c');
+      const rate = value(a, ['', 'delivered_per_s']);
+      const p99 = value(c, ['', 'timestamp_to_delivery_ms.p99']);
+      const cpu = ['9a', '9b', '9c', '9d'].map((sc) => fmt(value(same(sc), ['', 'server_cpu_us_per_change'])));
+      t.push(`| ${p} | ${a.rep || 1} | ${fmt(rate)} | ${verdict(rate == null ? null : rate >= 20000)} | ` +
+        `${fmt(p99)} | ${verdict(p99 == null ? null : p99 <= 50)} | ${cpu.join(' / ')} | ${loadText(a.loadavg)} |`);
     }
   }
   return t;
