@@ -84,5 +84,9 @@ TEST_CASE("source: changes waiting to be stored cost no spinning CPU", "[integra
   }
   double cpu_us_per_change = (process_cpu_s(d.pid()) - cpu0) * 1e6 / changes;
   INFO("daemon CPU per change: " << cpu_us_per_change << " µs");
+#ifndef SY_SANITIZED
+  // CPU time, not wall time: other tests running meanwhile do not add to it. Under the
+  // sanitizers every instruction costs several times more, so only the Release job checks it.
   CHECK(cpu_us_per_change < 600);
+#endif
 }
