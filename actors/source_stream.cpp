@@ -131,9 +131,7 @@ step handle_truncate(source_ptr self, const pg::truncate_msg& t, pg::lsn_t lsn,
     std::string data = "{\"operation\":\"TRUNCATE\",\"table\":";
     data += boost::json::serialize(boost::json::value(rel->second.name));
     data += '}';
-    st.flight_channel.clear(); // every table of it goes out together
-    publish_change(self, channel, "TRUNCATE", std::move(data), lsn);
-    st.flight_channel = channel;
+    publish_change(self, channel, "TRUNCATE", std::move(data), lsn); // all tables together
   }
   return step::done;
 }
