@@ -34,7 +34,10 @@ publish_result publish(channel_ptr self, publish_cmd& cmd) {
 void complete_publish(channel_ptr self, const publish_completion& done, publish_result r) {
   auto& st = self->state;
   if (r.duplicate || (replicas_waited_for(st) == 0 && st.inflight.empty())) {
-    done->complete(r);
+    if (!r.duplicate && done->after_delivery() && !st.pending.empty())
+      st.after_fanout.emplace_back(done, std::move(r)); // completed by the flush
+    else
+      done->complete(r);
     return;
   }
   st.pending_done.emplace_back(done, std::move(r));
@@ -207,14 +210,21 @@ void flush(channel_ptr self) {
     return;
   auto all = std::make_shared<const std::vector<event_ptr>>(std::move(st.pending));
   st.pending.clear();
-  if (replicas_waited_for(st) > 0 || !st.inflight.empty())
+  if (replicas_waited_for(st) > 0 || !st.inflight.empty()) {
+    for (auto& waiting : st.after_fanout) // with the burst, as every publish of it
+      st.pending_done.push_back(std::move(waiting));
+    st.after_fanout.clear();
     return hold_for_replicas(self, std::move(all)); // completed and fanned out on their acks
+  }
   // Single node, or no replica yet.
   for (auto& [done, result] : st.pending_done)
     done->complete(result);
   st.pending_done.clear();
   fan_out_local(self, all);
   feed_relays(self, all);
+  for (auto& [done, result] : st.after_fanout)
+    done->complete(result);
+  st.after_fanout.clear();
 }
 
 void handle_publish(channel_ptr self, publish_cmd& cmd, const publish_completion& done) {

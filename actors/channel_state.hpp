@@ -36,6 +36,8 @@ struct channel_state {
   bool told_stored = false; // the directory knows this channel holds events
   std::vector<event_ptr> pending; // published, not yet fanned out
   std::vector<std::pair<publish_completion, publish_result>> pending_done; // cluster: acked later
+  // Completions that wait for the next flush's local fan-out (completion::after_delivery).
+  std::vector<std::pair<publish_completion, publish_result>> after_fanout;
   bool flush_scheduled = false;
   std::chrono::steady_clock::time_point last_flush{};
 

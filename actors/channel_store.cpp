@@ -161,8 +161,12 @@ void on_written(channel_ptr self) {
     st.pending.insert(st.pending.end(), a.events.begin(), a.events.end());
     schedule_flush(self);
   }
-  for (const auto& [d, r] : a.done)
-    d->complete(r);
+  for (const auto& [d, r] : a.done) {
+    if (!r.duplicate && d->after_delivery() && !st.pending.empty())
+      st.after_fanout.emplace_back(d, r); // completed by the flush, after the fan-out
+    else
+      d->complete(r);
+  }
   answered(self, a.done.size());
   trim_store(self);
   start_append(self);

@@ -29,6 +29,10 @@ public:
   void fail(errc, std::string) override {
     report(false);
   }
+  // The next change may go to another channel: this one must reach the subscribers first.
+  bool after_delivery() const noexcept override {
+    return true;
+  }
 
 private:
   void report(bool ok) {

@@ -123,6 +123,12 @@ public:
   virtual void complete(const Result& result) = 0;
   /// `detail` is the human-readable message shown next to the code (REST body, error frame).
   virtual void fail(errc code, std::string detail) = 0;
+  /// A publish whose completion must come after the event was handed to the channel's local
+  /// subscribers (a change-data source: the next change, on another channel, must not overtake
+  /// it at a wildcard subscriber). Others complete as soon as the event is stored.
+  virtual bool after_delivery() const noexcept {
+    return false;
+  }
 };
 
 using publish_completion = std::shared_ptr<completion<publish_result>>;
