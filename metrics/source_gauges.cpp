@@ -10,9 +10,11 @@ std::vector<std::unique_ptr<source_gauges>>& table() {
   return t;
 }
 
-std::string label(const std::string& id) {
+/// `source="<id>"`, the label every sample of a source carries (without the braces, so the
+/// state family can add its own label).
+std::string source_label(const std::string& id) {
   // Source ids are slot-like names ([a-z0-9_] by default); escape anyway, as the format asks.
-  std::string out = "{source=\"";
+  std::string out = "source=\"";
   for (char c : id) {
     if (c == '\\' || c == '"')
       out.push_back('\\');
@@ -39,8 +41,7 @@ void family(std::string& out, const char* name, const char* type, const char* he
   out += '\n';
   for (const auto& g : table()) {
     out += name;
-    out += label(g->id);
-    out += ' ';
+    out += '{' + source_label(g->id) + "} ";
     out += value(*g);
     out += '\n';
   }
@@ -86,9 +87,8 @@ void append_source_metrics(std::string& out) {
     auto now = static_cast<source_state>(g->state.load(std::memory_order_relaxed));
     for (auto s : {source_state::connecting, source_state::streaming, source_state::retrying,
                    source_state::elsewhere, source_state::stopped}) {
-      auto l = label(g->id);
-      l.back() = ',';
-      out += "switchyard_source_state" + l + "state=\"" + source_state_name(s) + "\"} "
+      out += "switchyard_source_state{" + source_label(g->id) + ",state=\"" +
+             source_state_name(s) + "\"} "
              + (s == now ? "1" : "0") + "\n";
     }
   }
