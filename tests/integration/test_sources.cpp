@@ -189,16 +189,12 @@ TEST_CASE("sources: a transaction of 50 inserts and 50 updates arrives whole and
     CHECK(field_s(events[i], "idempotencyKey") == prefix + std::to_string(i + 1));
 }
 
-// KNOWN TO FAIL (tagged !mayfail so the suite stays green while it is reported): a channel
-// acknowledges a publish when the event is stored and fans it out on its next flush, so the
-// source's barrier (publish to the next table only once the previous table's changes are
-// acknowledged) lets a change of the second table reach the pattern actor before the first
-// table's flush does. Measured: neighbours swapped in 2 of 2 runs of 60 changes. Completing
-// the publishes after the fan-out (channel_store.cpp on_written, channel_core.cpp flush)
-// made 8 of 8 runs arrive in commit order.
+// The source publishes a change for another table only once the previous table's changes are
+// stored and fanned out (completion::after_delivery): before that, a channel acknowledged on
+// store and fanned out on its next flush, and neighbours arrived swapped (2 of 2 runs).
 TEST_CASE("sources: transactions alternating between two tables reach a postgres wildcard "
           "subscriber in commit order",
-          "[integration][pg][sources][!mayfail]") {
+          "[integration][pg][sources]") {
   pg_server pg;
   create_products(pg, false);
   pg.exec("CREATE TABLE orders (id int PRIMARY KEY, product int, qty int)");
