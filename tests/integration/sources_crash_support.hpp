@@ -20,11 +20,13 @@ namespace sy::test {
 
 using steady = std::chrono::steady_clock;
 
-/// The source of these tests: table `products` of `pg`, workspace acme, one slot.
-inline std::string crash_sources_setting(const pg_server& pg) {
+/// The source of these tests: table `products` of `pg`, workspace acme, one slot; `id` (the
+/// cluster places a source by it) defaults to the slot's name.
+inline std::string crash_sources_setting(const pg_server& pg, const std::string& id = "") {
   return R"(sources=[{"kind":"postgres","workspace":"acme","dsn":")" + pg.dsn()
          + R"(","publication":"switchyard","slot":"sy_crash","tables":["products"],)"
-           R"("create_publication":true,"create_slot":true,"retry_max_ms":1000}])";
+         + (id.empty() ? std::string() : R"("id":")" + id + R"(",)")
+         + R"("create_publication":true,"create_slot":true,"retry_max_ms":1000}])";
 }
 inline const std::string crash_channel = "ws.acme.postgres:products";
 
