@@ -45,8 +45,19 @@ class pg_load {
 public:
   pg_load(const pg_server& pg, int txns, int rows, std::chrono::milliseconds pause,
           std::chrono::seconds retry_for = 20s)
-    : pg_(pg), txns_(txns), rows_(rows), pause_(pause), retry_for_(retry_for) {
+    : pg_load(pg, txns, rows, pause, insert_rows, retry_for) {
+  }
+  /// `step(first, last)` is the SQL of one step: it inserts ids first..last.
+  using step_sql = std::string (*)(int first, int last);
+  pg_load(const pg_server& pg, int steps, int rows, std::chrono::milliseconds pause,
+          step_sql step, std::chrono::seconds retry_for = 20s)
+    : pg_(pg), txns_(steps), rows_(rows), pause_(pause), retry_for_(retry_for), step_(step) {
     thread_ = std::thread([this] { run(); });
+  }
+  /// One transaction of rows first..last.
+  static std::string insert_rows(int first, int last) {
+    return "INSERT INTO products(id, name) SELECT g, 'p' || g FROM generate_series("
+           + std::to_string(first) + ", " + std::to_string(last) + ") g ON CONFLICT DO NOTHING";
   }
   ~pg_load() {
     stop_ = true;
@@ -68,9 +79,7 @@ private:
   void run() {
     for (int t = 0; t < txns_ && !stop_; ++t) {
       auto first = t * rows_ + 1;
-      auto sql = "INSERT INTO products(id, name) SELECT g, 'p' || g FROM generate_series("
-                 + std::to_string(first) + ", " + std::to_string(first + rows_ - 1)
-                 + ") g ON CONFLICT DO NOTHING";
+      auto sql = step_(first, first + rows_ - 1);
       auto give_up = steady::now() + retry_for_;
       while (true) {
         try {
@@ -97,6 +106,7 @@ private:
   int rows_;
   std::chrono::milliseconds pause_;
   std::chrono::seconds retry_for_;
+  step_sql step_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};
   std::atomic<int> done_{0};

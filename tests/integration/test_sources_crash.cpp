@@ -19,9 +19,13 @@ using namespace sy::test;
 
 namespace {
 
-constexpr int load_txns = 100;
-constexpr int load_rows = 100; // 10,000 rows in 100 transactions
-constexpr std::size_t crash_at = 3000; // rows delivered when the crash comes
+// 10,000 rows in 20 transactions, 100 ms apart: each arrives as a burst of 500 changes, and
+// the crash comes in the middle of one, while changes of it are received and not yet stored
+// (a source that confirmed them too early loses them).
+constexpr int load_txns = 10;
+constexpr int load_rows = 1000;
+constexpr auto load_pause = 300ms;
+constexpr std::size_t crash_at = 3300; // rows delivered when the crash comes
 
 // Waits (bounded) until `done` holds; false when `limit` passed first.
 bool wait_for(std::chrono::milliseconds limit, const std::function<bool()>& done,
@@ -116,8 +120,24 @@ void wait_streaming(std::uint16_t port, std::chrono::seconds limit = 15s) {
 
 // Waits until the subscriber has `n` rows (bounded), while the load still runs.
 void wait_delivered(const resuming_subscriber& sub, std::size_t n) {
-  bool ok = wait_for(20s, [&] { return sub.received() >= n; }, 10ms);
+  bool ok = wait_for(20s, [&] { return sub.received() >= n; }, 1ms);
   INFO("subscriber has " << sub.received() << " rows");
+  REQUIRE(ok);
+}
+
+// Waits (bounded) until the source on the node at `port` has changes published and not yet
+// stored: a crash then comes between its publishes and their acks, the moment a source that
+// confirms too early loses rows at.
+void wait_in_flight(std::uint16_t port) {
+  http_client h(port);
+  bool ok = wait_for(10s, [&] {
+    auto r = h.request("GET", "/v1/sources", "", api_key_auth());
+    auto body = parse_json(r.body);
+    if (r.status != 200 || !body.is_object())
+      return false;
+    const auto& rows = body.as_object().at("sources").as_array();
+    return rows.size() == 1 && field_i(rows[0].as_object(), "inFlight") > 0;
+  }, 0ms);
   REQUIRE(ok);
 }
 
@@ -133,7 +153,7 @@ void run_pg_restart_case(bool immediate) {
   sub.point_at(d.port());
   REQUIRE(wait_for(5s, [&] { return sub.subscribed(); }));
 
-  pg_load load(pg, load_txns, load_rows, 10ms);
+  pg_load load(pg, load_txns, load_rows, load_pause);
   wait_delivered(sub, crash_at);
   CHECK(!load.finished()); // the restart comes in the middle of the load
   pg.restart(immediate);
@@ -213,8 +233,9 @@ void run_failover_case(bool source_with_channel) {
   resuming_subscriber sub(crash_channel); // on the node that dies: it resumes on the other
   sub.point_at(runner->d->port());
   REQUIRE(wait_for(5s, [&] { return sub.subscribed(); }));
-  pg_load load(pg, load_txns, load_rows, 10ms);
+  pg_load load(pg, load_txns, load_rows, load_pause);
   wait_delivered(sub, crash_at);
+  wait_in_flight(runner->d->port());
   CHECK(!load.finished());
   sub.point_at(0);
   auto killed_at = steady::now();
@@ -252,8 +273,9 @@ TEST_CASE("pg source: kill -9 of switchyard during a load delivers every row exa
   sub.point_at(d->port());
   REQUIRE(wait_for(5s, [&] { return sub.subscribed(); }));
 
-  pg_load load(pg, load_txns, load_rows, 10ms);
+  pg_load load(pg, load_txns, load_rows, load_pause);
   wait_delivered(sub, crash_at);
+  wait_in_flight(d->port());
   CHECK(!load.finished()); // the kill comes in the middle of the load
   sub.point_at(0);
   d->terminate(SIGKILL);
@@ -293,4 +315,96 @@ TEST_CASE("pg source: kill -9 of the cluster node running the source moves it to
           "owner and keeps every row exactly once",
           "[integration][pg][crash][cluster]") {
   run_failover_case(false);
+}
+
+// Single-row transactions, each followed by one that touches only a table outside the
+// publication (the slot then confirms through keepalive positions, not commits), and two kills
+// in a row, the second while the restarted daemon still receives what the slot resent.
+TEST_CASE("pg source: two kills during single-row transactions between writes to another "
+          "table deliver every row exactly once",
+          "[integration][pg][crash]") {
+  REQUIRE(pg_available());
+  pg_server pg;
+  make_table(pg);
+  pg.exec("CREATE TABLE other (id int PRIMARY KEY)");
+  pg.exec(R"(CREATE PROCEDURE load_rows(a int, b int) LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN a..b LOOP
+    INSERT INTO products(id, name) VALUES (i, 'p' || i) ON CONFLICT DO NOTHING;
+    COMMIT;
+    INSERT INTO other(id) VALUES (i) ON CONFLICT DO NOTHING;
+    COMMIT;
+  END LOOP;
+END $$)");
+  // 10,000 commits: not waiting for PostgreSQL's WAL flush keeps the load off the shared disk.
+  pg.exec("ALTER DATABASE postgres SET synchronous_commit = off");
+  temp_dir dir;
+  REQUIRE(!dir.path().empty());
+  auto args = crash_serve_args(pg, dir.path() + "/store");
+  auto d = std::make_unique<daemon_process>(args);
+  wait_streaming(d->port());
+  resuming_subscriber sub(crash_channel);
+  sub.point_at(d->port());
+  REQUIRE(wait_for(5s, [&] { return sub.subscribed(); }));
+  pg_load load(pg, 50, 100, 5ms, [](int first, int last) {
+    return "CALL load_rows(" + std::to_string(first) + ", " + std::to_string(last) + ")";
+  });
+  for (std::size_t at : {std::size_t{1500}, std::size_t{2000}}) {
+    wait_delivered(sub, at);
+    CHECK(!load.finished());
+    sub.point_at(0);
+    d->terminate(SIGKILL);
+    REQUIRE(d->wait_exit(5s).has_value());
+    d = std::make_unique<daemon_process>(args);
+    sub.point_at(d->port());
+  }
+  load.join();
+  REQUIRE(load.error().empty());
+  auto expected = committed_ids(pg);
+  REQUIRE(expected.size() == 5000);
+  wait_settled(d->port(), sub, expected.size());
+  check_history(d->port(), expected);
+  check_exactly_once("subscriber", sub.ids(), expected);
+  CHECK(sub.problems().empty());
+  CHECK(sub.sessions() == 3);
+}
+
+// Transactions of 2,500 rows against a window of 50 changes in flight: the source waits for
+// acks in the middle of a transaction when PostgreSQL restarts (fast: it waits until the source
+// confirmed what it sent) and again when it is killed.
+TEST_CASE("pg source: a postgresql restart and a kill in the middle of large transactions "
+          "deliver every row exactly once",
+          "[integration][pg][crash]") {
+  REQUIRE(pg_available());
+  pg_server pg;
+  make_table(pg);
+  temp_dir dir;
+  REQUIRE(!dir.path().empty());
+  auto args = crash_serve_args(pg, dir.path() + "/store");
+  auto& sources = args.back();
+  sources.replace(sources.find("\"retry_max_ms\""), 0, "\"max_in_flight\":50,");
+  auto d = std::make_unique<daemon_process>(args);
+  wait_streaming(d->port());
+  resuming_subscriber sub(crash_channel);
+  sub.point_at(d->port());
+  REQUIRE(wait_for(5s, [&] { return sub.subscribed(); }));
+  pg_load load(pg, 4, 2500, 1500ms); // each transaction delivered before the next begins
+  wait_delivered(sub, 1000);
+  CHECK(sub.received() < 2500); // inside the first transaction
+  pg.restart(false);
+  wait_delivered(sub, 3500);
+  CHECK(sub.received() < 5000); // inside the second
+  sub.point_at(0);
+  d->terminate(SIGKILL);
+  REQUIRE(d->wait_exit(5s).has_value());
+  d = std::make_unique<daemon_process>(args);
+  sub.point_at(d->port());
+  load.join();
+  REQUIRE(load.error().empty());
+  auto expected = committed_ids(pg);
+  REQUIRE(expected.size() == 10000);
+  wait_settled(d->port(), sub, expected.size());
+  check_history(d->port(), expected);
+  check_exactly_once("subscriber", sub.ids(), expected);
+  CHECK(sub.problems().empty());
 }
