@@ -1,5 +1,7 @@
 #include "schema/json_text.hpp"
 
+#include <charconv>
+
 #include <cmath>
 
 #include <boost/json/serialize.hpp>
@@ -45,6 +47,63 @@ std::string string_object(std::initializer_list<string_member> members) {
   }
   out += '}';
   return out;
+}
+
+void append_json_value(std::string& out, const boost::json::value& v) {
+  namespace json = boost::json;
+  switch (v.kind()) {
+    case json::kind::null:
+      out += "null";
+      return;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case json::kind::int64:
+      out += std::to_string(v.get_int64());
+      return;
+    case json::kind::uint64:
+      out += std::to_string(v.get_uint64());
+      return;
+    case json::kind::double_: {
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, v.get_double());
+      std::string_view text(buf, static_cast<std::size_t>(r.ptr - buf));
+      out += text;
+      // 1e+20 is JSON; a whole double printed as "3" stays a double for readers that care.
+      if (text.find_first_of(".e") == std::string_view::npos)
+        out += ".0";
+      return;
+    }
+    case json::kind::string:
+      append_json_string(out, std::string_view(v.get_string().data(), v.get_string().size()));
+      return;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first)
+          out += ',';
+        first = false;
+        append_json_value(out, e);
+      }
+      out += ']';
+      return;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first)
+          out += ',';
+        first = false;
+        append_json_string(out, kv.key());
+        out += ':';
+        append_json_value(out, kv.value());
+      }
+      out += '}';
+      return;
+    }
+  }
 }
 
 bool finite_numbers(const boost::json::value& v) noexcept {

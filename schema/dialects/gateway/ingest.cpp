@@ -4,6 +4,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "schema/json_text.hpp"
+
 #include "schema/codes.hpp"
 #include "schema/dialects/codec_support.hpp"
 #include "schema/workspace.hpp"
@@ -77,7 +79,7 @@ std::variant<ingest, ingest_error> parse_ingest(const json::object& body) {
       return bad("\"type\" must be a string");
     if (in.type.empty())
       in.type = "event";
-    in.data_json = json::serialize(*data);
+    in.data_json = json_text(*data);
     return in;
   }
   // A change event: operation first, then the entity, then the row(s), in PROTOCOL.md order.
@@ -118,7 +120,7 @@ std::variant<ingest, ingest_error> parse_ingest(const json::object& body) {
   }
   if (auto* cc = member(body, "changedColumns"); cc && !cc->is_null() && !cc->is_array())
     return bad("\"changedColumns\" must be an array");
-  in.data_json = json::serialize(data);
+  in.data_json = json_text(data);
   return in;
 }
 

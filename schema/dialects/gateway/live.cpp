@@ -1,7 +1,6 @@
 // The gateway's live frame, encoded once per event of a workspace channel, whoever subscribes.
 #include "schema/dialects/gateway/gateway.hpp"
 
-#include <boost/json/serialize.hpp>
 
 #include "schema/json_text.hpp"
 
@@ -43,7 +42,7 @@ std::optional<std::string> encode_live(live_input& in) {
       out += ',';
       append_json_string(out, kv.key());
       out += ':';
-      out += json::serialize(kv.value());
+      append_json_value(out, kv.value());
     }
   } else {
     out += ",\"data\":";

@@ -4,6 +4,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "schema/json_text.hpp"
+
 #include "config/config.hpp"
 #include "schema/codes.hpp"
 #include "schema/dialects/codec_support.hpp"
@@ -68,7 +70,7 @@ std::variant<ingest, ingest_error> parse_ingest(std::string_view collection,
   } else {
     change["record"] = *data;
   }
-  in.data_json = json::serialize(change);
+  in.data_json = json_text(change);
   return in;
 }
 

@@ -2,7 +2,6 @@
 // a postgres: channel of a workspace, whoever subscribes.
 #include "schema/dialects/snackbase/snackbase.hpp"
 
-#include <boost/json/serialize.hpp>
 
 #include "schema/dialects/codec_support.hpp"
 #include "schema/json_text.hpp"
@@ -52,7 +51,10 @@ std::optional<std::string> encode_live(live_input& in) {
   out += ",\"timestamp\":\"";
   out += format_timestamp(e.timestamp_ms);
   out += "\",\"data\":";
-  out += body == &data ? e.data_json : json::serialize(*body);
+  if (body == &data)
+    out += e.data_json;
+  else
+    append_json_value(out, *body);
   out += '}';
   return out;
 }

@@ -128,8 +128,8 @@ TEST_CASE("gateway ingestion stores the documented postgres shape in order", "[c
     R"("record":{"id":"1","price":99.99},"oldRecord":{"id":"1","price":79.99},)"
     R"("changedColumns":["price"],"correlationId":"c-1","idempotencyKey":"k-1"})");
   CHECK(data
-        == R"({"operation":"UPDATE","table":"products","record":{"id":"1","price":9.999E1},)"
-           R"("oldRecord":{"id":"1","price":7.999E1},"changedColumns":["price"]})");
+        == R"({"operation":"UPDATE","table":"products","record":{"id":"1","price":99.99},)"
+           R"("oldRecord":{"id":"1","price":79.99},"changedColumns":["price"]})");
   auto r = gateway::parse_ingest(json::parse(R"({"channel":"postgres:products","operation":"insert",)"
                                              R"("record":{"id":"2"},"correlationId":"c-2",)"
                                              R"("idempotencyKey":"k-2"})")
@@ -203,12 +203,12 @@ TEST_CASE("encode_event builds gateway and SnackBase frames for workspace channe
   REQUIRE(enc.frame(dialect::gateway));
   CHECK(*enc.frame(dialect::gateway)
         == R"({"type":"event","channel":"postgres:products","operation":"INSERT","table":"products",)"
-           R"("record":{"id":"550e8400","name":"New Product","price":2.999E1},)"
+           R"("record":{"id":"550e8400","name":"New Product","price":29.99},)"
            R"("timestamp":"2024-01-15T10:00:00.000Z","correlationId":"corr-abc-123"})");
   REQUIRE(enc.frame(dialect::snackbase));
   CHECK(*enc.frame(dialect::snackbase)
         == R"({"type":"products.create","timestamp":"2024-01-15T10:00:00.000Z",)"
-           R"("data":{"id":"550e8400","name":"New Product","price":2.999E1}})");
+           R"("data":{"id":"550e8400","name":"New Product","price":29.99}})");
   REQUIRE(enc.fabric_live());
 
   auto mongo = encode_event(change_event(
@@ -217,7 +217,7 @@ TEST_CASE("encode_event builds gateway and SnackBase frames for workspace channe
     ""));
   CHECK(*mongo.frame(dialect::gateway)
         == R"({"type":"event","channel":"mongo:orders","operation":"INSERT","collection":"orders",)"
-           R"("document":{"_id":"x","total":1.9895E2},"operationType":"insert",)"
+           R"("document":{"_id":"x","total":198.95},"operationType":"insert",)"
            R"("timestamp":"2024-01-15T10:00:00.000Z","correlationId":")"
              + mongo.id + R"("})");
   CHECK_FALSE(mongo.frame(dialect::snackbase)); // SnackBase collections are postgres: tables
