@@ -84,7 +84,8 @@ void try_start(source_ptr self) {
   st.batch = publish_request{};
   st.flight_channel.clear();
   st.blocked = false;
-  st.sent_flush = 0;
+  st.sent_flush = st.session->slot_confirmed_at_start(); // lag is measured from here
+  st.server_lsn = std::max(st.server_lsn, st.sent_flush);
   st.attempt = 0;
   st.last_status = steady::now();
   st.error_code.clear(); // GET /v1/sources shows failures since the stream last started

@@ -7,9 +7,9 @@
 #include <utility>
 
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "net/bridge/rest_reply.hpp"
+#include "schema/json_text.hpp"
 
 namespace sy {
 
@@ -21,7 +21,7 @@ public:
     : reply_(std::move(reply)), render_(std::move(render)) {
   }
   void complete(const Result& r) override {
-    (*reply_)({200, boost::json::serialize(render_(r)), "application/json"});
+    (*reply_)({200, json_text(render_(r)), "application/json"}); // 0.5, not 5E-1
   }
   void fail(errc code, std::string detail) override {
     (*reply_)(error_reply(code, detail));

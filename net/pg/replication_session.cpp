@@ -59,6 +59,7 @@ struct replication_session::impl {
   conn_ptr repl;
   bool streaming = false;
   lsn_t server_lsn = 0;
+  lsn_t slot_confirmed = 0; // the slot's confirmed_flush_lsn when the stream started
 
   using budget = steady::duration;
   session_error checks(const session_options& o, budget step, bool& need_slot);
@@ -76,6 +77,10 @@ replication_session::~replication_session() = default;
 
 bool replication_session::streaming() const noexcept { return impl_->streaming; }
 lsn_t replication_session::server_lsn_at_start() const noexcept { return impl_->server_lsn; }
+lsn_t replication_session::slot_confirmed_at_start() const noexcept {
+  // A slot created by this session starts at the server's position.
+  return impl_->slot_confirmed != 0 ? impl_->slot_confirmed : impl_->server_lsn;
+}
 
 void replication_session::close() {
   // PQfinish sends Terminate: the walsender ends and releases the slot.
@@ -103,6 +108,7 @@ session_error replication_session::start(const session_options& opts, lsn_t star
 // On a plain connection: wal_level, the publication (created when allowed), the slot.
 session_error replication_session::impl::checks(const session_options& o, budget step,
                                                 bool& need_slot) {
+  slot_confirmed = 0;
   session_error err;
   auto kw = conn_keywords(o, false, err);
   if (err)
@@ -152,7 +158,9 @@ session_error replication_session::impl::checks(const session_options& o, budget
       return create_err;
   }
 
-  auto slot = exec(c.get(), "SELECT active, plugin FROM pg_replication_slots WHERE slot_name = $1",
+  auto slot = exec(c.get(),
+                   "SELECT active, plugin, confirmed_flush_lsn FROM pg_replication_slots "
+                   "WHERE slot_name = $1",
                    {o.slot}, steady::now() + step, failure::protocol, err);
   if (!slot)
     return err;
@@ -168,6 +176,8 @@ session_error replication_session::impl::checks(const session_options& o, budget
   if (plugin != "pgoutput")
     return {failure::bad_config, "replication slot \"" + o.slot + "\" is not a logical slot of "
                                    "the pgoutput plugin (plugin: '" + plugin + "')"};
+  if (!PQgetisnull(slot.get(), 0, 2))
+    parse_lsn(PQgetvalue(slot.get(), 0, 2), slot_confirmed);
   if (std::string_view(PQgetvalue(slot.get(), 0, 0)) == "t")
     return {failure::slot_active,
             "replication slot \"" + o.slot + "\" is active: another connection consumes it"};

@@ -79,6 +79,9 @@ public:
   bool streaming() const noexcept;
   /// The server's identification (IDENTIFY_SYSTEM): xlogpos when started.
   lsn_t server_lsn_at_start() const noexcept;
+  /// Where the slot resumed: its confirmed_flush_lsn (for a slot this session created, the
+  /// server's position). The source's confirmed position until it confirms more.
+  lsn_t slot_confirmed_at_start() const noexcept;
 
 private:
   struct impl;

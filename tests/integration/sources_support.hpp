@@ -33,6 +33,7 @@ struct source_spec {
   bool create_slot = true;
   // Low, so a test sees the next attempt within a second or two (the key's minimum is 500).
   std::uint64_t retry_max_ms = 1000;
+  std::uint64_t max_lag_bytes = 0; // 0: the default
 };
 
 inline std::string sources_json(const std::vector<source_spec>& specs) {
@@ -50,6 +51,8 @@ inline std::string sources_json(const std::vector<source_spec>& specs) {
                                {"create_publication", s.create_publication},
                                {"create_slot", s.create_slot},
                                {"retry_max_ms", s.retry_max_ms}});
+    if (s.max_lag_bytes > 0)
+      out.back().as_object()["max_lag_bytes"] = s.max_lag_bytes;
   }
   return json::serialize(out);
 }

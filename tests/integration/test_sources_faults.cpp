@@ -221,3 +221,48 @@ TEST_CASE("sources: changes are stored exactly once across a SIGTERM restart on 
   expect_silence(g, 1s);
   CHECK(channel_history(*d, channel).size() == 42);
 }
+
+TEST_CASE("sources: a lag over max_lag_bytes alerts in the log, the listing and the metrics, "
+          "and never drops the slot",
+          "[integration][pg][sources]") {
+  pg_server pg;
+  create_products(pg);
+  source_spec s;
+  s.dsn = pg.dsn();
+  s.max_lag_bytes = 1; // any change received and not yet confirmed is over it
+  auto d = daemon_with_sources({s});
+  wait_source(*d, s.slot, "streaming");
+  // Idle, the source confirms the server's position within 100 ms: no lag, no alert.
+  bool quiet = false;
+  for (int i = 0; i < 100 && !quiet; ++i) {
+    quiet = !field_b(source_listing(*d, s.slot), "lagAlert");
+    if (!quiet)
+      std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(quiet);
+  auto before = d->log().size();
+  pg.exec("INSERT INTO products SELECT g, 'row', g FROM generate_series(1, 5000) g");
+  std::int64_t changes = 0;
+  for (int i = 0; i < 400 && changes < 5000; ++i) { // stored and acknowledged, bounded
+    changes = field_i(source_listing(*d, s.slot), "changes");
+    if (changes < 5000)
+      std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(changes == 5000);
+  // Everything is stored: confirmed, the lag falls back and the alert clears (bounded wait).
+  bool cleared = false;
+  for (int i = 0; i < 100 && !cleared; ++i) {
+    cleared = !field_b(source_listing(*d, s.slot), "lagAlert") &&
+              d->log().find("source lag back under max_lag_bytes") != std::string::npos;
+    if (!cleared)
+      std::this_thread::sleep_for(50ms);
+  }
+  auto log = d->log().substr(before);
+  INFO(log);
+  CHECK(log.find("source lag over max_lag_bytes") != std::string::npos);
+  CHECK(cleared);
+  CHECK(metric_sample(*d, "switchyard_source_lag_alert", "source=\"" + s.slot + "\"") == 0);
+  // The slot is still there and consumed by the source: nothing was dropped for lag.
+  CHECK(pg.column("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + s.slot +
+                  "' AND active")[0] == "1");
+}
