@@ -1,5 +1,7 @@
 #include "net/bridge/cli_json.hpp"
 
+#include "schema/json_text.hpp"
+
 #include <boost/json/serialize.hpp>
 
 namespace sy {
@@ -38,7 +40,7 @@ void write(const boost::json::value& v, std::string& out, std::size_t depth) {
     newline(depth);
     out += ']';
   } else {
-    out += boost::json::serialize(v);
+    append_json_value(out, v); // 29.99 as written, not 2.999E1
   }
 }
 

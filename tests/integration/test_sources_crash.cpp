@@ -125,6 +125,21 @@ void wait_delivered(const resuming_subscriber& sub, std::size_t n) {
   REQUIRE(ok);
 }
 
+// The load has ended: every committed row is in the history of the node on `port` and reached
+// the subscriber, each exactly once, with nothing else.
+void check_load_delivered(pg_load& load, const pg_server& pg, std::uint16_t port,
+                          const resuming_subscriber& sub, std::size_t rows) {
+  load.join();
+  INFO("load: " << load.error() << ", " << load.retries() << " retries");
+  REQUIRE(load.error().empty());
+  auto expected = committed_ids(pg);
+  REQUIRE(expected.size() == rows);
+  wait_settled(port, sub, expected.size());
+  check_history(port, expected);
+  check_exactly_once("subscriber", sub.ids(), expected);
+  CHECK(sub.problems().empty());
+}
+
 // Waits (bounded) until the source on the node at `port` has changes published and not yet
 // stored: a crash then comes between its publishes and their acks, the moment a source that
 // confirms too early loses rows at.
@@ -157,19 +172,10 @@ void run_pg_restart_case(bool immediate) {
   wait_delivered(sub, crash_at);
   CHECK(!load.finished()); // the restart comes in the middle of the load
   pg.restart(immediate);
-  load.join();
-  INFO("load: " << load.error() << ", " << load.retries() << " retries");
-  REQUIRE(load.error().empty());
-  auto expected = committed_ids(pg);
-  REQUIRE(expected.size() == static_cast<std::size_t>(load_txns * load_rows));
-
-  wait_settled(d.port(), sub, expected.size());
-  check_history(d.port(), expected);
-  check_exactly_once("subscriber", sub.ids(), expected);
-  CHECK(sub.problems().empty());
+  check_load_delivered(load, pg, d.port(), sub,
+                       static_cast<std::size_t>(load_txns * load_rows));
   CHECK(field_i(source_row(d.port()), "failures") >= 1); // the stream did break
 }
-
 
 // A source id whose node (the cluster ranks "source:<id>" like a channel name,
 // actors/sources.cpp) is the owner of the source's channel (`with_channel`) or the other node.
@@ -247,14 +253,8 @@ void run_failover_case(bool source_with_channel) {
   INFO("source streaming on the survivor " << takeover.count() << " ms after the kill");
   CHECK(field_s(source_row(survivor.d->port()), "node") == survivor.id());
 
-  load.join();
-  REQUIRE(load.error().empty());
-  auto expected = committed_ids(pg);
-  REQUIRE(expected.size() == static_cast<std::size_t>(load_txns * load_rows));
-  wait_settled(survivor.d->port(), sub, expected.size());
-  check_history(survivor.d->port(), expected);
-  check_exactly_once("subscriber", sub.ids(), expected);
-  CHECK(sub.problems().empty());
+  check_load_delivered(load, pg, survivor.d->port(), sub,
+                       static_cast<std::size_t>(load_txns * load_rows));
 }
 
 } // namespace
@@ -283,14 +283,8 @@ TEST_CASE("pg source: kill -9 of switchyard during a load delivers every row exa
   d = std::make_unique<daemon_process>(args); // the same storage.dir
   sub.point_at(d->port());
 
-  load.join();
-  REQUIRE(load.error().empty());
-  auto expected = committed_ids(pg);
-  REQUIRE(expected.size() == static_cast<std::size_t>(load_txns * load_rows));
-  wait_settled(d->port(), sub, expected.size());
-  check_history(d->port(), expected);
-  check_exactly_once("subscriber", sub.ids(), expected);
-  CHECK(sub.problems().empty());
+  check_load_delivered(load, pg, d->port(), sub,
+                       static_cast<std::size_t>(load_txns * load_rows));
   CHECK(sub.sessions() == 2); // it did resume on the restarted daemon
 }
 
@@ -358,14 +352,7 @@ END $$)");
     d = std::make_unique<daemon_process>(args);
     sub.point_at(d->port());
   }
-  load.join();
-  REQUIRE(load.error().empty());
-  auto expected = committed_ids(pg);
-  REQUIRE(expected.size() == 5000);
-  wait_settled(d->port(), sub, expected.size());
-  check_history(d->port(), expected);
-  check_exactly_once("subscriber", sub.ids(), expected);
-  CHECK(sub.problems().empty());
+  check_load_delivered(load, pg, d->port(), sub, 5000);
   CHECK(sub.sessions() == 3);
 }
 
@@ -399,12 +386,5 @@ TEST_CASE("pg source: a postgresql restart and a kill in the middle of large tra
   REQUIRE(d->wait_exit(5s).has_value());
   d = std::make_unique<daemon_process>(args);
   sub.point_at(d->port());
-  load.join();
-  REQUIRE(load.error().empty());
-  auto expected = committed_ids(pg);
-  REQUIRE(expected.size() == 10000);
-  wait_settled(d->port(), sub, expected.size());
-  check_history(d->port(), expected);
-  check_exactly_once("subscriber", sub.ids(), expected);
-  CHECK(sub.problems().empty());
+  check_load_delivered(load, pg, d->port(), sub, 10000);
 }
