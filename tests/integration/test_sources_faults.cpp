@@ -266,3 +266,25 @@ TEST_CASE("sources: a lag over max_lag_bytes alerts in the log, the listing and 
   CHECK(pg.column("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + s.slot +
                   "' AND active")[0] == "1");
 }
+
+TEST_CASE("sources: a role without the rights to publish and replicate is retried as permission "
+          "and streams once granted",
+          "[integration][pg][sources]") {
+  pg_server pg;
+  create_products(pg);
+  pg.exec("CREATE ROLE plain LOGIN; ALTER TABLE products OWNER TO plain");
+  source_spec s;
+  s.dsn = pg.dsn();
+  s.dsn.replace(s.dsn.find("user=postgres"), 13, "user=plain");
+  auto d = daemon_with_sources({s});
+  auto row = wait_source(*d, s.slot, "retrying", "permission");
+  INFO("row " << to_text(row));
+  CHECK_FALSE(field_s(field_o(row, "error"), "message").empty());
+  CHECK(pg.column("SELECT slot_name FROM pg_replication_slots").empty()); // nothing consumed
+  // CREATE PUBLICATION also needs CREATE on the database (the first refusal above).
+  pg.exec("ALTER ROLE plain REPLICATION; GRANT CREATE ON DATABASE postgres TO plain");
+  wait_source(*d, s.slot, "streaming", "", 30s);
+  auto g = gateway_client(*d, "acme", "postgres:products");
+  pg.exec("INSERT INTO products VALUES (3, 'Desk', 120)");
+  CHECK(field_o(next_object(g, 10s), "record").at("id") == json::value(3));
+}
