@@ -8,8 +8,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <regex>
 
@@ -196,5 +199,25 @@ std::string error_code_of(const std::string& body) {
 }
 
 std::string to_text(const json::value& v) { return json::serialize(v); }
+
+std::string promtool_complaints(const std::string& scrape, const std::string& dir) {
+  std::string path = dir + "/scrape.prom";
+  {
+    std::ofstream f(path);
+    f << scrape;
+  }
+  std::string cmd = "promtool check metrics < '" + path + "' 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr)
+    return "promtool could not be started";
+  std::string output;
+  char buf[512];
+  while (auto n = std::fread(buf, 1, sizeof buf, p))
+    output.append(buf, n);
+  int status = ::pclose(p);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return "promtool failed: " + output + "\nscrape:\n" + scrape;
+  return output.find("error") == std::string::npos ? "" : output;
+}
 
 } // namespace sy::test

@@ -69,4 +69,8 @@ bool is_rfc3339_ms(const std::string& s);
 std::string error_code_of(const std::string& body);
 std::string to_text(const json::value& v);
 
+/// `promtool check metrics` on a scrape (written to `dir`): empty when it accepts it, else
+/// promtool's output (and the scrape when promtool itself failed).
+std::string promtool_complaints(const std::string& scrape, const std::string& dir);
+
 } // namespace sy::test
